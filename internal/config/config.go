@@ -1,0 +1,121 @@
+// Package config loads Uplift's configuration once, from command-line
+// flags first and UPLIFT_* environment variables second.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	// Addr is the address to listen on (UPLIFT_ADDR).
+	Addr string
+	// DatabaseURL is sqlite://PATH or postgres://... (UPLIFT_DATABASE_URL).
+	DatabaseURL string
+	// PublicURL is the base URL users and apps reach Uplift at
+	// (UPLIFT_PUBLIC_URL); it gives the default relying party and origin.
+	PublicURL string
+	// SMTPURL is smtp://user:pass@host:port for email (UPLIFT_SMTP_URL).
+	SMTPURL string
+	// SMTPFrom overrides the sender address (UPLIFT_SMTP_FROM).
+	SMTPFrom string
+	// SMSURL is the webhook that receives {to, body} for texts (UPLIFT_SMS_URL).
+	SMSURL string
+	// LogLevel is debug, info, warn or error (UPLIFT_LOG_LEVEL).
+	LogLevel string
+	// Dev turns on development mode: messages printed and kept in a dev inbox.
+	Dev bool
+}
+
+// Defaults of SPEC §9.
+const (
+	DefaultAddr        = ":8080"
+	DefaultDatabaseURL = "sqlite://uplift.db"
+	DefaultPublicURL   = "http://localhost:8080"
+)
+
+// Flags registers the server flags on fs and returns a function that
+// resolves them against the environment once fs has been parsed.
+func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
+	addr := fs.String("addr", "", "listen address (env UPLIFT_ADDR, default "+DefaultAddr+")")
+	db := fs.String("database-url", "", "database URL (env UPLIFT_DATABASE_URL, default "+DefaultDatabaseURL+")")
+	public := fs.String("public-url", "", "public base URL (env UPLIFT_PUBLIC_URL, default "+DefaultPublicURL+")")
+	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (env UPLIFT_LOG_LEVEL, default info)")
+	return func() (Config, error) {
+		c := Config{
+			Addr:        pick(*addr, getenv("UPLIFT_ADDR"), DefaultAddr),
+			DatabaseURL: pick(*db, getenv("UPLIFT_DATABASE_URL"), DefaultDatabaseURL),
+			PublicURL:   strings.TrimRight(pick(*public, getenv("UPLIFT_PUBLIC_URL"), DefaultPublicURL), "/"),
+			SMTPURL:     getenv("UPLIFT_SMTP_URL"),
+			SMTPFrom:    getenv("UPLIFT_SMTP_FROM"),
+			SMSURL:      getenv("UPLIFT_SMS_URL"),
+			LogLevel:    pick(*logLevel, getenv("UPLIFT_LOG_LEVEL"), "info"),
+		}
+		return c, c.Validate()
+	}
+}
+
+// DatabaseFlag registers only the database flag, for commands that need
+// nothing else.
+func DatabaseFlag(fs *flag.FlagSet, getenv func(string) string) func() string {
+	db := fs.String("database-url", "", "database URL (env UPLIFT_DATABASE_URL, default "+DefaultDatabaseURL+")")
+	return func() string { return pick(*db, getenv("UPLIFT_DATABASE_URL"), DefaultDatabaseURL) }
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		return fmt.Errorf("public URL must be an http(s) origin such as https://auth.example.com, got %q", c.PublicURL)
+	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return errors.New("UPLIFT_SMTP_URL must look like smtp://user:pass@host:587")
+		}
+	}
+	if c.SMSURL != "" {
+		if u, err := url.Parse(c.SMSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("UPLIFT_SMS_URL must be an http(s) URL")
+		}
+	}
+	return nil
+}
+
+// Level returns the slog level LogLevel names.
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("log level must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return l, nil
+}
+
+// RPID is the default relying party id: the public URL's host name.
+func (c Config) RPID() string {
+	u, _ := url.Parse(c.PublicURL)
+	return u.Hostname()
+}
+
+// Logger returns the structured logger the configuration asks for.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	level, _ := c.Level()
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func pick(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,79 @@
+// Package flows holds Uplift's operations independent of HTTP: tenants and
+// keys, tracking actions, validating tokens, users and their
+// authenticators. Surfaces (the JSON APIs, the hosted UI, the CLI) call it.
+package flows
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// storeQueries is the store's query set, inside or outside a transaction.
+type storeQueries = store.Queries
+
+// Service runs the flows over a store.
+type Service struct {
+	store     *store.Store
+	log       *slog.Logger
+	now       func() time.Time
+	rand      io.Reader
+	publicURL string
+}
+
+// Options configures a Service. Now and Rand default to the real clock and
+// crypto/rand.
+type Options struct {
+	Store     *store.Store
+	Log       *slog.Logger
+	Now       func() time.Time
+	Rand      io.Reader
+	PublicURL string
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL}
+}
+
+// Store returns the store the service runs on.
+func (s *Service) Store() *store.Store { return s.store }
+
+// Now returns the service clock's current time, truncated to the
+// microsecond the store keeps.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic("flows: no randomness: " + err.Error()) // crypto/rand does not fail on supported systems
+	}
+	return b
+}
+
+func (s *Service) newID() string {
+	id, err := uuid.NewRandomFromReader(s.rand)
+	if err != nil {
+		panic("flows: no randomness: " + err.Error())
+	}
+	return id.String()
+}
+
+func (s *Service) randomToken(n int) string {
+	return base64.RawURLEncoding.EncodeToString(s.randomBytes(n))
+}

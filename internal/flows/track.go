@@ -1,0 +1,250 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
+)
+
+// TrackInput is what an app's backend sends when it tracks an action.
+type TrackInput struct {
+	UserID             string
+	ActionCode         string
+	IdempotencyKey     string
+	RedirectURL        string
+	RedirectToSettings bool
+	IPAddress          string
+	UserAgent          string
+	DeviceID           string
+	Scope              string
+	Email              string
+	PhoneNumber        string
+	Username           string
+	Custom             map[string]any
+	Locale             string
+}
+
+// TrackResult is the tracked action with what the app needs next.
+type TrackResult struct {
+	Action                      model.Action
+	Token                       string
+	URL                         string
+	IsEnrolled                  bool
+	EnrolledVerificationMethods []model.VerificationMethod
+	AllowedVerificationMethods  []model.VerificationMethod
+	DefaultVerificationMethod   model.VerificationMethod
+}
+
+// defaultMethods are the methods an action permits when its configuration
+// names none.
+var defaultMethods = []model.VerificationMethod{
+	model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp,
+}
+
+var knownScopes = []string{
+	model.ScopeReadAuthenticators, model.ScopeAddAuthenticators,
+	model.ScopeUpdateAuthenticators, model.ScopeRemoveAuthenticators,
+}
+
+// Track records an action for a user (creating the user on first sight),
+// decides its state, and issues the token and hosted-UI URL for it. The
+// same idempotency key returns the action stored the first time.
+func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (TrackResult, error) {
+	if err := s.checkTrack(t, &in); err != nil {
+		return TrackResult{}, err
+	}
+	now := s.Now()
+	var res TrackResult
+	err := s.store.InTx(ctx, func(q storeQueries) error {
+		if _, err := q.CreateUserIfMissing(ctx, model.User{
+			TenantID: t.ID, ID: in.UserID, Email: in.Email, PhoneNumber: in.PhoneNumber,
+			Username: in.Username, CreatedAt: now, UpdatedAt: now,
+		}); err != nil {
+			return err
+		}
+		if err := s.fillUserAttributes(ctx, q, t.ID, in); err != nil {
+			return err
+		}
+		cfg, err := q.EnsureActionConfig(ctx, model.ActionConfig{
+			TenantID: t.ID, Code: in.ActionCode, DefaultOutcome: model.OutcomeChallenge,
+			CreatedAt: now, UpdatedAt: now, LastActionCreatedAt: now,
+		})
+		if err != nil {
+			return err
+		}
+		auths, err := q.Authenticators(ctx, t.ID, in.UserID)
+		if err != nil {
+			return err
+		}
+		outcome := decideOutcome(cfg)
+		action := model.Action{
+			TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
+			State: stateFor(outcome.Outcome, len(auths) > 0), StateUpdatedAt: now, CreatedAt: now, UpdatedAt: now,
+			RuleIDs: outcome.RuleIDs, PriorityRuleID: outcome.PriorityRuleID,
+			DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
+			RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
+			Scope: in.Scope, Locale: in.Locale, Custom: in.Custom,
+		}
+		stored, _, err := q.CreateAction(ctx, action)
+		if err != nil {
+			return err
+		}
+		if stored.UserID != in.UserID || stored.Code != in.ActionCode {
+			return model.Errorf(model.ErrConflict, "idempotency_key_conflict",
+				"idempotency key %s already belongs to another user or action", in.IdempotencyKey)
+		}
+		res = TrackResult{Action: stored}
+		res.EnrolledVerificationMethods = enrolledMethods(auths)
+		res.IsEnrolled = len(auths) > 0
+		res.AllowedVerificationMethods = allowedMethods(cfg)
+		res.DefaultVerificationMethod = defaultMethod(cfg, res.EnrolledVerificationMethods)
+		return nil
+	})
+	if err != nil {
+		return TrackResult{}, err
+	}
+	res.Token, err = token.Issue(t.TokenKey, token.Claims{
+		TenantID: t.ID, UserID: res.Action.UserID, ActionCode: res.Action.Code,
+		IdempotencyKey: res.Action.IdempotencyKey, DeviceID: res.Action.DeviceID,
+		Scope: res.Action.Scope, IssuedAt: now,
+	})
+	if err != nil {
+		return TrackResult{}, fmt.Errorf("issue token: %w", err)
+	}
+	res.URL = s.publicURL + "/login?token=" + url.QueryEscape(res.Token)
+	return res, nil
+}
+
+func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
+	if !model.ValidUserID(in.UserID) {
+		return model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
+	}
+	if !model.ValidActionCode(in.ActionCode) {
+		return model.Invalid("action must match ^[a-zA-Z0-9_-]{1,64}$")
+	}
+	if in.IdempotencyKey == "" {
+		in.IdempotencyKey = s.newID()
+	} else if !model.ValidIdempotencyKey(in.IdempotencyKey) {
+		return model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
+	}
+	if in.RedirectURL != "" && !RedirectAllowed(t, in.RedirectURL) {
+		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", in.RedirectURL)
+	}
+	for _, sc := range strings.Fields(in.Scope) {
+		if !slices.Contains(knownScopes, sc) {
+			return model.Invalid("unknown scope %q; known scopes are %s", sc, strings.Join(knownScopes, ", "))
+		}
+	}
+	in.Scope = strings.Join(strings.Fields(in.Scope), " ")
+	if err := checkAttributes(in.Email, in.PhoneNumber, in.Username, in.Custom); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"deviceId": in.DeviceID, "ipAddress": in.IPAddress, "locale": in.Locale} {
+		if len(v) > 128 {
+			return model.Invalid("%s is longer than 128 characters", name)
+		}
+	}
+	if len(in.UserAgent) > 1024 {
+		return model.Invalid("userAgent is longer than 1024 characters")
+	}
+	return nil
+}
+
+// fillUserAttributes sets the contact attributes a track call carries on a
+// user who has none yet; it never overwrites what the user already has.
+func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenantID string, in TrackInput) error {
+	if in.Email == "" && in.PhoneNumber == "" && in.Username == "" {
+		return nil
+	}
+	u, err := q.User(ctx, tenantID, in.UserID)
+	if err != nil {
+		return err
+	}
+	changed := false
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&u.Email, in.Email}, {&u.PhoneNumber, in.PhoneNumber}, {&u.Username, in.Username},
+	} {
+		if *f.dst == "" && f.v != "" {
+			*f.dst, changed = f.v, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	u.UpdatedAt = s.Now()
+	return q.UpdateUser(ctx, u)
+}
+
+// Outcome is what track decided for an action: the outcome and the rules
+// behind it.
+type Outcome struct {
+	Outcome        model.Outcome
+	RuleIDs        []string
+	PriorityRuleID string
+}
+
+// decideOutcome picks the action's outcome. Rules plug in here: they will
+// be evaluated against the track facts and the winning rule's outcome
+// replaces the configuration's default.
+func decideOutcome(cfg model.ActionConfig) Outcome {
+	return Outcome{Outcome: cfg.DefaultOutcome}
+}
+
+// stateFor turns an outcome into the action's first state. A user with no
+// authenticator cannot be challenged, so a challenge becomes ALLOW.
+func stateFor(o model.Outcome, enrolled bool) model.ActionState {
+	switch o {
+	case model.OutcomeAllow:
+		return model.StateAllow
+	case model.OutcomeBlock:
+		return model.StateBlock
+	case model.OutcomeReview:
+		return model.StateReviewRequired
+	}
+	if !enrolled {
+		return model.StateAllow
+	}
+	return model.StateChallengeRequired
+}
+
+func enrolledMethods(auths []model.Authenticator) []model.VerificationMethod {
+	var out []model.VerificationMethod
+	for _, m := range model.Methods {
+		for _, a := range auths {
+			if a.Method == m && !a.VerifiedAt.IsZero() {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func allowedMethods(cfg model.ActionConfig) []model.VerificationMethod {
+	if len(cfg.VerificationMethods) > 0 {
+		return cfg.VerificationMethods
+	}
+	return defaultMethods
+}
+
+// defaultMethod is the configured default when the user has it, else the
+// first enrolled method in the order passkey, SMS, email, app.
+func defaultMethod(cfg model.ActionConfig, enrolled []model.VerificationMethod) model.VerificationMethod {
+	if cfg.DefaultMethod != "" && slices.Contains(enrolled, cfg.DefaultMethod) {
+		return cfg.DefaultMethod
+	}
+	for _, m := range []model.VerificationMethod{model.MethodPasskey, model.MethodSMS, model.MethodEmailOTP, model.MethodAuthenticatorApp} {
+		if slices.Contains(enrolled, m) && slices.Contains(allowedMethods(cfg), m) {
+			return m
+		}
+	}
+	return ""
+}

@@ -1,0 +1,220 @@
+package flows
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// UserPatch changes a user's attributes; nil fields stay as they are.
+type UserPatch struct {
+	Email               *string
+	EmailVerified       *bool
+	PhoneNumber         *string
+	PhoneNumberVerified *bool
+	Username            *string
+	DisplayName         *string
+	Custom              map[string]any
+}
+
+// UpdateUser applies p to an existing user and returns the result.
+func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (model.User, error) {
+	str := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	if err := checkAttributes(str(p.Email), str(p.PhoneNumber), str(p.Username), p.Custom); err != nil {
+		return model.User{}, err
+	}
+	if p.DisplayName != nil && (utf8.RuneCountInString(*p.DisplayName) > 255 || !utf8.ValidString(*p.DisplayName)) {
+		return model.User{}, model.Invalid("displayName must be at most 255 characters of valid text")
+	}
+	var u model.User
+	err := s.store.InTx(ctx, func(q storeQueries) error {
+		var err error
+		if u, err = q.User(ctx, tenantID, userID); err != nil {
+			return err
+		}
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		setb := func(dst *bool, v *bool) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&u.Email, p.Email)
+		setb(&u.EmailVerified, p.EmailVerified)
+		set(&u.PhoneNumber, p.PhoneNumber)
+		setb(&u.PhoneNumberVerified, p.PhoneNumberVerified)
+		set(&u.Username, p.Username)
+		set(&u.DisplayName, p.DisplayName)
+		if p.Custom != nil {
+			u.Custom = p.Custom
+		}
+		u.UpdatedAt = s.Now()
+		return q.UpdateUser(ctx, u)
+	})
+	return u, err
+}
+
+// EnrollVerified enrols an authenticator the app has already verified
+// itself (an email address or phone number), creating the user if needed.
+func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a model.Authenticator) (model.Authenticator, error) {
+	if !model.ValidUserID(userID) {
+		return a, model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
+	}
+	switch a.Method {
+	case model.MethodEmailOTP, model.MethodEmailMagicLink:
+		if a.Email == "" {
+			return a, model.Invalid("%s needs an email", a.Method)
+		}
+		if a.PhoneNumber != "" {
+			return a, model.Invalid("%s takes an email, not a phone number", a.Method)
+		}
+	case model.MethodSMS:
+		if a.PhoneNumber == "" {
+			return a, model.Invalid("SMS needs a phoneNumber")
+		}
+		if a.Email != "" {
+			return a, model.Invalid("SMS takes a phone number, not an email")
+		}
+	case "":
+		return a, model.Invalid("verificationMethod is required")
+	default:
+		if !a.Method.Valid() {
+			return a, model.Invalid("unknown verificationMethod %q", a.Method)
+		}
+		return a, model.Invalid("%s cannot be enrolled as pre-verified; enrol it through the Client API", a.Method)
+	}
+	if err := checkAttributes(a.Email, a.PhoneNumber, "", nil); err != nil {
+		return a, err
+	}
+	now := s.Now()
+	a.ID, a.TenantID, a.UserID = s.newID(), tenantID, userID
+	a.CreatedAt, a.VerifiedAt = now, now
+	err := s.store.InTx(ctx, func(q storeQueries) error {
+		if _, err := q.CreateUserIfMissing(ctx, model.User{TenantID: tenantID, ID: userID, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		existing, err := q.Authenticators(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if e.Method == a.Method && strings.EqualFold(e.Email, a.Email) && e.PhoneNumber == a.PhoneNumber {
+				return model.Errorf(model.ErrConflict, "authenticator_exists", "the user already has this %s authenticator", a.Method)
+			}
+		}
+		if len(existing) == 0 {
+			a.IsDefault = true
+		}
+		if err := q.CreateAuthenticator(ctx, a); err != nil {
+			return err
+		}
+		return s.markContactVerified(ctx, q, tenantID, userID, a.Email, a.PhoneNumber)
+	})
+	return a, err
+}
+
+// markContactVerified records a verified email or phone number on the user
+// when the user has none or has the same one unverified.
+func (s *Service) markContactVerified(ctx context.Context, q storeQueries, tenantID, userID, email, phone string) error {
+	u, err := q.User(ctx, tenantID, userID)
+	if err != nil {
+		return err
+	}
+	if email != "" && (u.Email == "" || strings.EqualFold(u.Email, email)) {
+		u.Email, u.EmailVerified = email, true
+	}
+	if phone != "" && (u.PhoneNumber == "" || u.PhoneNumber == phone) {
+		u.PhoneNumber, u.PhoneNumberVerified = phone, true
+	}
+	u.UpdatedAt = s.Now()
+	return q.UpdateUser(ctx, u)
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// ValidEmail reports whether s is a single plain email address.
+func ValidEmail(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// ValidPhoneNumber reports whether s is an E.164 phone number.
+func ValidPhoneNumber(s string) bool { return e164.MatchString(s) }
+
+// checkAttributes validates user attributes; empty strings are not checked.
+func checkAttributes(email, phone, username string, custom map[string]any) error {
+	if email != "" && !ValidEmail(email) {
+		return model.Invalid("email %q is not a valid email address", truncate(email))
+	}
+	if phone != "" && !ValidPhoneNumber(phone) {
+		return model.Invalid("phoneNumber must be in E.164 form, such as +14155550100")
+	}
+	if username != "" && (utf8.RuneCountInString(username) > 255 || !utf8.ValidString(username)) {
+		return model.Invalid("username must be at most 255 characters of valid text")
+	}
+	if len(custom) > 50 {
+		return model.Invalid("custom holds at most 50 keys")
+	}
+	for k, v := range custom {
+		if k == "" || len(k) > 64 {
+			return model.Invalid("custom keys must be 1 to 64 characters")
+		}
+		switch v := v.(type) {
+		case bool, float64:
+		case string:
+			if len(v) > 1024 {
+				return model.Invalid("custom value %q is longer than 1024 characters", truncate(k))
+			}
+		default:
+			return model.Invalid("custom value %q must be a string, number or boolean", truncate(k))
+		}
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// Profile is what a user has enrolled and may use.
+type Profile struct {
+	Authenticators []model.Authenticator
+	Enrolled       []model.VerificationMethod
+	Allowed        []model.VerificationMethod
+	Default        model.VerificationMethod
+}
+
+// UserProfile loads a user's authenticators and the methods they may use
+// outside any particular action.
+func (s *Service) UserProfile(ctx context.Context, u model.User) (Profile, error) {
+	auths, err := s.store.Authenticators(ctx, u.TenantID, u.ID)
+	if err != nil {
+		return Profile{}, err
+	}
+	p := Profile{Authenticators: auths, Enrolled: enrolledMethods(auths), Allowed: defaultMethods}
+	p.Default = defaultMethod(model.ActionConfig{}, p.Enrolled)
+	for _, a := range auths {
+		if a.IsDefault && !a.VerifiedAt.IsZero() {
+			p.Default = a.Method
+		}
+	}
+	return p, nil
+}

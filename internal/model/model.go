@@ -1,0 +1,243 @@
+package model
+
+import (
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// VerificationMethod names a way a user proves who they are.
+type VerificationMethod string
+
+// Verification methods Uplift knows.
+const (
+	MethodPasskey          VerificationMethod = "PASSKEY"
+	MethodEmailOTP         VerificationMethod = "EMAIL_OTP"
+	MethodSMS              VerificationMethod = "SMS"
+	MethodAuthenticatorApp VerificationMethod = "AUTHENTICATOR_APP"
+	MethodSecurityKey      VerificationMethod = "SECURITY_KEY"
+	MethodRecoveryCode     VerificationMethod = "RECOVERY_CODE"
+	MethodEmailMagicLink   VerificationMethod = "EMAIL_MAGIC_LINK"
+)
+
+// Methods lists every verification method in display order.
+var Methods = []VerificationMethod{
+	MethodPasskey, MethodEmailOTP, MethodSMS, MethodAuthenticatorApp,
+	MethodSecurityKey, MethodRecoveryCode, MethodEmailMagicLink,
+}
+
+// Valid reports whether m is a method Uplift knows.
+func (m VerificationMethod) Valid() bool { return slices.Contains(Methods, m) }
+
+// ActionState is where one tracked action stands.
+type ActionState string
+
+// Action states, as the Server API reports them.
+const (
+	StateAllow              ActionState = "ALLOW"
+	StateBlock              ActionState = "BLOCK"
+	StateChallengeRequired  ActionState = "CHALLENGE_REQUIRED"
+	StateChallengeSucceeded ActionState = "CHALLENGE_SUCCEEDED"
+	StateChallengeFailed    ActionState = "CHALLENGE_FAILED"
+	StateReviewRequired     ActionState = "REVIEW_REQUIRED"
+	StateReviewSucceeded    ActionState = "REVIEW_SUCCEEDED"
+	StateReviewFailed       ActionState = "REVIEW_FAILED"
+)
+
+// Valid reports whether s is a known action state.
+func (s ActionState) Valid() bool {
+	switch s {
+	case StateAllow, StateBlock, StateChallengeRequired, StateChallengeSucceeded,
+		StateChallengeFailed, StateReviewRequired, StateReviewSucceeded, StateReviewFailed:
+		return true
+	}
+	return false
+}
+
+// Outcome is what an action configuration or rule decides at track time.
+type Outcome string
+
+// Outcomes an admin can configure.
+const (
+	OutcomeAllow     Outcome = "ALLOW"
+	OutcomeChallenge Outcome = "CHALLENGE"
+	OutcomeReview    Outcome = "REVIEW"
+	OutcomeBlock     Outcome = "BLOCK"
+)
+
+// Valid reports whether o is a known outcome.
+func (o Outcome) Valid() bool {
+	switch o {
+	case OutcomeAllow, OutcomeChallenge, OutcomeReview, OutcomeBlock:
+		return true
+	}
+	return false
+}
+
+// Scopes a track token may carry.
+const (
+	ScopeReadAuthenticators   = "read:authenticators"
+	ScopeAddAuthenticators    = "add:authenticators"
+	ScopeUpdateAuthenticators = "update:authenticators"
+	ScopeRemoveAuthenticators = "remove:authenticators"
+)
+
+// UserVerification is the passkey user-verification requirement.
+type UserVerification string
+
+// User verification requirements, as WebAuthn names them.
+const (
+	UVRequired    UserVerification = "required"
+	UVPreferred   UserVerification = "preferred"
+	UVDiscouraged UserVerification = "discouraged"
+)
+
+// Tenant is one app's configuration.
+type Tenant struct {
+	ID               string
+	Name             string
+	RPID             string
+	RPName           string
+	Origins          []string
+	RedirectPrefixes []string
+	// TokenKey signs the tokens issued for this tenant's actions.
+	TokenKey  []byte
+	Passkey   PasskeyConfig
+	CreatedAt time.Time
+}
+
+// PasskeyConfig is the tenant's passkey authenticator configuration,
+// including the uplift prompt's settings.
+type PasskeyConfig struct {
+	DisableEnrollmentPrompt bool
+	// EnrollmentPromptInterval is in seconds; 0 prompts after every challenge.
+	EnrollmentPromptInterval int64
+	RecoveryMethods          []VerificationMethod
+	UserVerification         UserVerification
+}
+
+// DefaultPasskeyConfig is the configuration a new tenant starts with.
+func DefaultPasskeyConfig() PasskeyConfig {
+	return PasskeyConfig{
+		RecoveryMethods:  []VerificationMethod{MethodEmailOTP, MethodSMS, MethodAuthenticatorApp},
+		UserVerification: UVRequired,
+	}
+}
+
+// APIKey is one of a tenant's secret keys. Only its hash is stored.
+type APIKey struct {
+	ID        string
+	TenantID  string
+	Prefix    string
+	Hash      []byte
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
+
+// User is an app's user, keyed by the app's own user id.
+type User struct {
+	TenantID            string
+	ID                  string
+	Email               string
+	EmailVerified       bool
+	PhoneNumber         string
+	PhoneNumberVerified bool
+	Username            string
+	DisplayName         string
+	Custom              map[string]any
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// Authenticator is a verification method a user has enrolled.
+type Authenticator struct {
+	ID             string
+	TenantID       string
+	UserID         string
+	Method         VerificationMethod
+	Email          string
+	PhoneNumber    string
+	IsDefault      bool
+	CreatedAt      time.Time
+	VerifiedAt     time.Time
+	LastVerifiedAt time.Time
+}
+
+// ActionConfig is the configuration of one action code.
+type ActionConfig struct {
+	TenantID              string
+	Code                  string
+	DefaultOutcome        Outcome
+	VerificationMethods   []VerificationMethod
+	DefaultMethod         VerificationMethod
+	PromptToEnrollMethods []VerificationMethod
+	RedirectURL           string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+	LastActionCreatedAt   time.Time
+}
+
+// Action is one tracked instance of an action code for a user.
+type Action struct {
+	TenantID                string
+	UserID                  string
+	Code                    string
+	IdempotencyKey          string
+	State                   ActionState
+	StateUpdatedAt          time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+	VerificationMethod      VerificationMethod
+	VerifiedAuthenticatorID string
+	RuleIDs                 []string
+	PriorityRuleID          string
+	DeviceID                string
+	IPAddress               string
+	UserAgent               string
+	RedirectURL             string
+	RedirectToSettings      bool
+	Scope                   string
+	Locale                  string
+	Custom                  map[string]any
+}
+
+var (
+	actionCodePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	uuidPattern       = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+)
+
+// ValidActionCode reports whether code is an acceptable action code.
+func ValidActionCode(code string) bool { return actionCodePattern.MatchString(code) }
+
+// ValidUUID reports whether s is a lower-case canonical UUID.
+func ValidUUID(s string) bool { return uuidPattern.MatchString(s) }
+
+// ValidUserID reports whether id is an acceptable user id: 1 to 255 bytes of
+// valid UTF-8 without control characters or slashes.
+func ValidUserID(id string) bool {
+	if id == "" || len(id) > 255 || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f || r == '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidIdempotencyKey reports whether k is an acceptable idempotency key:
+// 1 to 128 characters from a URL-safe set.
+func ValidIdempotencyKey(k string) bool {
+	if k == "" || len(k) > 128 {
+		return false
+	}
+	for _, r := range k {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,87 @@
+// Package serverapi is the Server API: the JSON endpoints an app's backend
+// calls with its secret key, shaped like those the @authsignal/node SDK
+// calls.
+package serverapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// API serves the Server API.
+type API struct {
+	svc *flows.Service
+	log *slog.Logger
+}
+
+// New returns the Server API over svc.
+func New(svc *flows.Service, log *slog.Logger) *API {
+	return &API{svc: svc, log: log}
+}
+
+// HandlerFunc is a Server API handler; it runs with the caller's tenant.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) error
+
+// Handler authenticates the caller by secret key (HTTP Basic, the key as
+// user name) and runs fn for its tenant.
+func (a *API) Handler(fn HandlerFunc) http.Handler {
+	return jsonapi.Adapt(a.log, func(w http.ResponseWriter, r *http.Request) error {
+		secret, _, ok := r.BasicAuth()
+		if !ok || secret == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="uplift"`)
+			return model.Errorf(model.ErrUnauthenticated, "unauthorized", "send the secret key as the Basic auth user name")
+		}
+		t, err := a.svc.TenantForSecret(r.Context(), secret)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, t)
+	})
+}
+
+// userID reads and checks the {userId} path value.
+func userID(r *http.Request) (string, error) {
+	id := r.PathValue("userId")
+	if !model.ValidUserID(id) {
+		return "", model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
+	}
+	return id, nil
+}
+
+// checkQuery refuses query parameters the endpoint does not know and
+// repeated ones.
+func checkQuery(r *http.Request, known ...string) error {
+	for k, vs := range r.URL.Query() {
+		ok := false
+		for _, kn := range known {
+			ok = ok || k == kn
+		}
+		if !ok {
+			return model.Invalid("unknown query parameter %q", truncate(k))
+		}
+		if len(vs) > 1 {
+			return model.Invalid("query parameter %q given more than once", k)
+		}
+		if len(vs[0]) > 1024 {
+			return model.Invalid("query parameter %q is too long", k)
+		}
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// tenantUser loads a user of the tenant, or a not-found error.
+func (a *API) tenantUser(ctx context.Context, t model.Tenant, id string) (model.User, error) {
+	return a.svc.Store().User(ctx, t.ID, id)
+}

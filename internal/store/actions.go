@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+const actionConfigColumns = `tenant_id, code, default_outcome, verification_methods, default_method,
+	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at`
+
+func scanActionConfig(row scanner) (model.ActionConfig, error) {
+	var c model.ActionConfig
+	var outcome, methods, defMethod, prompt string
+	var created, updated, last int64
+	err := row.Scan(&c.TenantID, &c.Code, &outcome, &methods, &defMethod, &prompt, &c.RedirectURL,
+		&created, &updated, &last)
+	if err != nil {
+		return c, err
+	}
+	c.DefaultOutcome, c.DefaultMethod = model.Outcome(outcome), model.VerificationMethod(defMethod)
+	c.CreatedAt, c.UpdatedAt, c.LastActionCreatedAt = fromMicros(created), fromMicros(updated), fromMicros(last)
+	if err := fromJSON(methods, &c.VerificationMethods); err != nil {
+		return c, err
+	}
+	return c, fromJSON(prompt, &c.PromptToEnrollMethods)
+}
+
+// ActionConfig returns the configuration of one action code.
+func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
+	c, err := scanActionConfig(q.r.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+		FROM action_configs WHERE tenant_id = $1 AND code = $2`, tenantID, code))
+	return c, notFound(err, "no configuration for action %q", code)
+}
+
+// EnsureActionConfig stores c unless the tenant already configures its
+// code, notes that an action of that code was created at c.UpdatedAt, and
+// returns the configuration in force.
+func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error) {
+	row := q.w.QueryRowContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (tenant_id, code) DO UPDATE SET last_action_created_at = excluded.last_action_created_at
+		RETURNING `+actionConfigColumns,
+		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
+		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
+		micros(c.LastActionCreatedAt))
+	got, err := scanActionConfig(row)
+	if err != nil {
+		return got, fmt.Errorf("ensure action config: %w", err)
+	}
+	return got, nil
+}
+
+const actionColumns = `tenant_id, user_id, code, idempotency_key, state, state_updated_at, created_at, updated_at,
+	verification_method, verified_authenticator_id, rule_ids, priority_rule_id, device_id, ip_address,
+	user_agent, redirect_url, redirect_to_settings, scope, locale, custom`
+
+func scanAction(row scanner) (model.Action, error) {
+	var a model.Action
+	var state, method, ruleIDs, custom string
+	var stateAt, created, updated int64
+	err := row.Scan(&a.TenantID, &a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &created, &updated,
+		&method, &a.VerifiedAuthenticatorID, &ruleIDs, &a.PriorityRuleID, &a.DeviceID, &a.IPAddress,
+		&a.UserAgent, &a.RedirectURL, &a.RedirectToSettings, &a.Scope, &a.Locale, &custom)
+	if err != nil {
+		return a, err
+	}
+	a.State, a.VerificationMethod = model.ActionState(state), model.VerificationMethod(method)
+	a.StateUpdatedAt, a.CreatedAt, a.UpdatedAt = fromMicros(stateAt), fromMicros(created), fromMicros(updated)
+	if err := fromJSON(ruleIDs, &a.RuleIDs); err != nil {
+		return a, err
+	}
+	return a, fromJSON(custom, &a.Custom)
+}
+
+// CreateAction stores a new action and the first entry of its state
+// history. An action with the same idempotency key already stored is
+// returned instead, with created false.
+func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model.Action, created bool, err error) {
+	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+		a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
+		micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
+		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
+		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)))
+	if err != nil {
+		return a, false, fmt.Errorf("create action: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		stored, err := scanAction(q.w.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions
+			WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey))
+		return stored, false, err
+	}
+	if err := q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt); err != nil {
+		return a, false, err
+	}
+	return a, true, nil
+}
+
+// Action returns one action by its idempotency key.
+func (q Queries) Action(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error) {
+	a, err := scanAction(q.r.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions
+		WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idempotencyKey))
+	return a, notFound(err, "action not found")
+}
+
+// ActionQuery filters QueryActions. Empty fields do not filter.
+type ActionQuery struct {
+	Codes []string
+	State model.ActionState
+	From  time.Time
+	Limit int
+}
+
+// QueryActions lists a user's actions, newest first.
+func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq ActionQuery) ([]model.Action, error) {
+	args := []any{tenantID, userID}
+	query := `SELECT ` + actionColumns + ` FROM actions WHERE tenant_id = $1 AND user_id = $2`
+	if len(aq.Codes) > 0 {
+		marks := make([]string, len(aq.Codes))
+		for i, c := range aq.Codes {
+			args = append(args, c)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		query += " AND code IN (" + strings.Join(marks, ", ") + ")"
+	}
+	if aq.State != "" {
+		args = append(args, string(aq.State))
+		query += fmt.Sprintf(" AND state = $%d", len(args))
+	}
+	if !aq.From.IsZero() {
+		args = append(args, micros(aq.From))
+		query += fmt.Sprintf(" AND created_at >= $%d", len(args))
+	}
+	args = append(args, aq.Limit)
+	query += fmt.Sprintf(" ORDER BY created_at DESC, idempotency_key LIMIT $%d", len(args))
+	rows, err := q.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query actions: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetActionState moves an action to a new state, records which method
+// and authenticator verified it (when given), and appends to its history.
+func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
+		verification_method = $5, verified_authenticator_id = $6
+		WHERE tenant_id = $1 AND idempotency_key = $2`,
+		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
+		string(a.VerificationMethod), a.VerifiedAuthenticatorID)
+	if err != nil {
+		return fmt.Errorf("set action state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.NotFound("action not found")
+	}
+	return q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt)
+}
+
+// StateChange is one entry of an action's state history.
+type StateChange struct {
+	State model.ActionState
+	At    time.Time
+}
+
+// ActionHistory returns an action's states, oldest first.
+func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]StateChange, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT state, at FROM action_states
+		WHERE tenant_id = $1 AND idempotency_key = $2 ORDER BY seq`, tenantID, idempotencyKey)
+	if err != nil {
+		return nil, fmt.Errorf("action history: %w", err)
+	}
+	defer rows.Close()
+	var out []StateChange
+	for rows.Next() {
+		var state string
+		var at int64
+		if err := rows.Scan(&state, &at); err != nil {
+			return nil, err
+		}
+		out = append(out, StateChange{State: model.ActionState(state), At: fromMicros(at)})
+	}
+	return out, rows.Err()
+}
+
+func (q Queries) appendState(ctx context.Context, tenantID, key string, state model.ActionState, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO action_states (tenant_id, idempotency_key, seq, state, at)
+		SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4 FROM action_states
+		WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, key, string(state), micros(at))
+	if err != nil {
+		return fmt.Errorf("record action state: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+const authenticatorColumns = `id, tenant_id, user_id, method, email, phone_number, is_default,
+	created_at, verified_at, last_verified_at`
+
+func scanAuthenticator(row scanner) (model.Authenticator, error) {
+	var a model.Authenticator
+	var method string
+	var created, verified, last int64
+	err := row.Scan(&a.ID, &a.TenantID, &a.UserID, &method, &a.Email, &a.PhoneNumber, &a.IsDefault,
+		&created, &verified, &last)
+	a.Method = model.VerificationMethod(method)
+	a.CreatedAt, a.VerifiedAt, a.LastVerifiedAt = fromMicros(created), fromMicros(verified), fromMicros(last)
+	return a, err
+}
+
+// Authenticators lists a user's authenticators, oldest first.
+func (q Queries) Authenticators(ctx context.Context, tenantID, userID string) ([]model.Authenticator, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+authenticatorColumns+` FROM authenticators
+		WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list authenticators: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Authenticator
+	for rows.Next() {
+		a, err := scanAuthenticator(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CreateAuthenticator stores a new authenticator. When a.IsDefault is set,
+// the user's other authenticators stop being the default.
+func (q Queries) CreateAuthenticator(ctx context.Context, a model.Authenticator) error {
+	if a.IsDefault {
+		if _, err := q.w.ExecContext(ctx, `UPDATE authenticators SET is_default = $3
+			WHERE tenant_id = $1 AND user_id = $2 AND is_default = $4`, a.TenantID, a.UserID, false, true); err != nil {
+			return fmt.Errorf("clear default authenticator: %w", err)
+		}
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO authenticators (`+authenticatorColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		a.ID, a.TenantID, a.UserID, string(a.Method), a.Email, a.PhoneNumber, a.IsDefault,
+		micros(a.CreatedAt), micros(a.VerifiedAt), micros(a.LastVerifiedAt))
+	if err != nil {
+		return fmt.Errorf("create authenticator: %w", err)
+	}
+	return nil
+}
+
+// DeleteAuthenticator removes one of a user's authenticators.
+func (q Queries) DeleteAuthenticator(ctx context.Context, tenantID, userID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM authenticators
+		WHERE tenant_id = $1 AND user_id = $2 AND id = $3`, tenantID, userID, id)
+	if err != nil {
+		return fmt.Errorf("delete authenticator: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.NotFound("authenticator not found")
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+// Package store holds all of Uplift's SQL. It speaks SQLite (the default,
+// through modernc.org/sqlite) and PostgreSQL (through pgx). Queries are
+// written once with $N placeholders, which both drivers accept; only the
+// migrations differ per dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+// The two supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is Uplift's database. Reads go to a pool of readers; writes to the
+// writer (a single connection on SQLite, so writers queue instead of failing
+// with SQLITE_BUSY). Its embedded Queries run outside any transaction.
+type Store struct {
+	Queries
+	dialect Dialect
+	rdb     *sql.DB
+	wdb     *sql.DB
+}
+
+// Open connects to the database that rawURL names: sqlite://PATH (a file,
+// relative or absolute; sqlite://:memory: is refused because readers and
+// writer would not share it) or postgres://... . It does not migrate.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite://"))
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return openPostgres(ctx, rawURL)
+	}
+	return nil, fmt.Errorf("database URL must start with sqlite:// or postgres://, got %q", redact(rawURL))
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.Contains(path, ":memory:") {
+		return nil, fmt.Errorf("sqlite database needs a file path, e.g. sqlite://uplift.db")
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	dsn := "file:" + path + "?" + pragmas
+	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn+"&mode=ro")
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite readers: %w", err)
+	}
+	n := max(2, runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxLifetime(0)
+	return newStore(SQLite, rdb, wdb), nil
+}
+
+func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+	db, err := sql.Open("pgx", rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := 4 * runtime.GOMAXPROCS(0)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redact(rawURL), err)
+	}
+	return newStore(Postgres, db, db), nil
+}
+
+func newStore(d Dialect, rdb, wdb *sql.DB) *Store {
+	return &Store{Queries: Queries{r: rdb, w: wdb}, dialect: d, rdb: rdb, wdb: wdb}
+}
+
+// Dialect reports which database engine the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.rdb.PingContext(ctx)
+}
+
+// Migrate applies every pending migration of the store's dialect and
+// returns how many it applied.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return 0, err
+	}
+	gd := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, s.wdb, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// InTx runs fn inside one transaction on the writer and commits when fn
+// returns nil. On SQLite the transaction takes the write lock at BEGIN, so
+// a read-then-write inside fn never fails half-way with SQLITE_BUSY.
+func (s *Store) InTx(ctx context.Context, fn func(q Queries) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(Queries{r: tx, w: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries runs Uplift's queries against the database or inside a
+// transaction (see Store.InTx). Reads use r and writes use w.
+type Queries struct {
+	r querier
+	w querier
+}
+
+// redact hides the password of a database URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+const userColumns = `tenant_id, user_id, email, email_verified, phone_number, phone_number_verified,
+	username, display_name, custom, created_at, updated_at`
+
+func scanUser(row scanner) (model.User, error) {
+	var u model.User
+	var custom string
+	var created, updated int64
+	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
+		&u.Username, &u.DisplayName, &custom, &created, &updated)
+	if err != nil {
+		return u, err
+	}
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return u, fromJSON(custom, &u.Custom)
+}
+
+// User returns one user of a tenant.
+func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User, error) {
+	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
+	return u, notFound(err, "user not found")
+}
+
+// CreateUserIfMissing stores u unless a user with its id exists, and
+// reports whether it created one.
+func (q Queries) CreateUserIfMissing(ctx context.Context, u model.User) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (tenant_id, user_id) DO NOTHING`,
+		u.TenantID, u.ID, u.Email, u.EmailVerified, u.PhoneNumber, u.PhoneNumberVerified,
+		u.Username, u.DisplayName, jsonText(nonNilMap(u.Custom)), micros(u.CreatedAt), micros(u.UpdatedAt))
+	if err != nil {
+		return false, fmt.Errorf("create user: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// UpdateUser replaces a user's attributes.
+func (q Queries) UpdateUser(ctx context.Context, u model.User) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $3, email_verified = $4,
+		phone_number = $5, phone_number_verified = $6, username = $7, display_name = $8,
+		custom = $9, updated_at = $10
+		WHERE tenant_id = $1 AND user_id = $2`,
+		u.TenantID, u.ID, u.Email, u.EmailVerified, u.PhoneNumber, u.PhoneNumberVerified,
+		u.Username, u.DisplayName, jsonText(nonNilMap(u.Custom)), micros(u.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.NotFound("user not found")
+	}
+	return nil
+}
+
+// DeleteUser removes a user with everything that belongs to them.
+func (q Queries) DeleteUser(ctx context.Context, tenantID, userID string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.NotFound("user not found")
+	}
+	return nil
+}
+
+// UserQuery filters QueryUsers. Empty fields do not filter; email and
+// username match without regard to case. After pages by user id.
+type UserQuery struct {
+	Email       string
+	PhoneNumber string
+	Username    string
+	After       string
+	Limit       int
+}
+
+// QueryUsers lists a tenant's users matching uq, ordered by user id.
+func (q Queries) QueryUsers(ctx context.Context, tenantID string, uq UserQuery) ([]model.User, error) {
+	var where []string
+	args := []any{tenantID}
+	add := func(cond string, v string) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if uq.Email != "" {
+		add("lower(email) = lower($%d)", uq.Email)
+	}
+	if uq.PhoneNumber != "" {
+		add("phone_number = $%d", uq.PhoneNumber)
+	}
+	if uq.Username != "" {
+		add("lower(username) = lower($%d)", uq.Username)
+	}
+	if uq.After != "" {
+		add("user_id > $%d", uq.After)
+	}
+	query := `SELECT ` + userColumns + ` FROM users WHERE tenant_id = $1`
+	for _, w := range where {
+		query += " AND " + w
+	}
+	args = append(args, uq.Limit)
+	query += fmt.Sprintf(" ORDER BY user_id LIMIT $%d", len(args))
+	rows, err := q.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query users: %w", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
