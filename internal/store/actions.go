@@ -37,12 +37,15 @@ func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model
 }
 
 // EnsureActionConfig stores c unless the tenant already configures its
-// code, notes that an action of that code was created at c.UpdatedAt, and
-// returns the configuration in force.
+// code, notes that an action of that code was created at
+// c.LastActionCreatedAt (never moving that time backwards), and returns
+// the configuration in force.
 func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error) {
 	row := q.w.QueryRowContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (tenant_id, code) DO UPDATE SET last_action_created_at = excluded.last_action_created_at
+		ON CONFLICT (tenant_id, code) DO UPDATE SET last_action_created_at = CASE
+			WHEN excluded.last_action_created_at > action_configs.last_action_created_at
+			THEN excluded.last_action_created_at ELSE action_configs.last_action_created_at END
 		RETURNING `+actionConfigColumns,
 		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
 		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
@@ -80,6 +83,14 @@ func scanAction(row scanner) (model.Action, error) {
 // history. An action with the same idempotency key already stored is
 // returned instead, with created false.
 func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model.Action, created bool, err error) {
+	err = q.atomic(ctx, func(q Queries) error {
+		stored, created, err = q.createAction(ctx, a)
+		return err
+	})
+	return stored, created, err
+}
+
+func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action, bool, error) {
 	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
@@ -88,7 +99,7 @@ func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model
 		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
 		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)))
 	if err != nil {
-		return a, false, fmt.Errorf("create action: %w", err)
+		return a, false, classify(err, "action")
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		stored, err := scanAction(q.w.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions
@@ -108,7 +119,8 @@ func (q Queries) Action(ctx context.Context, tenantID, idempotencyKey string) (m
 	return a, notFound(err, "action not found")
 }
 
-// ActionQuery filters QueryActions. Empty fields do not filter.
+// ActionQuery filters QueryActions. Empty fields do not filter (a zero
+// Limit means no limit).
 type ActionQuery struct {
 	Codes []string
 	State model.ActionState
@@ -136,8 +148,11 @@ func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq A
 		args = append(args, micros(aq.From))
 		query += fmt.Sprintf(" AND created_at >= $%d", len(args))
 	}
-	args = append(args, aq.Limit)
-	query += fmt.Sprintf(" ORDER BY created_at DESC, idempotency_key LIMIT $%d", len(args))
+	query += " ORDER BY created_at DESC, idempotency_key"
+	if aq.Limit > 0 {
+		args = append(args, aq.Limit)
+		query += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
 	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query actions: %w", err)
@@ -154,9 +169,14 @@ func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq A
 	return out, rows.Err()
 }
 
-// SetActionState moves an action to a new state, records which method
-// and authenticator verified it (when given), and appends to its history.
+// SetActionState stores an action's state with the method and
+// authenticator that verified it (as given, empty included) and appends
+// the state to the action's history.
 func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
+	return q.atomic(ctx, func(q Queries) error { return q.setActionState(ctx, a) })
+}
+
+func (q Queries) setActionState(ctx context.Context, a model.Action) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
 		verification_method = $5, verified_authenticator_id = $6
 		WHERE tenant_id = $1 AND idempotency_key = $2`,

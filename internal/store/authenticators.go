@@ -43,6 +43,10 @@ func (q Queries) Authenticators(ctx context.Context, tenantID, userID string) ([
 // CreateAuthenticator stores a new authenticator. When a.IsDefault is set,
 // the user's other authenticators stop being the default.
 func (q Queries) CreateAuthenticator(ctx context.Context, a model.Authenticator) error {
+	return q.atomic(ctx, func(q Queries) error { return q.createAuthenticator(ctx, a) })
+}
+
+func (q Queries) createAuthenticator(ctx context.Context, a model.Authenticator) error {
 	if a.IsDefault {
 		if _, err := q.w.ExecContext(ctx, `UPDATE authenticators SET is_default = $3
 			WHERE tenant_id = $1 AND user_id = $2 AND is_default = $4`, a.TenantID, a.UserID, false, true); err != nil {
@@ -54,7 +58,7 @@ func (q Queries) CreateAuthenticator(ctx context.Context, a model.Authenticator)
 		a.ID, a.TenantID, a.UserID, string(a.Method), a.Email, a.PhoneNumber, a.IsDefault,
 		micros(a.CreatedAt), micros(a.VerifiedAt), micros(a.LastVerifiedAt))
 	if err != nil {
-		return fmt.Errorf("create authenticator: %w", err)
+		return classify(err, "authenticator")
 	}
 	return nil
 }

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -55,3 +59,20 @@ func notFound(err error, what string, args ...any) error {
 
 // scanner is what *sql.Row and *sql.Rows offer.
 type scanner interface{ Scan(dest ...any) error }
+
+// classify gives constraint violations their model kind: a duplicate is a
+// conflict, a missing parent (foreign key) is not found. Other errors are
+// wrapped as they are.
+func classify(err error, what string) error {
+	var pe *pgconn.PgError
+	var se *sqlite.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code == "23505",
+		errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return &model.Error{Kind: model.ErrConflict, Code: "conflict", Description: what + " already exists", Cause: err}
+	case errors.As(err, &pe) && pe.Code == "23503",
+		errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &model.Error{Kind: model.ErrNotFound, Code: "not_found", Description: what + " refers to something that does not exist", Cause: err}
+	}
+	return fmt.Errorf("write %s: %w", what, err)
+}

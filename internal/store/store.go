@@ -107,7 +107,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func newStore(d Dialect, rdb, wdb *sql.DB) *Store {
-	return &Store{Queries: Queries{r: rdb, w: wdb}, dialect: d, rdb: rdb, wdb: wdb}
+	return &Store{Queries: Queries{r: rdb, w: wdb, db: wdb}, dialect: d, rdb: rdb, wdb: wdb}
 }
 
 // Dialect reports which database engine the store uses.
@@ -153,18 +153,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 // returns nil. On SQLite the transaction takes the write lock at BEGIN, so
 // a read-then-write inside fn never fails half-way with SQLITE_BUSY.
 func (s *Store) InTx(ctx context.Context, fn func(q Queries) error) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(Queries{r: tx, w: tx}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.Queries.atomic(ctx, fn)
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -179,6 +168,28 @@ type querier interface {
 type Queries struct {
 	r querier
 	w querier
+	// db is the writer outside a transaction, nil inside one.
+	db *sql.DB
+}
+
+// atomic runs fn in a transaction: the current one, or a new one when q is
+// not inside a transaction. Methods that write several statements use it.
+func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) error {
+	if q.db == nil {
+		return fn(q)
+	}
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(Queries{r: tx, w: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // redact hides the password of a database URL for error messages.

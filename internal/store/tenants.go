@@ -39,7 +39,7 @@ func (q Queries) CreateTenant(ctx context.Context, t model.Tenant) error {
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
 		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification), micros(t.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("create tenant: %w", err)
+		return classify(err, "tenant")
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func (q Queries) CreateAPIKey(ctx context.Context, k model.APIKey) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, hash, created_at)
 		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.TenantID, k.Prefix, k.Hash, micros(k.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("create api key: %w", err)
+		return classify(err, "api key")
 	}
 	return nil
 }

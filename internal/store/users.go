@@ -74,8 +74,9 @@ func (q Queries) DeleteUser(ctx context.Context, tenantID, userID string) error 
 	return nil
 }
 
-// UserQuery filters QueryUsers. Empty fields do not filter; email and
-// username match without regard to case. After pages by user id.
+// UserQuery filters QueryUsers. Empty fields do not filter (a zero Limit
+// means no limit); email and username match without regard to case.
+// After pages by user id.
 type UserQuery struct {
 	Email       string
 	PhoneNumber string
@@ -108,8 +109,11 @@ func (q Queries) QueryUsers(ctx context.Context, tenantID string, uq UserQuery) 
 	for _, w := range where {
 		query += " AND " + w
 	}
-	args = append(args, uq.Limit)
-	query += fmt.Sprintf(" ORDER BY user_id LIMIT $%d", len(args))
+	query += " ORDER BY user_id"
+	if uq.Limit > 0 {
+		args = append(args, uq.Limit)
+		query += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
 	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query users: %w", err)

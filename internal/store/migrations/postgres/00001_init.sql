@@ -56,6 +56,7 @@ CREATE TABLE authenticators (
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX authenticators_user ON authenticators (tenant_id, user_id);
+CREATE UNIQUE INDEX authenticators_one_default ON authenticators (tenant_id, user_id) WHERE is_default;
 
 CREATE TABLE action_configs (
     tenant_id                TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,

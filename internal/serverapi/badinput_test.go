@@ -1,0 +1,130 @@
+package serverapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	tenant, key := e.tenant("T")
+	e.do(key, "POST", "/v1/users/alice/actions/signIn", map[string]any{"idempotencyKey": "k1"}).mustOK(t)
+
+	big := []byte(`{"custom":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		want   int
+	}{
+		{"malformed JSON", "POST", "/v1/users/new1/actions/signIn", []byte(`{"email":`), 400},
+		{"not an object", "POST", "/v1/users/new1/actions/signIn", []byte(`[1,2]`), 400},
+		{"trailing data", "POST", "/v1/users/new1/actions/signIn", []byte(`{} {}`), 400},
+		{"unknown field", "POST", "/v1/users/new1/actions/signIn", []byte(`{"emial":"a@b.c"}`), 400},
+		{"wrong type", "POST", "/v1/users/new1/actions/signIn", []byte(`{"email":42}`), 400},
+		{"nested custom", "POST", "/v1/users/new1/actions/signIn", []byte(`{"custom":{"a":{"b":1}}}`), 400},
+		{"bad email", "POST", "/v1/users/new1/actions/signIn", []byte(`{"email":"not an email"}`), 400},
+		{"bad phone", "POST", "/v1/users/new1/actions/signIn", []byte(`{"phoneNumber":"555-1234"}`), 400},
+		{"unknown scope", "POST", "/v1/users/new1/actions/signIn", []byte(`{"scope":"admin:everything"}`), 400},
+		{"foreign redirect", "POST", "/v1/users/new1/actions/signIn", []byte(`{"redirectUrl":"https://evil.example/"}`), 400},
+		{"redirect host suffix", "POST", "/v1/users/new1/actions/signIn", []byte(`{"redirectUrl":"http://localhost:8080.evil.example/"}`), 400},
+		{"bad idempotency key", "POST", "/v1/users/new1/actions/signIn", []byte(`{"idempotencyKey":"a b"}`), 400},
+		{"body over 64 KiB", "POST", "/v1/users/new1/actions/signIn", big, 413},
+		{"action code with space", "POST", "/v1/users/new1/actions/bad%20code", nil, 400},
+		{"action code too long", "POST", "/v1/users/new1/actions/" + strings.Repeat("a", 65), nil, 400},
+		{"user id too long", "POST", "/v1/users/" + strings.Repeat("u", 256) + "/actions/signIn", nil, 400},
+		{"user id with control character", "GET", "/v1/users/a%00b", nil, 400},
+		{"user id with encoded slash", "GET", "/v1/users/a%2Fb", nil, 400},
+		{"user id not UTF-8", "GET", "/v1/users/a%ffb", nil, 400},
+		{"limit negative", "GET", "/v1/users?limit=-1", nil, 400},
+		{"limit huge", "GET", "/v1/users?limit=99999999999999999999999", nil, 400},
+		{"limit not a number", "GET", "/v1/users?limit=ten", nil, 400},
+		{"unknown query parameter", "GET", "/v1/users?emial=x", nil, 400},
+		{"repeated query parameter", "GET", "/v1/users?email=a&email=b", nil, 400},
+		{"fromDate garbage", "GET", "/v1/users/alice/actions?fromDate=yesterday", nil, 400},
+		{"unknown state filter", "GET", "/v1/users/alice/actions?state=NOPE", nil, 400},
+		{"too many codes", "GET", "/v1/users/alice/actions?codes=" + strings.Repeat("a,", 60) + "a", nil, 400},
+		{"bad code in list", "GET", "/v1/users/alice/actions?codes=ok,not%20ok", nil, 400},
+		{"unknown state update", "PATCH", "/v1/users/alice/actions/signIn/k1", []byte(`{"state":"DONE"}`), 400},
+		{"validate without token", "POST", "/v1/validate", []byte(`{}`), 400},
+		{"validate token wrong type", "POST", "/v1/validate", []byte(`{"token":123}`), 400},
+		{"enrol unknown method", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"CARRIER_PIGEON"}`), 400},
+		{"enrol passkey pre-verified", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"PASSKEY"}`), 400},
+		{"enrol email without email", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"EMAIL_OTP"}`), 400},
+		{"authenticator id not a UUID", "DELETE", "/v1/users/alice/authenticators/xyz", nil, 404},
+		{"unknown user", "GET", "/v1/users/nobody", nil, 404},
+		{"unknown action", "GET", "/v1/users/alice/actions/signIn/nope", nil, 404},
+		{"unknown endpoint", "GET", "/v1/nothing/here", nil, 404},
+	}
+	countUsers := func() int {
+		users, err := e.store.QueryUsers(context.Background(), tenant.ID, store.UserQuery{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(users)
+	}
+	usersBefore := countUsers()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.do(key, tt.method, tt.path, tt.body)
+			if res.status != tt.want {
+				t.Fatalf("status = %d, want %d: %s", res.status, tt.want, res.body)
+			}
+			if res.str("error") == "" || res.str("errorDescription") == "" {
+				t.Errorf("error body lacks error or errorDescription: %s", res.body)
+			}
+		})
+	}
+	if got := countUsers(); got != usersBefore {
+		t.Errorf("refused requests wrote users: %d users, want %d", got, usersBefore)
+	}
+}
+
+func TestContentTypeMustBeJSON(t *testing.T) {
+	e := newEnv(t)
+	_, key := e.tenant("T")
+	req := httptest.NewRequest("POST", "/v1/users/u/actions/signIn", bytes.NewReader([]byte(`{}`)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(key, "")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("form-encoded body: status %d, want 400", rec.Code)
+	}
+}
+
+// FuzzTrackBody sends arbitrary bodies to track: every answer must be a
+// 2xx or a 4xx with a JSON error, never a 500.
+func FuzzTrackBody(f *testing.F) {
+	e := newEnv(f)
+	_, key := e.tenant("T")
+	for _, seed := range []string{
+		`{}`, `{"email":"a@b.co","custom":{"n":1,"b":true,"s":"x"}}`, `{"idempotencyKey":"abc"}`,
+		`{"scope":"add:authenticators"}`, `{"redirectUrl":"http://localhost:8080/cb"}`, `null`, `[]`, `"x"`,
+		`{"custom":{"a":[1]}}`, `{"email":"\u0000"}`, `{"deviceId":"` + strings.Repeat("d", 200) + `"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res := e.with(t).do(key, "POST", "/v1/users/fuzz/actions/signIn", body)
+		switch {
+		case res.status == http.StatusOK:
+			if res.str("token") == "" {
+				t.Fatalf("200 without token: %s", res.body)
+			}
+		case res.status >= 400 && res.status < 500:
+			if res.str("error") == "" {
+				t.Fatalf("%d without error code: %s", res.status, res.body)
+			}
+		default:
+			t.Fatalf("status %d for body %q: %s", res.status, body, res.body)
+		}
+	})
+}

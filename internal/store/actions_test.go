@@ -1,0 +1,394 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+func TestEnsureActionConfig(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		other := mustCreateTenant(t, s, "other", at(0))
+
+		first := model.ActionConfig{
+			TenantID:              tn.ID,
+			Code:                  "signIn",
+			DefaultOutcome:        model.OutcomeChallenge,
+			VerificationMethods:   []model.VerificationMethod{model.MethodPasskey, model.MethodEmailOTP},
+			DefaultMethod:         model.MethodEmailOTP,
+			PromptToEnrollMethods: []model.VerificationMethod{model.MethodPasskey},
+			RedirectURL:           "https://acme.example.com/done",
+			CreatedAt:             at(1),
+			UpdatedAt:             at(1),
+			LastActionCreatedAt:   at(1),
+		}
+		got, err := s.EnsureActionConfig(ctx, first)
+		if err != nil {
+			t.Fatalf("first EnsureActionConfig: %v", err)
+		}
+		if diff := cmp.Diff(got, first); diff != "" {
+			t.Errorf("first EnsureActionConfig (-got +want):\n%s", diff)
+		}
+
+		second := model.ActionConfig{
+			TenantID:            tn.ID,
+			Code:                "signIn",
+			DefaultOutcome:      model.OutcomeAllow,
+			RedirectURL:         "https://elsewhere.example.com/",
+			CreatedAt:           at(5),
+			UpdatedAt:           at(5),
+			LastActionCreatedAt: at(5),
+		}
+		got, err = s.EnsureActionConfig(ctx, second)
+		if err != nil {
+			t.Fatalf("second EnsureActionConfig: %v", err)
+		}
+		want := first
+		want.LastActionCreatedAt = at(5)
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("second EnsureActionConfig (-got +want):\n%s", diff)
+		}
+		stored, err := s.ActionConfig(ctx, tn.ID, "signIn")
+		if err != nil {
+			t.Fatalf("ActionConfig: %v", err)
+		}
+		if diff := cmp.Diff(stored, want); diff != "" {
+			t.Errorf("ActionConfig after EnsureActionConfig (-got +want):\n%s", diff)
+		}
+
+		// The same code in another tenant is configured on its own.
+		foreign := second
+		foreign.TenantID = other.ID
+		got, err = s.EnsureActionConfig(ctx, foreign)
+		if err != nil {
+			t.Fatalf("EnsureActionConfig in another tenant: %v", err)
+		}
+		if diff := cmp.Diff(got, foreign, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("EnsureActionConfig in another tenant (-got +want):\n%s", diff)
+		}
+	})
+}
+
+// TestEnsureActionConfigNotesUpdatedAt follows EnsureActionConfig's
+// documentation: the time of the action being created is c.UpdatedAt.
+func TestEnsureActionConfigLastActionNeverMovesBack(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		for _, step := range []struct{ sec, want int64 }{{1, 1}, {7, 7}, {3, 7}} {
+			c := model.ActionConfig{
+				TenantID:            tn.ID,
+				Code:                "withdraw",
+				DefaultOutcome:      model.OutcomeChallenge,
+				CreatedAt:           at(step.sec),
+				UpdatedAt:           at(step.sec),
+				LastActionCreatedAt: at(step.sec),
+			}
+			got, err := s.EnsureActionConfig(t.Context(), c)
+			if err != nil {
+				t.Fatalf("EnsureActionConfig: %v", err)
+			}
+			if !got.LastActionCreatedAt.Equal(at(step.want)) {
+				t.Errorf("after an action at %v, LastActionCreatedAt = %v, want %v",
+					at(step.sec), got.LastActionCreatedAt, at(step.want))
+			}
+		}
+	})
+}
+
+func TestCreateActionIdempotent(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		other := mustCreateTenant(t, s, "other", at(0))
+		mustCreateUser(t, s, newUser(tn.ID, "user-1", at(1)))
+		mustCreateUser(t, s, newUser(other.ID, "user-1", at(1)))
+
+		orig := newAction(tn.ID, "user-1", "key-1", "signIn", at(2))
+		stored, created, err := s.CreateAction(ctx, orig)
+		if err != nil {
+			t.Fatalf("first CreateAction: %v", err)
+		}
+		if !created {
+			t.Errorf("first CreateAction created = false, want true")
+		}
+		if diff := cmp.Diff(stored, orig); diff != "" {
+			t.Errorf("first CreateAction stored (-got +want):\n%s", diff)
+		}
+
+		again := newAction(tn.ID, "user-1", "key-1", "withdraw", at(9))
+		again.State, again.DeviceID, again.Custom = model.StateAllow, "device-2", map[string]any{"retry": true}
+		stored, created, err = s.CreateAction(ctx, again)
+		if err != nil {
+			t.Fatalf("second CreateAction: %v", err)
+		}
+		if created {
+			t.Errorf("second CreateAction created = true, want false")
+		}
+		if diff := cmp.Diff(stored, orig); diff != "" {
+			t.Errorf("second CreateAction returned (-got +want):\n%s", diff)
+		}
+		got, err := s.Action(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("Action: %v", err)
+		}
+		if diff := cmp.Diff(got, orig); diff != "" {
+			t.Errorf("Action after a repeated CreateAction (-got +want):\n%s", diff)
+		}
+		history, err := s.ActionHistory(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("ActionHistory: %v", err)
+		}
+		wantHistory := []store.StateChange{{State: model.StateChallengeRequired, At: at(2)}}
+		if diff := cmp.Diff(history, wantHistory); diff != "" {
+			t.Errorf("ActionHistory after a repeated CreateAction (-got +want):\n%s", diff)
+		}
+
+		// Idempotency keys are per tenant.
+		_, created, err = s.CreateAction(ctx, newAction(other.ID, "user-1", "key-1", "signIn", at(3)))
+		if err != nil || !created {
+			t.Errorf("CreateAction with the same key in another tenant = %v, %v; want true, nil", created, err)
+		}
+	})
+}
+
+func TestActionRoundTrip(t *testing.T) {
+	t.Parallel()
+	full := newAction("acme", "user-1", "key-full", "withdraw", at(1))
+	full.State = model.StateChallengeSucceeded
+	full.StateUpdatedAt = at(3)
+	full.UpdatedAt = at(4)
+	full.VerificationMethod = model.MethodEmailOTP
+	full.VerifiedAuthenticatorID = "auth-1"
+	full.Custom = map[string]any{
+		"amount":   float64(1000),
+		"fraction": 0.5,
+		"currency": "NZD",
+		"new":      false,
+		"flagged":  true,
+		"items":    []any{"a", float64(2)},
+		"meta":     map[string]any{"source": "app"},
+	}
+
+	bare := model.Action{
+		TenantID:       "acme",
+		UserID:         "user-1",
+		Code:           "signIn",
+		IdempotencyKey: "key-bare",
+		State:          model.StateAllow,
+		StateUpdatedAt: at(5),
+		CreatedAt:      at(5),
+		UpdatedAt:      at(5),
+	}
+	tests := []struct {
+		name   string
+		action model.Action
+	}{
+		{"every field", full},
+		{"only what is required", bare},
+	}
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		mustCreateTenant(t, s, "acme", at(0))
+		mustCreateUser(t, s, newUser("acme", "user-1", at(0)))
+		for _, tt := range tests {
+			mustCreateAction(t, s, tt.action)
+			got, err := s.Action(t.Context(), tt.action.TenantID, tt.action.IdempotencyKey)
+			if err != nil {
+				t.Fatalf("%s: Action: %v", tt.name, err)
+			}
+			if diff := cmp.Diff(got, tt.action, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: Action (-got +want):\n%s", tt.name, diff)
+			}
+		}
+	})
+}
+
+func TestQueryActions(t *testing.T) {
+	t.Parallel()
+	type seed struct {
+		tenantID, userID, key, code string
+		state                       model.ActionState
+		created                     int64
+	}
+	seeds := []seed{
+		{"acme", "user-1", "k1", "signIn", model.StateAllow, 1},
+		{"acme", "user-1", "k2", "withdraw", model.StateChallengeRequired, 2},
+		{"acme", "user-1", "k3", "signIn", model.StateChallengeRequired, 3},
+		{"acme", "user-1", "k4", "signIn", model.StateBlock, 4},
+		{"acme", "user-1", "k5", "transfer", model.StateChallengeSucceeded, 4},
+		{"acme", "user-2", "k6", "signIn", model.StateChallengeRequired, 5},
+		{"other", "user-1", "k7", "signIn", model.StateChallengeRequired, 6},
+	}
+	tests := []struct {
+		name  string
+		query store.ActionQuery
+		want  []string
+	}{
+		{"all, newest first", store.ActionQuery{Limit: 100}, []string{"k4", "k5", "k3", "k2", "k1"}},
+		{"one code", store.ActionQuery{Codes: []string{"signIn"}, Limit: 100}, []string{"k4", "k3", "k1"}},
+		{"two codes", store.ActionQuery{Codes: []string{"withdraw", "transfer"}, Limit: 100}, []string{"k5", "k2"}},
+		{"unknown code", store.ActionQuery{Codes: []string{"nothing"}, Limit: 100}, nil},
+		{"state", store.ActionQuery{State: model.StateChallengeRequired, Limit: 100}, []string{"k3", "k2"}},
+		{"from, inclusive", store.ActionQuery{From: at(3), Limit: 100}, []string{"k4", "k5", "k3"}},
+		{"from, a microsecond later", store.ActionQuery{From: at(3).Add(time.Microsecond), Limit: 100}, []string{"k4", "k5"}},
+		{"limit", store.ActionQuery{Limit: 2}, []string{"k4", "k5"}},
+		{"everything at once", store.ActionQuery{
+			Codes: []string{"signIn", "withdraw"}, State: model.StateChallengeRequired, From: at(2), Limit: 1,
+		}, []string{"k3"}},
+		{"no limit", store.ActionQuery{}, []string{"k4", "k5", "k3", "k2", "k1"}},
+	}
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		for _, id := range []string{"acme", "other"} {
+			mustCreateTenant(t, s, id, at(0))
+			mustCreateUser(t, s, newUser(id, "user-1", at(0)))
+			mustCreateUser(t, s, newUser(id, "user-2", at(0)))
+		}
+		want := map[string]model.Action{}
+		for _, sd := range seeds {
+			a := newAction(sd.tenantID, sd.userID, sd.key, sd.code, at(sd.created))
+			a.State = sd.state
+			want[sd.key] = mustCreateAction(t, s, a)
+		}
+
+		for _, tt := range tests {
+			got, err := s.QueryActions(t.Context(), "acme", "user-1", tt.query)
+			if err != nil {
+				t.Errorf("%s: QueryActions: %v", tt.name, err)
+				continue
+			}
+			var gotKeys []string
+			for _, a := range got {
+				gotKeys = append(gotKeys, a.IdempotencyKey)
+				if diff := cmp.Diff(a, want[a.IdempotencyKey]); diff != "" {
+					t.Errorf("%s: QueryActions returned %s (-got +want):\n%s", tt.name, a.IdempotencyKey, diff)
+				}
+			}
+			if diff := cmp.Diff(gotKeys, tt.want); diff != "" {
+				t.Errorf("%s: QueryActions(%+v) keys (-got +want):\n%s", tt.name, tt.query, diff)
+			}
+		}
+	})
+}
+
+func TestSetActionState(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		mustCreateUser(t, s, newUser(tn.ID, "user-1", at(0)))
+		orig := mustCreateAction(t, s, newAction(tn.ID, "user-1", "key-1", "signIn", at(1)))
+		neighbour := mustCreateAction(t, s, newAction(tn.ID, "user-1", "key-2", "signIn", at(1)))
+
+		change := orig
+		change.State = model.StateChallengeSucceeded
+		change.StateUpdatedAt = at(2)
+		change.VerificationMethod = model.MethodEmailOTP
+		change.VerifiedAuthenticatorID = "auth-email"
+		if err := s.SetActionState(ctx, change); err != nil {
+			t.Fatalf("SetActionState: %v", err)
+		}
+		want := change
+		want.UpdatedAt = at(2)
+		got, err := s.Action(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("Action: %v", err)
+		}
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("Action after SetActionState (-got +want):\n%s", diff)
+		}
+
+		history, err := s.ActionHistory(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("ActionHistory: %v", err)
+		}
+		wantHistory := []store.StateChange{
+			{State: model.StateChallengeRequired, At: at(1)},
+			{State: model.StateChallengeSucceeded, At: at(2)},
+		}
+		if diff := cmp.Diff(history, wantHistory); diff != "" {
+			t.Errorf("ActionHistory (-got +want):\n%s", diff)
+		}
+
+		gotNeighbour, err := s.Action(ctx, tn.ID, "key-2")
+		if err != nil {
+			t.Fatalf("Action(key-2): %v", err)
+		}
+		if diff := cmp.Diff(gotNeighbour, neighbour); diff != "" {
+			t.Errorf("SetActionState changed another action (-got +want):\n%s", diff)
+		}
+		if h, err := s.ActionHistory(ctx, tn.ID, "key-2"); err != nil || len(h) != 1 {
+			t.Errorf("ActionHistory(key-2) = %v, %v; want one entry", h, err)
+		}
+		if h, err := s.ActionHistory(ctx, tn.ID, "missing"); err != nil || len(h) != 0 {
+			t.Errorf("ActionHistory(missing) = %v, %v; want empty", h, err)
+		}
+	})
+}
+
+// TestSetActionStateKeepsVerifier follows SetActionState's documentation:
+// the verifying method and authenticator are recorded when given, so a
+// later change that gives none keeps them.
+func TestSetActionStateStoresVerifierAsGiven(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		mustCreateUser(t, s, newUser(tn.ID, "user-1", at(0)))
+		a := mustCreateAction(t, s, newAction(tn.ID, "user-1", "key-1", "signIn", at(1)))
+
+		a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, at(2)
+		a.VerificationMethod, a.VerifiedAuthenticatorID = model.MethodSMS, "auth-sms"
+		if err := s.SetActionState(ctx, a); err != nil {
+			t.Fatalf("SetActionState(succeeded): %v", err)
+		}
+		got, err := s.Action(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("Action: %v", err)
+		}
+		if got.VerificationMethod != model.MethodSMS || got.VerifiedAuthenticatorID != "auth-sms" {
+			t.Errorf("verified by %q with %q, want %q with %q",
+				got.VerificationMethod, got.VerifiedAuthenticatorID, model.MethodSMS, "auth-sms")
+		}
+		cleared := got
+		cleared.State, cleared.StateUpdatedAt = model.StateChallengeFailed, at(3)
+		cleared.VerificationMethod, cleared.VerifiedAuthenticatorID = "", ""
+		if err := s.SetActionState(ctx, cleared); err != nil {
+			t.Fatalf("SetActionState(failed): %v", err)
+		}
+		got, err = s.Action(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatalf("Action: %v", err)
+		}
+		if got.State != model.StateChallengeFailed || got.VerificationMethod != "" || got.VerifiedAuthenticatorID != "" {
+			t.Errorf("after clearing: state %s, verified by %q with %q; want CHALLENGE_FAILED with nothing",
+				got.State, got.VerificationMethod, got.VerifiedAuthenticatorID)
+		}
+	})
+}
+
+func TestActionOfUnknownKey(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		if _, err := s.Action(t.Context(), tn.ID, "no-such-key"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("Action(unknown key): error = %v, want %v", err, model.ErrNotFound)
+		}
+		a := newAction(tn.ID, "user-1", "no-such-key", "signIn", at(1))
+		if err := s.SetActionState(t.Context(), a); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("SetActionState(unknown key): error = %v, want %v", err, model.ErrNotFound)
+		}
+		if h, err := s.ActionHistory(t.Context(), tn.ID, "no-such-key"); err != nil || len(h) != 0 {
+			t.Errorf("ActionHistory after a refused SetActionState = %v, %v; want empty", h, err)
+		}
+	})
+}
