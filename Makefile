@@ -1,0 +1,29 @@
+# The whole test suite: `make test`. CI runs the same target with
+# PostgreSQL, Chromium and the npm SDKs required (see .ci/run).
+
+GO ?= go
+FUZZTIME ?= 10s
+NPM_DIRS := $(wildcard e2e/sdk e2e/browser/js)
+
+.PHONY: test npm vet gotest fuzz demo
+
+test: npm vet gotest fuzz
+
+# Install the official SDKs the compatibility tests drive (from package-lock.json).
+npm:
+	@for d in $(NPM_DIRS); do \
+		if [ -f $$d/package-lock.json ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; \
+	done
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -count=1 ./...
+
+# Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzTrackBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
+
+demo:
+	$(GO) run ./cmd/uplift demo
