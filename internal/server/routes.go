@@ -38,5 +38,5 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {
 		return model.NotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
-	return s.recoverPanics(s.limitBodies(mux))
+	return s.logRequests(s.recoverPanics(s.limitBodies(mux)))
 }
