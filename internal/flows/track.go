@@ -144,7 +144,10 @@ func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
 	if err := checkAttributes(in.Email, in.PhoneNumber, in.Username, in.Custom); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"deviceId": in.DeviceID, "ipAddress": in.IPAddress, "locale": in.Locale} {
+	if !validLocale(in.Locale) {
+		return model.Invalid("locale must be a language tag such as en or en-US")
+	}
+	for name, v := range map[string]string{"deviceId": in.DeviceID, "ipAddress": in.IPAddress} {
 		if len(v) > 128 {
 			return model.Invalid("%s is longer than 128 characters", name)
 		}

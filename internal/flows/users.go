@@ -18,6 +18,7 @@ type UserPatch struct {
 	PhoneNumberVerified *bool
 	Username            *string
 	DisplayName         *string
+	Locale              *string
 	Custom              map[string]any
 }
 
@@ -35,6 +36,9 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p Use
 	if p.DisplayName != nil && (utf8.RuneCountInString(*p.DisplayName) > 255 || !utf8.ValidString(*p.DisplayName)) {
 		return model.User{}, model.Invalid("displayName must be at most 255 characters of valid text")
 	}
+	if p.Locale != nil && !validLocale(*p.Locale) {
+		return model.User{}, model.Invalid("locale must be a language tag such as en or en-US")
+	}
 	var u model.User
 	err := s.store.InTx(ctx, func(q storeQueries) error {
 		var err error
@@ -51,10 +55,24 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p Use
 				*dst = *v
 			}
 		}
+		// A changed address is unverified unless the patch says otherwise.
+		if p.Email != nil && !strings.EqualFold(*p.Email, u.Email) {
+			u.EmailVerified = false
+		}
+		if p.PhoneNumber != nil && *p.PhoneNumber != u.PhoneNumber {
+			u.PhoneNumberVerified = false
+		}
 		set(&u.Email, p.Email)
 		setb(&u.EmailVerified, p.EmailVerified)
 		set(&u.PhoneNumber, p.PhoneNumber)
 		setb(&u.PhoneNumberVerified, p.PhoneNumberVerified)
+		set(&u.Locale, p.Locale)
+		if u.Email == "" {
+			u.EmailVerified = false
+		}
+		if u.PhoneNumber == "" {
+			u.PhoneNumberVerified = false
+		}
 		set(&u.Username, p.Username)
 		set(&u.DisplayName, p.DisplayName)
 		if p.Custom != nil {
@@ -218,3 +236,8 @@ func (s *Service) UserProfile(ctx context.Context, u model.User) (Profile, error
 	}
 	return p, nil
 }
+
+var localePattern = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$`)
+
+// validLocale reports whether s is empty or looks like a BCP 47 tag.
+func validLocale(s string) bool { return s == "" || localePattern.MatchString(s) }

@@ -145,6 +145,7 @@ type User struct {
 	PhoneNumberVerified bool
 	Username            string
 	DisplayName         string
+	Locale              string
 	Custom              map[string]any
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
@@ -240,4 +241,47 @@ func ValidIdempotencyKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// Rule belongs to an action configuration: when its conditions match at
+// track time and it wins on priority, it supplies the outcome and the
+// challenge settings.
+type Rule struct {
+	ID                    string
+	TenantID              string
+	ActionCode            string
+	Name                  string
+	Description           string
+	IsActive              bool
+	Priority              int
+	Outcome               Outcome
+	VerificationMethods   []VerificationMethod
+	DefaultMethod         VerificationMethod
+	PromptToEnrollMethods []VerificationMethod
+	// Conditions is the JSONLogic expression, as the admin saved it.
+	Conditions []byte
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ValueListType is the kind of items a value list holds.
+type ValueListType string
+
+// Value list item types.
+const (
+	ListString ValueListType = "string"
+	ListNumber ValueListType = "number"
+	ListCIDR   ValueListType = "cidr"
+)
+
+// ValueList is a named list of values that rule conditions refer to by
+// alias, such as office IP ranges or blocked email domains.
+type ValueList struct {
+	TenantID  string
+	Alias     string
+	Name      string
+	ItemType  ValueListType
+	Items     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -53,6 +53,8 @@ func TestBadInput(t *testing.T) {
 		{"too many codes", "GET", "/v1/users/alice/actions?codes=" + strings.Repeat("a,", 60) + "a", nil, 400},
 		{"bad code in list", "GET", "/v1/users/alice/actions?codes=ok,not%20ok", nil, 400},
 		{"unknown state update", "PATCH", "/v1/users/alice/actions/signIn/k1", []byte(`{"state":"DONE"}`), 400},
+		{"backend claims a challenge", "PATCH", "/v1/users/alice/actions/signIn/k1", []byte(`{"state":"CHALLENGE_SUCCEEDED"}`), 400},
+		{"backend resets a challenge", "PATCH", "/v1/users/alice/actions/signIn/k1", []byte(`{"state":"CHALLENGE_REQUIRED"}`), 400},
 		{"validate without token", "POST", "/v1/validate", []byte(`{}`), 400},
 		{"validate token wrong type", "POST", "/v1/validate", []byte(`{"token":123}`), 400},
 		{"enrol unknown method", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"CARRIER_PIGEON"}`), 400},

@@ -71,7 +71,7 @@ func TestTenantIsolation(t *testing.T) {
 		{"list authenticators", "GET", "/v1/users/bob/authenticators", nil, http.StatusNotFound},
 		{"delete authenticator", "DELETE", "/v1/users/bob/authenticators/" + authID, nil, http.StatusNotFound},
 		{"get action", "GET", "/v1/users/bob/actions/signIn/b-key", nil, http.StatusNotFound},
-		{"update action", "PATCH", "/v1/users/bob/actions/signIn/b-key", map[string]any{"state": "CHALLENGE_SUCCEEDED"}, http.StatusNotFound},
+		{"update action", "PATCH", "/v1/users/bob/actions/signIn/b-key", map[string]any{"state": "REVIEW_SUCCEEDED"}, http.StatusNotFound},
 		{"query actions", "GET", "/v1/users/bob/actions", nil, http.StatusNotFound},
 		{"query users by email", "GET", "/v1/users?email=bob@b.example", nil, http.StatusOK},
 		{"query users by token", "GET", "/v1/users?token=" + tokenB, nil, http.StatusBadRequest},

@@ -74,7 +74,7 @@ func (a *API) UpdateUser(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	u, err := a.svc.UpdateUser(r.Context(), t.ID, id, flows.UserPatch{
 		Email: in.Email, EmailVerified: in.EmailVerified, PhoneNumber: in.PhoneNumber,
 		PhoneNumberVerified: in.PhoneNumberVerified, Username: in.Username,
-		DisplayName: in.DisplayName, Custom: in.Custom,
+		DisplayName: in.DisplayName, Locale: in.Locale, Custom: in.Custom,
 	})
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func (a *API) UpdateUser(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	return jsonapi.Write(w, http.StatusOK, userAttributes{
 		Email: str(u.Email), EmailVerified: &u.EmailVerified, PhoneNumber: str(u.PhoneNumber),
 		PhoneNumberVerified: &u.PhoneNumberVerified, Username: str(u.Username),
-		DisplayName: str(u.DisplayName), Custom: u.Custom,
+		DisplayName: str(u.DisplayName), Custom: u.Custom, Locale: str(u.Locale),
 	})
 }
 

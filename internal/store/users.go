@@ -8,14 +8,14 @@ import (
 )
 
 const userColumns = `tenant_id, user_id, email, email_verified, phone_number, phone_number_verified,
-	username, display_name, custom, created_at, updated_at`
+	username, display_name, locale, custom, created_at, updated_at`
 
 func scanUser(row scanner) (model.User, error) {
 	var u model.User
 	var custom string
 	var created, updated int64
 	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
-		&u.Username, &u.DisplayName, &custom, &created, &updated)
+		&u.Username, &u.DisplayName, &u.Locale, &custom, &created, &updated)
 	if err != nil {
 		return u, err
 	}
@@ -34,10 +34,10 @@ func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User,
 // reports whether it created one.
 func (q Queries) CreateUserIfMissing(ctx context.Context, u model.User) (bool, error) {
 	res, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (tenant_id, user_id) DO NOTHING`,
 		u.TenantID, u.ID, u.Email, u.EmailVerified, u.PhoneNumber, u.PhoneNumberVerified,
-		u.Username, u.DisplayName, jsonText(nonNilMap(u.Custom)), micros(u.CreatedAt), micros(u.UpdatedAt))
+		u.Username, u.DisplayName, u.Locale, jsonText(nonNilMap(u.Custom)), micros(u.CreatedAt), micros(u.UpdatedAt))
 	if err != nil {
 		return false, fmt.Errorf("create user: %w", err)
 	}
@@ -49,10 +49,10 @@ func (q Queries) CreateUserIfMissing(ctx context.Context, u model.User) (bool, e
 func (q Queries) UpdateUser(ctx context.Context, u model.User) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $3, email_verified = $4,
 		phone_number = $5, phone_number_verified = $6, username = $7, display_name = $8,
-		custom = $9, updated_at = $10
+		custom = $9, updated_at = $10, locale = $11
 		WHERE tenant_id = $1 AND user_id = $2`,
 		u.TenantID, u.ID, u.Email, u.EmailVerified, u.PhoneNumber, u.PhoneNumberVerified,
-		u.Username, u.DisplayName, jsonText(nonNilMap(u.Custom)), micros(u.UpdatedAt))
+		u.Username, u.DisplayName, jsonText(nonNilMap(u.Custom)), micros(u.UpdatedAt), u.Locale)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}

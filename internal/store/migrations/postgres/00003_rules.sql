@@ -1,0 +1,37 @@
+-- +goose Up
+ALTER TABLE users ADD COLUMN locale TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE rules (
+    id                    TEXT PRIMARY KEY,
+    tenant_id             TEXT NOT NULL,
+    action_code           TEXT NOT NULL,
+    name                  TEXT NOT NULL,
+    description           TEXT NOT NULL DEFAULT '',
+    is_active             BOOLEAN NOT NULL DEFAULT TRUE,
+    priority              BIGINT NOT NULL,
+    outcome               TEXT NOT NULL,
+    verification_methods  TEXT NOT NULL DEFAULT '[]',
+    default_method        TEXT NOT NULL DEFAULT '',
+    prompt_to_enroll      TEXT NOT NULL DEFAULT '[]',
+    conditions            TEXT NOT NULL,
+    created_at            BIGINT NOT NULL,
+    updated_at            BIGINT NOT NULL,
+    FOREIGN KEY (tenant_id, action_code) REFERENCES action_configs (tenant_id, code) ON DELETE CASCADE
+);
+CREATE INDEX rules_action ON rules (tenant_id, action_code, created_at);
+
+CREATE TABLE value_lists (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    alias       TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    item_type   TEXT NOT NULL,
+    items       TEXT NOT NULL DEFAULT '[]',
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, alias)
+);
+
+-- +goose Down
+DROP TABLE value_lists;
+DROP TABLE rules;
+ALTER TABLE users DROP COLUMN locale;
