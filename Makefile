@@ -18,12 +18,16 @@ npm:
 vet:
 	$(GO) vet ./...
 
+# A hung test fails after the timeout with a goroutine dump.
 gotest:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 10m ./...
 
 # Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTrackBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
+	$(GO) test -run '^$$' -fuzz '^FuzzCompileEval$$' -fuzztime $(FUZZTIME) ./internal/rules
+	$(GO) test -run '^$$' -fuzz '^FuzzFinishRegistration$$' -fuzztime $(FUZZTIME) ./internal/ceremony
+	$(GO) test -run '^$$' -fuzz '^FuzzFinishLogin$$' -fuzztime $(FUZZTIME) ./internal/ceremony
 
 demo:
 	$(GO) run ./cmd/uplift demo

@@ -95,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer st.Close()
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL})
+	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	t, secret, created, err := svc.EnsureFirstTenant(ctx, "Default")
 	if err != nil {
 		return fmt.Errorf("first tenant: %w", err)

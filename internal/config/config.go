@@ -29,6 +29,9 @@ type Config struct {
 	SMSURL string
 	// LogLevel is debug, info, warn or error (UPLIFT_LOG_LEVEL).
 	LogLevel string
+	// AAGUIDURL is where the AAGUID → passkey provider list is fetched at
+	// start (UPLIFT_AAGUID_URL); empty turns provider names off.
+	AAGUIDURL string
 	// Dev turns on development mode: messages printed and kept in a dev inbox.
 	Dev bool
 }
@@ -56,6 +59,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 			SMTPFrom:    getenv("UPLIFT_SMTP_FROM"),
 			SMSURL:      getenv("UPLIFT_SMS_URL"),
 			LogLevel:    pick(*logLevel, getenv("UPLIFT_LOG_LEVEL"), "info"),
+			AAGUIDURL:   getenv("UPLIFT_AAGUID_URL"),
 		}
 		return c, c.Validate()
 	}
@@ -80,6 +84,11 @@ func (c Config) Validate() error {
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			return errors.New("UPLIFT_SMTP_URL must look like smtp://user:pass@host:587")
+		}
+	}
+	if c.AAGUIDURL != "" {
+		if u, err := url.Parse(c.AAGUIDURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("UPLIFT_AAGUID_URL must be an http(s) URL")
 		}
 	}
 	if c.SMSURL != "" {

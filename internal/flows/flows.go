@@ -6,12 +6,14 @@ package flows
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -25,6 +27,7 @@ type Service struct {
 	now       func() time.Time
 	rand      io.Reader
 	publicURL string
+	prepared  *preparedCache
 }
 
 // Options configures a Service. Now and Rand default to the real clock and
@@ -48,7 +51,8 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL}
+	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
+		prepared: &preparedCache{}}
 }
 
 // Store returns the store the service runs on.
@@ -77,3 +81,5 @@ func (s *Service) newID() string {
 func (s *Service) randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(s.randomBytes(n))
 }
+
+func isNotFound(err error) bool { return errors.Is(err, model.ErrNotFound) }

@@ -67,7 +67,8 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		}); err != nil {
 			return err
 		}
-		if err := s.fillUserAttributes(ctx, q, t.ID, in); err != nil {
+		user, err := s.fillUserAttributes(ctx, q, t.ID, in)
+		if err != nil {
 			return err
 		}
 		cfg, err := q.EnsureActionConfig(ctx, model.ActionConfig{
@@ -81,7 +82,15 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		if err != nil {
 			return err
 		}
-		outcome := decideOutcome(cfg)
+		deviceCount, deviceKnown, err := q.UserDevices(ctx, t.ID, in.UserID, in.DeviceID)
+		if err != nil {
+			return err
+		}
+		outcome, err := s.decideOutcome(ctx, q, cfg, trackFacts(user, auths, in, deviceCount, deviceKnown))
+		if err != nil {
+			return err
+		}
+		cfg = withRuleSettings(cfg, outcome.Winner)
 		action := model.Action{
 			TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
 			State: stateFor(outcome.Outcome, len(auths) > 0), StateUpdatedAt: now, CreatedAt: now, UpdatedAt: now,
@@ -159,46 +168,48 @@ func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
 }
 
 // fillUserAttributes sets the contact attributes a track call carries on a
-// user who has none yet; it never overwrites what the user already has.
-func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenantID string, in TrackInput) error {
-	if in.Email == "" && in.PhoneNumber == "" && in.Username == "" {
-		return nil
-	}
+// user who has none yet, never overwriting what the user already has, and
+// returns the user.
+func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenantID string, in TrackInput) (model.User, error) {
 	u, err := q.User(ctx, tenantID, in.UserID)
 	if err != nil {
-		return err
+		return u, err
 	}
 	changed := false
 	for _, f := range []struct {
 		dst *string
 		v   string
 	}{
-		{&u.Email, in.Email}, {&u.PhoneNumber, in.PhoneNumber}, {&u.Username, in.Username},
+		{&u.Email, in.Email}, {&u.PhoneNumber, in.PhoneNumber}, {&u.Username, in.Username}, {&u.Locale, in.Locale},
 	} {
 		if *f.dst == "" && f.v != "" {
 			*f.dst, changed = f.v, true
 		}
 	}
 	if !changed {
-		return nil
+		return u, nil
 	}
 	u.UpdatedAt = s.Now()
-	return q.UpdateUser(ctx, u)
+	return u, q.UpdateUser(ctx, u)
 }
 
-// Outcome is what track decided for an action: the outcome and the rules
-// behind it.
-type Outcome struct {
-	Outcome        model.Outcome
-	RuleIDs        []string
-	PriorityRuleID string
-}
-
-// decideOutcome picks the action's outcome. Rules plug in here: they will
-// be evaluated against the track facts and the winning rule's outcome
-// replaces the configuration's default.
-func decideOutcome(cfg model.ActionConfig) Outcome {
-	return Outcome{Outcome: cfg.DefaultOutcome}
+// withRuleSettings returns the action configuration as the winning rule
+// amends it: the rule's permitted methods, default method and prompt
+// switch replace the action's where the rule sets them.
+func withRuleSettings(cfg model.ActionConfig, winner *model.Rule) model.ActionConfig {
+	if winner == nil {
+		return cfg
+	}
+	if len(winner.VerificationMethods) > 0 {
+		cfg.VerificationMethods = winner.VerificationMethods
+	}
+	if winner.DefaultMethod != "" {
+		cfg.DefaultMethod = winner.DefaultMethod
+	}
+	if len(winner.PromptToEnrollMethods) > 0 {
+		cfg.PromptToEnrollMethods = winner.PromptToEnrollMethods
+	}
+	return cfg
 }
 
 // stateFor turns an outcome into the action's first state. A user with no

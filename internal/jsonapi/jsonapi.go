@@ -171,3 +171,15 @@ func Time(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
+
+// BasicUser returns the user name of the request's HTTP Basic credentials,
+// where the APIs carry secret keys, or an ErrUnauthenticated error asking
+// for one.
+func BasicUser(w http.ResponseWriter, r *http.Request) (string, error) {
+	user, _, ok := r.BasicAuth()
+	if !ok || user == "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="uplift"`)
+		return "", model.Errorf(model.ErrUnauthenticated, "unauthorized", "send the secret key as the Basic auth user name")
+	}
+	return user, nil
+}

@@ -177,6 +177,9 @@ type ActionConfig struct {
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 	LastActionCreatedAt   time.Time
+	// RulesVersion changes whenever the action's rules or the tenant's
+	// value lists change.
+	RulesVersion int64
 }
 
 // Action is one tracked instance of an action code for a user.
@@ -282,6 +285,7 @@ type ValueList struct {
 	Name      string
 	ItemType  ValueListType
 	Items     []string
+	IsActive  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

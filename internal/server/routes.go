@@ -31,6 +31,37 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.UpdateAction))
 	mux.Handle("POST /v1/validate", secret(api.Validate))
 
+	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's origins).
+	client, capi := s.clientAPI.Handler, s.clientAPI
+	mux.Handle("OPTIONS /v1/client/", capi.Preflight())
+	mux.Handle("POST /v1/client/user-authenticators/passkey/registration-options", client(capi.RegistrationOptions))
+	mux.Handle("POST /v1/client/user-authenticators/passkey", client(capi.AddPasskey))
+	mux.Handle("GET /v1/client/user-authenticators/passkey", client(capi.FindPasskey))
+	mux.Handle("POST /v1/client/challenge", client(capi.Challenge))
+	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
+	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
+
+	// Management API (secret key).
+	mgmt := s.managementAPI
+	manage := mgmt.Handler
+	mux.Handle("GET /v1/management/authenticator-configurations/passkey", manage(mgmt.GetPasskeyConfig))
+	mux.Handle("PATCH /v1/management/authenticator-configurations/passkey", manage(mgmt.UpdatePasskeyConfig))
+	mux.Handle("GET /v1/management/action-configurations", manage(mgmt.ListActionConfigs))
+	mux.Handle("POST /v1/management/action-configurations", manage(mgmt.CreateActionConfig))
+	mux.Handle("GET /v1/management/action-configurations/{actionCode}", manage(mgmt.GetActionConfig))
+	mux.Handle("PATCH /v1/management/action-configurations/{actionCode}", manage(mgmt.UpdateActionConfig))
+	mux.Handle("DELETE /v1/management/action-configurations/{actionCode}", manage(mgmt.DeleteActionConfig))
+	mux.Handle("GET /v1/management/action-configurations/{actionCode}/rules", manage(mgmt.ListRules))
+	mux.Handle("POST /v1/management/action-configurations/{actionCode}/rules", manage(mgmt.CreateRule))
+	mux.Handle("GET /v1/management/action-configurations/{actionCode}/rules/{ruleId}", manage(mgmt.GetRule))
+	mux.Handle("PATCH /v1/management/action-configurations/{actionCode}/rules/{ruleId}", manage(mgmt.UpdateRule))
+	mux.Handle("DELETE /v1/management/action-configurations/{actionCode}/rules/{ruleId}", manage(mgmt.DeleteRule))
+	mux.Handle("GET /v1/management/value-lists", manage(mgmt.ListValueLists))
+	mux.Handle("POST /v1/management/value-lists", manage(mgmt.CreateValueList))
+	mux.Handle("GET /v1/management/value-lists/{alias}", manage(mgmt.GetValueList))
+	mux.Handle("PATCH /v1/management/value-lists/{alias}", manage(mgmt.UpdateValueList))
+	mux.Handle("DELETE /v1/management/value-lists/{alias}", manage(mgmt.DeleteValueList))
+
 	// Hosted UI.
 	mux.HandleFunc("GET /login", s.login)
 

@@ -11,22 +11,26 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/managementapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 )
 
 // Server is Uplift's HTTP server.
 type Server struct {
-	svc       *flows.Service
-	log       *slog.Logger
-	serverAPI *serverapi.API
+	svc           *flows.Service
+	log           *slog.Logger
+	serverAPI     *serverapi.API
+	managementAPI *managementapi.API
+	clientAPI     *clientapi.API
 }
 
 // New returns a server over svc.
 func New(svc *flows.Service, log *slog.Logger) *Server {
-	return &Server{svc: svc, log: log, serverAPI: serverapi.New(svc, log)}
+	return &Server{svc: svc, log: log, serverAPI: serverapi.New(svc, log), managementAPI: managementapi.New(svc, log), clientAPI: clientapi.New(svc, log)}
 }
 
 // Handler returns the handler serving every route.

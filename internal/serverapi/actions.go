@@ -142,10 +142,35 @@ func (a *API) GetAction(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	if err != nil {
 		return err
 	}
+	rules, err := a.matchedRules(r, act)
+	if err != nil {
+		return err
+	}
 	return jsonapi.Write(w, http.StatusOK, getActionResponse{
 		actionJSON: toActionJSON(act), PriorityRuleID: act.PriorityRuleID,
-		RuleIDs: nonNil(act.RuleIDs), Rules: []ruleJSON{},
+		RuleIDs: nonNil(act.RuleIDs), Rules: rules,
 	})
+}
+
+// matchedRules describes the rules that matched an action, in the order
+// they matched; rules deleted since are left out.
+func (a *API) matchedRules(r *http.Request, act model.Action) ([]ruleJSON, error) {
+	out := []ruleJSON{}
+	if len(act.RuleIDs) == 0 {
+		return out, nil
+	}
+	stored, err := a.svc.Store().Rules(r.Context(), act.TenantID, act.Code)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range act.RuleIDs {
+		for _, ru := range stored {
+			if ru.ID == id {
+				out = append(out, ruleJSON{RuleID: ru.ID, Name: ru.Name, Description: ru.Description})
+			}
+		}
+	}
+	return out, nil
 }
 
 // UpdateAction answers PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeyjson"
 )
 
 // authenticatorJSON is a user authenticator as the Server API shows it.
@@ -18,6 +19,8 @@ type authenticatorJSON struct {
 	Email               string                   `json:"email,omitempty"`
 	PhoneNumber         string                   `json:"phoneNumber,omitempty"`
 	IsDefault           bool                     `json:"isDefault"`
+	// WebauthnCredential describes a PASSKEY authenticator's credential.
+	WebauthnCredential *passkeyjson.WebauthnCredential `json:"webauthnCredential,omitempty"`
 }
 
 func toAuthenticatorJSON(a model.Authenticator) authenticatorJSON {
@@ -45,9 +48,18 @@ func (a *API) ListAuthenticators(w http.ResponseWriter, r *http.Request, t model
 	if err != nil {
 		return err
 	}
+	passkeys, err := a.svc.UserPasskeys(r.Context(), t.ID, id)
+	if err != nil {
+		return err
+	}
 	out := []authenticatorJSON{}
 	for _, au := range auths {
-		out = append(out, toAuthenticatorJSON(au))
+		j := toAuthenticatorJSON(au)
+		if v, ok := passkeys[au.ID]; ok {
+			cred := passkeyjson.Credential(v.Passkey, v.Provider)
+			j.WebauthnCredential = &cred
+		}
+		out = append(out, j)
 	}
 	return jsonapi.Write(w, http.StatusOK, out)
 }

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
 func TestBadInput(t *testing.T) {
-	e := newEnv(t)
-	tenant, key := e.tenant("T")
-	e.do(key, "POST", "/v1/users/alice/actions/signIn", map[string]any{"idempotencyKey": "k1"}).mustOK(t)
+	e := apitest.New(t)
+	tenant, key := e.Tenant("T")
+	e.Do(key, "POST", "/v1/users/alice/actions/signIn", map[string]any{"idempotencyKey": "k1"}).MustOK(t)
 
 	big := []byte(`{"custom":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`)
 	tests := []struct {
@@ -66,7 +67,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown endpoint", "GET", "/v1/nothing/here", nil, 404},
 	}
 	countUsers := func() int {
-		users, err := e.store.QueryUsers(context.Background(), tenant.ID, store.UserQuery{Limit: 1000})
+		users, err := e.Store.QueryUsers(context.Background(), tenant.ID, store.UserQuery{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,12 +76,12 @@ func TestBadInput(t *testing.T) {
 	usersBefore := countUsers()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.do(key, tt.method, tt.path, tt.body)
-			if res.status != tt.want {
-				t.Fatalf("status = %d, want %d: %s", res.status, tt.want, res.body)
+			res := e.Do(key, tt.method, tt.path, tt.body)
+			if res.Status != tt.want {
+				t.Fatalf("status = %d, want %d: %s", res.Status, tt.want, res.Body)
 			}
-			if res.str("error") == "" || res.str("errorDescription") == "" {
-				t.Errorf("error body lacks error or errorDescription: %s", res.body)
+			if res.Str("error") == "" || res.Str("errorDescription") == "" {
+				t.Errorf("error body lacks error or errorDescription: %s", res.Body)
 			}
 		})
 	}
@@ -90,13 +91,13 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestContentTypeMustBeJSON(t *testing.T) {
-	e := newEnv(t)
-	_, key := e.tenant("T")
+	e := apitest.New(t)
+	_, key := e.Tenant("T")
 	req := httptest.NewRequest("POST", "/v1/users/u/actions/signIn", bytes.NewReader([]byte(`{}`)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(key, "")
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	e.Handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusBadRequest {
 		t.Errorf("form-encoded body: status %d, want 400", rec.Code)
 	}
@@ -105,8 +106,8 @@ func TestContentTypeMustBeJSON(t *testing.T) {
 // FuzzTrackBody sends arbitrary bodies to track: every answer must be a
 // 2xx or a 4xx with a JSON error, never a 500.
 func FuzzTrackBody(f *testing.F) {
-	e := newEnv(f)
-	_, key := e.tenant("T")
+	e := apitest.New(f)
+	_, key := e.Tenant("T")
 	for _, seed := range []string{
 		`{}`, `{"email":"a@b.co","custom":{"n":1,"b":true,"s":"x"}}`, `{"idempotencyKey":"abc"}`,
 		`{"scope":"add:authenticators"}`, `{"redirectUrl":"http://localhost:8080/cb"}`, `null`, `[]`, `"x"`,
@@ -115,18 +116,18 @@ func FuzzTrackBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		res := e.with(t).do(key, "POST", "/v1/users/fuzz/actions/signIn", body)
+		res := e.With(t).Do(key, "POST", "/v1/users/fuzz/actions/signIn", body)
 		switch {
-		case res.status == http.StatusOK:
-			if res.str("token") == "" {
-				t.Fatalf("200 without token: %s", res.body)
+		case res.Status == http.StatusOK:
+			if res.Str("token") == "" {
+				t.Fatalf("200 without token: %s", res.Body)
 			}
-		case res.status >= 400 && res.status < 500:
-			if res.str("error") == "" {
-				t.Fatalf("%d without error code: %s", res.status, res.body)
+		case res.Status >= 400 && res.Status < 500:
+			if res.Str("error") == "" {
+				t.Fatalf("%d without error code: %s", res.Status, res.Body)
 			}
 		default:
-			t.Fatalf("status %d for body %q: %s", res.status, body, res.body)
+			t.Fatalf("status %d for body %q: %s", res.Status, body, res.Body)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -47,16 +48,16 @@ func takeSnapshot(t *testing.T, st *store.Store, tenantID string) snapshot {
 }
 
 func TestTenantIsolation(t *testing.T) {
-	e := newEnv(t)
-	tenantB, keyB := e.tenant("B")
-	_, keyA := e.tenant("A")
+	e := apitest.New(t)
+	tenantB, keyB := e.Tenant("B")
+	_, keyA := e.Tenant("A")
 
 	// Tenant B has a user with an authenticator and an action.
-	e.do(keyB, "POST", "/v1/users/bob/actions/signIn", map[string]any{"idempotencyKey": "b-key", "email": "bob@b.example"}).mustOK(t)
-	auth := e.do(keyB, "POST", "/v1/users/bob/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "bob@b.example"}).mustOK(t)
-	authID := auth.json["authenticator"].(map[string]any)["userAuthenticatorId"].(string)
-	tokenB := e.do(keyB, "POST", "/v1/users/bob/actions/signIn", map[string]any{"idempotencyKey": "b-key"}).mustOK(t).str("token")
-	before := takeSnapshot(t, e.store, tenantB.ID)
+	e.Do(keyB, "POST", "/v1/users/bob/actions/signIn", map[string]any{"idempotencyKey": "b-key", "email": "bob@b.example"}).MustOK(t)
+	auth := e.Do(keyB, "POST", "/v1/users/bob/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "bob@b.example"}).MustOK(t)
+	authID := auth.JSON["authenticator"].(map[string]any)["userAuthenticatorId"].(string)
+	tokenB := e.Do(keyB, "POST", "/v1/users/bob/actions/signIn", map[string]any{"idempotencyKey": "b-key"}).MustOK(t).Str("token")
+	before := takeSnapshot(t, e.Store, tenantB.ID)
 
 	tests := []struct {
 		name   string
@@ -85,46 +86,46 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.do(keyA, tt.method, tt.path, tt.body)
-			if res.status != tt.want {
-				t.Fatalf("status = %d, want %d: %s", res.status, tt.want, res.body)
+			res := e.Do(keyA, tt.method, tt.path, tt.body)
+			if res.Status != tt.want {
+				t.Fatalf("status = %d, want %d: %s", res.Status, tt.want, res.Body)
 			}
 			switch tt.name {
 			case "query users by email":
-				if users := res.json["users"].([]any); len(users) != 0 {
+				if users := res.JSON["users"].([]any); len(users) != 0 {
 					t.Errorf("tenant A sees tenant B's users: %v", users)
 				}
 			case "validate token":
-				if res.json["isValid"] != false || res.json["userId"] != nil {
-					t.Errorf("tenant A validated tenant B's token: %s", res.body)
+				if res.JSON["isValid"] != false || res.JSON["userId"] != nil {
+					t.Errorf("tenant A validated tenant B's token: %s", res.Body)
 				}
 			}
 		})
 	}
-	after := takeSnapshot(t, e.store, tenantB.ID)
+	after := takeSnapshot(t, e.Store, tenantB.ID)
 	if diff := cmp.Diff(after, before); diff != "" {
 		t.Errorf("tenant B's data changed (-after +before):\n%s", diff)
 	}
 	// The last PATCH changed A's own action with the same key, not B's.
-	if got := e.do(keyB, "GET", "/v1/users/bob/actions/signIn/b-key", nil).mustOK(t).str("state"); got != "ALLOW" {
+	if got := e.Do(keyB, "GET", "/v1/users/bob/actions/signIn/b-key", nil).MustOK(t).Str("state"); got != "ALLOW" {
 		t.Errorf("B's action state = %s, want ALLOW (unchanged)", got)
 	}
 }
 
 func TestSecretKeyRequired(t *testing.T) {
-	e := newEnv(t)
-	tenant, key := e.tenant("T")
-	keys, err := e.store.APIKeys(context.Background(), tenant.ID)
+	e := apitest.New(t)
+	tenant, key := e.Tenant("T")
+	keys, err := e.Store.APIKeys(context.Background(), tenant.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RevokeKey(context.Background(), tenant.ID, keys[0].ID); err != nil {
+	if err := e.Service.RevokeKey(context.Background(), tenant.ID, keys[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, secret := range []string{"", "sk_wrong", "not-a-key", key} {
-		res := e.do(secret, "GET", "/v1/users/bob", nil)
-		if res.status != http.StatusUnauthorized || res.str("error") != "unauthorized" {
-			t.Errorf("secret %q: status %d %s, want 401 unauthorized", secret, res.status, res.body)
+		res := e.Do(secret, "GET", "/v1/users/bob", nil)
+		if res.Status != http.StatusUnauthorized || res.Str("error") != "unauthorized" {
+			t.Errorf("secret %q: status %d %s, want 401 unauthorized", secret, res.Status, res.Body)
 		}
 	}
 }

@@ -31,10 +31,9 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 // user name) and runs fn for its tenant.
 func (a *API) Handler(fn HandlerFunc) http.Handler {
 	return jsonapi.Adapt(a.log, func(w http.ResponseWriter, r *http.Request) error {
-		secret, _, ok := r.BasicAuth()
-		if !ok || secret == "" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="uplift"`)
-			return model.Errorf(model.ErrUnauthenticated, "unauthorized", "send the secret key as the Basic auth user name")
+		secret, err := jsonapi.BasicUser(w, r)
+		if err != nil {
+			return err
 		}
 		t, err := a.svc.TenantForSecret(r.Context(), secret)
 		if err != nil {

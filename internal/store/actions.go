@@ -10,14 +10,14 @@ import (
 )
 
 const actionConfigColumns = `tenant_id, code, default_outcome, verification_methods, default_method,
-	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at`
+	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at, rules_version`
 
 func scanActionConfig(row scanner) (model.ActionConfig, error) {
 	var c model.ActionConfig
 	var outcome, methods, defMethod, prompt string
 	var created, updated, last int64
 	err := row.Scan(&c.TenantID, &c.Code, &outcome, &methods, &defMethod, &prompt, &c.RedirectURL,
-		&created, &updated, &last)
+		&created, &updated, &last, &c.RulesVersion)
 	if err != nil {
 		return c, err
 	}
@@ -42,7 +42,7 @@ func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model
 // the configuration in force.
 func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error) {
 	row := q.w.QueryRowContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
 		ON CONFLICT (tenant_id, code) DO UPDATE SET last_action_created_at = CASE
 			WHEN excluded.last_action_created_at > action_configs.last_action_created_at
 			THEN excluded.last_action_created_at ELSE action_configs.last_action_created_at END
@@ -225,4 +225,18 @@ func (q Queries) appendState(ctx context.Context, tenantID, key string, state mo
 		return fmt.Errorf("record action state: %w", err)
 	}
 	return nil
+}
+
+// UserDevices reports how many distinct devices a user's actions came
+// from and whether deviceID is among them.
+func (q Queries) UserDevices(ctx context.Context, tenantID, userID, deviceID string) (count int, known bool, err error) {
+	var seen int
+	err = q.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT device_id),
+		COALESCE(SUM(CASE WHEN device_id = $3 THEN 1 ELSE 0 END), 0)
+		FROM actions WHERE tenant_id = $1 AND user_id = $2 AND device_id <> ''`,
+		tenantID, userID, deviceID).Scan(&count, &seen)
+	if err != nil {
+		return 0, false, fmt.Errorf("user devices: %w", err)
+	}
+	return count, seen > 0, nil
 }

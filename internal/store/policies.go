@@ -30,7 +30,7 @@ func (q Queries) ActionConfigs(ctx context.Context, tenantID string) ([]model.Ac
 // is a conflict.
 func (q Queries) CreateActionConfig(ctx context.Context, c model.ActionConfig) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
 		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
 		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
 		micros(c.LastActionCreatedAt))
@@ -117,8 +117,28 @@ func (q Queries) Rule(ctx context.Context, tenantID, actionCode, id string) (mod
 	return r, notFound(err, "rule not found")
 }
 
+// bumpRulesVersion marks the rules of one action (or, with code "", of
+// every action of the tenant) as changed.
+func (q Queries) bumpRulesVersion(ctx context.Context, tenantID, code string) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE action_configs SET rules_version = rules_version + 1
+		WHERE tenant_id = $1 AND ($2 = '' OR code = $2)`, tenantID, code)
+	if err != nil {
+		return fmt.Errorf("bump rules version: %w", err)
+	}
+	return nil
+}
+
 // CreateRule stores a new rule.
 func (q Queries) CreateRule(ctx context.Context, r model.Rule) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.createRule(ctx, r); err != nil {
+			return err
+		}
+		return q.bumpRulesVersion(ctx, r.TenantID, r.ActionCode)
+	})
+}
+
+func (q Queries) createRule(ctx context.Context, r model.Rule) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO rules (`+ruleColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.TenantID, r.ActionCode, r.Name, r.Description, r.IsActive, r.Priority, string(r.Outcome),
@@ -132,6 +152,15 @@ func (q Queries) CreateRule(ctx context.Context, r model.Rule) error {
 
 // UpdateRule replaces a rule's settings.
 func (q Queries) UpdateRule(ctx context.Context, r model.Rule) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.updateRule(ctx, r); err != nil {
+			return err
+		}
+		return q.bumpRulesVersion(ctx, r.TenantID, r.ActionCode)
+	})
+}
+
+func (q Queries) updateRule(ctx context.Context, r model.Rule) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE rules SET name = $4, description = $5, is_active = $6,
 		priority = $7, outcome = $8, verification_methods = $9, default_method = $10,
 		prompt_to_enroll = $11, conditions = $12, updated_at = $13
@@ -150,6 +179,15 @@ func (q Queries) UpdateRule(ctx context.Context, r model.Rule) error {
 
 // DeleteRule removes a rule.
 func (q Queries) DeleteRule(ctx context.Context, tenantID, actionCode, id string) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.deleteRule(ctx, tenantID, actionCode, id); err != nil {
+			return err
+		}
+		return q.bumpRulesVersion(ctx, tenantID, actionCode)
+	})
+}
+
+func (q Queries) deleteRule(ctx context.Context, tenantID, actionCode, id string) error {
 	res, err := q.w.ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = $1 AND action_code = $2 AND id = $3`,
 		tenantID, actionCode, id)
 	if err != nil {
@@ -161,13 +199,13 @@ func (q Queries) DeleteRule(ctx context.Context, tenantID, actionCode, id string
 	return nil
 }
 
-const valueListColumns = `tenant_id, alias, name, item_type, items, created_at, updated_at`
+const valueListColumns = `tenant_id, alias, name, item_type, items, is_active, created_at, updated_at`
 
 func scanValueList(row scanner) (model.ValueList, error) {
 	var l model.ValueList
 	var itemType, items string
 	var created, updated int64
-	if err := row.Scan(&l.TenantID, &l.Alias, &l.Name, &itemType, &items, &created, &updated); err != nil {
+	if err := row.Scan(&l.TenantID, &l.Alias, &l.Name, &itemType, &items, &l.IsActive, &created, &updated); err != nil {
 		return l, err
 	}
 	l.ItemType = model.ValueListType(itemType)
@@ -203,11 +241,21 @@ func (q Queries) ValueList(ctx context.Context, tenantID, alias string) (model.V
 
 // SaveValueList creates or replaces a value list.
 func (q Queries) SaveValueList(ctx context.Context, l model.ValueList) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.saveValueList(ctx, l); err != nil {
+			return err
+		}
+		return q.bumpRulesVersion(ctx, l.TenantID, "")
+	})
+}
+
+func (q Queries) saveValueList(ctx context.Context, l model.ValueList) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO value_lists (`+valueListColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (tenant_id, alias) DO UPDATE SET name = excluded.name, item_type = excluded.item_type,
-			items = excluded.items, updated_at = excluded.updated_at`,
-		l.TenantID, l.Alias, l.Name, string(l.ItemType), jsonText(nonNil(l.Items)), micros(l.CreatedAt), micros(l.UpdatedAt))
+			items = excluded.items, is_active = excluded.is_active, updated_at = excluded.updated_at`,
+		l.TenantID, l.Alias, l.Name, string(l.ItemType), jsonText(nonNil(l.Items)), l.IsActive,
+		micros(l.CreatedAt), micros(l.UpdatedAt))
 	if err != nil {
 		return classify(err, "value list")
 	}
@@ -216,6 +264,15 @@ func (q Queries) SaveValueList(ctx context.Context, l model.ValueList) error {
 
 // DeleteValueList removes a value list.
 func (q Queries) DeleteValueList(ctx context.Context, tenantID, alias string) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.deleteValueList(ctx, tenantID, alias); err != nil {
+			return err
+		}
+		return q.bumpRulesVersion(ctx, tenantID, "")
+	})
+}
+
+func (q Queries) deleteValueList(ctx context.Context, tenantID, alias string) error {
 	res, err := q.w.ExecContext(ctx, `DELETE FROM value_lists WHERE tenant_id = $1 AND alias = $2`, tenantID, alias)
 	if err != nil {
 		return fmt.Errorf("delete value list: %w", err)

@@ -1,5 +1,8 @@
 -- +goose Up
 ALTER TABLE users ADD COLUMN locale TEXT NOT NULL DEFAULT '';
+-- rules_version changes with every change of the action's rules or of the
+-- tenant's value lists, so prepared rule sets can be cached by it.
+ALTER TABLE action_configs ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE rules (
     id                    TEXT PRIMARY KEY,
@@ -26,6 +29,7 @@ CREATE TABLE value_lists (
     name        TEXT NOT NULL,
     item_type   TEXT NOT NULL,
     items       TEXT NOT NULL DEFAULT '[]',
+    is_active   INTEGER NOT NULL DEFAULT 1,
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, alias)
@@ -35,3 +39,4 @@ CREATE TABLE value_lists (
 DROP TABLE value_lists;
 DROP TABLE rules;
 ALTER TABLE users DROP COLUMN locale;
+ALTER TABLE action_configs DROP COLUMN rules_version;

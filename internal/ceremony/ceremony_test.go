@@ -1,0 +1,167 @@
+package ceremony_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/descope/virtualwebauthn"
+
+	"github.com/uplift-dev/uplift/internal/ceremony"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+var (
+	rp     = ceremony.RelyingParty{ID: "example.com", Name: "Example", Origins: []string{"https://app.example.com"}}
+	signer = virtualwebauthn.RelyingParty{ID: "example.com", Name: "Example", Origin: "https://app.example.com"}
+	handle = []byte("0123456789abcdef0123456789abcdef")
+)
+
+func user(ps ...model.Passkey) ceremony.User {
+	return ceremony.User{Handle: handle, Name: "ada", DisplayName: "Ada", Passkeys: ps}
+}
+
+// registration begins a registration and answers it with a software
+// authenticator, returning the session and the response.
+func registration(t testing.TB, o ceremony.RegistrationOptions, auth virtualwebauthn.Authenticator, cred virtualwebauthn.Credential) (session, response []byte) {
+	t.Helper()
+	opts, session, err := ceremony.BeginRegistration(rp, user(), o)
+	if err != nil {
+		t.Fatalf("BeginRegistration: %v", err)
+	}
+	ao, err := virtualwebauthn.ParseAttestationOptions(string(opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return session, []byte(virtualwebauthn.CreateAttestationResponse(signer, auth, cred, *ao))
+}
+
+func TestRegistrationAndLogin(t *testing.T) {
+	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: handle})
+	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	session, resp := registration(t, ceremony.RegistrationOptions{}, auth, cred)
+	p, err := ceremony.FinishRegistration(rp, user(), session, resp, false)
+	if err != nil {
+		t.Fatalf("FinishRegistration: %v", err)
+	}
+	if string(p.CredentialID) != string(cred.ID) || len(p.PublicKey) == 0 || len(p.AAGUID) != 16 ||
+		p.AttestationFormat != "packed" || !p.Flags.UserPresent || !p.Flags.UserVerified || len(p.AttestationObject) == 0 {
+		t.Errorf("passkey = %+v", p)
+	}
+
+	for _, u := range []*ceremony.User{nil, ptr(user(p))} {
+		opts, session, err := ceremony.BeginLogin(rp, u, model.UVRequired)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ao, err := virtualwebauthn.ParseAssertionOptions(string(opts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred.Counter++
+		a, err := ceremony.ParseAssertion([]byte(virtualwebauthn.CreateAssertionResponse(signer, auth, cred, *ao)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		login, err := ceremony.FinishLogin(rp, user(p), session, a)
+		if err != nil {
+			t.Fatalf("FinishLogin (user %v): %v", u != nil, err)
+		}
+		if login.Passkey.SignCount != cred.Counter || login.BackupEligibleChanged {
+			t.Errorf("login = %+v", login)
+		}
+		p = login.Passkey
+	}
+}
+
+func TestConditionalSessionSkipsPresence(t *testing.T) {
+	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserNotPresent: true, UserNotVerified: true})
+	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	session, resp := registration(t, ceremony.RegistrationOptions{Conditional: true, UserVerification: model.UVPreferred}, auth, cred)
+	if _, err := ceremony.FinishRegistration(rp, user(), session, resp, false); err != nil {
+		t.Errorf("conditional create without UP: %v", err)
+	}
+	session, resp = registration(t, ceremony.RegistrationOptions{UserVerification: model.UVPreferred}, auth, cred)
+	if _, err := ceremony.FinishRegistration(rp, user(), session, resp, false); !errors.Is(err, model.ErrInvalid) {
+		t.Errorf("modal create without UP: err = %v, want ErrInvalid", err)
+	}
+}
+
+func TestRegistrationOptionsAreChecked(t *testing.T) {
+	for _, o := range []ceremony.RegistrationOptions{{Attachment: "usb"}, {Hints: []string{"bluetooth"}}} {
+		if _, _, err := ceremony.BeginRegistration(rp, user(), o); !errors.Is(err, model.ErrInvalid) {
+			t.Errorf("BeginRegistration(%+v) err = %v, want ErrInvalid", o, err)
+		}
+	}
+	opts, _, err := ceremony.BeginRegistration(rp, user(), ceremony.RegistrationOptions{Hints: []string{"client-device"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Hints                  []string
+		AuthenticatorSelection map[string]any
+	}
+	json.Unmarshal(opts, &got)
+	if len(got.Hints) != 1 || got.AuthenticatorSelection["authenticatorAttachment"] != "platform" {
+		t.Errorf("options = %s", opts)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// checkClientError fails unless err is a model.Error a client may see.
+func checkClientError(t *testing.T, err error) {
+	t.Helper()
+	var me *model.Error
+	if !errors.As(err, &me) || !(errors.Is(err, model.ErrInvalid) || errors.Is(err, model.ErrForbidden)) || me.Description == "" {
+		t.Fatalf("error %v (%T) is not a client error", err, err)
+	}
+}
+
+// FuzzFinishRegistration feeds arbitrary registration responses, seeded
+// with a valid one and malformed CBOR, to FinishRegistration: it must
+// never panic, and every failure must be a client (4xx) error.
+func FuzzFinishRegistration(f *testing.F) {
+	auth := virtualwebauthn.NewAuthenticator()
+	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	session, resp := registration(f, ceremony.RegistrationOptions{}, auth, cred)
+	f.Add(resp)
+	f.Add([]byte(`{"id":"AQ","rawId":"AQ","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oWNmbXRkbm9uZQ"}}`))
+	f.Add([]byte(`{"id":"AQ","rawId":"AQ","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"__8"}}`))
+	f.Add([]byte(`{"id":"AQ","rawId":"AQ","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"o2NmbXRmcGFja2VkZ2F0dFN0bXSgaGF1dGhEYXRhQQA"}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, err := ceremony.FinishRegistration(rp, user(), session, body, false)
+		if err != nil {
+			checkClientError(t, err)
+		}
+	})
+}
+
+// FuzzFinishLogin does the same for sign-in responses.
+func FuzzFinishLogin(f *testing.F) {
+	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: handle})
+	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	session, resp := registration(f, ceremony.RegistrationOptions{}, auth, cred)
+	p, err := ceremony.FinishRegistration(rp, user(), session, resp, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts, loginSession, err := ceremony.BeginLogin(rp, nil, model.UVRequired)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ao, _ := virtualwebauthn.ParseAssertionOptions(string(opts))
+	cred.Counter = 1
+	f.Add([]byte(virtualwebauthn.CreateAssertionResponse(signer, auth, cred, *ao)))
+	f.Add([]byte(`{"id":"AQ","rawId":"AQ","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := ceremony.ParseAssertion(body)
+		if err == nil {
+			_, err = ceremony.FinishLogin(rp, user(p), loginSession, a)
+		}
+		if err != nil {
+			checkClientError(t, err)
+		}
+	})
+}

@@ -1,0 +1,70 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/ceremony"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
+)
+
+// purgeOdds: one challenge creation in purgeOdds also deletes the
+// challenges that expired an hour ago or more. Any instance may do it, so
+// no process needs to remember when it last did.
+const purgeOdds = 64
+
+// challengeFor returns a new challenge of the tenant, bound to the token's
+// user and action when claims are given.
+func (s *Service) challengeFor(t model.Tenant, kind model.ChallengeKind, claims *token.Claims) model.PasskeyChallenge {
+	now := s.Now()
+	c := model.PasskeyChallenge{
+		ID: s.newID(), TenantID: t.ID, Kind: kind, CreatedAt: now, ExpiresAt: now.Add(ceremony.Timeout),
+	}
+	if claims != nil {
+		c.UserID, c.ActionCode, c.IdempotencyKey = claims.UserID, claims.ActionCode, claims.IdempotencyKey
+		c.DeviceID, c.Scope = claims.DeviceID, claims.Scope
+	}
+	return c
+}
+
+// newChallenge stores a pending ceremony and returns it. A challenge with
+// no user (username-less sign-in) carries in IdempotencyKey the key its
+// action is to be tracked with, if the client chose one.
+func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (model.PasskeyChallenge, error) {
+	now := s.Now()
+	s.purgeChallenges(ctx, now)
+	return c, s.store.CreatePasskeyChallenge(ctx, c)
+}
+
+// purgeChallenges deletes, now and then, the challenges that expired an
+// hour ago or more. A failure is only logged.
+func (s *Service) purgeChallenges(ctx context.Context, now time.Time) {
+	if s.randomBytes(1)[0]%purgeOdds != 0 {
+		return
+	}
+	if n, err := s.store.PurgePasskeyChallenges(ctx, now.Add(-time.Hour)); err != nil {
+		s.log.WarnContext(ctx, "purge passkey challenges", "err", err)
+	} else if n > 0 {
+		s.log.DebugContext(ctx, "purged passkey challenges", "count", n)
+	}
+}
+
+// checkChallengeCaller makes sure the caller may finish a challenge: a
+// token caller only one bound to its token's user and action, a tenant-id
+// caller only an unbound one.
+func checkChallengeCaller(c model.PasskeyChallenge, caller ClientCaller, kind model.ChallengeKind) error {
+	if c.Kind != kind {
+		return model.Errorf(model.ErrInvalid, "invalid_challenge", "the challenge is for a %s, not a %s", c.Kind, kind)
+	}
+	if caller.Claims == nil {
+		if c.UserID != "" {
+			return model.Errorf(model.ErrForbidden, "invalid_challenge", "the challenge belongs to a token; send the token")
+		}
+		return nil
+	}
+	if c.UserID != caller.Claims.UserID || c.IdempotencyKey != caller.Claims.IdempotencyKey {
+		return model.Errorf(model.ErrForbidden, "invalid_challenge", "the challenge belongs to another user or action")
+	}
+	return nil
+}

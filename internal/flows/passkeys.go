@@ -1,0 +1,225 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/uplift-dev/uplift/internal/ceremony"
+	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
+)
+
+// userHandleBytes is the length of a WebAuthn user handle Uplift makes.
+const userHandleBytes = 32
+
+// PasskeyOptions is what a client needs to run a ceremony: the challenge
+// to send back and the options for navigator.credentials.
+type PasskeyOptions struct {
+	ChallengeID string
+	Options     json.RawMessage
+}
+
+// PasskeyRegistrationInput is what a client asks of a new passkey.
+type PasskeyRegistrationInput struct {
+	Username    string
+	DisplayName string
+	// Attachment is "platform", "cross-platform" or "" for either.
+	Attachment string
+	Hints      []string
+}
+
+// PasskeyRegistrationOptions starts adding a passkey for the token's user.
+func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c ClientCaller, in PasskeyRegistrationInput) (PasskeyOptions, error) {
+	claims, err := c.requireToken()
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	for name, v := range map[string]string{"username": in.Username, "displayName": in.DisplayName} {
+		if utf8.RuneCountInString(v) > 255 || !utf8.ValidString(v) {
+			return PasskeyOptions{}, model.Invalid("%s must be at most 255 characters of valid text", name)
+		}
+	}
+	if _, err := s.mayAddPasskey(ctx, s.store.Queries, claims); err != nil {
+		return PasskeyOptions{}, err
+	}
+	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, true)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	u, err := s.store.User(ctx, c.Tenant.ID, claims.UserID)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	cu.Name = firstNonEmpty(in.Username, u.Username, u.Email, u.PhoneNumber, u.ID)
+	cu.DisplayName = firstNonEmpty(in.DisplayName, u.DisplayName, cu.Name)
+	opts, session, err := ceremony.BeginRegistration(ceremony.ForTenant(c.Tenant), cu, ceremony.RegistrationOptions{
+		UserVerification: c.Tenant.Passkey.UserVerification, Attachment: in.Attachment, Hints: in.Hints,
+	})
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	ch := s.challengeFor(c.Tenant, model.ChallengeRegistration, &claims)
+	ch.Session = session
+	ch, err = s.newChallenge(ctx, ch)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	return PasskeyOptions{ChallengeID: ch.ID, Options: opts}, nil
+}
+
+// AddPasskeyInput is a registration response to verify and store.
+type AddPasskeyInput struct {
+	ChallengeID string
+	Response    json.RawMessage
+	// ConditionalCreate says the browser created the passkey without a
+	// dialog (automatic passkey upgrade), so UP and UV may be absent.
+	ConditionalCreate bool
+	DeviceID          string
+	UserAgent         string
+}
+
+// AddPasskeyResult is the stored passkey and the token for what follows.
+type AddPasskeyResult struct {
+	Authenticator model.Authenticator
+	Passkey       PasskeyView
+	AccessToken   string
+}
+
+// AddPasskey verifies a registration response and stores the passkey.
+// A user's first authenticator completes the action's challenge (SPEC §2,
+// step 3); a passkey added after a challenge or with the add-authenticators
+// scope leaves the action as it is.
+func (s *Service) AddPasskey(ctx context.Context, c ClientCaller, in AddPasskeyInput) (AddPasskeyResult, error) {
+	claims, err := c.requireToken()
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	deviceID, err := resolveDeviceID(in.DeviceID, claims.DeviceID)
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	if in.ChallengeID == "" || len(in.Response) == 0 {
+		return AddPasskeyResult{}, model.Invalid("challengeId and registrationCredential are required")
+	}
+	ch, err := s.store.ConsumePasskeyChallenge(ctx, c.Tenant.ID, in.ChallengeID, s.Now())
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	if err := checkChallengeCaller(ch, c, model.ChallengeRegistration); err != nil {
+		return AddPasskeyResult{}, err
+	}
+	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, false)
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	p, err := ceremony.FinishRegistration(ceremony.ForTenant(c.Tenant), cu, ch.Session, in.Response, in.ConditionalCreate)
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	now := s.Now()
+	p.TenantID, p.UserID, p.DeviceID, p.CreatedAt, p.LastVerifiedAt = c.Tenant.ID, claims.UserID, deviceID, now, now
+	p.ParsedUserAgent = devices.ParseUserAgent(in.UserAgent)
+	p.UserAgent = p.ParsedUserAgent.UA
+	p.Name = s.passkeyName(ctx, p.AAGUID, p.ParsedUserAgent)
+	res, err := s.storePasskey(ctx, c.Tenant, claims, p)
+	if err != nil {
+		return AddPasskeyResult{}, err
+	}
+	s.log.InfoContext(ctx, "passkey added", "tenant", c.Tenant.ID, "authenticator", res.Authenticator.ID,
+		"conditional_create", in.ConditionalCreate, "backup_eligible", p.Flags.BackupEligible)
+	res.AccessToken, err = s.issueAccessToken(c.Tenant, model.Action{UserID: claims.UserID,
+		Code: claims.ActionCode, IdempotencyKey: claims.IdempotencyKey}, deviceID, claims.Scope)
+	return res, err
+}
+
+// storePasskey saves a verified passkey as a new authenticator, notes it on
+// the device it was created on, and completes the action when it is the
+// user's first authenticator.
+func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
+	var res AddPasskeyResult
+	err := s.store.InTx(ctx, func(q storeQueries) error {
+		first, err := s.mayAddPasskey(ctx, q, claims)
+		if err != nil {
+			return err
+		}
+		a := model.Authenticator{ID: s.newID(), TenantID: t.ID, UserID: claims.UserID, Method: model.MethodPasskey,
+			IsDefault: first, CreatedAt: p.CreatedAt, VerifiedAt: p.CreatedAt, LastVerifiedAt: p.CreatedAt}
+		p.AuthenticatorID = a.ID
+		if err := q.CreatePasskey(ctx, a, p); err != nil {
+			return err
+		}
+		if err := notePasskeyOnDevice(ctx, q, t.ID, p.DeviceID, p.UserAgent, a.ID, model.RelationCreated, p.CreatedAt); err != nil {
+			return err
+		}
+		res.Authenticator = a
+		if !first {
+			return nil
+		}
+		_, err = s.completeAction(ctx, q, t.ID, claims.IdempotencyKey, a.ID)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Passkey = s.viewPasskey(ctx, p)
+	return res, nil
+}
+
+// mayAddPasskey applies the enrolment rule of SPEC §7: a user with no
+// authenticator may enrol the first with a plain track token; a user who
+// has one may add another only after completing a challenge in the same
+// action, or with a token whose scope includes add:authenticators. It
+// reports whether this would be the user's first authenticator.
+func (s *Service) mayAddPasskey(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
+	auths, err := q.Authenticators(ctx, claims.TenantID, claims.UserID)
+	if err != nil {
+		return false, err
+	}
+	a, err := q.Action(ctx, claims.TenantID, claims.IdempotencyKey)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && (a.UserID != claims.UserID || a.Code != claims.ActionCode)) {
+		return false, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case len(auths) == 0:
+		return true, nil
+	case a.State == model.StateChallengeSucceeded, claims.HasScope(model.ScopeAddAuthenticators):
+		return false, nil
+	}
+	return false, model.Errorf(model.ErrForbidden, "forbidden",
+		"the user already has an authenticator: complete a challenge in this action first, or track with scope add:authenticators")
+}
+
+// ceremonyUser loads what a ceremony needs of a user: their user handle
+// (made on first use when create is set) and their passkeys.
+func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, create bool) (ceremony.User, error) {
+	var handle []byte
+	var err error
+	if create {
+		handle, err = s.store.EnsureUserHandle(ctx, tenantID, userID, s.randomBytes(userHandleBytes), s.Now())
+	} else {
+		handle, err = s.store.UserHandle(ctx, tenantID, userID)
+	}
+	if err != nil {
+		return ceremony.User{}, err
+	}
+	ps, err := s.store.Passkeys(ctx, tenantID, userID)
+	if err != nil {
+		return ceremony.User{}, err
+	}
+	return ceremony.User{Handle: handle, Passkeys: ps}, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,126 @@
+package managementapi
+
+import (
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+type actionConfigJSON struct {
+	TenantID                          string                     `json:"tenantId"`
+	ActionCode                        string                     `json:"actionCode"`
+	DefaultUserActionResult           model.Outcome              `json:"defaultUserActionResult"`
+	VerificationMethods               []model.VerificationMethod `json:"verificationMethods"`
+	DefaultVerificationMethod         model.VerificationMethod   `json:"defaultVerificationMethod,omitempty"`
+	PromptToEnrollVerificationMethods []model.VerificationMethod `json:"promptToEnrollVerificationMethods"`
+	RedirectURL                       string                     `json:"redirectUrl,omitempty"`
+	CreatedAt                         string                     `json:"createdAt"`
+	UpdatedAt                         string                     `json:"updatedAt"`
+	LastActionCreatedAt               string                     `json:"lastActionCreatedAt,omitempty"`
+}
+
+func toActionConfigJSON(c model.ActionConfig) actionConfigJSON {
+	return actionConfigJSON{
+		TenantID: c.TenantID, ActionCode: c.Code, DefaultUserActionResult: c.DefaultOutcome,
+		VerificationMethods: nonNil(c.VerificationMethods), DefaultVerificationMethod: c.DefaultMethod,
+		PromptToEnrollVerificationMethods: nonNil(c.PromptToEnrollMethods), RedirectURL: c.RedirectURL,
+		CreatedAt: jsonapi.Time(c.CreatedAt), UpdatedAt: jsonapi.Time(c.UpdatedAt),
+		LastActionCreatedAt: jsonapi.Time(c.LastActionCreatedAt),
+	}
+}
+
+// actionConfigInput is the body of create and update; absent fields keep
+// their value on update.
+type actionConfigInput struct {
+	ActionCode                        optional[string]                     `json:"actionCode"`
+	DefaultUserActionResult           optional[model.Outcome]              `json:"defaultUserActionResult"`
+	VerificationMethods               optional[[]model.VerificationMethod] `json:"verificationMethods"`
+	DefaultVerificationMethod         optional[model.VerificationMethod]   `json:"defaultVerificationMethod"`
+	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
+	RedirectURL                       optional[string]                     `json:"redirectUrl"`
+}
+
+func (in actionConfigInput) apply(c *model.ActionConfig) {
+	in.DefaultUserActionResult.apply(&c.DefaultOutcome)
+	in.VerificationMethods.apply(&c.VerificationMethods)
+	in.DefaultVerificationMethod.apply(&c.DefaultMethod)
+	in.PromptToEnrollVerificationMethods.apply(&c.PromptToEnrollMethods)
+	in.RedirectURL.apply(&c.RedirectURL)
+}
+
+// ListActionConfigs answers GET /v1/management/action-configurations.
+func (a *API) ListActionConfigs(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	cs, err := a.svc.Store().ActionConfigs(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	out := []actionConfigJSON{}
+	for _, c := range cs {
+		out = append(out, toActionConfigJSON(c))
+	}
+	return jsonapi.Write(w, http.StatusOK, out)
+}
+
+// CreateActionConfig answers POST /v1/management/action-configurations.
+func (a *API) CreateActionConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	var in actionConfigInput
+	if err := jsonapi.Decode(r, &in); err != nil {
+		return err
+	}
+	if !in.ActionCode.Set {
+		return model.Invalid("actionCode is required")
+	}
+	c := model.ActionConfig{Code: in.ActionCode.Value}
+	in.apply(&c)
+	c, err := a.svc.CreateActionConfig(r.Context(), t, c)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusCreated, toActionConfigJSON(c))
+}
+
+// GetActionConfig answers GET /v1/management/action-configurations/{actionCode}.
+func (a *API) GetActionConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	code, err := actionCode(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.svc.Store().ActionConfig(r.Context(), t.ID, code)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, toActionConfigJSON(c))
+}
+
+// UpdateActionConfig answers PATCH /v1/management/action-configurations/{actionCode}.
+func (a *API) UpdateActionConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	code, err := actionCode(r)
+	if err != nil {
+		return err
+	}
+	var in actionConfigInput
+	if err := jsonapi.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.ActionCode.Set && in.ActionCode.Value != code {
+		return model.Invalid("actionCode cannot be changed")
+	}
+	c, err := a.svc.UpdateActionConfig(r.Context(), t, code, in.apply)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, toActionConfigJSON(c))
+}
+
+// DeleteActionConfig answers DELETE /v1/management/action-configurations/{actionCode}.
+func (a *API) DeleteActionConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	code, err := actionCode(r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.Store().DeleteActionConfig(r.Context(), t.ID, code); err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})
+}

@@ -1,0 +1,84 @@
+// Package managementapi is the Management API: a tenant's policy (action
+// configurations, their rules, value lists and the passkey configuration
+// with the uplift prompt's settings), edited with the tenant's secret key.
+// Shapes follow Authsignal's Management API.
+package managementapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// API serves the Management API.
+type API struct {
+	svc *flows.Service
+	log *slog.Logger
+}
+
+// New returns the Management API over svc.
+func New(svc *flows.Service, log *slog.Logger) *API {
+	return &API{svc: svc, log: log}
+}
+
+// HandlerFunc is a Management API handler; it runs with the caller's tenant.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) error
+
+// Handler authenticates the caller by the tenant's secret key and runs fn.
+func (a *API) Handler(fn HandlerFunc) http.Handler {
+	return jsonapi.Adapt(a.log, func(w http.ResponseWriter, r *http.Request) error {
+		secret, err := jsonapi.BasicUser(w, r)
+		if err != nil {
+			return err
+		}
+		t, err := a.svc.TenantForSecret(r.Context(), secret)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, t)
+	})
+}
+
+// optional is a PATCH field: Set tells whether the field was present, and
+// a JSON null clears it (Value stays the zero value).
+type optional[T any] struct {
+	Set   bool
+	Value T
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		var zero T
+		o.Value = zero
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// apply sets *dst when the field was present.
+func (o optional[T]) apply(dst *T) {
+	if o.Set {
+		*dst = o.Value
+	}
+}
+
+func actionCode(r *http.Request) (string, error) {
+	code := r.PathValue("actionCode")
+	if !model.ValidActionCode(code) {
+		return "", model.Invalid("actionCode must match ^[a-zA-Z0-9_-]{1,64}$")
+	}
+	return code, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

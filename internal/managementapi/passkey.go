@@ -1,0 +1,73 @@
+package managementapi
+
+import (
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// passkeyConfigJSON is the passkey authenticator configuration, the uplift
+// prompt's settings included.
+type passkeyConfigJSON struct {
+	AuthenticatorID             string                     `json:"authenticatorId"`
+	VerificationMethod          model.VerificationMethod   `json:"verificationMethod"`
+	IsActive                    bool                       `json:"isActive"`
+	RelyingParty                string                     `json:"relyingParty"`
+	RelyingPartyName            string                     `json:"relyingPartyName"`
+	ExpectedOrigins             []string                   `json:"expectedOrigins"`
+	UserVerificationRequirement model.UserVerification     `json:"userVerificationRequirement"`
+	RecoveryMethods             []model.VerificationMethod `json:"recoveryMethods"`
+	DisableEnrollmentPrompt     bool                       `json:"disableEnrollmentPrompt"`
+	EnrollmentPromptInterval    int64                      `json:"enrollmentPromptInterval"`
+}
+
+func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
+	return passkeyConfigJSON{
+		AuthenticatorID: t.ID + ":PASSKEY", VerificationMethod: model.MethodPasskey, IsActive: true,
+		RelyingParty: t.RPID, RelyingPartyName: t.RPName, ExpectedOrigins: nonNil(t.Origins),
+		UserVerificationRequirement: t.Passkey.UserVerification, RecoveryMethods: nonNil(t.Passkey.RecoveryMethods),
+		DisableEnrollmentPrompt: t.Passkey.DisableEnrollmentPrompt, EnrollmentPromptInterval: t.Passkey.EnrollmentPromptInterval,
+	}
+}
+
+type passkeyConfigInput struct {
+	RelyingParty                optional[string]                     `json:"relyingParty"`
+	RelyingPartyName            optional[string]                     `json:"relyingPartyName"`
+	ExpectedOrigins             optional[[]string]                   `json:"expectedOrigins"`
+	UserVerificationRequirement optional[model.UserVerification]     `json:"userVerificationRequirement"`
+	RecoveryMethods             optional[[]model.VerificationMethod] `json:"recoveryMethods"`
+	DisableEnrollmentPrompt     optional[bool]                       `json:"disableEnrollmentPrompt"`
+	EnrollmentPromptInterval    optional[int64]                      `json:"enrollmentPromptInterval"`
+	IsActive                    optional[bool]                       `json:"isActive"`
+}
+
+// GetPasskeyConfig answers GET /v1/management/authenticator-configurations/passkey.
+func (a *API) GetPasskeyConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t))
+}
+
+// UpdatePasskeyConfig answers PATCH /v1/management/authenticator-configurations/passkey.
+func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	var in passkeyConfigInput
+	if err := jsonapi.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.IsActive.Set && !in.IsActive.Value {
+		return model.Invalid("passkeys cannot be switched off; set disableEnrollmentPrompt to stop the uplift prompt")
+	}
+	t, err := a.svc.UpdatePasskeySettings(r.Context(), t.ID, func(ps *flows.PasskeySettings) {
+		in.RelyingParty.apply(&ps.RPID)
+		in.RelyingPartyName.apply(&ps.RPName)
+		in.ExpectedOrigins.apply(&ps.Origins)
+		in.UserVerificationRequirement.apply(&ps.Passkey.UserVerification)
+		in.RecoveryMethods.apply(&ps.Passkey.RecoveryMethods)
+		in.DisableEnrollmentPrompt.apply(&ps.Passkey.DisableEnrollmentPrompt)
+		in.EnrollmentPromptInterval.apply(&ps.Passkey.EnrollmentPromptInterval)
+	})
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t))
+}

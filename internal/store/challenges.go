@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+const challengeColumns = `id, tenant_id, kind, user_id, action_code, idempotency_key, device_id, scope,
+	session, created_at, expires_at, used_at`
+
+func scanChallenge(row scanner) (model.PasskeyChallenge, error) {
+	var c model.PasskeyChallenge
+	var kind string
+	var created, expires, used int64
+	err := row.Scan(&c.ID, &c.TenantID, &kind, &c.UserID, &c.ActionCode, &c.IdempotencyKey, &c.DeviceID,
+		&c.Scope, &c.Session, &created, &expires, &used)
+	c.Kind = model.ChallengeKind(kind)
+	c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMicros(created), fromMicros(expires), fromMicros(used)
+	return c, err
+}
+
+// CreatePasskeyChallenge stores a new pending ceremony.
+func (q Queries) CreatePasskeyChallenge(ctx context.Context, c model.PasskeyChallenge) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO passkey_challenges (`+challengeColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		c.ID, c.TenantID, string(c.Kind), c.UserID, c.ActionCode, c.IdempotencyKey, c.DeviceID, c.Scope,
+		nonNilBytes(c.Session), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
+	if err != nil {
+		return fmt.Errorf("create passkey challenge: %w", err)
+	}
+	return nil
+}
+
+// PasskeyChallenge returns a challenge that is neither used nor expired at now.
+func (q Queries) PasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error) {
+	c, err := scanChallenge(q.r.QueryRowContext(ctx, `SELECT `+challengeColumns+` FROM passkey_challenges
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errChallengeUnknown
+	}
+	if err != nil {
+		return c, fmt.Errorf("read passkey challenge: %w", err)
+	}
+	return c, challengeUsable(c, now)
+}
+
+// SetChallengeSession attaches new WebAuthn session data to a challenge
+// that is still pending, and moves its expiry.
+func (q Queries) SetChallengeSession(ctx context.Context, tenantID, id string, session []byte, now, expires time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE passkey_challenges SET session = $3, expires_at = $5
+		WHERE tenant_id = $1 AND id = $2 AND used_at = 0 AND expires_at > $4`,
+		tenantID, id, session, micros(now), micros(expires))
+	if err != nil {
+		return fmt.Errorf("set challenge session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err := q.PasskeyChallenge(ctx, tenantID, id, now)
+		if err == nil {
+			err = errChallengeUnknown
+		}
+		return err
+	}
+	return nil
+}
+
+// ConsumePasskeyChallenge marks a pending challenge used at now and
+// returns it, atomically: of two instances finishing the same ceremony,
+// exactly one gets it. A used, expired or unknown challenge is an
+// ErrInvalid error with the code "invalid_challenge".
+func (q Queries) ConsumePasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error) {
+	c, err := scanChallenge(q.w.QueryRowContext(ctx, `UPDATE passkey_challenges SET used_at = $3
+		WHERE tenant_id = $1 AND id = $2 AND used_at = 0 AND expires_at > $3
+		RETURNING `+challengeColumns, tenantID, id, micros(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		_, why := q.PasskeyChallenge(ctx, tenantID, id, now)
+		if why == nil {
+			why = errChallengeUnknown
+		}
+		return c, why
+	}
+	if err != nil {
+		return c, fmt.Errorf("consume passkey challenge: %w", err)
+	}
+	return c, nil
+}
+
+// PurgePasskeyChallenges deletes challenges that expired before cutoff and
+// reports how many.
+func (q Queries) PurgePasskeyChallenges(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE expires_at < $1`, micros(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("purge passkey challenges: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+var (
+	errChallengeUnknown = model.Errorf(model.ErrInvalid, "invalid_challenge", "the challenge is not known; start again")
+	errChallengeUsed    = model.Errorf(model.ErrInvalid, "invalid_challenge", "the challenge was already used; start again")
+	errChallengeExpired = model.Errorf(model.ErrInvalid, "invalid_challenge", "the challenge has expired; start again")
+)
+
+func challengeUsable(c model.PasskeyChallenge, now time.Time) error {
+	switch {
+	case !c.UsedAt.IsZero():
+		return errChallengeUsed
+	case !c.ExpiresAt.After(now):
+		return errChallengeExpired
+	}
+	return nil
+}

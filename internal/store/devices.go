@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// TouchDevice records that a device was seen at d.LastSeenAt with its user
+// agent, creating it on first sight.
+func (q Queries) TouchDevice(ctx context.Context, d model.Device) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO devices (tenant_id, id, user_agent, capabilities, created_at, last_seen_at)
+		VALUES ($1, $2, $3, '{}', $4, $4)
+		ON CONFLICT (tenant_id, id) DO UPDATE SET user_agent = excluded.user_agent, last_seen_at = excluded.last_seen_at`,
+		d.TenantID, d.ID, d.UserAgent, micros(d.LastSeenAt))
+	if err != nil {
+		return fmt.Errorf("touch device: %w", err)
+	}
+	return nil
+}
+
+// Device returns one of the tenant's devices.
+func (q Queries) Device(ctx context.Context, tenantID, id string) (model.Device, error) {
+	var d model.Device
+	var caps string
+	var capsAt, created, seen int64
+	err := q.r.QueryRowContext(ctx, `SELECT tenant_id, id, user_agent, capabilities, capabilities_at, created_at, last_seen_at
+		FROM devices WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+		Scan(&d.TenantID, &d.ID, &d.UserAgent, &caps, &capsAt, &created, &seen)
+	if err != nil {
+		return d, notFound(err, "device not found")
+	}
+	d.CapabilitiesAt, d.CreatedAt, d.LastSeenAt = fromMicros(capsAt), fromMicros(created), fromMicros(seen)
+	return d, fromJSON(caps, &d.Capabilities)
+}
+
+// SetDeviceCapabilities replaces the capability map a device last reported.
+func (q Queries) SetDeviceCapabilities(ctx context.Context, tenantID, id string, caps map[string]any, at time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE devices SET capabilities = $3, capabilities_at = $4, last_seen_at = $4
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id, jsonText(nonNilMap(caps)), micros(at))
+	if err != nil {
+		return fmt.Errorf("set device capabilities: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.NotFound("device not found")
+	}
+	return nil
+}
+
+// LinkDevicePasskey records that a passkey is known on a device in the way
+// dp.Relation says, keeping the first time and moving the last.
+func (q Queries) LinkDevicePasskey(ctx context.Context, dp model.DevicePasskey) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO device_passkeys (tenant_id, device_id, authenticator_id, relation, first_at, last_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (tenant_id, device_id, authenticator_id, relation) DO UPDATE SET last_at = excluded.last_at`,
+		dp.TenantID, dp.DeviceID, dp.AuthenticatorID, string(dp.Relation), micros(dp.LastAt))
+	if err != nil {
+		return fmt.Errorf("link device passkey: %w", err)
+	}
+	return nil
+}
+
+// DevicePasskeys lists how passkeys are known on a device, oldest first.
+// Deleted passkeys drop out with their authenticators.
+func (q Queries) DevicePasskeys(ctx context.Context, tenantID, deviceID string) ([]model.DevicePasskey, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT tenant_id, device_id, authenticator_id, relation, first_at, last_at
+		FROM device_passkeys WHERE tenant_id = $1 AND device_id = $2
+		ORDER BY first_at, authenticator_id, relation`, tenantID, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("list device passkeys: %w", err)
+	}
+	defer rows.Close()
+	var out []model.DevicePasskey
+	for rows.Next() {
+		var dp model.DevicePasskey
+		var rel string
+		var first, last int64
+		if err := rows.Scan(&dp.TenantID, &dp.DeviceID, &dp.AuthenticatorID, &rel, &first, &last); err != nil {
+			return nil, err
+		}
+		dp.Relation, dp.FirstAt, dp.LastAt = model.DevicePasskeyRelation(rel), fromMicros(first), fromMicros(last)
+		out = append(out, dp)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// EnsureUserHandle stores handle as the user's WebAuthn user handle unless
+// the user has one already, and returns the handle in force.
+func (q Queries) EnsureUserHandle(ctx context.Context, tenantID, userID string, handle []byte, at time.Time) ([]byte, error) {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO webauthn_user_handles (tenant_id, user_id, handle, created_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id) DO NOTHING`, tenantID, userID, handle, micros(at))
+	if err != nil {
+		return nil, fmt.Errorf("store user handle: %w", err)
+	}
+	var got []byte
+	err = q.w.QueryRowContext(ctx, `SELECT handle FROM webauthn_user_handles
+		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(&got)
+	if err != nil {
+		return nil, fmt.Errorf("read user handle: %w", err)
+	}
+	return got, nil
+}
+
+// UserHandle returns a user's WebAuthn user handle.
+func (q Queries) UserHandle(ctx context.Context, tenantID, userID string) ([]byte, error) {
+	var h []byte
+	err := q.r.QueryRowContext(ctx, `SELECT handle FROM webauthn_user_handles
+		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(&h)
+	return h, notFound(err, "the user has no passkey handle")
+}
+
+const passkeyColumns = `authenticator_id, tenant_id, user_id, credential_id, public_key, public_key_algorithm,
+	sign_count, aaguid, transports, attestation_type, attestation_format, attestation_object, client_data_json,
+	user_present, user_verified, backup_eligible, backup_state, attachment, device_id, user_agent,
+	parsed_user_agent, name, created_at, last_verified_at, counter_regressions, last_counter_regression_at,
+	backup_eligible_changes, backup_eligible_changed_at`
+
+func scanPasskey(row scanner) (model.Passkey, error) {
+	var p model.Passkey
+	var signCount int64
+	var transports, parsedUA string
+	var created, lastVerified, lastRegression, beChanged int64
+	err := row.Scan(&p.AuthenticatorID, &p.TenantID, &p.UserID, &p.CredentialID, &p.PublicKey, &p.PublicKeyAlgorithm,
+		&signCount, &p.AAGUID, &transports, &p.AttestationType, &p.AttestationFormat, &p.AttestationObject,
+		&p.ClientDataJSON, &p.Flags.UserPresent, &p.Flags.UserVerified, &p.Flags.BackupEligible,
+		&p.Flags.BackupState, &p.Attachment, &p.DeviceID, &p.UserAgent, &parsedUA, &p.Name, &created,
+		&lastVerified, &p.CounterRegressions, &lastRegression, &p.BackupEligibleChanges, &beChanged)
+	if err != nil {
+		return p, err
+	}
+	p.SignCount = uint32(signCount)
+	p.CreatedAt, p.LastVerifiedAt = fromMicros(created), fromMicros(lastVerified)
+	p.LastCounterRegressionAt, p.BackupEligibleChangedAt = fromMicros(lastRegression), fromMicros(beChanged)
+	if err := fromJSON(transports, &p.Transports); err != nil {
+		return p, err
+	}
+	return p, fromJSON(parsedUA, &p.ParsedUserAgent)
+}
+
+// CreatePasskey stores a new PASSKEY authenticator and its credential
+// atomically. A credential id the tenant already has is a conflict.
+func (q Queries) CreatePasskey(ctx context.Context, a model.Authenticator, p model.Passkey) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if err := q.createAuthenticator(ctx, a); err != nil {
+			return err
+		}
+		return q.insertPasskey(ctx, a, p)
+	})
+}
+
+func (q Queries) insertPasskey(ctx context.Context, a model.Authenticator, p model.Passkey) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			$21, $22, $23, $24, $25, $26, $27, $28)`,
+		a.ID, a.TenantID, a.UserID, p.CredentialID, p.PublicKey, p.PublicKeyAlgorithm, int64(p.SignCount),
+		nonNilBytes(p.AAGUID), jsonText(nonNil(p.Transports)), p.AttestationType, p.AttestationFormat,
+		nonNilBytes(p.AttestationObject), nonNilBytes(p.ClientDataJSON), p.Flags.UserPresent, p.Flags.UserVerified,
+		p.Flags.BackupEligible, p.Flags.BackupState, p.Attachment, p.DeviceID, p.UserAgent,
+		jsonText(p.ParsedUserAgent), p.Name, micros(p.CreatedAt), micros(p.LastVerifiedAt), p.CounterRegressions,
+		micros(p.LastCounterRegressionAt), p.BackupEligibleChanges, micros(p.BackupEligibleChangedAt))
+	if err != nil {
+		err = classify(err, "passkey")
+		if errors.Is(err, model.ErrConflict) {
+			return &model.Error{Kind: model.ErrConflict, Code: "credential_exists",
+				Description: "this passkey is already registered", Cause: err}
+		}
+		return err
+	}
+	return nil
+}
+
+// Passkeys lists a user's passkeys, oldest first.
+func (q Queries) Passkeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+		WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, authenticator_id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list passkeys: %w", err)
+	}
+	return collectPasskeys(rows)
+}
+
+// PasskeyByCredentialID returns the tenant's passkey with a credential id.
+func (q Queries) PasskeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error) {
+	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+		WHERE tenant_id = $1 AND credential_id = $2`, tenantID, credentialID))
+	return p, notFound(err, "passkey not found")
+}
+
+// PasskeysByCredentialIDs returns those of the tenant's passkeys whose
+// credential ids are listed; unknown ids are skipped.
+func (q Queries) PasskeysByCredentialIDs(ctx context.Context, tenantID string, ids [][]byte) ([]model.Passkey, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{tenantID}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+		WHERE tenant_id = $1 AND credential_id IN (`+strings.Join(marks, ", ")+`)
+		ORDER BY created_at, authenticator_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find passkeys: %w", err)
+	}
+	return collectPasskeys(rows)
+}
+
+func collectPasskeys(rows interface {
+	scanner
+	Next() bool
+	Err() error
+	Close() error
+}) ([]model.Passkey, error) {
+	defer rows.Close()
+	var out []model.Passkey
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// RecordPasskeySignIn stores what a successful sign-in learned: the sign
+// count, the flags, when it happened and any backup-eligible change
+// counters, on the passkey and on its authenticator.
+func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE passkeys SET sign_count = $3, user_present = $4,
+		user_verified = $5, backup_eligible = $6, backup_state = $7, last_verified_at = $8,
+		backup_eligible_changes = $9, backup_eligible_changed_at = $10
+		WHERE tenant_id = $1 AND authenticator_id = $2`,
+		p.TenantID, p.AuthenticatorID, int64(p.SignCount), p.Flags.UserPresent, p.Flags.UserVerified,
+		p.Flags.BackupEligible, p.Flags.BackupState, micros(p.LastVerifiedAt), p.BackupEligibleChanges,
+		micros(p.BackupEligibleChangedAt))
+	if err != nil {
+		return fmt.Errorf("record passkey sign-in: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.Errorf(model.ErrNotFound, "unknown_credential", "this passkey is not registered")
+	}
+	_, err = q.w.ExecContext(ctx, `UPDATE authenticators SET last_verified_at = $3
+		WHERE tenant_id = $1 AND id = $2`, p.TenantID, p.AuthenticatorID, micros(p.LastVerifiedAt))
+	if err != nil {
+		return fmt.Errorf("record authenticator verification: %w", err)
+	}
+	return nil
+}
+
+// RecordCounterRegression notes that a sign-in with the passkey was
+// refused because its signature counter did not advance.
+func (q Queries) RecordCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE passkeys SET counter_regressions = counter_regressions + 1,
+		last_counter_regression_at = $3 WHERE tenant_id = $1 AND authenticator_id = $2`,
+		tenantID, authenticatorID, micros(at))
+	if err != nil {
+		return fmt.Errorf("record counter regression: %w", err)
+	}
+	return nil
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
