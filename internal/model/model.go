@@ -289,3 +289,34 @@ type ValueList struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// UpliftEventKind names what happened with the passkey uplift prompt.
+type UpliftEventKind string
+
+// Uplift event kinds.
+const (
+	UpliftEvaluated UpliftEventKind = "evaluated"
+	UpliftShown     UpliftEventKind = "shown"
+	UpliftAccepted  UpliftEventKind = "accepted"
+	UpliftDismissed UpliftEventKind = "dismissed"
+	UpliftFailed    UpliftEventKind = "failed"
+)
+
+// UpliftEvent is one thing that happened with the prompt for a user on a
+// device during an action.
+type UpliftEvent struct {
+	ID             string
+	TenantID       string
+	UserID         string
+	DeviceID       string
+	IdempotencyKey string
+	ActionCode     string
+	Kind           UpliftEventKind
+	// Reason is the decision's reason code, on evaluated events.
+	Reason string
+	// Cause says why a registration failed, on failed events.
+	Cause string
+	// Platform is the device's operating system, for breakdowns.
+	Platform string
+	At       time.Time
+}

@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.GetAction))
 	mux.Handle("PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.UpdateAction))
 	mux.Handle("POST /v1/validate", secret(api.Validate))
+	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
 	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's origins).
 	client, capi := s.clientAPI.Handler, s.clientAPI

@@ -1,0 +1,152 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/uplift"
+)
+
+// Capability keys the hosted pages report for a device. A missing key
+// means unknown, which counts as unsupported.
+const (
+	CapPublicKeyCredential   = "publicKeyCredential"
+	CapPlatformAuthenticator = "isUserVerifyingPlatformAuthenticatorAvailable"
+	CapConditionalMediation  = "isConditionalMediationAvailable"
+	CapClientCapabilities    = "clientCapabilities"
+)
+
+// upliftInput loads the facts of the uplift decision for a user's action on
+// a device. authenticated says whether the user has just completed a
+// challenge or enrolment in this action.
+func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Action, deviceID string, authenticated bool) (uplift.Input, model.Device, error) {
+	in := uplift.Input{Authenticated: authenticated, Now: s.Now(),
+		Interval: time.Duration(t.Passkey.EnrollmentPromptInterval) * time.Second}
+	var err error
+	if in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled, err = s.PromptSwitches(ctx, t, a); err != nil {
+		return in, model.Device{}, err
+	}
+	for _, m := range t.Passkey.RecoveryMethods {
+		in.RecoveryMethods = append(in.RecoveryMethods, string(m))
+	}
+	auths, err := s.store.Authenticators(ctx, t.ID, a.UserID)
+	if err != nil {
+		return in, model.Device{}, err
+	}
+	for _, m := range enrolledMethods(auths) {
+		in.VerifiedMethods = append(in.VerifiedMethods, string(m))
+	}
+	if deviceID == "" {
+		return in, model.Device{}, nil // an unknown device reported nothing
+	}
+	d, err := s.store.Device(ctx, t.ID, deviceID)
+	if err != nil && !isNotFound(err) {
+		return in, d, err
+	}
+	in.PlatformAuthenticator = d.Capabilities[CapPublicKeyCredential] == true && d.Capabilities[CapPlatformAuthenticator] == true
+	if in.PasskeyOnDevice, err = s.store.PasskeyOnDevice(ctx, t.ID, a.UserID, deviceID); err != nil {
+		return in, d, err
+	}
+	if in.LastDismissal, err = s.store.LastUpliftEvent(ctx, t.ID, a.UserID, deviceID, model.UpliftDismissed); err != nil {
+		return in, d, err
+	}
+	return in, d, nil
+}
+
+// EvaluateUplift decides whether to show the uplift prompt after an action
+// on a device, and records the decision as an evaluated event with its
+// reason. The user counts as authenticated when the action's challenge
+// succeeded.
+func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Action, deviceID string) (uplift.Decision, error) {
+	in, d, err := s.upliftInput(ctx, t, a, deviceID, a.State == model.StateChallengeSucceeded)
+	if err != nil {
+		return uplift.Decision{}, err
+	}
+	dec := uplift.Decide(in)
+	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
+		ID: s.newID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
+		ActionCode: a.Code, Kind: model.UpliftEvaluated, Reason: string(dec.Reason),
+		Platform: devices.ParseUserAgent(d.UserAgent).OSName, At: in.Now,
+	})
+	return dec, err
+}
+
+// RecordUplift records what happened with the prompt after a decision:
+// shown, accepted, dismissed (cancelling the system dialog counts), or
+// failed with a cause. It returns once the event is stored, so a dismissal
+// is in force before the response that reports it.
+func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Action, deviceID string, kind model.UpliftEventKind, cause string) error {
+	switch kind {
+	case model.UpliftShown, model.UpliftAccepted, model.UpliftDismissed, model.UpliftFailed:
+	default:
+		return model.Invalid("unknown uplift event %q", kind)
+	}
+	platform := ""
+	if d, err := s.store.Device(ctx, t.ID, deviceID); err == nil {
+		platform = devices.ParseUserAgent(d.UserAgent).OSName
+	}
+	return s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
+		ID: s.newID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
+		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, At: s.Now(),
+	})
+}
+
+// MarkDeviceHoldsPasskey records that a registration on the device failed
+// because its authenticator already holds one of the user's passkeys, so
+// the prompt stops appearing there.
+func (s *Service) MarkDeviceHoldsPasskey(ctx context.Context, t model.Tenant, userID, deviceID string) error {
+	if deviceID == "" {
+		return model.Invalid("a device id is required")
+	}
+	return s.store.MarkDeviceHoldsPasskey(ctx, t.ID, deviceID, userID, s.Now())
+}
+
+// Diagnosis explains the uplift decision for a user on a device as it
+// would be right after a successful challenge there.
+type Diagnosis struct {
+	Decision      uplift.Decision
+	Interval      time.Duration
+	LastDismissal time.Time
+	// NextEligibleAt is when the prompt may appear again: now when it
+	// would show, the end of the interval when a dismissal holds it back,
+	// and zero when something other than time hides it.
+	NextEligibleAt time.Time
+}
+
+// DiagnoseUplift answers "why did this user not see the prompt?" for a
+// device and, optionally, an action code. The rule switch is the one of the
+// rule that won the user's latest action of that code.
+func (s *Service) DiagnoseUplift(ctx context.Context, t model.Tenant, userID, deviceID, actionCode string) (Diagnosis, error) {
+	if _, err := s.store.User(ctx, t.ID, userID); err != nil {
+		return Diagnosis{}, err
+	}
+	a := model.Action{TenantID: t.ID, UserID: userID, Code: actionCode, State: model.StateChallengeSucceeded}
+	if actionCode != "" {
+		latest, err := s.store.QueryActions(ctx, t.ID, userID, storeActionQuery(actionCode))
+		if err != nil {
+			return Diagnosis{}, err
+		}
+		if len(latest) > 0 {
+			a.PriorityRuleID = latest[0].PriorityRuleID
+		}
+	}
+	in, _, err := s.upliftInput(ctx, t, a, deviceID, true)
+	if err != nil {
+		return Diagnosis{}, err
+	}
+	dg := Diagnosis{Decision: uplift.Decide(in), Interval: in.Interval, LastDismissal: in.LastDismissal}
+	switch dg.Decision.Reason {
+	case uplift.ReasonEligible:
+		dg.NextEligibleAt = in.Now
+	case uplift.ReasonFrequencyNotElapsed:
+		dg.NextEligibleAt = dg.Decision.NextEligibleAt
+	}
+	return dg, nil
+}
+
+func storeActionQuery(code string) store.ActionQuery {
+	return store.ActionQuery{Codes: []string{code}, Limit: 1}
+}

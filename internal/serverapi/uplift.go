@@ -1,0 +1,55 @@
+package serverapi
+
+import (
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/uplift"
+)
+
+type upliftResponse struct {
+	UserID                   string        `json:"userId"`
+	DeviceID                 string        `json:"deviceId"`
+	Action                   string        `json:"action,omitempty"`
+	Show                     bool          `json:"show"`
+	Reason                   uplift.Reason `json:"reason"`
+	Explanation              string        `json:"explanation"`
+	EnrollmentPromptInterval int64         `json:"enrollmentPromptInterval"`
+	PromptFrequency          string        `json:"promptFrequency"`
+	LastDismissedAt          string        `json:"lastDismissedAt,omitempty"`
+	NextEligibleAt           string        `json:"nextEligibleAt,omitempty"`
+}
+
+// Uplift answers GET /v1/users/{userId}/uplift?deviceId=...&action=...: the
+// uplift decision for the user on that device as it would be right after a
+// successful challenge there, its reason, the last dismissal and when the
+// prompt may next appear.
+func (a *API) Uplift(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	if err := checkQuery(r, "deviceId", "action"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	deviceID, action := q.Get("deviceId"), q.Get("action")
+	if deviceID == "" || len(deviceID) > 128 {
+		return model.Invalid("deviceId is required (1 to 128 characters)")
+	}
+	if action != "" && !model.ValidActionCode(action) {
+		return model.Invalid("action must match ^[a-zA-Z0-9_-]{1,64}$")
+	}
+	dg, err := a.svc.DiagnoseUplift(r.Context(), t, id, deviceID, action)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, upliftResponse{
+		UserID: id, DeviceID: deviceID, Action: action,
+		Show: dg.Decision.Show, Reason: dg.Decision.Reason, Explanation: dg.Decision.Reason.Explain(),
+		EnrollmentPromptInterval: t.Passkey.EnrollmentPromptInterval,
+		PromptFrequency:          uplift.IntervalLabel(t.Passkey.EnrollmentPromptInterval),
+		LastDismissedAt:          jsonapi.Time(dg.LastDismissal), NextEligibleAt: jsonapi.Time(dg.NextEligibleAt),
+	})
+}

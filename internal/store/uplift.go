@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, action_code, kind, reason, cause, platform, at`
+
+// RecordUpliftEvent stores one uplift event.
+func (q Queries) RecordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.ID, e.TenantID, e.UserID, e.DeviceID, e.IdempotencyKey, e.ActionCode, string(e.Kind),
+		e.Reason, e.Cause, e.Platform, micros(e.At))
+	if err != nil {
+		return classify(err, "uplift event")
+	}
+	return nil
+}
+
+// LastUpliftEvent returns when the user last had an event of the given kind
+// on the device; the zero time when never.
+func (q Queries) LastUpliftEvent(ctx context.Context, tenantID, userID, deviceID string, kind model.UpliftEventKind) (time.Time, error) {
+	var at int64
+	err := q.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(at), 0) FROM uplift_events
+		WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3 AND kind = $4`,
+		tenantID, userID, deviceID, string(kind)).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last uplift event: %w", err)
+	}
+	return fromMicros(at), nil
+}
+
+// UpliftEvents lists a user's uplift events, newest first, at most limit.
+func (q Queries) UpliftEvents(ctx context.Context, tenantID, userID string, limit int) ([]model.UpliftEvent, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+upliftEventColumns+` FROM uplift_events
+		WHERE tenant_id = $1 AND user_id = $2 ORDER BY at DESC, id LIMIT $3`, tenantID, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list uplift events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.UpliftEvent
+	for rows.Next() {
+		var e model.UpliftEvent
+		var kind string
+		var at int64
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.UserID, &e.DeviceID, &e.IdempotencyKey, &e.ActionCode,
+			&kind, &e.Reason, &e.Cause, &e.Platform, &at); err != nil {
+			return nil, err
+		}
+		e.Kind, e.At = model.UpliftEventKind(kind), fromMicros(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// MarkDeviceHoldsPasskey records that the device's authenticator refused
+// a registration because it already holds one of the user's passkeys.
+func (q Queries) MarkDeviceHoldsPasskey(ctx context.Context, tenantID, deviceID, userID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO device_held_passkeys (tenant_id, device_id, user_id, reported_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (tenant_id, device_id, user_id) DO UPDATE SET reported_at = excluded.reported_at`,
+		tenantID, deviceID, userID, micros(at))
+	if err != nil {
+		return classify(err, "device passkey report")
+	}
+	return nil
+}
+
+// PasskeyOnDevice reports whether one of the user's passkeys is known on
+// the device: created there, used there through a platform authenticator,
+// or reported held there by the authenticator while the user still has a
+// passkey.
+func (q Queries) PasskeyOnDevice(ctx context.Context, tenantID, userID, deviceID string) (bool, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM device_passkeys dp JOIN authenticators a ON a.id = dp.authenticator_id
+			WHERE dp.tenant_id = $1 AND dp.device_id = $3 AND a.tenant_id = $1 AND a.user_id = $2)
+		+ (SELECT COUNT(*) FROM device_held_passkeys h
+			WHERE h.tenant_id = $1 AND h.device_id = $3 AND h.user_id = $2
+			AND EXISTS (SELECT 1 FROM authenticators a WHERE a.tenant_id = $1 AND a.user_id = $2 AND a.method = 'PASSKEY'))`,
+		tenantID, userID, deviceID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("passkey on device: %w", err)
+	}
+	return n > 0, nil
+}
