@@ -25,6 +25,7 @@ gotest:
 # Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTrackBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
+	$(GO) test -run '^$$' -fuzz '^FuzzChallengeBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
 	$(GO) test -run '^$$' -fuzz '^FuzzCompileEval$$' -fuzztime $(FUZZTIME) ./internal/rules
 	$(GO) test -run '^$$' -fuzz '^FuzzFinishRegistration$$' -fuzztime $(FUZZTIME) ./internal/ceremony
 	$(GO) test -run '^$$' -fuzz '^FuzzFinishLogin$$' -fuzztime $(FUZZTIME) ./internal/ceremony

@@ -17,6 +17,7 @@ import (
 	"github.com/uplift-dev/uplift/client"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -54,7 +55,10 @@ func newTestServer(t *testing.T) testServer {
 	}))
 	t.Cleanup(srv.Close)
 	log := slog.New(slog.DiscardHandler)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: srv.URL, Now: func() time.Time { return now }})
+	// An inbox stands in for the email and SMS providers, so every method is offered.
+	inbox := notify.NewInbox(nil, 0, nil)
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: srv.URL, Now: func() time.Time { return now },
+		Email: inbox, SMS: inbox})
 	handler = server.New(svc, log).Handler()
 	tenant, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "T"})
 	if err != nil {

@@ -105,8 +105,9 @@ type server struct {
 }
 
 // startServer creates a tenant on a fresh database and starts `uplift serve`
-// on it. The process is stopped when the test ends.
-func startServer(t *testing.T) *server {
+// on it, with env (KEY=value) added to its environment. The process is
+// stopped when the test ends.
+func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	bin := upliftBinary(t)
 	dir := t.TempDir()
@@ -123,6 +124,7 @@ func startServer(t *testing.T) *server {
 		"UPLIFT_ADDR="+s.addr,
 		"UPLIFT_PUBLIC_URL="+s.PublicURL,
 	)
+	s.env = append(s.env, env...)
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {

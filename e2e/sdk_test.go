@@ -6,10 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 )
 
 // TestAuthsignalNodeSDK runs the Node suite in e2e/sdk, which drives every
-// Server API call through the official @authsignal/node SDK. It skips without
+// Server API call through the official @authsignal/node SDK. The server
+// sends email over SMTP and texts to a webhook, both run by this test,
+// which lets the suite read the codes they received. It skips without
 // Node or without e2e/sdk/node_modules, unless UPLIFT_REQUIRE_SDK=1.
 func TestAuthsignalNodeSDK(t *testing.T) {
 	required := os.Getenv("UPLIFT_REQUIRE_SDK") == "1"
@@ -40,7 +44,9 @@ func TestAuthsignalNodeSDK(t *testing.T) {
 		t.Fatalf("no *.test.mjs files in %s (%v)", sdkDir, err)
 	}
 
-	srv := startServer(t)
+	mail, sms := notifytest.StartSMTP(t), notifytest.StartSMS(t)
+	srv := startServer(t, "UPLIFT_SMTP_URL="+mail.URL(), "UPLIFT_SMS_URL="+sms.URL)
+	codes := startCodeReader(t, mail, sms)
 	ctx := withTimeout(t, 3*time.Minute)
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
 	cmd := exec.CommandContext(ctx, node, args...)
@@ -51,6 +57,7 @@ func TestAuthsignalNodeSDK(t *testing.T) {
 		"UPLIFT_PUBLIC_URL="+srv.PublicURL,
 		"UPLIFT_SECRET_KEY="+srv.SecretKey,
 		"UPLIFT_TENANT_ID="+srv.TenantID,
+		"UPLIFT_TEST_CODES_URL="+codes,
 	)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test output:\n%s", out)

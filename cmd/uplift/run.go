@@ -94,7 +94,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL})
+	email, sms, inbox, err := senders(cfg, stderr, log)
+	if err != nil {
+		return err
+	}
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms})
 	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	t, secret, created, err := svc.EnsureFirstTenant(ctx, "Default")
 	if err != nil {
@@ -109,13 +113,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("uplift listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", string(st.Dialect()), "dev", dev)
-	if cfg.SMTPURL == "" && !dev {
-		log.Warn("email codes are off: set UPLIFT_SMTP_URL to send them")
+	var opts []server.Option
+	if inbox != nil {
+		opts = append(opts, server.WithDevInbox(inbox))
 	}
-	if cfg.SMSURL == "" && !dev {
-		log.Warn("text message codes are off: set UPLIFT_SMS_URL to send them")
+	opts = append(opts, server.WithPublicURL(cfg.PublicURL))
+	if dev {
+		app, err := demoApp(ctx, svc, cfg.PublicURL, ln.Addr(), log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		opts = append(opts, server.WithDemo(app))
+		fmt.Fprintf(stdout, "Demo app: %s/demo (codes are printed here and shown at %s/dev/inbox)\n", cfg.PublicURL, cfg.PublicURL)
 	}
-	return server.New(svc, log).Run(ctx, ln, 15*time.Second)
+	return server.New(svc, log, opts...).Run(ctx, ln, 15*time.Second)
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -36,7 +37,14 @@ const (
 // fails it when UPLIFT_REQUIRE_BROWSER=1 says they must be there.
 func requireBrowser(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{chromiumPath, sdkPath} {
+	requireFiles(t, chromiumPath, sdkPath)
+}
+
+// requireFiles skips the test when one of paths is missing, or fails it
+// when UPLIFT_REQUIRE_BROWSER=1 says they must be there.
+func requireFiles(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
 			msg := fmt.Sprintf("%s is missing (install Debian's chromium, and run npm ci in e2e/browser/js)", p)
 			if os.Getenv("UPLIFT_REQUIRE_BROWSER") == "1" {
@@ -57,6 +65,11 @@ type env struct {
 	tenant  model.Tenant
 	secret  string
 	authnID webauthn.AuthenticatorID
+	// mail receives the codes Uplift emails, over SMTP.
+	mail *notifytest.SMTPServer
+	// clock is the service's clock, starting at the real time; tests move
+	// it instead of sleeping.
+	clock *testClock
 }
 
 // listen opens a loopback listener and returns it with the localhost URL
@@ -85,7 +98,9 @@ func newEnv(t *testing.T) *env {
 	apiLn, apiURL := listen(t)
 	appLn, appURL := listen(t)
 	log := slog.New(slog.DiscardHandler)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL})
+	mail, email := startMail(t)
+	clock := &testClock{now: time.Now().UTC()}
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL, Email: email, Now: clock.Now})
 	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Browser test", RPID: "localhost", Origins: []string{appURL}})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +126,7 @@ func newEnv(t *testing.T) *env {
 	serve(t, apiLn, api)
 	serve(t, appLn, pages)
 
-	e := &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret}
+	e := &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, mail: mail, clock: clock}
 	e.ctx = newBrowser(t)
 	e.open(appURL + "/")
 	e.authnID = e.addAuthenticator()
@@ -126,13 +141,15 @@ func serve(t *testing.T, ln net.Listener, h http.Handler) {
 	t.Cleanup(srv.Close)
 }
 
-// newBrowser starts headless Chromium for the test.
+// newBrowser starts headless Chromium for the test, with a profile of its
+// own: every call is a new device.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -154,18 +171,28 @@ func (e *env) open(base string) {
 // keys and user verification to the tab.
 func (e *env) addAuthenticator() webauthn.AuthenticatorID {
 	e.t.Helper()
-	if _, err := chromedp.Call(e.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		e.t.Fatalf("WebAuthn.enable: %v", err)
+	return addVirtualAuthenticator(e.t, e.ctx, webauthn.AuthenticatorTransportInternal)
+}
+
+// addVirtualAuthenticator attaches a virtual authenticator with resident
+// keys and user verification to the tab: transport internal stands in for
+// a platform authenticator (Touch ID, Windows Hello), usb for a security
+// key (whose passkeys are not backed up).
+func addVirtualAuthenticator(t *testing.T, ctx context.Context, transport webauthn.AuthenticatorTransport) webauthn.AuthenticatorID {
+	t.Helper()
+	synced := transport == webauthn.AuthenticatorTransportInternal
+	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatalf("WebAuthn.enable: %v", err)
 	}
-	r, err := chromedp.Call(e.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+	r, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
 			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
-			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			Transport: transport, HasResidentKey: true, HasUserVerification: true,
 			IsUserVerified: true, AutomaticPresenceSimulation: true,
-			DefaultBackupEligibility: true, DefaultBackupState: true,
+			DefaultBackupEligibility: synced, DefaultBackupState: synced,
 		}})
 	if err != nil {
-		e.t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
+		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
 	}
 	return r.AuthenticatorID
 }
@@ -234,7 +261,7 @@ func (e *env) serverAPI(method, path string, body any) map[string]any {
 	defer resp.Body.Close()
 	var out map[string]any
 	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != 200 {
+	if resp.StatusCode/100 != 2 {
 		e.t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
 	}
 	return out

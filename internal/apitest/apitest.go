@@ -17,6 +17,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -40,8 +41,23 @@ func (c *Clock) Now() time.Time { return c.now }
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
+// Options adjusts the environment NewWith starts.
+type Options struct {
+	// Email and SMS send codes; without them, those methods are off.
+	Email notify.EmailSender
+	SMS   notify.SMSSender
+	// Log receives the service's and server's logs; nil discards them.
+	Log *slog.Logger
+}
+
 // New starts an environment whose clock reads the real time at start.
 func New(t testing.TB) *Env {
+	t.Helper()
+	return NewWith(t, Options{})
+}
+
+// NewWith starts an environment with the given senders and logger.
+func NewWith(t testing.TB, o Options) *Env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "u.db"))
@@ -52,9 +68,13 @@ func New(t testing.TB) *Env {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	clock := &Clock{now: time.Now().UTC()}
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now})
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
+		Email: o.Email, SMS: o.SMS})
 	return &Env{T: t, Store: st, Service: svc, Handler: server.New(svc, log).Handler(), Clock: clock}
 }
 
@@ -80,6 +100,7 @@ func (e *Env) Tenant(name string) (model.Tenant, string) {
 // List (arrays).
 type Response struct {
 	Status int
+	Header http.Header
 	Body   []byte
 	JSON   map[string]any
 	List   []any
@@ -88,6 +109,24 @@ type Response struct {
 // Do sends a request with the secret key. body may be nil, a []byte sent
 // as is, or a value encoded as JSON.
 func (e *Env) Do(secret, method, path string, body any) Response {
+	e.T.Helper()
+	auth := ""
+	if secret != "" {
+		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(secret+":"))
+	}
+	return e.DoAuth(auth, method, path, body)
+}
+
+// Client sends a Client API request with a token from track or an
+// earlier client step as Bearer, as the browser SDK does.
+func (e *Env) Client(token, method, path string, body any) Response {
+	e.T.Helper()
+	return e.DoAuth("Bearer "+token, method, path, body)
+}
+
+// DoAuth sends a request with the given Authorization header (none when
+// empty). body is as for Do.
+func (e *Env) DoAuth(auth, method, path string, body any) Response {
 	e.T.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -105,12 +144,12 @@ func (e *Env) Do(secret, method, path string, body any) Response {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if secret != "" {
-		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(secret+":")))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
-	res := Response{Status: rec.Code, Body: rec.Body.Bytes()}
+	res := Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	if len(res.Body) > 0 && res.Body[0] == '[' {
 		json.Unmarshal(res.Body, &res.List)
 	} else {

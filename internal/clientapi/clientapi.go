@@ -43,7 +43,9 @@ func (a *API) Handler(fn HandlerFunc) http.Handler {
 			return err
 		}
 		a.allowTenantOrigin(w, r, c.Tenant)
-		return fn(w, r, c)
+		err = fn(w, r, c)
+		setRetryAfter(w, err)
+		return err
 	})
 }
 

@@ -46,6 +46,8 @@ func (a *API) allowTenantOrigin(w http.ResponseWriter, r *http.Request, t model.
 	w.Header().Add("Vary", "Origin")
 	if ok && slices.Contains(t.Origins, origin) {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
+		// A page may read when it can ask for another code.
+		w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 	}
 }
 

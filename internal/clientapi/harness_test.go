@@ -55,9 +55,10 @@ func newHarness(t testing.TB) *harness {
 	return newHarnessOn(t, "sqlite://"+filepath.Join(t.TempDir(), "uplift.db"), nil)
 }
 
-// newHarnessOn starts Uplift on the database at dbURL. With tenant nil it
-// migrates and creates a tenant; otherwise it serves that existing tenant.
-func newHarnessOn(t testing.TB, dbURL string, share *harness) *harness {
+// newHarnessOn starts Uplift on the database at dbURL. With share nil it
+// migrates and creates a tenant; otherwise it serves share's tenant on
+// share's clock. opts adjust the service's options.
+func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*flows.Options)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL)
@@ -69,8 +70,11 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness) *harness {
 	if share != nil {
 		h.clock = share.clock
 	}
-	h.svc = flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), Now: h.clock.Now,
-		PublicURL: "http://localhost:8080"})
+	o := flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), Now: h.clock.Now, PublicURL: "http://localhost:8080"}
+	for _, adjust := range opts {
+		adjust(&o)
+	}
+	h.svc = flows.New(o)
 	if share == nil {
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)

@@ -25,7 +25,8 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom overrides the sender address (UPLIFT_SMTP_FROM).
 	SMTPFrom string
-	// SMSURL is the webhook that receives {to, body} for texts (UPLIFT_SMS_URL).
+	// SMSURL is the webhook that receives {to, body} for texts, or a
+	// twilio:// account URL (UPLIFT_SMS_URL).
 	SMSURL string
 	// LogLevel is debug, info, warn or error (UPLIFT_LOG_LEVEL).
 	LogLevel string
@@ -92,8 +93,10 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.SMSURL != "" {
-		if u, err := url.Parse(c.SMSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return errors.New("UPLIFT_SMS_URL must be an http(s) URL")
+		u, err := url.Parse(c.SMSURL)
+		web := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+		if !web && (err != nil || u.Scheme != "twilio") {
+			return errors.New("UPLIFT_SMS_URL must be an http(s) webhook URL or twilio://SID:TOKEN@/+15550001111")
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -28,16 +29,21 @@ type Service struct {
 	rand      io.Reader
 	publicURL string
 	prepared  *preparedCache
+	email     notify.EmailSender
+	sms       notify.SMSSender
 }
 
 // Options configures a Service. Now and Rand default to the real clock and
-// crypto/rand.
+// crypto/rand. Without Email, email codes are off; without SMS, text
+// message codes are off.
 type Options struct {
 	Store     *store.Store
 	Log       *slog.Logger
 	Now       func() time.Time
 	Rand      io.Reader
 	PublicURL string
+	Email     notify.EmailSender
+	SMS       notify.SMSSender
 }
 
 // New returns a Service.
@@ -52,7 +58,7 @@ func New(o Options) *Service {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
-		prepared: &preparedCache{}}
+		prepared: &preparedCache{}, email: o.Email, sms: o.SMS}
 }
 
 // Store returns the store the service runs on.

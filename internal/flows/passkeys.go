@@ -42,7 +42,7 @@ func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c ClientCaller
 			return PasskeyOptions{}, model.Invalid("%s must be at most 255 characters of valid text", name)
 		}
 	}
-	if _, err := s.mayAddPasskey(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
 		return PasskeyOptions{}, err
 	}
 	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, true)
@@ -141,7 +141,7 @@ func (s *Service) AddPasskey(ctx context.Context, c ClientCaller, in AddPasskeyI
 func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
 	var res AddPasskeyResult
 	err := s.store.InTx(ctx, func(q storeQueries) error {
-		first, err := s.mayAddPasskey(ctx, q, claims)
+		first, err := s.mayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 		if !first {
 			return nil
 		}
-		_, err = s.completeAction(ctx, q, t.ID, claims.IdempotencyKey, a.ID)
+		_, err = s.completeAction(ctx, q, t.ID, claims.IdempotencyKey, model.MethodPasskey, a.ID)
 		return err
 	})
 	if err != nil {
@@ -168,12 +168,14 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 	return res, nil
 }
 
-// mayAddPasskey applies the enrolment rule of SPEC §7: a user with no
-// authenticator may enrol the first with a plain track token; a user who
-// has one may add another only after completing a challenge in the same
-// action, or with a token whose scope includes add:authenticators. It
-// reports whether this would be the user's first authenticator.
-func (s *Service) mayAddPasskey(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
+// mayAddAuthenticator applies the enrolment rule of SPEC §7 to any
+// method (a passkey, an email address, a phone number or an authenticator
+// app): a user with no authenticator may enrol the first with a plain
+// track token; a user who has one may add another only after completing a
+// challenge in the same action, or with a token whose scope includes
+// add:authenticators. It reports whether this would be the user's first
+// authenticator.
+func (s *Service) mayAddAuthenticator(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
 	auths, err := q.Authenticators(ctx, claims.TenantID, claims.UserID)
 	if err != nil {
 		return false, err

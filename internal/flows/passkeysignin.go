@@ -186,7 +186,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	var res VerifyPasskeyResult
 	err := s.store.InTx(ctx, func(q storeQueries) error {
 		var err error
-		if res.Action, err = s.completeAction(ctx, q, t.ID, key, p.AuthenticatorID); err != nil {
+		if res.Action, err = s.completeAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID); err != nil {
 			return err
 		}
 		if err := q.RecordPasskeySignIn(ctx, p); err != nil {
@@ -211,9 +211,11 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 
 // completeAction records that an authenticator completed the action's
 // challenge: CHALLENGE_REQUIRED and ALLOW become CHALLENGE_SUCCEEDED with
-// the method PASSKEY; an action already succeeded keeps the method that
-// completed it; blocked, failed or reviewed actions cannot be completed.
-func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, key, authID string) (model.Action, error) {
+// the method that completed it; an action already succeeded keeps the
+// method that completed it first; blocked, failed or reviewed actions
+// cannot be completed.
+func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, key string,
+	method model.VerificationMethod, authID string) (model.Action, error) {
 	a, err := q.Action(ctx, tenantID, key)
 	if err != nil {
 		return a, err
@@ -223,10 +225,10 @@ func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, 
 		return a, nil
 	case model.StateChallengeRequired, model.StateAllow:
 		a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
-		a.VerificationMethod, a.VerifiedAuthenticatorID = model.MethodPasskey, authID
+		a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
 		return a, q.SetActionState(ctx, a)
 	}
-	return a, model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a passkey cannot complete it", a.State)
+	return a, model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
 }
 
 // FindPasskeys returns those of the tenant's passkeys whose base64url

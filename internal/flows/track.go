@@ -27,6 +27,9 @@ type TrackInput struct {
 	Username           string
 	Custom             map[string]any
 	Locale             string
+	// ChallengeID names a verified Server API challenge for the action to
+	// claim: the action is then completed by that challenge's method.
+	ChallengeID string
 }
 
 // TrackResult is the tracked action with what the app needs next.
@@ -55,6 +58,14 @@ var knownScopes = []string{
 // decides its state, and issues the token and hosted-UI URL for it. The
 // same idempotency key returns the action stored the first time.
 func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (TrackResult, error) {
+	var claim *model.CodeChallenge
+	if in.ChallengeID != "" {
+		ch, err := s.prepareClaim(ctx, t, &in)
+		if err != nil {
+			return TrackResult{}, err
+		}
+		claim = &ch
+	}
 	if err := s.checkTrack(t, &in); err != nil {
 		return TrackResult{}, err
 	}
@@ -107,11 +118,16 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 			return model.Errorf(model.ErrConflict, "idempotency_key_conflict",
 				"idempotency key %s already belongs to another user or action", in.IdempotencyKey)
 		}
+		if claim != nil {
+			if stored, auths, err = s.claimChallenge(ctx, q, t, *claim, stored, auths); err != nil {
+				return err
+			}
+		}
 		res = TrackResult{Action: stored}
 		res.EnrolledVerificationMethods = enrolledMethods(auths)
 		res.IsEnrolled = len(auths) > 0
-		res.AllowedVerificationMethods = allowedMethods(cfg)
-		res.DefaultVerificationMethod = defaultMethod(cfg, res.EnrolledVerificationMethods)
+		res.AllowedVerificationMethods = s.offered(allowedMethods(cfg))
+		res.DefaultVerificationMethod = defaultMethod(cfg, res.EnrolledVerificationMethods, res.AllowedVerificationMethods)
 		return nil
 	})
 	if err != nil {
@@ -249,14 +265,15 @@ func allowedMethods(cfg model.ActionConfig) []model.VerificationMethod {
 	return defaultMethods
 }
 
-// defaultMethod is the configured default when the user has it, else the
-// first enrolled method in the order passkey, SMS, email, app.
-func defaultMethod(cfg model.ActionConfig, enrolled []model.VerificationMethod) model.VerificationMethod {
-	if cfg.DefaultMethod != "" && slices.Contains(enrolled, cfg.DefaultMethod) {
+// defaultMethod is the configured default when the user has it and it is
+// allowed, else the first enrolled and allowed method in the order
+// passkey, SMS, email, app.
+func defaultMethod(cfg model.ActionConfig, enrolled, allowed []model.VerificationMethod) model.VerificationMethod {
+	if cfg.DefaultMethod != "" && slices.Contains(enrolled, cfg.DefaultMethod) && slices.Contains(allowed, cfg.DefaultMethod) {
 		return cfg.DefaultMethod
 	}
 	for _, m := range []model.VerificationMethod{model.MethodPasskey, model.MethodSMS, model.MethodEmailOTP, model.MethodAuthenticatorApp} {
-		if slices.Contains(enrolled, m) && slices.Contains(allowedMethods(cfg), m) {
+		if slices.Contains(enrolled, m) && slices.Contains(allowed, m) {
 			return m
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -227,10 +228,10 @@ func (s *Service) UserProfile(ctx context.Context, u model.User) (Profile, error
 	if err != nil {
 		return Profile{}, err
 	}
-	p := Profile{Authenticators: auths, Enrolled: enrolledMethods(auths), Allowed: defaultMethods}
-	p.Default = defaultMethod(model.ActionConfig{}, p.Enrolled)
+	p := Profile{Authenticators: auths, Enrolled: enrolledMethods(auths), Allowed: s.offered(defaultMethods)}
+	p.Default = defaultMethod(model.ActionConfig{}, p.Enrolled, p.Allowed)
 	for _, a := range auths {
-		if a.IsDefault && !a.VerifiedAt.IsZero() {
+		if a.IsDefault && !a.VerifiedAt.IsZero() && slices.Contains(p.Allowed, a.Method) {
 			p.Default = a.Method
 		}
 	}

@@ -116,10 +116,19 @@ func (r Result) String() string {
 // the Attempts and Used values it read, so that two concurrent guesses both
 // count and one code cannot be used twice.
 func Verify(ch Challenge, code string, now time.Time) (Result, Challenge) {
+	return VerifyWith(ch, now, func() bool { return Check(code, ch.Salt, ch.Hash) })
+}
+
+// VerifyWith is Verify for a challenge whose code is checked another way,
+// such as an authenticator app code checked against the app's secret:
+// matches reports whether the code entered is right, and is called only
+// while the challenge is open. Attempts, expiry and single use are counted
+// exactly as Verify counts them.
+func VerifyWith(ch Challenge, now time.Time, matches func() bool) (Result, Challenge) {
 	if !ch.Open(now) {
 		return InvalidOrExpired, ch
 	}
-	if Check(code, ch.Salt, ch.Hash) {
+	if matches() {
 		ch.Used = true
 		return Verified, ch
 	}

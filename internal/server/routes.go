@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -30,6 +31,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.GetAction))
 	mux.Handle("PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.UpdateAction))
 	mux.Handle("POST /v1/validate", secret(api.Validate))
+	mux.Handle("POST /v1/challenge", secret(api.Challenge))
+	mux.Handle("POST /v1/verify", secret(api.Verify))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
 	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's origins).
@@ -41,6 +44,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/client/challenge", client(capi.Challenge))
 	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
 	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
+
+	// Client API: email and text message codes, authenticator apps.
+	mux.Handle("POST /v1/client/user-authenticators/email-otp", client(capi.EnrollEmail))
+	mux.Handle("POST /v1/client/user-authenticators/sms", client(capi.EnrollSMS))
+	mux.Handle("POST /v1/client/user-authenticators/totp", client(capi.EnrollApp))
+	mux.Handle("POST /v1/client/challenge/email-otp", client(capi.ChallengeEmail))
+	mux.Handle("POST /v1/client/challenge/sms", client(capi.ChallengeSMS))
+	mux.Handle("POST /v1/client/verify/email-otp", client(capi.VerifyEmail))
+	mux.Handle("POST /v1/client/verify/sms", client(capi.VerifySMS))
+	mux.Handle("POST /v1/client/verify/totp", client(capi.VerifyApp))
 
 	// Management API (secret key).
 	mgmt := s.managementAPI
@@ -63,8 +76,40 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PATCH /v1/management/value-lists/{alias}", manage(mgmt.UpdateValueList))
 	mux.Handle("DELETE /v1/management/value-lists/{alias}", manage(mgmt.DeleteValueList))
 
-	// Hosted UI.
-	mux.HandleFunc("GET /login", s.login)
+	// Hosted UI (server-rendered pages; CSRF field on every post, strict CSP).
+	ui, page, pageJSON := s.hosted, s.hosted.Page, s.hosted.JSON
+	mux.HandleFunc("GET "+hosted.AssetPrefix+"{name}", ui.Asset)
+	mux.Handle("GET /login", page(ui.Login))
+	mux.Handle("GET /login/methods", page(ui.Methods))
+	mux.Handle("POST /login/passkey", page(ui.PasskeyWithoutScript))
+	mux.Handle("POST /login/email", page(ui.SendEmailCode))
+	mux.Handle("POST /login/sms", page(ui.SendTextCode))
+	mux.Handle("POST /login/enroll/email", page(ui.EnrollEmail))
+	mux.Handle("GET /login/code", page(ui.CodeEntry))
+	mux.Handle("POST /login/resend", page(ui.Resend))
+	mux.Handle("POST /login/verify", page(ui.Verify))
+	mux.Handle("GET /login/done", page(ui.Done))
+	mux.Handle("POST /login/prompt", page(ui.Prompt))
+	mux.Handle("GET /login/created", page(ui.Created))
+	mux.Handle("GET /login/finish", page(ui.Finish))
+	mux.Handle("POST /login/capabilities", pageJSON(ui.Capabilities))
+	mux.Handle("POST /login/passkey/options", pageJSON(ui.SignInOptions))
+	mux.Handle("POST /login/passkey/verify", pageJSON(ui.SignIn))
+	mux.Handle("POST /login/passkey/register/options", pageJSON(ui.RegistrationOptions))
+	mux.Handle("POST /login/passkey/register", pageJSON(ui.Register))
+	mux.Handle("POST /login/prompt/result", pageJSON(ui.PromptResult))
+
+	// Example app (uplift demo only).
+	if d := s.demo; d != nil {
+		mux.Handle("GET /demo", page(d.Home))
+		mux.Handle("POST /demo/signin", page(d.SignIn))
+		mux.Handle("GET /demo/callback", page(d.Callback))
+	}
+
+	// Development mode only: the messages that would have been sent.
+	if s.devInbox != nil {
+		mux.HandleFunc("GET /dev/inbox", s.devInboxPage)
+	}
 
 	// Anything else under /v1 answers in JSON.
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {

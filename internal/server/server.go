@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,9 +12,10 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
-	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 )
 
@@ -26,11 +26,41 @@ type Server struct {
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
 	clientAPI     *clientapi.API
+	hosted        *hosted.Pages
+	publicURL     string
+	demo          Demo
+	devInbox      *notify.Inbox
 }
 
+// Option adjusts a Server.
+type Option func(*Server)
+
+// WithPublicURL tells the server the URL users reach it at; an https URL
+// makes the hosted pages' cookies Secure.
+func WithPublicURL(u string) Option { return func(s *Server) { s.publicURL = u } }
+
+// Demo is the example app `uplift demo` serves at /demo.
+type Demo interface {
+	Home(w http.ResponseWriter, r *http.Request) error
+	SignIn(w http.ResponseWriter, r *http.Request) error
+	Callback(w http.ResponseWriter, r *http.Request) error
+}
+
+// WithDemo serves the example app at /demo (development mode only).
+func WithDemo(d Demo) Option { return func(s *Server) { s.demo = d } }
+
+// WithDevInbox serves the messages in inbox at GET /dev/inbox, for
+// development mode, where inbox stands in for the email and SMS senders.
+func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devInbox = inbox } }
+
 // New returns a server over svc.
-func New(svc *flows.Service, log *slog.Logger) *Server {
-	return &Server{svc: svc, log: log, serverAPI: serverapi.New(svc, log), managementAPI: managementapi.New(svc, log), clientAPI: clientapi.New(svc, log)}
+func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
+	s := &Server{svc: svc, log: log, serverAPI: serverapi.New(svc, log), managementAPI: managementapi.New(svc, log), clientAPI: clientapi.New(svc, log)}
+	for _, o := range opts {
+		o(s)
+	}
+	s.hosted = hosted.New(svc, log, s.publicURL)
+	return s
 }
 
 // Handler returns the handler serving every route.
@@ -143,36 +173,4 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in</title></head>
-<body><main>
-{{if .Error}}<h1>This sign-in link cannot be used</h1><p>{{.Error}}</p>
-{{else}}<h1>Sign in</h1>
-<p>This link is valid for the action <strong>{{.Action}}</strong>. Sign-in screens are not served by this version of Uplift; the app can complete the challenge through the Client API.</p>{{end}}
-</main></body></html>`))
-
-// login is the entry to the hosted UI that track's url points at. For now
-// it checks the token and says what it is for.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	data := struct{ Action, Error string }{}
-	claims, err := s.svc.ParseTokenAnyTenant(r.Context(), r.URL.Query().Get("token"))
-	if err != nil {
-		var me *model.Error
-		data.Error = "The link is not valid."
-		if errors.As(err, &me) {
-			data.Error = me.Description + "."
-		}
-		w.WriteHeader(http.StatusBadRequest)
-	} else {
-		data.Action = claims.ActionCode
-	}
-	loginPage.Execute(w, data)
 }

@@ -51,9 +51,6 @@ func (a *API) Track(w http.ResponseWriter, r *http.Request, t model.Tenant) erro
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	if in.ChallengeID != "" {
-		return model.Invalid("challengeId is not supported by this server yet")
-	}
 	if in.CustomDomain != "" {
 		return model.Invalid("customDomain is not supported; set UPLIFT_PUBLIC_URL instead")
 	}
@@ -62,6 +59,7 @@ func (a *API) Track(w http.ResponseWriter, r *http.Request, t model.Tenant) erro
 		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings, IPAddress: in.IPAddress,
 		UserAgent: in.UserAgent, DeviceID: in.DeviceID, Scope: in.Scope, Email: in.Email,
 		PhoneNumber: in.PhoneNumber, Username: in.Username, Custom: in.Custom, Locale: in.Locale,
+		ChallengeID: in.ChallengeID,
 	})
 	if err != nil {
 		return err

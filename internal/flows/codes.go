@@ -1,0 +1,268 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// codePurgeAge is how old a code challenge must be before it may be
+// purged: well past its expiry, its claim window and the throttle window.
+const codePurgeAge = 2 * time.Hour
+
+// maxCodeLength bounds the verification code a caller may send.
+const maxCodeLength = 64
+
+// MethodOffered reports whether this server can challenge users with m:
+// email and text message codes need a sender; passkeys and authenticator
+// apps need nothing more.
+func (s *Service) MethodOffered(m model.VerificationMethod) bool {
+	switch m {
+	case model.MethodEmailOTP:
+		return s.email != nil
+	case model.MethodSMS:
+		return s.sms != nil
+	}
+	return true
+}
+
+// offered returns the methods of ms this server can challenge users with.
+func (s *Service) offered(ms []model.VerificationMethod) []model.VerificationMethod {
+	return slices.DeleteFunc(slices.Clone(ms), func(m model.VerificationMethod) bool { return !s.MethodOffered(m) })
+}
+
+// requireMethod refuses a method this server has no sender for.
+func (s *Service) requireMethod(m model.VerificationMethod) error {
+	if s.MethodOffered(m) {
+		return nil
+	}
+	what := "email codes are"
+	if m == model.MethodSMS {
+		what = "text message codes are"
+	}
+	return model.Errorf(model.ErrInvalid, "method_unavailable", "%s not configured on this server", what)
+}
+
+// throttledError is a rate-limit refusal that knows when sending will be
+// allowed again.
+type throttledError struct {
+	err        *model.Error
+	retryAfter time.Duration
+}
+
+// Error returns the model error's text.
+func (e *throttledError) Error() string { return e.err.Error() }
+
+// Unwrap returns the model error, so the APIs report its kind and text.
+func (e *throttledError) Unwrap() error { return e.err }
+
+// RetryAfter reports how long a caller refused for sending codes too
+// often should wait, for the Retry-After header.
+func RetryAfter(err error) (time.Duration, bool) {
+	var te *throttledError
+	if errors.As(err, &te) {
+		return te.retryAfter, true
+	}
+	return 0, false
+}
+
+// newThrottledError says when the next code may be sent, in whole seconds.
+func newThrottledError(m model.VerificationMethod, retryAfter time.Duration) error {
+	secs := int64(math.Ceil(retryAfter.Seconds()))
+	what := "An email code"
+	if m == model.MethodSMS {
+		what = "A text message code"
+	}
+	return &throttledError{retryAfter: time.Duration(secs) * time.Second, err: &model.Error{
+		Kind: model.ErrRateLimited, Code: "too_many_requests",
+		Description: fmt.Sprintf("%s was sent too recently (at most one every %d seconds and %d an hour); try again in %d seconds",
+			what, int(otp.MinInterval/time.Second), otp.HourlyLimit, secs),
+	}}
+}
+
+// userSubject is the throttle subject of a user's sends.
+func userSubject(userID string) string { return "user:" + userID }
+
+// sendCode makes a fresh code for ch, records the send if the throttle
+// allows it, and delivers the code. ch needs its kind, method, subject,
+// address and what it proves; sendCode fills in the rest and returns it as
+// stored. A code that cannot be delivered is not counted as sent: its
+// challenge is deleted again and the caller gets an ErrUnavailable error.
+func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeChallenge) (model.CodeChallenge, error) {
+	now := s.Now()
+	code, oc, err := otp.NewChallenge(s.rand, now)
+	if err != nil {
+		return ch, err
+	}
+	ch.ID, ch.TenantID, ch.CreatedAt, ch.ExpiresAt = s.newID(), t.ID, now, oc.ExpiresAt
+	ch.CodeHash, ch.Salt, ch.MaxAttempts = oc.Hash, oc.Salt, oc.MaxAttempts
+	s.purgeCodeChallenges(ctx, now)
+	if err := s.reserveSend(ctx, ch); err != nil {
+		return ch, err
+	}
+	if err := s.deliver(ctx, t, ch, code); err != nil {
+		if derr := s.store.DeleteCodeChallenge(context.WithoutCancel(ctx), t.ID, ch.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return ch, err
+	}
+	s.log.InfoContext(ctx, "code sent", "tenant", t.ID, "method", ch.Method, "kind", ch.Kind, "challenge", ch.ID)
+	return ch, nil
+}
+
+// reserveSend stores ch if the throttle allows another send to its
+// subject now, holding the subject's send lock while it decides.
+func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error {
+	return s.store.InTx(ctx, func(q storeQueries) error {
+		if err := q.LockCodeSubject(ctx, ch.TenantID, ch.Subject, ch.Method, ch.CreatedAt); err != nil {
+			return err
+		}
+		sent, err := q.CodeSendTimes(ctx, ch.TenantID, ch.Subject, ch.Method, ch.CreatedAt.Add(-otp.ThrottleWindow))
+		if err != nil {
+			return err
+		}
+		if ok, retry := otp.Throttle(sent, ch.CreatedAt); !ok {
+			return newThrottledError(ch.Method, retry)
+		}
+		return q.CreateCodeChallenge(ctx, ch)
+	})
+}
+
+// deliver sends the code by ch's method. A failure is logged with what
+// the sender safely reports (never the code or the message) and returned
+// to the caller as ErrUnavailable.
+func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChallenge, code string) error {
+	var err error
+	what := "the email"
+	switch ch.Method {
+	case model.MethodEmailOTP:
+		msg := notify.CodeEmail(t.Name, code, otp.Lifetime)
+		msg.To = ch.Email
+		err = s.email.SendEmail(ctx, msg)
+	case model.MethodSMS:
+		what = "the text message"
+		msg := notify.CodeSMS(t.Name, code, otp.Lifetime)
+		msg.To = ch.PhoneNumber
+		err = s.sms.SendSMS(ctx, msg)
+	default:
+		return fmt.Errorf("deliver: no sender for %s", ch.Method)
+	}
+	if err == nil {
+		return nil
+	}
+	s.log.WarnContext(ctx, "code not sent", "tenant", t.ID, "method", ch.Method, "challenge", ch.ID, "err", err)
+	return model.Errorf(model.ErrUnavailable, "unavailable",
+		"%s with the code could not be sent; try again in a moment", what)
+}
+
+// purgeCodeChallenges deletes, now and then, code challenges old enough to
+// matter to nothing. A failure is only logged.
+func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
+	if s.randomBytes(1)[0]%purgeOdds != 0 {
+		return
+	}
+	if n, err := s.store.PurgeCodeChallenges(ctx, now.Add(-codePurgeAge)); err != nil {
+		s.log.WarnContext(ctx, "purge code challenges", "err", err)
+	} else if n > 0 {
+		s.log.DebugContext(ctx, "purged code challenges", "count", n)
+	}
+}
+
+// codeAttempt is one attempt at a code challenge. load reads the challenge
+// as it stands; matches reports whether the code entered is right for it
+// (called only while it is open); settle runs in the transaction that
+// stores the attempt, for what the result brings about. Any of them may
+// return store.ErrStale to have the attempt read and judged again.
+type codeAttempt struct {
+	load    func(ctx context.Context) (model.CodeChallenge, error)
+	matches func(ch model.CodeChallenge) (bool, error)
+	settle  func(ctx context.Context, q storeQueries, ch model.CodeChallenge, r otp.Result) error
+}
+
+// maxAttemptRaces bounds how often an attempt is judged again after
+// losing a race with a concurrent attempt at the same challenge.
+const maxAttemptRaces = 5
+
+// attemptCode judges a code against a challenge and stores the outcome
+// atomically: the attempt counts only if no other attempt was stored
+// since the challenge was read, else it is judged again on a fresh read.
+// It returns the result and the challenge as stored.
+func (s *Service) attemptCode(ctx context.Context, a codeAttempt) (otp.Result, model.CodeChallenge, error) {
+	for range maxAttemptRaces {
+		r, ch, err := s.attemptOnce(ctx, a)
+		if !errors.Is(err, store.ErrStale) {
+			return r, ch, err
+		}
+	}
+	return 0, model.CodeChallenge{}, model.Errorf(model.ErrConflict, "conflict",
+		"too many attempts at this code at once; try again")
+}
+
+func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, model.CodeChallenge, error) {
+	ch, err := a.load(ctx)
+	if err != nil {
+		return 0, ch, err
+	}
+	now := s.Now()
+	read := asOTP(ch)
+	var matchErr error
+	r, after := otp.VerifyWith(read, now, func() bool {
+		ok, err := a.matches(ch)
+		matchErr = err
+		return ok
+	})
+	if matchErr != nil {
+		return 0, ch, matchErr
+	}
+	if r == otp.InvalidOrExpired {
+		return r, ch, nil
+	}
+	ch.Attempts = after.Attempts
+	if after.Used {
+		ch.VerifiedAt = now
+	}
+	err = s.store.InTx(ctx, func(q storeQueries) error {
+		if err := q.RecordCodeAttempt(ctx, ch, read.Attempts); err != nil {
+			return err
+		}
+		return a.settle(ctx, q, ch, r)
+	})
+	return r, ch, err
+}
+
+// asOTP is the part of a stored challenge the otp package judges.
+func asOTP(ch model.CodeChallenge) otp.Challenge {
+	return otp.Challenge{Hash: ch.CodeHash, Salt: ch.Salt, ExpiresAt: ch.ExpiresAt, Attempts: ch.Attempts,
+		MaxAttempts: ch.MaxAttempts, Used: !ch.VerifiedAt.IsZero()}
+}
+
+// checkCodeInput refuses a missing or absurd verification code; any other
+// wrong code counts as a wrong attempt.
+func checkCodeInput(code string) error {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return model.Invalid("verificationCode is required")
+	}
+	if len(code) > maxCodeLength {
+		return model.Invalid("verificationCode is longer than %d characters", maxCodeLength)
+	}
+	return nil
+}
+
+// matchesCode checks an email or text message code against its hash in
+// constant time.
+func matchesCode(code string) func(model.CodeChallenge) (bool, error) {
+	code = strings.TrimSpace(code)
+	return func(ch model.CodeChallenge) (bool, error) {
+		return otp.Check(code, ch.Salt, ch.CodeHash), nil
+	}
+}

@@ -1,0 +1,96 @@
+package hosted_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// A user with no method confirms an email address; entering the code
+// enrols it and completes the action's challenge by EMAIL_OTP.
+func TestEnrolmentCompletesTheChallenge(t *testing.T) {
+	e := newEnv(t)
+	path, res := e.track("grace")
+	if res.Action.State != model.StateAllow {
+		t.Fatalf("a user without methods tracked as %s, want ALLOW", res.Action.State)
+	}
+	b := e.browser()
+	enrol := b.get(path)
+	if !enrol.has("Confirm your email") || !enrol.has("Email address") {
+		t.Fatalf("no enrolment page: %s", enrol.body)
+	}
+	fields := enrol.fields(t)
+	bad := b.postForm("/login/enroll/email", with(fields, "email", "not an address"))
+	if bad.StatusCode != http.StatusBadRequest || !bad.has("Enter an email address such as name@example.com.") {
+		t.Errorf("a bad address: status %d: %s", bad.StatusCode, bad.body)
+	}
+	code := b.follow(b.postForm("/login/enroll/email", with(fields, "email", "grace@example.com")))
+	if !code.has("We sent a 6-digit code to g•••@example.com.") {
+		t.Fatalf("code page: %s", code.body)
+	}
+	done := b.follow(b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", e.lastCode("grace@example.com"))))
+	loc, _ := url.Parse(done.Header.Get("Location"))
+	v, err := e.svc.Validate(context.Background(), e.tenant, loc.Query().Get("token"), "grace", "signIn")
+	if err != nil || !v.IsValid || v.Action.VerificationMethod != model.MethodEmailOTP {
+		t.Errorf("validate after enrolment = %+v, %v; want valid by EMAIL_OTP", v, err)
+	}
+}
+
+// Five wrong codes end the challenge: the page says so and offers the way
+// back to the app, which learns CHALLENGE_FAILED from validate.
+func TestTooManyWrongCodes(t *testing.T) {
+	e := newEnv(t)
+	e.emailUser("ada")
+	path, res := e.track("ada")
+	b := e.browser()
+	fields := b.get(path).fields(t)
+	b.follow(b.postForm("/login/email", fields))
+	var last page
+	for range 5 {
+		last = b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", "000000"))
+	}
+	if last.StatusCode != http.StatusForbidden || !last.has("Too many wrong codes") || !last.has("Return to the app") {
+		t.Fatalf("after five wrong codes: status %d: %s", last.StatusCode, last.body)
+	}
+	a, err := e.st.Action(context.Background(), e.tenant.ID, res.Action.IdempotencyKey)
+	if err != nil || a.State != model.StateChallengeFailed {
+		t.Errorf("action state %s, %v; want CHALLENGE_FAILED", a.State, err)
+	}
+	back := b.get(strings.Replace(path, "/login?", "/login/finish?", 1))
+	if !strings.HasPrefix(back.Header.Get("Location"), appURL+"?token=") {
+		t.Errorf("Return to the app: status %d, Location %q", back.StatusCode, back.Header.Get("Location"))
+	}
+}
+
+// Asking for a code again too soon keeps the code already sent; a new one
+// comes once the wait is over.
+func TestResendWaitsAndSends(t *testing.T) {
+	e := newEnv(t)
+	email := e.emailUser("ada")
+	path, _ := e.track("ada")
+	b := e.browser()
+	fields := b.get(path).fields(t)
+	b.follow(b.postForm("/login/email", fields))
+	first := e.lastCode(email)
+
+	soon := b.follow(b.postForm("/login/resend", with(fields, "method", "EMAIL_OTP")))
+	if !soon.has("You can ask for a new code in 30 seconds.") {
+		t.Errorf("resend at once: %s", soon.body)
+	}
+	if e.lastCode(email) != first {
+		t.Errorf("a code was sent although the last one was just sent")
+	}
+	e.clock.Advance(31 * time.Second)
+	later := b.follow(b.postForm("/login/resend", with(fields, "method", "EMAIL_OTP")))
+	if !later.has("We sent you a new code.") {
+		t.Errorf("resend after the wait: %s", later.body)
+	}
+	if d := e.inbox.List(); len(d) != 2 {
+		t.Errorf("%d emails sent, want 2", len(d))
+	}
+}

@@ -1,0 +1,103 @@
+package hosted
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
+)
+
+// flow is one sign-in in progress, rebuilt on every request from the
+// signed token the page carries (tenant, user, action, idempotency key)
+// and the browser's cookies (device id, CSRF secret). Nothing about it is
+// kept in the process, so any instance can serve any step.
+type flow struct {
+	caller   flows.ClientCaller
+	raw      string
+	deviceID string
+	csrf     string
+}
+
+func (f *flow) tenant() model.Tenant  { return f.caller.Tenant }
+func (f *flow) claims() token.Claims  { return *f.caller.Claims }
+func (f *flow) csrfScope() string     { return csrfScope(f.claims()) }
+func (f *flow) query() string         { return "token=" + url.QueryEscape(f.raw) }
+func csrfScope(c token.Claims) string { return c.TenantID + "/" + c.IdempotencyKey }
+
+// openFlow starts or resumes a flow from a page load: it checks the token,
+// gives the browser a device id and CSRF secret if it has none, and
+// records the device as seen with its user agent.
+func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*flow, error) {
+	c, err := p.svc.ClientByToken(r.Context(), raw)
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r)}
+	f.csrf = CSRFField(p.cookies.CSRFSecret(w, r), f.csrfScope())
+	if err := p.touchDevice(r.Context(), f, r.UserAgent()); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// postedFlow resumes a flow from a form post or JSON request: the token
+// must be valid, the CSRF field must match the browser's cookie, and the
+// browser must hold a device id.
+func (p *Pages) postedFlow(r *http.Request, raw, csrf string) (*flow, error) {
+	c, err := p.svc.ClientByToken(r.Context(), raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckCSRF(r, csrfScope(*c.Claims), csrf); err != nil {
+		return nil, err
+	}
+	deviceID, ok := p.cookies.ExistingDeviceID(r)
+	if !ok {
+		return nil, errCookies
+	}
+	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf}, nil
+}
+
+// formFlow resumes a flow from a form post's hidden fields.
+func (p *Pages) formFlow(r *http.Request) (*flow, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, model.Invalid("the form could not be read")
+	}
+	return p.postedFlow(r, r.PostFormValue("token"), r.PostFormValue("csrf"))
+}
+
+func (p *Pages) touchDevice(ctx context.Context, f *flow, userAgent string) error {
+	return p.svc.Store().TouchDevice(ctx, model.Device{TenantID: f.tenant().ID, ID: f.deviceID,
+		UserAgent: devices.ParseUserAgent(userAgent).UA, CreatedAt: p.svc.Now(), LastSeenAt: p.svc.Now()})
+}
+
+// action loads the flow's action, checking that it still belongs to the
+// token's user.
+func (p *Pages) action(ctx context.Context, f *flow) (model.Action, error) {
+	a, err := p.svc.Store().Action(ctx, f.tenant().ID, f.claims().IdempotencyKey)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && (a.UserID != f.claims().UserID || a.Code != f.claims().ActionCode)) {
+		return a, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
+	}
+	return a, err
+}
+
+// freshToken issues a new token for the flow's action, bound to this
+// device, for the next page or the app.
+func (p *Pages) freshToken(f *flow) (string, error) {
+	c := f.claims()
+	return token.Issue(f.tenant().TokenKey, token.Claims{TenantID: c.TenantID, UserID: c.UserID,
+		ActionCode: c.ActionCode, IdempotencyKey: c.IdempotencyKey, DeviceID: f.deviceID, Scope: c.Scope,
+		IssuedAt: p.svc.Now()})
+}
+
+// seeOther redirects a post to a page (Post/Redirect/Get), so reloading
+// the page never posts twice.
+func seeOther(w http.ResponseWriter, r *http.Request, target string) error {
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,133 @@
+// Package hosted serves Uplift's pre-built sign-in pages: the challenge at
+// the url that track returns, code entry, enrolment of a first method, the
+// passkey uplift prompt, and the way back to the app (SPEC §2, §5, §8).
+//
+// Pages are rendered on the server with html/template; one small
+// JavaScript module and one stylesheet, embedded in the binary, run the
+// WebAuthn ceremonies, report the device's capabilities and call the
+// Signal API. Every page carries a strict Content-Security-Policy, every
+// post a CSRF field, and no state lives in the process: the signed token
+// in the page identifies the flow, cookies identify the browser.
+package hosted
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// Pages serves the hosted UI.
+type Pages struct {
+	svc     *flows.Service
+	log     *slog.Logger
+	cookies Cookies
+	views   *views
+}
+
+// New returns the hosted pages over svc, served at publicURL.
+func New(svc *flows.Service, log *slog.Logger, publicURL string) *Pages {
+	return &Pages{svc: svc, log: log, cookies: NewCookies(publicURL), views: mustParseViews()}
+}
+
+// pageFunc is a page handler; its error becomes a page a person can read.
+type pageFunc func(w http.ResponseWriter, r *http.Request) error
+
+// jsonFunc is a handler of the pages' JSON endpoints.
+type jsonFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Page adapts a page handler: it sets the security headers and renders
+// an error as a page.
+func (p *Pages) Page(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecureHeaders(w, nil)
+		if err := fn(w, r); err != nil {
+			p.renderError(w, r, err)
+		}
+	})
+}
+
+// JSON adapts a JSON endpoint: security headers, and errors as
+// {"error", "errorDescription"}.
+func (p *Pages) JSON(fn jsonFunc) http.Handler {
+	inner := jsonapi.Adapt(p.log, jsonapi.HandlerFunc(fn))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecureHeaders(w, nil)
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// renderError shows err as a page: a sentence a person understands, the
+// HTTP status its kind calls for, and the detail in the log only.
+func (p *Pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := jsonapi.Status(err)
+	if status >= 500 {
+		p.log.ErrorContext(r.Context(), "hosted page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		p.log.DebugContext(r.Context(), "hosted page refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	v := p.baseView(nil, explain(body.Error))
+	v.Back = backLink(err)
+	p.render(w, status, "error", v)
+}
+
+// pageError is an error whose page offers a way back to the app.
+type pageError struct {
+	err  error
+	back string
+}
+
+func (e *pageError) Error() string { return e.err.Error() }
+func (e *pageError) Unwrap() error { return e.err }
+
+func backLink(err error) string {
+	var pe *pageError
+	if errors.As(err, &pe) {
+		return pe.back
+	}
+	return ""
+}
+
+// explain turns an error code into sentences for the person in front of
+// the page.
+func explain(code string) problem {
+	switch code {
+	case "expired_token":
+		return problem{"This sign-in link has expired", "Go back to the app and start signing in again."}
+	case "invalid_token", "token_not_set", "not_found":
+		return problem{"This sign-in link doesn't work", "It may be incomplete or already used. Go back to the app and start signing in again."}
+	case "csrf":
+		return problem{"Please start again", "This page was open for too long, or the request didn't come from it. Go back to the app and start signing in again."}
+	case "cookies_required":
+		return problem{"Cookies are turned off", "Signing in needs cookies for this site. Turn them on, then go back to the app and start again."}
+	case "too_many_requests":
+		return problem{"Please wait a moment", "You've asked for several codes in a short time. Wait a minute, then try again."}
+	case "too_many_attempts":
+		return problem{"Too many wrong codes", "For your security, this sign-in has stopped. Go back to the app and start again."}
+	case "action_closed":
+		return problem{"This sign-in can't continue", "Go back to the app to see what to do next."}
+	case "no_method":
+		return problem{"There's no way to sign in here yet", "Your account has no sign-in method this page can use. Contact the app's support team."}
+	case "internal_error", "unavailable":
+		return problem{"Something went wrong on our side", "Please try again in a moment."}
+	}
+	return problem{"This sign-in can't continue", "Go back to the app and start signing in again."}
+}
+
+// problem is what an error page says: a heading and a sentence.
+type problem struct{ Title, Detail string }
+
+var errCookies = model.Errorf(model.ErrInvalid, "cookies_required", "the device cookie is missing")
+
+// clientIP is the caller's address as the connection shows it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
+}

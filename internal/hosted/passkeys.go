@@ -1,0 +1,87 @@
+package hosted
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// SignInOptions serves POST /login/passkey/options: the options for a
+// passkey sign-in of the flow's user, through the same flow the Client
+// API uses.
+func (p *Pages) SignInOptions(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	f, err := p.jsonFlow(r, &in, &in.Token)
+	if err != nil {
+		return err
+	}
+	o, err := p.svc.PasskeyAuthenticationOptions(r.Context(), f.caller, "")
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, optionsJSON{ChallengeID: o.ChallengeID, Options: o.Options})
+}
+
+// signalJSON is what PublicKeyCredential.signalAllAcceptedCredentials
+// needs to let credential managers drop passkeys the server deleted.
+type signalJSON struct {
+	RPID                     string   `json:"rpId"`
+	UserID                   string   `json:"userId"`
+	AllAcceptedCredentialIDs []string `json:"allAcceptedCredentialIds"`
+}
+
+// SignIn serves POST /login/passkey/verify: it verifies a passkey sign-in,
+// which completes the action, and answers with the next page and the
+// user's current passkeys for the Signal API. A passkey the server does
+// not know answers unknown_credential, so the page can signal that too.
+func (p *Pages) SignIn(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token       string          `json:"token"`
+		ChallengeID string          `json:"challengeId"`
+		Credential  json.RawMessage `json:"credential"`
+	}
+	f, err := p.jsonFlow(r, &in, &in.Token)
+	if err != nil {
+		return err
+	}
+	res, err := p.svc.VerifyPasskey(r.Context(), f.caller, flows.VerifyPasskeyInput{
+		ChallengeID: in.ChallengeID, Response: in.Credential, DeviceID: f.deviceID,
+		UserAgent: r.UserAgent(), IPAddress: clientIP(r),
+	})
+	if err != nil {
+		return err
+	}
+	sig, err := p.acceptedCredentials(r.Context(), f.tenant(), res.User.ID)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, struct {
+		Next   string     `json:"next"`
+		Signal signalJSON `json:"signal"`
+	}{"/login/done?token=" + url.QueryEscape(res.AccessToken), sig})
+}
+
+// acceptedCredentials lists the user's passkeys for the Signal API.
+func (p *Pages) acceptedCredentials(ctx context.Context, t model.Tenant, userID string) (signalJSON, error) {
+	handle, err := p.svc.Store().UserHandle(ctx, t.ID, userID)
+	if err != nil {
+		return signalJSON{}, err
+	}
+	ps, err := p.svc.Store().Passkeys(ctx, t.ID, userID)
+	if err != nil {
+		return signalJSON{}, err
+	}
+	s := signalJSON{RPID: t.RPID, UserID: base64.RawURLEncoding.EncodeToString(handle), AllAcceptedCredentialIDs: []string{}}
+	for _, pk := range ps {
+		s.AllAcceptedCredentialIDs = append(s.AllAcceptedCredentialIDs, base64.RawURLEncoding.EncodeToString(pk.CredentialID))
+	}
+	return s, nil
+}

@@ -1,0 +1,204 @@
+package hosted
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// Done serves GET /login/done?token=...: the step after a successful
+// challenge or enrolment. The uplift decision is made (and stored with its
+// reason) here; the prompt is shown when it says so, and otherwise the
+// user goes straight back to the app.
+func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.openFlow(w, r, r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	a, err := p.action(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if a.State != model.StateChallengeSucceeded {
+		return seeOther(w, r, "/login?"+f.query())
+	}
+	t := f.tenant()
+	dec, err := p.svc.EvaluateUplift(r.Context(), t, a, f.deviceID)
+	if err != nil {
+		return err
+	}
+	p.log.InfoContext(r.Context(), "uplift decision", "tenant", t.ID, "action", a.Code, "show", dec.Show, "reason", dec.Reason)
+	if !dec.Show {
+		return p.finish(w, r, f, a)
+	}
+	if err := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftShown, ""); err != nil {
+		return err
+	}
+	p.render(w, http.StatusOK, "prompt", p.baseView(f, problem{Title: "Create a passkey"}))
+	return nil
+}
+
+// Prompt serves POST /login/prompt, the prompt's form. "Not now" records
+// the dismissal before answering, so it is in force for the next
+// sign-in; "Create passkey" comes here only when the page's script did
+// not run.
+func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.formFlow(r)
+	if err != nil {
+		return err
+	}
+	a, err := p.action(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if a.State != model.StateChallengeSucceeded {
+		return seeOther(w, r, "/login?"+f.query())
+	}
+	if r.PostFormValue("choice") != "dismiss" {
+		v := p.baseView(f, problem{Title: "Create a passkey"})
+		v.Error = "Creating a passkey needs JavaScript. Turn it on, or choose Not now."
+		p.render(w, http.StatusOK, "prompt", v)
+		return nil
+	}
+	if err := p.svc.RecordUplift(r.Context(), f.tenant(), a, f.deviceID, model.UpliftDismissed, ""); err != nil {
+		return err
+	}
+	return p.finishLink(w, r, f)
+}
+
+// PromptResult serves POST /login/prompt/result: the script reports how
+// the system's passkey dialog ended when no passkey came of it.
+// "dismissed" (the person cancelled: NotAllowedError) counts as "Not now";
+// "exists" (InvalidStateError: this authenticator already holds one of the
+// user's passkeys) marks the device so the prompt stops appearing here;
+// "failed" records the cause. The answer says where to go next.
+func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token   string `json:"token"`
+		Outcome string `json:"outcome"`
+		Cause   string `json:"cause"`
+	}
+	f, err := p.jsonFlow(r, &in, &in.Token)
+	if err != nil {
+		return err
+	}
+	a, err := p.succeededAction(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	t := f.tenant()
+	switch in.Outcome {
+	case "dismissed":
+		err = p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftDismissed, "")
+	case "exists":
+		err = p.svc.MarkDeviceHoldsPasskey(r.Context(), t, a.UserID, f.deviceID)
+	case "failed":
+		err = p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, errorName(in.Cause))
+	default:
+		return model.Invalid("outcome must be dismissed, exists or failed")
+	}
+	if err != nil {
+		return err
+	}
+	return p.writeNext(w, f, "/login/finish")
+}
+
+// RegistrationOptions serves POST /login/passkey/register/options: the
+// options to create a passkey on this device (platform authenticator,
+// the user's passkeys excluded), through the same flow the Client API
+// uses.
+func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	f, err := p.jsonFlow(r, &in, &in.Token)
+	if err != nil {
+		return err
+	}
+	if _, err := p.succeededAction(r.Context(), f); err != nil {
+		return err
+	}
+	o, err := p.svc.PasskeyRegistrationOptions(r.Context(), f.caller, flows.PasskeyRegistrationInput{
+		Attachment: "platform", Hints: []string{"client-device"},
+	})
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, optionsJSON{ChallengeID: o.ChallengeID, Options: o.Options})
+}
+
+// Register serves POST /login/passkey/register: it verifies and stores
+// the new passkey, bound to this device, and records the prompt as
+// accepted. A registration the server refuses is recorded as failed, and
+// the answer still says where to go next.
+func (p *Pages) Register(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token       string          `json:"token"`
+		ChallengeID string          `json:"challengeId"`
+		Credential  json.RawMessage `json:"credential"`
+	}
+	f, err := p.jsonFlow(r, &in, &in.Token)
+	if err != nil {
+		return err
+	}
+	a, err := p.succeededAction(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	t := f.tenant()
+	_, err = p.svc.AddPasskey(r.Context(), f.caller, flows.AddPasskeyInput{ChallengeID: in.ChallengeID,
+		Response: in.Credential, DeviceID: f.deviceID, UserAgent: r.UserAgent()})
+	if err != nil {
+		p.log.InfoContext(r.Context(), "uplift registration failed", "tenant", t.ID, "err", err)
+		_, body := jsonapi.Status(err)
+		if rerr := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, body.Error); rerr != nil {
+			return rerr
+		}
+		return p.writeFailure(w, f, err)
+	}
+	if err := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftAccepted, ""); err != nil {
+		return err
+	}
+	return p.writeNext(w, f, "/login/created")
+}
+
+// Created serves GET /login/created?token=...: the short confirmation
+// after a passkey was made, with the way on to the app.
+func (p *Pages) Created(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.openFlow(w, r, r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	if _, err := p.succeededAction(r.Context(), f); err != nil {
+		return err
+	}
+	v := p.baseView(f, problem{Title: "Passkey created"})
+	v.Next = "/login/finish?" + f.query()
+	p.render(w, http.StatusOK, "created", v)
+	return nil
+}
+
+// succeededAction loads the flow's action and refuses one whose challenge
+// has not succeeded: the prompt's steps belong after a sign-in.
+func (p *Pages) succeededAction(ctx context.Context, f *flow) (model.Action, error) {
+	a, err := p.action(ctx, f)
+	if err == nil && a.State != model.StateChallengeSucceeded {
+		return a, model.Errorf(model.ErrForbidden, "action_closed", "the action's challenge has not succeeded")
+	}
+	return a, err
+}
+
+// errorNamePattern keeps a reported DOMException name short and plain.
+var errorNamePattern = regexp.MustCompile(`^[A-Za-z]{1,40}$`)
+
+func errorName(s string) string {
+	if errorNamePattern.MatchString(s) {
+		return s
+	}
+	return "UnknownError"
+}

@@ -1,0 +1,171 @@
+package hosted
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed assets/*
+var assetFiles embed.FS
+
+// AssetPrefix is the path the pages' stylesheet and script are served under.
+const AssetPrefix = "/login/assets/"
+
+// views holds one template set per page and the versioned asset URLs.
+type views struct {
+	pages  map[string]*template.Template
+	assets assetURLs
+}
+
+// assetURLs are the stylesheet's and script's URLs, with a content hash so
+// a new binary's files are never served from an old cache.
+type assetURLs struct{ CSS, JS string }
+
+var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error"}
+
+func mustParseViews() *views {
+	v := &views{pages: map[string]*template.Template{}, assets: assetURLs{
+		CSS: assetURL("hosted.css"), JS: assetURL("hosted.js"),
+	}}
+	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"control": control}).
+		ParseFS(templateFiles, "templates/layout.html", "templates/parts.html"))
+	for _, name := range pageNames {
+		t := template.Must(base.Clone())
+		v.pages[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
+	}
+	return v
+}
+
+// StylesheetURL is the versioned URL of the hosted pages' stylesheet, for
+// other pages Uplift serves in the same look.
+func StylesheetURL() string { return assetURL("hosted.css") }
+
+func assetURL(name string) string {
+	b, err := assetFiles.ReadFile("assets/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("hosted: embedded asset %s: %v", name, err))
+	}
+	sum := sha256.Sum256(b)
+	return AssetPrefix + name + "?v=" + hex.EncodeToString(sum[:6])
+}
+
+// view is what every page template receives; each page uses the fields it
+// needs.
+type view struct {
+	Assets assetURLs
+	// AppName is the relying party's display name, when the flow is known.
+	AppName string
+	Problem problem
+	// Token and CSRF are the flow's hidden fields; empty outside a flow.
+	Token, CSRF string
+	// ReportCapabilities asks the script to report the device's
+	// capabilities (on every page before the uplift decision).
+	ReportCapabilities bool
+	Error, Notice      string
+	// Back is a link back to the app, on error pages.
+	Back string
+
+	Challenge challengeView
+	Code      codeView
+	Enroll    enrollView
+	// Next is where a confirmation page continues to.
+	Next string
+
+	formTargets []string
+}
+
+// baseView starts the view of a page in flow f (nil outside a flow).
+func (p *Pages) baseView(f *flow, pr problem) view {
+	v := view{Assets: p.views.assets, Problem: pr}
+	if f != nil {
+		v.AppName = f.tenant().RPName
+		v.Token, v.CSRF = f.raw, f.csrf
+		v.formTargets = redirectOrigins(f.tenant())
+	}
+	return v
+}
+
+// render writes page name with status. Rendering into a buffer first keeps
+// a template error from sending half a page.
+func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
+	t, ok := p.views.pages[name]
+	var buf bytes.Buffer
+	if !ok {
+		panic("hosted: no page " + name)
+	}
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		p.log.Error("render hosted page", "page", name, "err", err)
+		http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
+		return
+	}
+	SecureHeaders(w, v.formTargets)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// Asset serves the embedded stylesheet and script. Their URLs carry a
+// content hash, so they may be cached for long.
+func (p *Pages) Asset(w http.ResponseWriter, r *http.Request) {
+	name := path.Base(r.PathValue("name"))
+	b, err := fs.ReadFile(assetFiles, "assets/"+name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctype := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}[path.Ext(name)]
+	if ctype == "" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+}
+
+// methodControl is what the "method" template renders: the control that
+// starts a method, styled as the page's main action or as an alternative.
+type methodControl struct {
+	View   view
+	Method model.VerificationMethod
+	Class  string
+}
+
+func control(v view, m model.VerificationMethod, primary bool) methodControl {
+	c := methodControl{View: v, Method: m, Class: "secondary"}
+	if primary {
+		c.Class = "primary"
+	}
+	return c
+}
+
+// codeView is the code entry page.
+type codeView struct {
+	Method model.VerificationMethod
+	// Destination is the masked address or number the code went to; empty
+	// for an authenticator app.
+	Destination string
+	// Resend offers a new code (not for an authenticator app).
+	Resend bool
+	// Others offers "Use another method".
+	Others bool
+}
+
+// enrollView is the page that enrols a user's first method.
+type enrollView struct {
+	Email string
+}

@@ -1,0 +1,353 @@
+// Package loadtest is uplift-load: it puts an Uplift server on this
+// machine under a bounded load and reports throughput, errors and latency
+// percentiles. A software WebAuthn authenticator registers the users'
+// passkeys in a setup phase; the measured scenarios are a username-less
+// passkey sign-in and an app backend's track + validate pair.
+//
+// The tool only ever sends load to loopback addresses, and every count and
+// duration it accepts is bounded, so a run always ends by itself.
+package loadtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on what a run may ask for.
+const (
+	MaxUsers             = 200_000
+	MaxConcurrency       = 256
+	MaxSetupConcurrency  = 64
+	MinDuration          = 100 * time.Millisecond
+	MaxDuration          = 10 * time.Minute
+	MaxWarmup            = time.Minute
+	MaxSetupTimeout      = 2 * time.Hour
+	defaultSetupParallel = 8
+)
+
+// Options is one invocation of the tool.
+type Options struct {
+	// URL is the server to load when the tool starts none; with TenantID
+	// and SecretKey it names an existing tenant.
+	URL, TenantID, SecretKey string
+	// Spawn starts `uplift serve` (ServerBin, or one built now) on a fresh
+	// database; InProcess runs the server inside this process instead.
+	Spawn, InProcess bool
+	ServerBin        string
+	// DatabaseURL is the spawned server's database: empty for a new
+	// SQLite file, sqlite://NEW-FILE, or postgres://... on whose server a
+	// fresh database is created (and dropped afterwards unless KeepDatabase).
+	DatabaseURL  string
+	KeepDatabase bool
+
+	Scenarios        []string
+	Concurrencies    []int
+	Users            int
+	SetupConcurrency int
+	Duration, Warmup time.Duration
+	SetupTimeout     time.Duration
+	UserPrefix       string
+
+	// CPUProfile and MemProfile are files for pprof profiles of the
+	// measured runs (in-process only).
+	CPUProfile, MemProfile string
+	// BlockProfile is a file for a profile of where goroutines waited
+	// (locks, channels, the database pools) during the measured runs.
+	BlockProfile string
+}
+
+// Validate reports the first option out of bounds or inconsistent.
+func (o *Options) Validate() error {
+	if o.InProcess {
+		o.Spawn = true
+	}
+	switch {
+	case o.Spawn && o.URL != "":
+		return errors.New("give either -url (a running server) or -spawn, not both")
+	case !o.Spawn && o.URL == "":
+		return errors.New("give -url of a running server (with -tenant-id and -secret-key), or -spawn")
+	case !o.Spawn && (o.TenantID == "" || o.SecretKey == ""):
+		return errors.New("-url needs -tenant-id and -secret-key (or UPLIFT_LOAD_SECRET_KEY)")
+	case o.Spawn && (o.TenantID != "" || o.SecretKey != ""):
+		return errors.New("-spawn creates its own tenant; drop -tenant-id and -secret-key")
+	case !o.Spawn && (o.DatabaseURL != "" || o.ServerBin != ""):
+		return errors.New("-database-url and -server-bin only apply with -spawn")
+	case o.InProcess && o.ServerBin != "":
+		return errors.New("-server-bin does not apply with -in-process")
+	case (o.CPUProfile != "" || o.MemProfile != "" || o.BlockProfile != "") && !o.InProcess:
+		return errors.New("-cpuprofile, -memprofile and -blockprofile profile the server only with -in-process")
+	case o.Users < 1 || o.Users > MaxUsers:
+		return fmt.Errorf("-users must be 1 to %d", MaxUsers)
+	case o.SetupConcurrency < 1 || o.SetupConcurrency > MaxSetupConcurrency:
+		return fmt.Errorf("-setup-concurrency must be 1 to %d", MaxSetupConcurrency)
+	case o.Duration < MinDuration || o.Duration > MaxDuration:
+		return fmt.Errorf("-duration must be %s to %s", MinDuration, MaxDuration)
+	case o.Warmup < 0 || o.Warmup > MaxWarmup:
+		return fmt.Errorf("-warmup must be 0 to %s", MaxWarmup)
+	case o.SetupTimeout <= 0 || o.SetupTimeout > MaxSetupTimeout:
+		return fmt.Errorf("-setup-timeout must be up to %s", MaxSetupTimeout)
+	case len(o.Scenarios) == 0 || len(o.Concurrencies) == 0:
+		return errors.New("give at least one scenario and one concurrency")
+	case len(o.Scenarios)*len(o.Concurrencies) > 16:
+		return errors.New("at most 16 scenario × concurrency combinations per invocation")
+	}
+	for _, c := range o.Concurrencies {
+		if c < 1 || c > MaxConcurrency {
+			return fmt.Errorf("-concurrency must be 1 to %d", MaxConcurrency)
+		}
+	}
+	for _, s := range o.Scenarios {
+		if _, err := scenarioByName(s); err != nil {
+			return err
+		}
+	}
+	if o.URL != "" {
+		return CheckLoopback(o.URL)
+	}
+	return nil
+}
+
+// Main parses args as the uplift-load command line and runs it, writing
+// reports to stdout and progress to stderr.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("uplift-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	var scenarios, concurrencies string
+	fs.StringVar(&o.URL, "url", "", "base URL of a running Uplift on this machine (loopback only)")
+	fs.StringVar(&o.TenantID, "tenant-id", "", "tenant id, with -url")
+	fs.StringVar(&o.SecretKey, "secret-key", getenv("UPLIFT_LOAD_SECRET_KEY"), "the tenant's secret key, with -url (env UPLIFT_LOAD_SECRET_KEY)")
+	fs.BoolVar(&o.Spawn, "spawn", false, "start `uplift serve` in a separate process on a fresh database and create a tenant")
+	fs.BoolVar(&o.InProcess, "in-process", false, "run the server inside this process (for -cpuprofile/-memprofile); implies -spawn")
+	fs.StringVar(&o.ServerBin, "server-bin", "", "uplift binary for -spawn (default: go build ./cmd/uplift into a temporary directory)")
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "with -spawn: sqlite://NEW-FILE, or postgres://... (a fresh database is created there); default a new SQLite file")
+	fs.BoolVar(&o.KeepDatabase, "keep-database", false, "keep the fresh PostgreSQL database after the run")
+	fs.StringVar(&scenarios, "scenario", ScenarioPasskey, "comma-separated scenarios: passkey, track-validate, email")
+	fs.StringVar(&concurrencies, "concurrency", "8", "comma-separated concurrencies; each scenario runs at each (max "+strconv.Itoa(MaxConcurrency)+")")
+	fs.IntVar(&o.Users, "users", 1000, "users to register with a passkey before measuring (max "+strconv.Itoa(MaxUsers)+")")
+	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", defaultSetupParallel, "parallel registrations during setup")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time per run (max "+MaxDuration.String()+")")
+	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured load before each run")
+	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 30*time.Minute, "give up the setup after this long")
+	fs.StringVar(&o.UserPrefix, "user-prefix", "", "prefix of the user ids the setup registers (default load-<random>-)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "with -in-process: write a CPU profile of the measured runs to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "with -in-process: write an allocation profile after the runs (FILE) and before them (FILE.base)")
+	fs.StringVar(&o.BlockProfile, "blockprofile", "", "with -in-process: write a profile of blocking (waits of 100µs or more) during the runs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	o.Scenarios = splitList(scenarios)
+	for _, c := range splitList(concurrencies) {
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			return fmt.Errorf("-concurrency: %q is not a number", c)
+		}
+		o.Concurrencies = append(o.Concurrencies, n)
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	_, err := Run(ctx, o, stdout, stderr)
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Run runs a validated invocation: it starts a server when asked,
+// registers the users, then measures each scenario at each concurrency,
+// printing each result (ending in its JSON line) to stdout.
+func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []*Result, err error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	mode, database := ModeExternal, "unknown"
+	base, tenantID, secret := o.URL, o.TenantID, o.SecretKey
+	pid := 0
+	if o.Spawn {
+		dir, err := os.MkdirTemp("", "uplift-load-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		dbURL, drop, err := prepareDatabase(ctx, o.DatabaseURL, dir)
+		if err != nil {
+			return nil, err
+		}
+		if !o.KeepDatabase {
+			defer func() {
+				if derr := drop(); derr != nil {
+					err = errors.Join(err, fmt.Errorf("drop the run's database: %w", derr))
+				}
+			}()
+		} else if databaseKind(dbURL) == "postgres" {
+			fmt.Fprintf(progress, "keeping database %s\n", redactURL(dbURL))
+		}
+		var srv *spawned
+		if o.InProcess {
+			srv, err = startInProcess(ctx, dbURL, progress)
+		} else {
+			bin := o.ServerBin
+			if bin == "" {
+				if bin, err = buildServer(ctx, dir, progress); err != nil {
+					return nil, err
+				}
+			}
+			srv, err = startProcess(ctx, bin, dbURL, dir, nil, progress)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if serr := srv.stop(); serr != nil {
+				err = errors.Join(err, serr)
+			}
+		}()
+		mode, database, pid = srv.mode, srv.database, srv.pid
+		base, tenantID, secret = srv.baseURL, srv.tenantID, srv.secret
+	}
+
+	t := newTarget(base, tenantID, secret, max(slicesMax(o.Concurrencies), o.SetupConcurrency))
+	defer t.close()
+	rpID, origins, err := t.passkeyConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the tenant's passkey configuration: %w", err)
+	}
+	if len(origins) == 0 {
+		return nil, errors.New("the tenant has no expected origin to sign for")
+	}
+	t.RP = RelyingParty{ID: rpID, Origin: origins[0]}
+
+	prefix := o.UserPrefix
+	if prefix == "" {
+		b := make([]byte, 4)
+		rand.Read(b)
+		prefix = "load-" + hex.EncodeToString(b) + "-"
+	}
+	fmt.Fprintf(progress, "setup: registering %d users with passkeys (%d in parallel) ...\n", o.Users, o.SetupConcurrency)
+	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
+	start := time.Now()
+	users, err := t.registerUsers(setupCtx, prefix, o.Users, o.SetupConcurrency, progress)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	setup := time.Since(start)
+	fmt.Fprintf(stdout, "setup: %d users registered with passkeys in %s (%.0f users/s)\n",
+		len(users), setup.Round(time.Millisecond), float64(len(users))/setup.Seconds())
+	if pid != 0 {
+		if rss, peak, err := readRSS(pid); err == nil {
+			fmt.Fprintf(stdout, "setup: server RSS %.1f MiB (peak %.1f MiB)\n", mib(rss), mib(peak))
+		}
+	}
+
+	stopProfiles, err := startProfiles(o.CPUProfile, o.MemProfile, o.BlockProfile)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range o.Scenarios {
+		sc, _ := scenarioByName(name)
+		for _, c := range o.Concurrencies {
+			if ctx.Err() != nil {
+				break
+			}
+			fmt.Fprintf(progress, "running %s at concurrency %d for %s (+%s warm-up) ...\n", name, c, o.Duration, o.Warmup)
+			r := measure(ctx, t, users, sc, c, o.Warmup, o.Duration, pid)
+			r.Database = database
+			if pid != 0 {
+				r.ServerRSS, r.ServerPeakRSS, _ = readRSS(pid)
+			}
+			if err := r.Print(stdout, mode); err != nil {
+				return results, err
+			}
+			results = append(results, r)
+		}
+	}
+	if err := stopProfiles(); err != nil {
+		return results, err
+	}
+	return results, ctx.Err()
+}
+
+func slicesMax(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// startProfiles starts a CPU profile and block profiling and writes an
+// allocation profile baseline; the returned function stops them and writes
+// the block profile and the final allocation profile (compare with
+// go tool pprof -base FILE.base FILE). Empty names skip a profile.
+func startProfiles(cpu, mem, block string) (stop func() error, err error) {
+	var cpuFile *os.File
+	if block != "" {
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	}
+	if mem != "" {
+		runtime.GC()
+		if err := writeProfile("allocs", mem+".base"); err != nil {
+			return nil, err
+		}
+	}
+	if cpu != "" {
+		if cpuFile, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cpuFile); err != nil {
+			cpuFile.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		var err error
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			err = cpuFile.Close()
+		}
+		if mem != "" {
+			runtime.GC()
+			err = errors.Join(err, writeProfile("allocs", mem))
+		}
+		if block != "" {
+			runtime.SetBlockProfileRate(0)
+			err = errors.Join(err, writeProfile("block", block))
+		}
+		return err
+	}, nil
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

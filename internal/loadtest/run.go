@@ -1,0 +1,173 @@
+package loadtest
+
+import (
+	"context"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Result is what one measurement found.
+type Result struct {
+	Scenario    string
+	Users       int
+	Concurrency int
+	Database    string
+	// Elapsed is the measured time, from the end of the warm-up until the
+	// last operation in flight finished.
+	Elapsed time.Duration
+	// Latency holds the durations of successful operations.
+	Latency *Histogram
+	// Steps holds each step's durations, in the scenario's order.
+	Steps     []StepResult
+	Errors    map[string]int
+	ErrorText map[string]string // one example detail per kind
+	// ServerCPU and ToolCPU are the CPU time the server process and this
+	// tool used while measuring (ServerCPU is 0 when unknown: an external
+	// or in-process server).
+	ServerCPU, ToolCPU time.Duration
+	// OtherCPU is the CPU time the rest of the machine used meanwhile
+	// (other processes, the database server, the kernel); a measurement
+	// disturbed by unrelated work shows here. -1 when unknown.
+	OtherCPU time.Duration
+	// ServerRSS and ServerPeakRSS are the server's resident memory after
+	// the run (VmRSS, VmHWM), in bytes, when the tool can see it.
+	ServerRSS, ServerPeakRSS int64
+}
+
+// StepResult is one step's latency.
+type StepResult struct {
+	Name    string
+	Latency *Histogram
+}
+
+// Ops is the number of successful operations.
+func (r *Result) Ops() uint64 { return r.Latency.Count() }
+
+// ErrorCount is the number of failed operations.
+func (r *Result) ErrorCount() int {
+	n := 0
+	for _, c := range r.Errors {
+		n += c
+	}
+	return n
+}
+
+// OpsPerSec is the throughput of successful operations.
+func (r *Result) OpsPerSec() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops()) / r.Elapsed.Seconds()
+}
+
+// errorKinds returns the error kinds, most frequent first.
+func (r *Result) errorKinds() []string {
+	kinds := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if r.Errors[kinds[i]] != r.Errors[kinds[j]] {
+			return r.Errors[kinds[i]] > r.Errors[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	return kinds
+}
+
+// measure runs sc with concurrency workers, each picking a random user per
+// operation, for warmup (not counted) and then duration. Workers start no
+// operation after the deadline; operations in flight then finish and
+// count. A cancelled ctx stops the run early.
+func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
+	type worker struct {
+		lat    *Histogram
+		steps  []*Histogram
+		errs   map[string]int
+		detail map[string]string
+	}
+	workers := make([]*worker, concurrency)
+	start := time.Now()
+	measureFrom := start.Add(warmup)
+	deadline := measureFrom.Add(duration)
+	var cpuStart cpuSample
+	sampled := make(chan struct{})
+	timer := time.AfterFunc(warmup, func() { cpuStart = sampleCPU(serverPID); close(sampled) })
+	var wg sync.WaitGroup
+	for w := range workers {
+		wk := &worker{lat: NewHistogram(), errs: map[string]int{}, detail: map[string]string{}}
+		for range sc.steps {
+			wk.steps = append(wk.steps, NewHistogram())
+		}
+		workers[w] = wk
+		rng := rand.New(rand.NewPCG(uint64(w)+1, uint64(start.UnixNano())))
+		wg.Go(func() {
+			var st stepTimer
+			for ctx.Err() == nil {
+				now := time.Now()
+				if !now.Before(deadline) {
+					return
+				}
+				counted := !now.Before(measureFrom)
+				st.hists = nil
+				if counted {
+					st.hists = wk.steps
+				}
+				st.start()
+				err := sc.op(ctx, t, pick(rng, users), &st)
+				if !counted {
+					continue
+				}
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					k := errorKind(err)
+					wk.errs[k]++
+					if _, ok := wk.detail[k]; !ok {
+						wk.detail[k] = err.Error()
+					}
+					continue
+				}
+				wk.lat.Record(time.Since(now))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := max(0, time.Since(measureFrom))
+	cpuEnd := sampleCPU(serverPID)
+	if !timer.Stop() {
+		<-sampled
+	} else {
+		cpuStart = cpuEnd
+	}
+	res := &Result{Scenario: sc.name, Users: len(users), Concurrency: concurrency, Elapsed: elapsed,
+		Latency: NewHistogram(), Errors: map[string]int{}, ErrorText: map[string]string{},
+		ToolCPU: cpuEnd.tool - cpuStart.tool}
+	if cpuStart.ok && cpuEnd.ok {
+		res.ServerCPU = cpuEnd.server - cpuStart.server
+	}
+	res.OtherCPU = -1
+	if cpuStart.machineOK && cpuEnd.machineOK {
+		res.OtherCPU = max(0, cpuEnd.machine-cpuStart.machine-res.ServerCPU-res.ToolCPU)
+	}
+	for i, name := range sc.steps {
+		h := NewHistogram()
+		for _, wk := range workers {
+			h.Merge(wk.steps[i])
+		}
+		res.Steps = append(res.Steps, StepResult{Name: name, Latency: h})
+	}
+	for _, wk := range workers {
+		res.Latency.Merge(wk.lat)
+		for k, n := range wk.errs {
+			res.Errors[k] += n
+			if _, ok := res.ErrorText[k]; !ok {
+				res.ErrorText[k] = wk.detail[k]
+			}
+		}
+	}
+	return res
+}

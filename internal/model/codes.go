@@ -1,0 +1,62 @@
+package model
+
+import "time"
+
+// CodeChallengeKind says what a code challenge is for.
+type CodeChallengeKind string
+
+// Code challenge kinds.
+const (
+	// CodeEnrol proves a new email address, phone number or authenticator
+	// app; verifying it enrols the authenticator.
+	CodeEnrol CodeChallengeKind = "enrol"
+	// CodeSignIn proves an authenticator the user already has.
+	CodeSignIn CodeChallengeKind = "sign_in"
+	// CodeServer is a Server API challenge of an address; a verified one is
+	// claimed by tracking an action with its id.
+	CodeServer CodeChallengeKind = "server"
+)
+
+// CodeChallenge is one pending proof by a one-time code: an email or text
+// message code (stored only as a salted hash), or the attempts at an
+// authenticator app code. It lives in the database so any instance can
+// check what another sent, and its attempts are counted there.
+type CodeChallenge struct {
+	ID       string
+	TenantID string
+	Kind     CodeChallengeKind
+	Method   VerificationMethod
+	// Subject is whose sends are throttled together: "user:" and the user
+	// id, or for a Server API challenge without a user, "email:" or
+	// "phone:" and the address.
+	Subject string
+	UserID  string
+	// AuthenticatorID is the authenticator the challenge proves, or the id
+	// the authenticator will have once an enrolment is verified.
+	AuthenticatorID string
+	Email           string
+	PhoneNumber     string
+	ActionCode      string
+	IdempotencyKey  string
+	DeviceID        string
+	Scope           string
+	CodeHash        []byte
+	Salt            []byte
+	// TOTPSecret is the secret of an authenticator app being enrolled.
+	TOTPSecret  string
+	Attempts    int
+	MaxAttempts int
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	VerifiedAt  time.Time
+	ClaimedAt   time.Time
+}
+
+// Address is the email address or phone number the challenge's code went
+// to, if any.
+func (c CodeChallenge) Address() string {
+	if c.Method == MethodSMS {
+		return c.PhoneNumber
+	}
+	return c.Email
+}

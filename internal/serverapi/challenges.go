@@ -1,0 +1,86 @@
+package serverapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// challengeRequest is @authsignal/node's ChallengeRequest. ipAddress,
+// userAgent, custom and locale are accepted for compatibility; rules do
+// not run at this endpoint and messages are in English, so they are not
+// used.
+type challengeRequest struct {
+	VerificationMethod model.VerificationMethod `json:"verificationMethod"`
+	Action             string                   `json:"action"`
+	ChallengeID        string                   `json:"challengeId"`
+	IdempotencyKey     string                   `json:"idempotencyKey"`
+	UserID             string                   `json:"userId"`
+	Email              string                   `json:"email"`
+	PhoneNumber        string                   `json:"phoneNumber"`
+	SMSChannel         string                   `json:"smsChannel"`
+	Locale             string                   `json:"locale"`
+	DeviceID           string                   `json:"deviceId"`
+	IPAddress          string                   `json:"ipAddress"`
+	UserAgent          string                   `json:"userAgent"`
+	Custom             map[string]any           `json:"custom"`
+	Scope              string                   `json:"scope"`
+}
+
+// Challenge answers POST /v1/challenge: it sends a code to an email
+// address (EMAIL_OTP) or phone number (SMS) and answers
+// {challengeId, idempotencyKey, expiresAt}, expiresAt in Unix seconds.
+func (a *API) Challenge(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	var in challengeRequest
+	if err := jsonapi.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.ChallengeID != "" {
+		return model.Invalid("challengeId is not taken here: start a new challenge, or verify the existing one")
+	}
+	if in.SMSChannel != "" && in.SMSChannel != "DEFAULT" {
+		return model.Invalid("smsChannel %q is not offered; leave it out or send DEFAULT", truncate(in.SMSChannel))
+	}
+	ch, err := a.svc.StartServerChallenge(r.Context(), t, flows.ServerChallengeInput{
+		Method: in.VerificationMethod, ActionCode: in.Action, IdempotencyKey: in.IdempotencyKey, UserID: in.UserID,
+		Email: in.Email, PhoneNumber: in.PhoneNumber, Scope: in.Scope, DeviceID: in.DeviceID,
+	})
+	if err != nil {
+		if d, ok := flows.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())))
+		}
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, struct {
+		ChallengeID    string `json:"challengeId"`
+		IdempotencyKey string `json:"idempotencyKey"`
+		ExpiresAt      int64  `json:"expiresAt"`
+	}{ch.ID, ch.IdempotencyKey, ch.ExpiresAt.Unix()})
+}
+
+// Verify answers POST /v1/verify {challengeId, verificationCode} with
+// @authsignal/node's VerifyResponse. A wrong code is a 200 with isVerified
+// false and failureReason; the fifth wrong code ends the challenge.
+func (a *API) Verify(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
+	var in struct {
+		ChallengeID      string `json:"challengeId"`
+		VerificationCode string `json:"verificationCode"`
+	}
+	if err := jsonapi.Decode(r, &in); err != nil {
+		return err
+	}
+	v, err := a.svc.VerifyServerChallenge(r.Context(), t, in.ChallengeID, in.VerificationCode)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, struct {
+		IsVerified         bool                     `json:"isVerified"`
+		Email              string                   `json:"email,omitempty"`
+		PhoneNumber        string                   `json:"phoneNumber,omitempty"`
+		VerificationMethod model.VerificationMethod `json:"verificationMethod"`
+		FailureReason      string                   `json:"failureReason,omitempty"`
+	}{v.IsVerified, v.Challenge.Email, v.Challenge.PhoneNumber, v.Challenge.Method, v.FailureReason})
+}
