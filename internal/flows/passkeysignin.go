@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
@@ -211,7 +212,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 
 // completeAction records that an authenticator completed the action's
 // challenge: CHALLENGE_REQUIRED and ALLOW become CHALLENGE_SUCCEEDED with
-// the method that completed it; an action already succeeded keeps the
+// the method that completed it, if the action permits that method; an action already succeeded keeps the
 // method that completed it first; blocked, failed or reviewed actions
 // cannot be completed.
 func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, key string,
@@ -224,6 +225,10 @@ func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, 
 	case model.StateChallengeSucceeded:
 		return a, nil
 	case model.StateChallengeRequired, model.StateAllow:
+		if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, method) {
+			return a, model.Errorf(model.ErrForbidden, "method_not_allowed",
+				"this action does not permit %s; use one of %s", method, joinMethods(a.AllowedMethods))
+		}
 		a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
 		a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
 		return a, q.SetActionState(ctx, a)

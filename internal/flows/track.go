@@ -109,6 +109,7 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 			DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
 			RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
 			Scope: in.Scope, Locale: in.Locale, Custom: in.Custom,
+			AllowedMethods: s.offered(allowedMethods(cfg)),
 		}
 		stored, _, err := q.CreateAction(ctx, action)
 		if err != nil {
@@ -126,7 +127,7 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		res = TrackResult{Action: stored}
 		res.EnrolledVerificationMethods = enrolledMethods(auths)
 		res.IsEnrolled = len(auths) > 0
-		res.AllowedVerificationMethods = s.offered(allowedMethods(cfg))
+		res.AllowedVerificationMethods = stored.AllowedMethods
 		res.DefaultVerificationMethod = defaultMethod(cfg, res.EnrolledVerificationMethods, res.AllowedVerificationMethods)
 		return nil
 	})

@@ -36,7 +36,10 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	if err != nil {
 		return in, model.Device{}, err
 	}
-	for _, m := range enrolledMethods(auths) {
+	// A method counts for recovery only if this server can challenge with
+	// it: an email authenticator cannot get the user back in while email
+	// codes are not configured.
+	for _, m := range s.offered(enrolledMethods(auths)) {
 		in.VerifiedMethods = append(in.VerifiedMethods, string(m))
 	}
 	if deviceID == "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
@@ -25,8 +26,13 @@ const device = "device-1"
 
 func newUpliftWorld(t *testing.T) *upliftWorld {
 	t.Helper()
+	return newUpliftWorldWith(t, apitest.Options{Email: notify.NewInbox(nil, 0, nil)})
+}
+
+func newUpliftWorldWith(t *testing.T, o apitest.Options) *upliftWorld {
+	t.Helper()
 	ctx := context.Background()
-	e := apitest.New(t)
+	e := apitest.NewWith(t, o)
 	tenant, key := e.Tenant("Shop")
 	e.Do(key, "POST", "/v1/users/u/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "u@example.com"}).MustOK(t)
 	ik := e.Do(key, "POST", "/v1/users/u/actions/signIn", map[string]any{"deviceId": device}).MustOK(t).Str("idempotencyKey")
@@ -179,6 +185,19 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 				t.Errorf("latest event = %+v, want evaluated with reason %s", events[0], tt.want)
 			}
 		})
+	}
+}
+
+// TestRecoveryNeedsASendableMethod: an email authenticator does not count
+// as a recovery method while the server cannot send email codes.
+func TestRecoveryNeedsASendableMethod(t *testing.T) {
+	w := newUpliftWorldWith(t, apitest.Options{})
+	if got := w.decide(t, device); got.Reason != uplift.ReasonNoRecoveryMethod {
+		t.Errorf("without an email sender: %s, want %s", got.Reason, uplift.ReasonNoRecoveryMethod)
+	}
+	w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.RecoveryMethods = nil })
+	if got := w.decide(t, device); got.Reason != uplift.ReasonEligible {
+		t.Errorf("with no recovery requirement: %s, want %s", got.Reason, uplift.ReasonEligible)
 	}
 }
 

@@ -204,6 +204,10 @@ type Action struct {
 	Scope                   string
 	Locale                  string
 	Custom                  map[string]any
+	// AllowedMethods may complete the action's challenge, as its
+	// configuration and winning rule permitted at track time; empty
+	// permits any.
+	AllowedMethods []VerificationMethod
 }
 
 var (

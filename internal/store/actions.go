@@ -59,21 +59,24 @@ func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (
 
 const actionColumns = `tenant_id, user_id, code, idempotency_key, state, state_updated_at, created_at, updated_at,
 	verification_method, verified_authenticator_id, rule_ids, priority_rule_id, device_id, ip_address,
-	user_agent, redirect_url, redirect_to_settings, scope, locale, custom`
+	user_agent, redirect_url, redirect_to_settings, scope, locale, custom, allowed_methods`
 
 func scanAction(row scanner) (model.Action, error) {
 	var a model.Action
-	var state, method, ruleIDs, custom string
+	var state, method, ruleIDs, custom, allowed string
 	var stateAt, created, updated int64
 	err := row.Scan(&a.TenantID, &a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &created, &updated,
 		&method, &a.VerifiedAuthenticatorID, &ruleIDs, &a.PriorityRuleID, &a.DeviceID, &a.IPAddress,
-		&a.UserAgent, &a.RedirectURL, &a.RedirectToSettings, &a.Scope, &a.Locale, &custom)
+		&a.UserAgent, &a.RedirectURL, &a.RedirectToSettings, &a.Scope, &a.Locale, &custom, &allowed)
 	if err != nil {
 		return a, err
 	}
 	a.State, a.VerificationMethod = model.ActionState(state), model.VerificationMethod(method)
 	a.StateUpdatedAt, a.CreatedAt, a.UpdatedAt = fromMicros(stateAt), fromMicros(created), fromMicros(updated)
 	if err := fromJSON(ruleIDs, &a.RuleIDs); err != nil {
+		return a, err
+	}
+	if err := fromJSON(allowed, &a.AllowedMethods); err != nil {
 		return a, err
 	}
 	return a, fromJSON(custom, &a.Custom)
@@ -92,12 +95,12 @@ func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model
 
 func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action, bool, error) {
 	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
 		a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
 		micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
 		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
-		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)))
+		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)))
 	if err != nil {
 		return a, false, classify(err, "action")
 	}
