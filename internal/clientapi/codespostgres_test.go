@@ -8,6 +8,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
+	"github.com/uplift-dev/uplift/internal/pgtest"
 )
 
 // TestCodesAcrossInstancesOnePostgres sends codes from one instance and
@@ -15,7 +16,7 @@ import (
 // the attempt count agree across instances, even for guesses made at the
 // same moment on both.
 func TestCodesAcrossInstancesOnePostgres(t *testing.T) {
-	dbURL := postgresURL(t)
+	dbURL := pgtest.URL(t)
 	mail := notifytest.StartSMTP(t)
 	email, err := notify.NewSMTPSender(mail.URL(), "no-reply@example.com")
 	if err != nil {

@@ -1,58 +1,15 @@
 package clientapi_test
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
-	"time"
-)
 
-// postgresURL creates a database of its own for the test on the server
-// UPLIFT_TEST_POSTGRES names and drops it when the test ends. It skips the
-// test without that variable, and fails it when UPLIFT_REQUIRE_POSTGRES=1.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("UPLIFT_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("UPLIFT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("UPLIFT_REQUIRE_POSTGRES=1 but UPLIFT_TEST_POSTGRES is empty")
-		}
-		t.Skip("UPLIFT_TEST_POSTGRES is not set")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("UPLIFT_TEST_POSTGRES is not a URL: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to UPLIFT_TEST_POSTGRES: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "uplift_clientapi_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
+	"github.com/uplift-dev/uplift/internal/pgtest"
+)
 
 // TestTwoInstancesOnePostgres begins every ceremony on one instance and
 // finishes it on another that shares only the database.
 func TestTwoInstancesOnePostgres(t *testing.T) {
-	dbURL := postgresURL(t)
+	dbURL := pgtest.URL(t)
 	first := newHarnessOn(t, dbURL, nil)
 	second := newHarnessOn(t, dbURL, first)
 	d := newPasskeyDevice(defaultDevice)

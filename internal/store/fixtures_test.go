@@ -115,6 +115,7 @@ func newAction(tenantID, userID, key, code string, created time.Time) model.Acti
 		Scope:              model.ScopeAddAuthenticators,
 		Locale:             "en-NZ",
 		Custom:             map[string]any{"amount": 125.5, "currency": "NZD", "firstPayment": true},
+		AllowedMethods:     []model.VerificationMethod{model.MethodPasskey, model.MethodEmailOTP},
 	}
 }
 

@@ -1,21 +1,13 @@
 package store_test
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating test databases
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -27,7 +19,7 @@ var dialects = []struct {
 	url  func(t *testing.T) string
 }{
 	{store.SQLite, sqliteURL},
-	{store.Postgres, postgresURL},
+	{store.Postgres, func(t *testing.T) string { return pgtest.URL(t) }},
 }
 
 // forEachStore runs body once per dialect, as parallel subtests named
@@ -63,52 +55,6 @@ func openStore(t *testing.T, rawURL string) *store.Store {
 
 func sqliteURL(t *testing.T) string {
 	return "sqlite://" + filepath.Join(t.TempDir(), "uplift.db")
-}
-
-// postgresURL creates a database of its own for the test on the server
-// that UPLIFT_TEST_POSTGRES names, and drops it when the test ends.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("UPLIFT_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("UPLIFT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("UPLIFT_REQUIRE_POSTGRES=1 but UPLIFT_TEST_POSTGRES is empty: " +
-				"set it to a server URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-		}
-		t.Skip("UPLIFT_TEST_POSTGRES is not set")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("UPLIFT_TEST_POSTGRES is not a URL: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to UPLIFT_TEST_POSTGRES: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-
-	name := "uplift_test_" + randomHex(t, 8)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
-
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 func TestOpenRejects(t *testing.T) {
