@@ -291,3 +291,30 @@ func TestHostedScenario9AuthenticatorAlreadyHoldsPasskey(t *testing.T) {
 	}
 	e.checkReason("9 (next sign-in)", "ada", "signIn", d, "passkey_on_device")
 }
+
+// Cancelling the system's passkey dialog counts as "Not now" (SPEC §4):
+// here the authenticator refuses to verify the user, which the page sees
+// as the same NotAllowedError.
+func TestHostedCancelledDialogIsADismissal(t *testing.T) {
+	e := newHostedEnv(t)
+	email := e.emailUser("ada")
+	d := e.newDevice(platform)
+	e.setPasskeyConfig(map[string]any{"enrollmentPromptInterval": 86400})
+	if !d.signInWithEmailCode(e.trackSignIn("ada", "signIn", nil), email) {
+		t.Fatalf("no prompt:\n%s", d.text())
+	}
+	if _, err := chromedp.Call(d.ctx, webauthn.SetUserVerified, webauthn.SetUserVerifiedParams{
+		AuthenticatorID: d.platform, IsUserVerified: false}); err != nil {
+		t.Fatal(err)
+	}
+	d.press("button", "Create passkey")
+	e.validateRedirect(d.waitForApp(), "EMAIL_OTP")
+	kinds := e.eventKinds("ada", d.deviceID())
+	if kinds[model.UpliftDismissed] != 1 || kinds[model.UpliftFailed] != 0 || len(e.passkeys("ada")) != 0 {
+		t.Errorf("uplift events %v and %d passkeys; want one dismissal and no passkey", kinds, len(e.passkeys("ada")))
+	}
+	if d.signInWithEmailCode(e.trackSignIn("ada", "signIn", nil), email) {
+		t.Error("prompted again within the interval after cancelling the dialog")
+	}
+	e.checkReason("cancelled dialog", "ada", "signIn", d, "frequency_not_elapsed")
+}

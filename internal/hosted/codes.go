@@ -29,6 +29,9 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 	if err != nil {
 		return err
 	}
+	if err := p.requireOffered(r.Context(), f, m); err != nil {
+		return err
+	}
 	_, err = p.svc.ChallengeContact(r.Context(), f.caller, m)
 	if wait, ok := flows.RetryAfter(err); ok {
 		return p.throttled(w, r, f, m, wait)
@@ -135,6 +138,9 @@ func (p *Pages) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	var res flows.CodeVerification
 	if m == model.MethodAuthenticatorApp {
+		if err := p.requireOffered(r.Context(), f, m); err != nil {
+			return err
+		}
 		res, err = p.svc.VerifyApp(r.Context(), f.caller, code)
 	} else {
 		res, err = p.svc.VerifyContact(r.Context(), f.caller, m, code)

@@ -94,3 +94,57 @@ func TestResendWaitsAndSends(t *testing.T) {
 		t.Errorf("%d emails sent, want 2", len(d))
 	}
 }
+
+// A user with a phone number is offered "Text me a code" and signs in
+// with it.
+func TestTextMessageCode(t *testing.T) {
+	e := newEnv(t)
+	const phone = "+14155550142"
+	if _, err := e.svc.EnrollVerified(context.Background(), e.tenant.ID, "ada",
+		model.Authenticator{Method: model.MethodSMS, PhoneNumber: phone}); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := e.track("ada")
+	b := e.browser()
+	challenge := b.get(path)
+	if !challenge.has("Text me a code") || !challenge.has("the number ending 42") {
+		t.Fatalf("challenge page: %s", challenge.body)
+	}
+	fields := challenge.fields(t)
+	code := b.follow(b.postForm("/login/sms", fields))
+	if !code.has("We sent a 6-digit code to the number ending 42.") {
+		t.Fatalf("code page: %s", code.body)
+	}
+	done := b.follow(b.postForm("/login/verify", with(fields, "method", "SMS", "code", e.lastCode(phone))))
+	loc, _ := url.Parse(done.Header.Get("Location"))
+	v, err := e.svc.Validate(context.Background(), e.tenant, loc.Query().Get("token"), "ada", "signIn")
+	if err != nil || !v.IsValid || v.Action.VerificationMethod != model.MethodSMS {
+		t.Errorf("validate = %+v, %v; want valid by SMS", v, err)
+	}
+}
+
+// The page offers only the methods the action permits.
+func TestOnlyPermittedMethodsOffered(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.emailUser("ada")
+	if _, err := e.svc.EnrollVerified(ctx, e.tenant.ID, "ada",
+		model.Authenticator{Method: model.MethodSMS, PhoneNumber: "+14155550142"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateActionConfig(ctx, e.tenant, model.ActionConfig{Code: "signIn",
+		VerificationMethods: []model.VerificationMethod{model.MethodEmailOTP}}); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := e.track("ada")
+	b := e.browser()
+	page := b.get(path)
+	methods := b.get(strings.Replace(path, "/login?", "/login/methods?", 1))
+	if !page.has("Email me a code") || page.has("Text me a code") || page.has("Use another method") || methods.has("Text me a code") {
+		t.Errorf("an action permitting only EMAIL_OTP offers:\n%s\n%s", page.body, methods.body)
+	}
+	fields := page.fields(t)
+	if p := b.postForm("/login/sms", fields); p.StatusCode == http.StatusSeeOther {
+		t.Errorf("a text code was sent for an action that does not permit SMS")
+	}
+}

@@ -71,7 +71,7 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	c := &clock{now: time.Now().UTC()}
 	inbox := notify.NewInbox(nil, 0, c.Now)
 	log := slog.New(slog.DiscardHandler)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox})
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})
 	tn, _, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Hosted test"})
 	if err != nil {
 		t.Fatal(err)

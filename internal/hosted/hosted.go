@@ -110,6 +110,8 @@ func explain(code string) problem {
 		return problem{"Too many wrong codes", "For your security, this sign-in has stopped. Go back to the app and start again."}
 	case "action_closed":
 		return problem{"This sign-in can't continue", "Go back to the app to see what to do next."}
+	case "method_not_offered":
+		return problem{"This sign-in method isn't available here", "Go back and choose one of the methods the page offers."}
 	case "no_method":
 		return problem{"There's no way to sign in here yet", "Your account has no sign-in method this page can use. Contact the app's support team."}
 	case "internal_error", "unavailable":

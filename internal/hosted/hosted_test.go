@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -329,4 +330,36 @@ func deviceID(t *testing.T, b *browser) string {
 		t.Fatal("the browser has no device cookie")
 	}
 	return b.client.Jar.Cookies(u)[i].Value
+}
+
+// Without a redirectUrl in track, the action configuration's redirect URL
+// is used; with neither, the signed-in page is shown.
+func TestRedirectFallsBackToTheActionConfiguration(t *testing.T) {
+	e := newEnv(t)
+	email := e.emailUser("ada")
+	ctx := context.Background()
+	signIn := func() page {
+		t.Helper()
+		res, err := e.svc.Track(ctx, e.tenant, flows.TrackInput{UserID: "ada", ActionCode: "signIn"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Minute)
+		u, _ := url.Parse(res.URL)
+		b := e.browser()
+		fields := b.get(u.RequestURI()).fields(t)
+		b.follow(b.postForm("/login/email", fields))
+		right := b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", e.lastCode(email)))
+		return b.follow(right)
+	}
+	if p := signIn(); p.StatusCode != http.StatusOK || !p.has("You're signed in") {
+		t.Errorf("with no redirect URL: status %d: %s", p.StatusCode, p.body)
+	}
+	const configured = "http://localhost:8080/app/configured"
+	if _, err := e.svc.UpdateActionConfig(ctx, e.tenant, "signIn", func(c *model.ActionConfig) { c.RedirectURL = configured }); err != nil {
+		t.Fatal(err)
+	}
+	if p := signIn(); !strings.HasPrefix(p.Header.Get("Location"), configured+"?token=") {
+		t.Errorf("with the configuration's redirect URL: status %d, Location %q", p.StatusCode, p.Header.Get("Location"))
+	}
 }

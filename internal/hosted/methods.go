@@ -84,6 +84,29 @@ func (p *Pages) chooseMethods(ctx context.Context, f *flow, a model.Action) (met
 	return c, nil
 }
 
+// offers reports whether the challenge page offers m.
+func (c methodChoice) offers(m model.VerificationMethod) bool {
+	return m != "" && (c.Primary == m || slices.Contains(c.Others, m))
+}
+
+// requireOffered refuses a step with a method the challenge page does not
+// offer the user for this action: one the action does not permit, the
+// server cannot send, or the user does not have.
+func (p *Pages) requireOffered(ctx context.Context, f *flow, m model.VerificationMethod) error {
+	a, err := p.action(ctx, f)
+	if err != nil {
+		return err
+	}
+	mc, err := p.chooseMethods(ctx, f, a)
+	if err != nil {
+		return err
+	}
+	if !mc.offers(m) {
+		return model.Errorf(model.ErrForbidden, "method_not_offered", "%s is not offered for this sign-in", m)
+	}
+	return nil
+}
+
 // primaryMethod picks the method shown first: a passkey known on the
 // device; else the action's default method, the first of the tenant's
 // recovery methods, or the first other method the user has; a passkey
@@ -112,8 +135,10 @@ func primaryMethod(usable []model.VerificationMethod, passkeyOnDevice bool, def 
 }
 
 // permittedMethods returns the methods the action permits and its default
-// method: the action configuration's, replaced by the winning rule's
-// where the rule sets them (as track applies them).
+// method. The methods are those track recorded on the action; the
+// default, and the methods of an action tracked before they were
+// recorded, come from the action configuration, replaced by the winning
+// rule's where the rule sets them (as track applies them).
 func (p *Pages) permittedMethods(ctx context.Context, tenantID string, a model.Action) ([]model.VerificationMethod, model.VerificationMethod, error) {
 	st := p.svc.Store()
 	cfg, err := st.ActionConfig(ctx, tenantID, a.Code)
@@ -132,6 +157,9 @@ func (p *Pages) permittedMethods(ctx context.Context, tenantID string, a model.A
 		if r.DefaultMethod != "" {
 			def = r.DefaultMethod
 		}
+	}
+	if len(a.AllowedMethods) > 0 {
+		methods = a.AllowedMethods
 	}
 	if len(methods) == 0 {
 		methods = allMethods

@@ -23,6 +23,9 @@ func (p *Pages) SignInOptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := p.requireOffered(r.Context(), f, model.MethodPasskey); err != nil {
+		return err
+	}
 	o, err := p.svc.PasskeyAuthenticationOptions(r.Context(), f.caller, "")
 	if err != nil {
 		return err
