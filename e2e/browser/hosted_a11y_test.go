@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/uplift-dev/uplift/internal/server"
 )
 
 const axePath = "js/node_modules/axe-core/axe.min.js"
@@ -130,7 +133,8 @@ func TestHostedScenario10Accessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newHostedEnv(t)
+	// The confirmation waits while it is audited.
+	e := startHostedEnv(t, false, server.WithConfirmation(time.Minute))
 	email := e.emailUser("ada")
 	d := e.newDevice(platform)
 	c := pageCheck{t: t, d: d, axe: string(axe), dir: artifactsDir(t)}

@@ -60,7 +60,7 @@ func newHostedEnv(t *testing.T) *hostedEnv {
 // startHostedEnv starts the environment; withDemo also serves the example
 // app of `uplift demo` at /demo and the dev inbox, as development mode
 // does.
-func startHostedEnv(t *testing.T, withDemo bool) *hostedEnv {
+func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hostedEnv {
 	t.Helper()
 	requireBrowser(t)
 	ctx := context.Background()
@@ -92,7 +92,7 @@ func startHostedEnv(t *testing.T, withDemo bool) *hostedEnv {
 		app := demo.New(client.New(apiURL+"/v1", demoSecret), apiURL, log)
 		opts = append(opts, server.WithDemo(app), server.WithDevInbox(inbox))
 	}
-	serve(t, apiLn, server.New(svc, log, opts...).Handler())
+	serve(t, apiLn, server.New(svc, log, append(opts, extra...)...).Handler())
 	app := http.NewServeMux()
 	app.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/server"
 )
 
 const (
@@ -317,4 +318,17 @@ func TestHostedCancelledDialogIsADismissal(t *testing.T) {
 		t.Error("prompted again within the interval after cancelling the dialog")
 	}
 	e.checkReason("cancelled dialog", "ada", "signIn", d, "frequency_not_elapsed")
+}
+
+// The "Passkey created" confirmation continues to the app by itself.
+func TestHostedConfirmationContinuesByItself(t *testing.T) {
+	e := startHostedEnv(t, false, server.WithConfirmation(500*time.Millisecond))
+	email := e.emailUser("ada")
+	d := e.newDevice(platform)
+	if !d.signInWithEmailCode(e.trackSignIn("ada", "signIn", nil), email) {
+		t.Fatalf("no prompt:\n%s", d.text())
+	}
+	d.press("button", "Create passkey")
+	d.find("heading", "Passkey created")
+	e.validateRedirect(d.waitForApp(), "EMAIL_OTP")
 }

@@ -22,13 +22,17 @@ func TestRulePermittedMethodsAreEnforced(t *testing.T) {
 		t.Errorf("allowedVerificationMethods = %v, want [PASSKEY]", m)
 	}
 	tok := tracked.Str("token")
-	c.call(tok, "/v1/client/challenge/email-otp", nil, 200)
-	r := c.Client(tok, "POST", "/v1/client/verify/email-otp", map[string]any{"verificationCode": c.emailCode("ada@example.com")})
-	if r.Status != http.StatusForbidden || r.Str("error") != "method_not_allowed" {
-		t.Errorf("email code on a passkey-only action: %d %s, want 403 method_not_allowed", r.Status, r.Body)
+	for _, path := range []string{"/v1/client/challenge/email-otp", "/v1/client/user-authenticators/totp"} {
+		r := c.Client(tok, "POST", path, nil)
+		if r.Status != http.StatusForbidden || r.Str("error") != "method_not_allowed" {
+			t.Errorf("%s on a passkey-only action: %d %s, want 403 method_not_allowed", path, r.Status, r.Body)
+		}
 	}
 	if v := c.validate(tok); v.JSON["isValid"] != false || v.Str("state") != "CHALLENGE_REQUIRED" {
-		t.Errorf("after the refused code: %s", v.Body)
+		t.Errorf("after the refusals: %s", v.Body)
+	}
+	if len(c.mail.Messages()) != 0 {
+		t.Errorf("a code was emailed for a method the action does not permit")
 	}
 
 	// A small withdrawal: no rule wins, the action permits every method.

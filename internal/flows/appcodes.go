@@ -36,7 +36,7 @@ func (s *Service) EnrollApp(ctx context.Context, c ClientCaller) (AppEnrolment, 
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	if err := s.checkTokenAction(ctx, claims); err != nil {
+	if err := s.checkTokenAction(ctx, claims, model.MethodAuthenticatorApp); err != nil {
 		return AppEnrolment{}, err
 	}
 	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {

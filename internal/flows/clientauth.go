@@ -66,9 +66,10 @@ func (c ClientCaller) requireToken() (token.Claims, error) {
 	return *c.Claims, nil
 }
 
-// issueAccessToken returns a new token for the action a client step
-// completed, carrying the same scope as the challenge's.
-func (s *Service) issueAccessToken(t model.Tenant, a model.Action, deviceID, scope string) (string, error) {
+// IssueActionToken returns a new token for an action, bound to a device
+// and carrying the given scope: the access token a client step returns,
+// and the token the hosted pages pass on to the next page or the app.
+func (s *Service) IssueActionToken(t model.Tenant, a model.Action, deviceID, scope string) (string, error) {
 	return token.Issue(t.TokenKey, token.Claims{
 		TenantID: t.ID, UserID: a.UserID, ActionCode: a.Code, IdempotencyKey: a.IdempotencyKey,
 		DeviceID: deviceID, Scope: scope, IssuedAt: s.Now(),

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -46,7 +47,7 @@ func (s *Service) EnrollContact(ctx context.Context, c ClientCaller, m model.Ver
 	if err := s.requireMethod(m); err != nil {
 		return Enrolment{}, err
 	}
-	if err := s.checkTokenAction(ctx, claims); err != nil {
+	if err := s.checkTokenAction(ctx, claims, m); err != nil {
 		return Enrolment{}, err
 	}
 	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
@@ -94,7 +95,7 @@ func (s *Service) ChallengeContact(ctx context.Context, c ClientCaller, m model.
 	if err := s.requireMethod(m); err != nil {
 		return "", err
 	}
-	if err := s.checkTokenAction(ctx, claims); err != nil {
+	if err := s.checkTokenAction(ctx, claims, m); err != nil {
 		return "", err
 	}
 	auths, err := s.store.Authenticators(ctx, c.Tenant.ID, claims.UserID)
@@ -203,7 +204,7 @@ func (s *Service) finishVerification(t model.Tenant, claims token.Claims, r otp.
 		return CodeVerification{FailureReason: r.FailureReason()}, nil
 	}
 	res.IsVerified = true
-	res.AccessToken, err = s.issueAccessToken(t, model.Action{UserID: claims.UserID, Code: claims.ActionCode,
+	res.AccessToken, err = s.IssueActionToken(t, model.Action{UserID: claims.UserID, Code: claims.ActionCode,
 		IdempotencyKey: claims.IdempotencyKey}, claims.DeviceID, claims.Scope)
 	return res, err
 }
@@ -282,13 +283,25 @@ func (s *Service) tokenAction(ctx context.Context, claims token.Claims) (model.A
 }
 
 // checkTokenAction refuses to send codes for an action no challenge can
-// complete any more.
-func (s *Service) checkTokenAction(ctx context.Context, claims token.Claims) error {
+// complete any more, or that does not permit the method.
+func (s *Service) checkTokenAction(ctx context.Context, claims token.Claims, m model.VerificationMethod) error {
 	a, err := s.tokenAction(ctx, claims)
 	if err != nil {
 		return err
 	}
-	return actionOpen(a)
+	if err := actionOpen(a); err != nil {
+		return err
+	}
+	return methodPermitted(a, m)
+}
+
+// methodPermitted refuses a method the action does not permit.
+func methodPermitted(a model.Action, m model.VerificationMethod) error {
+	if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, m) {
+		return model.Errorf(model.ErrForbidden, "method_not_allowed",
+			"this action does not permit %s; use one of %s", m, joinMethods(a.AllowedMethods))
+	}
+	return nil
 }
 
 // actionOpen reports why no challenge can complete an action, if none can.

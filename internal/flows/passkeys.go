@@ -130,7 +130,7 @@ func (s *Service) AddPasskey(ctx context.Context, c ClientCaller, in AddPasskeyI
 	}
 	s.log.InfoContext(ctx, "passkey added", "tenant", c.Tenant.ID, "authenticator", res.Authenticator.ID,
 		"conditional_create", in.ConditionalCreate, "backup_eligible", p.Flags.BackupEligible)
-	res.AccessToken, err = s.issueAccessToken(c.Tenant, model.Action{UserID: claims.UserID,
+	res.AccessToken, err = s.IssueActionToken(c.Tenant, model.Action{UserID: claims.UserID,
 		Code: claims.ActionCode, IdempotencyKey: claims.IdempotencyKey}, deviceID, claims.Scope)
 	return res, err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
@@ -206,7 +205,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 		return VerifyPasskeyResult{}, err
 	}
 	res.AuthenticatorID = p.AuthenticatorID
-	res.AccessToken, err = s.issueAccessToken(t, res.Action, sc.deviceID, ch.Scope)
+	res.AccessToken, err = s.IssueActionToken(t, res.Action, sc.deviceID, ch.Scope)
 	return res, err
 }
 
@@ -225,9 +224,8 @@ func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, 
 	case model.StateChallengeSucceeded:
 		return a, nil
 	case model.StateChallengeRequired, model.StateAllow:
-		if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, method) {
-			return a, model.Errorf(model.ErrForbidden, "method_not_allowed",
-				"this action does not permit %s; use one of %s", method, joinMethods(a.AllowedMethods))
+		if err := methodPermitted(a, method); err != nil {
+			return a, err
 		}
 		a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
 		a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID

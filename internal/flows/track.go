@@ -280,3 +280,28 @@ func defaultMethod(cfg model.ActionConfig, enrolled, allowed []model.Verificatio
 	}
 	return ""
 }
+
+// PermittedMethods returns the methods that may complete an action's
+// challenge and its default method: those track recorded on the action,
+// else the action configuration's as the winning rule amends them, limited
+// to the methods this server offers.
+func (s *Service) PermittedMethods(ctx context.Context, t model.Tenant, a model.Action) ([]model.VerificationMethod, model.VerificationMethod, error) {
+	cfg, err := s.store.ActionConfig(ctx, t.ID, a.Code)
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	if a.PriorityRuleID != "" {
+		r, err := s.store.Rule(ctx, t.ID, a.Code, a.PriorityRuleID)
+		if err != nil && !isNotFound(err) {
+			return nil, "", err
+		}
+		if err == nil {
+			cfg = withRuleSettings(cfg, &r)
+		}
+	}
+	methods := a.AllowedMethods
+	if len(methods) == 0 {
+		methods = s.offered(allowedMethods(cfg))
+	}
+	return methods, cfg.DefaultMethod, nil
+}

@@ -90,9 +90,8 @@ func (p *Pages) action(ctx context.Context, f *flow) (model.Action, error) {
 // device, for the next page or the app.
 func (p *Pages) freshToken(f *flow) (string, error) {
 	c := f.claims()
-	return token.Issue(f.tenant().TokenKey, token.Claims{TenantID: c.TenantID, UserID: c.UserID,
-		ActionCode: c.ActionCode, IdempotencyKey: c.IdempotencyKey, DeviceID: f.deviceID, Scope: c.Scope,
-		IssuedAt: p.svc.Now()})
+	return p.svc.IssueActionToken(f.tenant(), model.Action{UserID: c.UserID, Code: c.ActionCode,
+		IdempotencyKey: c.IdempotencyKey}, f.deviceID, c.Scope)
 }
 
 // seeOther redirects a post to a page (Post/Redirect/Get), so reloading

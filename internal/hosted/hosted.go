@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -27,11 +28,21 @@ type Pages struct {
 	log     *slog.Logger
 	cookies Cookies
 	views   *views
+	// confirmFor is how long a confirmation page shows before it moves on.
+	confirmFor time.Duration
 }
 
-// New returns the hosted pages over svc, served at publicURL.
-func New(svc *flows.Service, log *slog.Logger, publicURL string) *Pages {
-	return &Pages{svc: svc, log: log, cookies: NewCookies(publicURL), views: mustParseViews()}
+// DefaultConfirmation is how long the "Passkey created" confirmation shows
+// before the page continues to the app by itself.
+const DefaultConfirmation = 3 * time.Second
+
+// New returns the hosted pages over svc, served at publicURL; confirmFor
+// is how long confirmations show (DefaultConfirmation when zero).
+func New(svc *flows.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
+	if confirmFor <= 0 {
+		confirmFor = DefaultConfirmation
+	}
+	return &Pages{svc: svc, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
 }
 
 // pageFunc is a page handler; its error becomes a page a person can read.

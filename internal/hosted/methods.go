@@ -2,7 +2,6 @@ package hosted
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -40,7 +39,7 @@ func (c methodChoice) Enrolled() bool { return c.Primary != "" }
 // default recovery method; the rest of their permitted methods after it.
 func (p *Pages) chooseMethods(ctx context.Context, f *flow, a model.Action) (methodChoice, error) {
 	t := f.tenant()
-	permitted, def, err := p.permittedMethods(ctx, t.ID, a)
+	permitted, def, err := p.svc.PermittedMethods(ctx, t, a)
 	if err != nil {
 		return methodChoice{}, err
 	}
@@ -132,39 +131,6 @@ func primaryMethod(usable []model.VerificationMethod, passkeyOnDevice bool, def 
 		return usable[0]
 	}
 	return ""
-}
-
-// permittedMethods returns the methods the action permits and its default
-// method. The methods are those track recorded on the action; the
-// default, and the methods of an action tracked before they were
-// recorded, come from the action configuration, replaced by the winning
-// rule's where the rule sets them (as track applies them).
-func (p *Pages) permittedMethods(ctx context.Context, tenantID string, a model.Action) ([]model.VerificationMethod, model.VerificationMethod, error) {
-	st := p.svc.Store()
-	cfg, err := st.ActionConfig(ctx, tenantID, a.Code)
-	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return nil, "", err
-	}
-	methods, def := cfg.VerificationMethods, cfg.DefaultMethod
-	if a.PriorityRuleID != "" {
-		r, err := st.Rule(ctx, tenantID, a.Code, a.PriorityRuleID)
-		if err != nil && !errors.Is(err, model.ErrNotFound) {
-			return nil, "", err
-		}
-		if len(r.VerificationMethods) > 0 {
-			methods = r.VerificationMethods
-		}
-		if r.DefaultMethod != "" {
-			def = r.DefaultMethod
-		}
-	}
-	if len(a.AllowedMethods) > 0 {
-		methods = a.AllowedMethods
-	}
-	if len(methods) == 0 {
-		methods = allMethods
-	}
-	return methods, def, nil
 }
 
 // maskEmail hides most of an address's local part: ada@example.com

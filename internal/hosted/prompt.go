@@ -179,6 +179,7 @@ func (p *Pages) Created(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := p.baseView(f, problem{Title: "Passkey created"})
 	v.Next = "/login/finish?" + f.query()
+	v.ContinueAfterMS = p.confirmFor.Milliseconds()
 	p.render(w, http.StatusOK, "created", v)
 	return nil
 }

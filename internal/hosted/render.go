@@ -81,8 +81,10 @@ type view struct {
 	Challenge challengeView
 	Code      codeView
 	Enroll    enrollView
-	// Next is where a confirmation page continues to.
-	Next string
+	// Next is where a confirmation page continues to, by itself after
+	// ContinueAfterMS milliseconds.
+	Next            string
+	ContinueAfterMS int64
 
 	formTargets []string
 }

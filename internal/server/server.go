@@ -21,6 +21,7 @@ import (
 
 // Server is Uplift's HTTP server.
 type Server struct {
+	confirmFor    time.Duration
 	svc           *flows.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
@@ -49,6 +50,10 @@ type Demo interface {
 // WithDemo serves the example app at /demo (development mode only).
 func WithDemo(d Demo) Option { return func(s *Server) { s.demo = d } }
 
+// WithConfirmation sets how long the hosted pages' confirmations show
+// before they continue by themselves.
+func WithConfirmation(d time.Duration) Option { return func(s *Server) { s.confirmFor = d } }
+
 // WithDevInbox serves the messages in inbox at GET /dev/inbox, for
 // development mode, where inbox stands in for the email and SMS senders.
 func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devInbox = inbox } }
@@ -59,7 +64,7 @@ func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.hosted = hosted.New(svc, log, s.publicURL)
+	s.hosted = hosted.New(svc, log, s.publicURL, s.confirmFor)
 	return s
 }
 

@@ -239,3 +239,11 @@ if (promptForm && window.PublicKeyCredential) {
     createPasskey(promptForm);
   });
 }
+
+// A confirmation continues to the app by itself after a moment; its
+// Continue link goes at once.
+const autoContinue = document.querySelector("[data-auto-continue]");
+const nextLink = document.querySelector("a[data-next]");
+if (autoContinue && nextLink) {
+  setTimeout(() => window.location.assign(nextLink.href), Number(autoContinue.dataset.autoContinue) || 3000);
+}
