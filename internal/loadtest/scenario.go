@@ -32,7 +32,7 @@ func scenarioByName(name string) (scenario, error) {
 	case ScenarioTrackValidate:
 		return scenario{name: name, steps: []string{"track", "validate"}, op: trackValidate}, nil
 	case ScenarioEmail:
-		return scenario{}, fmt.Errorf("scenario %q needs the email-OTP Client API endpoints (/v1/client/challenge/email-otp, /v1/client/verify/email-otp), which this version of Uplift does not serve yet", name)
+		return scenario{}, fmt.Errorf("scenario %q (track, POST /v1/client/challenge/email-otp, the code from an SMTP sink, POST /v1/client/verify/email-otp) is not implemented in uplift-load yet", name)
 	}
 	return scenario{}, fmt.Errorf("unknown scenario %q (passkey, track-validate or email)", name)
 }
