@@ -9,6 +9,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
 var (
@@ -38,7 +39,7 @@ func registration(t testing.TB, o ceremony.RegistrationOptions, auth virtualweba
 
 func TestRegistrationAndLogin(t *testing.T) {
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: handle})
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := webauthntest.MustCredential()
 	session, resp := registration(t, ceremony.RegistrationOptions{}, auth, cred)
 	p, err := ceremony.FinishRegistration(rp, user(), session, resp, false)
 	if err != nil {
@@ -76,7 +77,7 @@ func TestRegistrationAndLogin(t *testing.T) {
 
 func TestConditionalSessionSkipsPresence(t *testing.T) {
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserNotPresent: true, UserNotVerified: true})
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := webauthntest.MustCredential()
 	session, resp := registration(t, ceremony.RegistrationOptions{Conditional: true, UserVerification: model.UVPreferred}, auth, cred)
 	if _, err := ceremony.FinishRegistration(rp, user(), session, resp, false); err != nil {
 		t.Errorf("conditional create without UP: %v", err)
@@ -123,7 +124,7 @@ func checkClientError(t *testing.T, err error) {
 // never panic, and every failure must be a client (4xx) error.
 func FuzzFinishRegistration(f *testing.F) {
 	auth := virtualwebauthn.NewAuthenticator()
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := webauthntest.MustCredential()
 	session, resp := registration(f, ceremony.RegistrationOptions{}, auth, cred)
 	f.Add(resp)
 	f.Add([]byte(`{"id":"AQ","rawId":"AQ","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oWNmbXRkbm9uZQ"}}`))
@@ -141,7 +142,7 @@ func FuzzFinishRegistration(f *testing.F) {
 // FuzzFinishLogin does the same for sign-in responses.
 func FuzzFinishLogin(f *testing.F) {
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: handle})
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := webauthntest.MustCredential()
 	session, resp := registration(f, ceremony.RegistrationOptions{}, auth, cred)
 	p, err := ceremony.FinishRegistration(rp, user(), session, resp, false)
 	if err != nil {

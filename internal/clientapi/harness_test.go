@@ -20,6 +20,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
 // appOrigin is the origin the test tenant's pages are served from.
@@ -190,7 +191,7 @@ type passkeyDevice struct {
 
 func newPasskeyDevice(opts virtualwebauthn.AuthenticatorOptions) *passkeyDevice {
 	return &passkeyDevice{auth: virtualwebauthn.NewAuthenticatorWithOptions(opts),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2), rp: rp}
+		cred: webauthntest.MustCredential(), rp: rp}
 }
 
 // attest answers creation options as the authenticator would.

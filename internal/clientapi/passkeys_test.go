@@ -10,6 +10,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
 var defaultDevice = virtualwebauthn.AuthenticatorOptions{BackupEligible: true, BackupState: true}
@@ -164,7 +165,7 @@ func TestSignInFailures(t *testing.T) {
 	})
 	t.Run("another key signs", func(t *testing.T) {
 		forged := *d
-		forged.cred.Key = virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2).Key
+		forged.cred.Key = webauthntest.MustCredential().Key
 		r := h.signIn("signIn", &forged)
 		wantError(t, r, 400, "invalid_credential")
 		if !strings.Contains(r.str("errorDescription"), "signature") {
@@ -248,7 +249,7 @@ func TestBackupEligibleFlipIsAcceptedAndRecorded(t *testing.T) {
 	t.Run("a flip with a bad signature stays refused", func(t *testing.T) {
 		forged := *d
 		forged.auth.Options.BackupEligible, forged.auth.Options.BackupState = false, false
-		forged.cred.Key = virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2).Key
+		forged.cred.Key = webauthntest.MustCredential().Key
 		wantError(t, h.signIn("signIn", &forged), 400, "invalid_credential")
 		if p := storedPasskey(t, h, "ada", added.str("userAuthenticatorId")); !p.Flags.BackupEligible {
 			t.Errorf("a refused sign-in changed the stored BE flag")

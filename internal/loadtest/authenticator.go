@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -12,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/descope/virtualwebauthn"
+	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
 // RelyingParty is the site the software authenticator signs for: the
@@ -45,7 +45,7 @@ func newAttestation(rp RelyingParty, userID string, options json.RawMessage) (js
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{
 		UserHandle: []byte(o.UserID), BackupEligible: true, BackupState: true,
 	})
-	cred, key, err := newCredential()
+	cred, key, err := webauthntest.NewCredential()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,27 +54,6 @@ func newAttestation(rp RelyingParty, userID string, options json.RawMessage) (js
 		UserID: userID, handle: []byte(o.UserID), key: key,
 		credentialID: base64.RawURLEncoding.EncodeToString(cred.ID),
 	}, nil
-}
-
-// newCredential makes a P-256 credential whose public key virtualwebauthn
-// encodes correctly: it writes the COSE x and y coordinates without their
-// leading zero bytes, which servers rightly refuse, so keys with a short
-// coordinate (about one in 128) are drawn again.
-func newCredential() (virtualwebauthn.Credential, *ecdsa.PrivateKey, error) {
-	for {
-		cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
-		parsed, err := x509.ParsePKCS8PrivateKey(cred.Key.Data)
-		if err != nil {
-			return cred, nil, fmt.Errorf("software authenticator key: %w", err)
-		}
-		key, ok := parsed.(*ecdsa.PrivateKey)
-		if !ok {
-			return cred, nil, errors.New("software authenticator key is not ECDSA")
-		}
-		if len(key.X.Bytes()) == 32 && len(key.Y.Bytes()) == 32 {
-			return cred, key, nil
-		}
-	}
 }
 
 // requestOptions is the part of PublicKeyCredentialRequestOptionsJSON the

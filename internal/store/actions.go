@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,21 +40,35 @@ func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model
 
 // EnsureActionConfig stores c unless the tenant already configures its
 // code, notes that an action of that code was created at
-// c.LastActionCreatedAt (never moving that time backwards), and returns
-// the configuration in force.
+// c.LastActionCreatedAt, and returns the configuration in force. The note
+// is written at most once a minute (and never moves back), so that busy
+// actions do not all queue for the same row.
 func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error) {
-	row := q.w.QueryRowContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
-		ON CONFLICT (tenant_id, code) DO UPDATE SET last_action_created_at = CASE
-			WHEN excluded.last_action_created_at > action_configs.last_action_created_at
-			THEN excluded.last_action_created_at ELSE action_configs.last_action_created_at END
-		RETURNING `+actionConfigColumns,
-		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
-		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
-		micros(c.LastActionCreatedAt))
-	got, err := scanActionConfig(row)
+	got, err := scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+		FROM action_configs WHERE tenant_id = $1 AND code = $2`, c.TenantID, c.Code))
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = q.w.ExecContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
+			ON CONFLICT (tenant_id, code) DO NOTHING`,
+			c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
+			jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
+			micros(c.LastActionCreatedAt))
+		if err != nil {
+			return got, fmt.Errorf("ensure action config: %w", err)
+		}
+		got, err = scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+			FROM action_configs WHERE tenant_id = $1 AND code = $2`, c.TenantID, c.Code))
+	}
 	if err != nil {
 		return got, fmt.Errorf("ensure action config: %w", err)
+	}
+	if c.LastActionCreatedAt.Sub(got.LastActionCreatedAt) >= time.Minute {
+		if _, err := q.w.ExecContext(ctx, `UPDATE action_configs SET last_action_created_at = $3
+			WHERE tenant_id = $1 AND code = $2 AND last_action_created_at < $3`,
+			c.TenantID, c.Code, micros(c.LastActionCreatedAt)); err != nil {
+			return got, fmt.Errorf("note last action: %w", err)
+		}
+		got.LastActionCreatedAt = c.LastActionCreatedAt
 	}
 	return got, nil
 }
@@ -111,6 +127,13 @@ func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action
 	}
 	if err := q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt); err != nil {
 		return a, false, err
+	}
+	if a.DeviceID != "" {
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO user_devices (tenant_id, user_id, device_id, first_seen_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id, device_id) DO NOTHING`,
+			a.TenantID, a.UserID, a.DeviceID, micros(a.CreatedAt)); err != nil {
+			return a, false, fmt.Errorf("note user device: %w", err)
+		}
 	}
 	return a, true, nil
 }
@@ -234,9 +257,8 @@ func (q Queries) appendState(ctx context.Context, tenantID, key string, state mo
 // from and whether deviceID is among them.
 func (q Queries) UserDevices(ctx context.Context, tenantID, userID, deviceID string) (count int, known bool, err error) {
 	var seen int
-	err = q.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT device_id),
-		COALESCE(SUM(CASE WHEN device_id = $3 THEN 1 ELSE 0 END), 0)
-		FROM actions WHERE tenant_id = $1 AND user_id = $2 AND device_id <> ''`,
+	err = q.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_id = $3 THEN 1 ELSE 0 END), 0)
+		FROM user_devices WHERE tenant_id = $1 AND user_id = $2`,
 		tenantID, userID, deviceID).Scan(&count, &seen)
 	if err != nil {
 		return 0, false, fmt.Errorf("user devices: %w", err)

@@ -44,16 +44,16 @@ func TestEnsureActionConfig(t *testing.T) {
 			Code:                "signIn",
 			DefaultOutcome:      model.OutcomeAllow,
 			RedirectURL:         "https://elsewhere.example.com/",
-			CreatedAt:           at(5),
-			UpdatedAt:           at(5),
-			LastActionCreatedAt: at(5),
+			CreatedAt:           at(65),
+			UpdatedAt:           at(65),
+			LastActionCreatedAt: at(65),
 		}
 		got, err = s.EnsureActionConfig(ctx, second)
 		if err != nil {
 			t.Fatalf("second EnsureActionConfig: %v", err)
 		}
 		want := first
-		want.LastActionCreatedAt = at(5)
+		want.LastActionCreatedAt = at(65)
 		if diff := cmp.Diff(got, want); diff != "" {
 			t.Errorf("second EnsureActionConfig (-got +want):\n%s", diff)
 		}
@@ -84,7 +84,8 @@ func TestEnsureActionConfigLastActionNeverMovesBack(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, s *store.Store) {
 		tn := mustCreateTenant(t, s, "acme", at(0))
-		for _, step := range []struct{ sec, want int64 }{{1, 1}, {7, 7}, {3, 7}} {
+		// Noted at most once a minute, and never moved back.
+		for _, step := range []struct{ sec, want int64 }{{60, 60}, {90, 60}, {420, 420}, {180, 420}} {
 			c := model.ActionConfig{
 				TenantID:            tn.ID,
 				Code:                "withdraw",

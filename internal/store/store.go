@@ -41,6 +41,8 @@ type Store struct {
 	dialect Dialect
 	rdb     *sql.DB
 	wdb     *sql.DB
+	reads   *preparedDB
+	writes  *preparedDB
 }
 
 // Open connects to the database that rawURL names: sqlite://PATH (a file,
@@ -107,7 +109,13 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func newStore(d Dialect, rdb, wdb *sql.DB) *Store {
-	return &Store{Queries: Queries{r: rdb, w: wdb, db: wdb}, dialect: d, rdb: rdb, wdb: wdb}
+	writes := &preparedDB{db: wdb}
+	reads := writes
+	if rdb != wdb {
+		reads = &preparedDB{db: rdb}
+	}
+	return &Store{Queries: Queries{r: reads, w: writes, db: writes}, dialect: d, rdb: rdb, wdb: wdb,
+		reads: reads, writes: writes}
 }
 
 // Dialect reports which database engine the store uses.
@@ -115,6 +123,8 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	s.writes.close()
+	s.reads.close()
 	err := s.wdb.Close()
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
@@ -169,7 +179,7 @@ type Queries struct {
 	r querier
 	w querier
 	// db is the writer outside a transaction, nil inside one.
-	db *sql.DB
+	db *preparedDB
 }
 
 // atomic runs fn in a transaction: the current one, or a new one when q is
@@ -178,11 +188,14 @@ func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) error {
 	if q.db == nil {
 		return fn(q)
 	}
-	tx, err := q.db.BeginTx(ctx, nil)
+	tx, err := q.db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(Queries{r: tx, w: tx}); err != nil {
+	var missed []string
+	defer func() { q.db.prepareMissed(context.WithoutCancel(ctx), missed) }()
+	ptx := preparedTx{tx: tx, db: q.db, missed: &missed}
+	if err := fn(Queries{r: ptx, w: ptx}); err != nil {
 		tx.Rollback()
 		return err
 	}
