@@ -1,14 +1,12 @@
 package uplift
 
 import (
-	"errors"
-	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uplift-dev/uplift/internal/puretest"
 )
 
 var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -305,44 +303,9 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
-// TestPackageIsPure proves the package depends on nothing that does I/O: no
-// HTTP, SQL, logging, os or store, and nothing outside the standard library.
+// TestPackageIsPure proves the decision does no I/O: not even os.
 func TestPackageIsPure(t *testing.T) {
-	const (
-		self  = "github.com/uplift-dev/uplift/internal/uplift"
-		store = "github.com/uplift-dev/uplift/internal/store"
-	)
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list dependencies: %v", err)
-	}
-	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", self).Output()
-	if err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			err = fmt.Errorf("%w: %s", err, exitErr.Stderr)
-		}
-		t.Fatalf("go list -deps %s: %v", self, err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) == 0 || deps[len(deps)-1] != self {
-		t.Fatalf("go list -deps printed %q, want a list ending with %s", deps, self)
-	}
-	forbidden := map[string]bool{
-		"net/http":     true,
-		"database/sql": true,
-		"log":          true,
-		"log/slog":     true,
-		"os":           true,
-	}
-	for _, dep := range deps {
-		switch {
-		case forbidden[dep], dep == store, strings.HasPrefix(dep, store+"/"):
-			t.Errorf("%s depends on %s", self, dep)
-		case dep != self && !isStandard(dep):
-			t.Errorf("%s depends on %s, outside the standard library", self, dep)
-		}
-	}
+	puretest.Check(t, "github.com/uplift-dev/uplift/internal/uplift", nil, "os")
 }
 
 // isStandard reports whether an import path belongs to the standard library,
