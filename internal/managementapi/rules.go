@@ -79,12 +79,16 @@ func (in ruleInput) checkIdentity(t model.Tenant, code, id string) error {
 	return nil
 }
 
-func ruleID(r *http.Request) (string, error) {
-	id := r.PathValue("ruleId")
-	if !model.ValidUUID(id) {
-		return "", model.NotFound("rule not found")
+// rulePath reads the {actionCode} and {ruleId} path values.
+func rulePath(r *http.Request) (code, id string, err error) {
+	if code, err = actionCode(r); err != nil {
+		return "", "", err
 	}
-	return id, nil
+	id = r.PathValue("ruleId")
+	if !model.ValidUUID(id) {
+		return "", "", model.NotFound("rule not found")
+	}
+	return code, id, nil
 }
 
 // ListRules answers GET /v1/management/action-configurations/{actionCode}/rules.
@@ -134,11 +138,7 @@ func (a *API) CreateRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 
 // GetRule answers GET /v1/management/action-configurations/{actionCode}/rules/{ruleId}.
 func (a *API) GetRule(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	code, err := actionCode(r)
-	if err != nil {
-		return err
-	}
-	id, err := ruleID(r)
+	code, id, err := rulePath(r)
 	if err != nil {
 		return err
 	}
@@ -151,11 +151,7 @@ func (a *API) GetRule(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 
 // UpdateRule answers PATCH /v1/management/action-configurations/{actionCode}/rules/{ruleId}.
 func (a *API) UpdateRule(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	code, err := actionCode(r)
-	if err != nil {
-		return err
-	}
-	id, err := ruleID(r)
+	code, id, err := rulePath(r)
 	if err != nil {
 		return err
 	}
@@ -175,11 +171,7 @@ func (a *API) UpdateRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 
 // DeleteRule answers DELETE /v1/management/action-configurations/{actionCode}/rules/{ruleId}.
 func (a *API) DeleteRule(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	code, err := actionCode(r)
-	if err != nil {
-		return err
-	}
-	id, err := ruleID(r)
+	code, id, err := rulePath(r)
 	if err != nil {
 		return err
 	}
