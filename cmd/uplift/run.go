@@ -106,6 +106,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if created {
 		fmt.Fprintf(stdout, "Created the first tenant. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n", t.ID, secret)
+		if err := printInvite(ctx, svc, t.ID, stdout); err != nil {
+			return err
+		}
+	} else if dev {
+		// The demo's tenant keeps offering the console until someone takes it.
+		admins, err := svc.Admins(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if len(admins) == 0 {
+			if err := printInvite(ctx, svc, t.ID, stdout); err != nil {
+				return err
+			}
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

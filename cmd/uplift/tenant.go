@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/config"
 	"github.com/uplift-dev/uplift/internal/flows"
@@ -18,7 +19,8 @@ const tenantUsage = `usage:
   uplift tenant list [--json]
   uplift tenant keys --tenant ID
   uplift tenant issue-key --tenant ID [--json]
-  uplift tenant revoke-key --tenant ID --key KEY-ID`
+  uplift tenant revoke-key --tenant ID --key KEY-ID
+  uplift tenant invite --tenant ID [--json]     a one-time link that makes its holder a console admin`
 
 // repeated is a flag that may be given several times.
 type repeated []string
@@ -47,13 +49,16 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		fs.BoolVar(&asJSON, "json", false, `print only {"tenantId": ..., "secretKey": ...}`)
 	case "list":
 		fs.BoolVar(&asJSON, "json", false, "print JSON lines")
-	case "keys", "issue-key", "revoke-key":
+	case "keys", "issue-key", "revoke-key", "invite":
 		fs.StringVar(&tenantID, "tenant", "", "tenant id (required)")
 		if sub == "revoke-key" {
 			fs.StringVar(&keyID, "key", "", "key id, from uplift tenant keys (required)")
 		}
 		if sub == "issue-key" {
 			fs.BoolVar(&asJSON, "json", false, `print only {"keyId": ..., "secretKey": ...}`)
+		}
+		if sub == "invite" {
+			fs.BoolVar(&asJSON, "json", false, `print only {"url": ..., "expiresAt": ...}`)
 		}
 	default:
 		return errors.New(tenantUsage)
@@ -83,7 +88,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		fmt.Fprintf(stdout, "Created tenant %q. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n  relying party: %s\n  origins: %s\n",
 			t.Name, t.ID, secret, t.RPID, strings.Join(t.Origins, ", "))
-		return nil
+		return printInvite(ctx, svc, t.ID, stdout)
 	case "list":
 		tenants, err := st.Tenants(ctx)
 		if err != nil {
@@ -147,6 +152,30 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		fmt.Fprintf(stdout, "Revoked key %s.\n", keyID)
 		return nil
+	case "invite":
+		if tenantID == "" {
+			return errors.New("--tenant is required")
+		}
+		if asJSON {
+			link, err := svc.CreateAdminInvite(ctx, tenantID)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(stdout).Encode(map[string]string{"url": link.URL, "expiresAt": link.ExpiresAt.Format(time.RFC3339)})
+		}
+		return printInvite(ctx, svc, tenantID, stdout)
 	}
 	return errors.New(tenantUsage)
+}
+
+// printInvite issues a one-time console invitation for the tenant and
+// prints its link.
+func printInvite(ctx context.Context, svc *flows.Service, tenantID string, stdout io.Writer) error {
+	link, err := svc.CreateAdminInvite(ctx, tenantID)
+	if err != nil {
+		return fmt.Errorf("console invitation: %w", err)
+	}
+	fmt.Fprintf(stdout, "Admin console: open this one-time link to become an admin (valid until %s):\n  %s\n",
+		link.ExpiresAt.Format("2 Jan 2006 15:04 MST"), link.URL)
+	return nil
 }

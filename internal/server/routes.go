@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -98,6 +99,41 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /login/passkey/register/options", pageJSON(ui.RegistrationOptions))
 	mux.Handle("POST /login/passkey/register", pageJSON(ui.Register))
 	mux.Handle("POST /login/prompt/result", pageJSON(ui.PromptResult))
+
+	// Admin console. Before sign-in: the sign-in page and invitations with
+	// their passkey ceremonies. Everything else needs an admin session:
+	// pages redirect to /console/signin without one, JSON answers 401,
+	// and every post needs the session's CSRF field.
+	con, cpage, cjson := s.console, s.console.Page, s.console.API
+	mux.HandleFunc("GET "+console.AssetPrefix+"{name}", con.Asset)
+	mux.Handle("GET /console/signin", con.Public(con.SignIn))
+	mux.Handle("POST /console/signin/options", con.PublicJSON(con.SignInOptions))
+	mux.Handle("POST /console/signin/verify", con.PublicJSON(con.SignInVerify))
+	mux.Handle("GET /console/invite/{token}", con.Public(con.Invite))
+	mux.Handle("POST /console/invite/{token}/options", con.PublicJSON(con.InviteOptions))
+	mux.Handle("POST /console/invite/{token}/register", con.PublicJSON(con.InviteRegister))
+	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	mux.Handle("GET /console/{$}", cpage(con.Dashboard))
+	mux.Handle("POST /console/signout", cpage(con.SignOut))
+	mux.Handle("GET /console/settings", cpage(con.Settings))
+	mux.Handle("POST /console/settings", cpage(con.SaveSettings))
+	mux.Handle("GET /console/actions", cpage(con.Actions))
+	mux.Handle("POST /console/actions", cpage(con.CreateAction))
+	mux.Handle("GET /console/actions/{code}", cpage(con.Action))
+	mux.Handle("POST /console/actions/{code}", cpage(con.SaveAction))
+	mux.Handle("GET /console/actions/{code}/rules/new", cpage(con.NewRule))
+	mux.Handle("POST /console/actions/{code}/rules", cpage(con.CreateRule))
+	mux.Handle("GET /console/actions/{code}/rules/{ruleId}", cpage(con.Rule))
+	mux.Handle("POST /console/actions/{code}/rules/{ruleId}", cpage(con.SaveRule))
+	mux.Handle("POST /console/actions/{code}/rules/{ruleId}/delete", cpage(con.DeleteRule))
+	mux.Handle("GET /console/users", cpage(con.Users))
+	mux.Handle("GET /console/users/{userId}", cpage(con.User))
+	mux.Handle("GET /console/keys", cpage(con.Keys))
+	mux.Handle("POST /console/keys", cpage(con.CreateKey))
+	mux.Handle("POST /console/keys/{keyId}/revoke", cpage(con.RevokeKey))
+	mux.Handle("GET /console/api/dashboard", cjson(con.DashboardData))
+	mux.Handle("POST /console/api/conditions/check", cjson(con.CheckCondition))
+	mux.Handle("/console/", cpage(con.NotFound))
 
 	// Example app (uplift demo only).
 	if d := s.demo; d != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/clientapi"
+	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -28,6 +29,7 @@ type Server struct {
 	managementAPI *managementapi.API
 	clientAPI     *clientapi.API
 	hosted        *hosted.Pages
+	console       *console.Console
 	publicURL     string
 	demo          Demo
 	devInbox      *notify.Inbox
@@ -65,6 +67,7 @@ func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
 		o(s)
 	}
 	s.hosted = hosted.New(svc, log, s.publicURL, s.confirmFor)
+	s.console = console.New(svc, log)
 	return s
 }
 

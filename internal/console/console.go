@@ -1,0 +1,238 @@
+// Package console serves the admin console at /console: passkey sign-in
+// for a tenant's admins, the passkey and prompt settings, actions and
+// their rules, users with the uplift diagnosis, the adoption dashboard
+// and API keys.
+//
+// Pages are rendered on the server. Every page and endpoint behind the
+// sign-in goes through Page or API, which open the admin's session from
+// its cookie (no session: pages redirect to /console/signin, JSON answers
+// 401) and check the CSRF field of every post, so no handler can forget
+// either. Every query a handler makes is scoped to the session's tenant.
+package console
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/hosted"
+	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// Cookie and field names of the console.
+const (
+	// SessionCookie holds the admin's session token.
+	SessionCookie = "uplift_console"
+	// CSRFField is the hidden form field every post carries.
+	CSRFField = "csrf"
+	// CSRFHeader carries the same value on JSON requests.
+	CSRFHeader = "X-Uplift-CSRF"
+	// SignInPath is where a visitor without a session is sent.
+	SignInPath = flows.ConsolePath + "/signin"
+)
+
+// errCSRF refuses a post without the session's CSRF field.
+var errCSRF = model.Errorf(model.ErrForbidden, "csrf", "this form did not come from your console session; reload the page and try again")
+
+// errOrigin refuses a post sent from another site.
+var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request came from another site")
+
+// Console serves the admin console.
+type Console struct {
+	svc    *flows.Service
+	log    *slog.Logger
+	origin string
+	secure bool
+	views  *views
+}
+
+// New returns the console over svc, served at the service's public URL:
+// its origin is the only one posts are accepted from, and an https URL
+// makes the session cookie Secure.
+func New(svc *flows.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, log: log, views: mustParseViews()}
+	if rp, err := svc.ConsoleRelyingParty(); err == nil {
+		c.origin = rp.Origins[0]
+		c.secure = strings.HasPrefix(c.origin, "https://")
+	}
+	return c
+}
+
+// Session is a signed-in admin's request: who, which tenant, and the CSRF
+// value the pages embed.
+type Session struct {
+	flows.ConsoleSession
+	// CSRF is the value of the CSRF field and header for this session.
+	CSRF  string
+	token string
+}
+
+// csrfFor derives a session's CSRF value from its secret token: another
+// site can neither read the cookie nor compute the value.
+func csrfFor(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("uplift-console-csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// PageFunc is a console page handler for a signed-in admin.
+type PageFunc func(w http.ResponseWriter, r *http.Request, s *Session) error
+
+// PublicFunc is a handler of the pages and endpoints before sign-in.
+type PublicFunc func(w http.ResponseWriter, r *http.Request) error
+
+// session opens the request's session, checking the CSRF value on every
+// request that is not a GET or HEAD.
+func (c *Console) session(r *http.Request, submitted func() string) (*Session, error) {
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil, model.Errorf(model.ErrUnauthenticated, "unauthenticated", "please sign in to the console")
+	}
+	cs, err := c.svc.AdminSession(r.Context(), ck.Value)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{ConsoleSession: cs, CSRF: csrfFor(ck.Value), token: ck.Value}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := c.checkOrigin(r); err != nil {
+			return nil, err
+		}
+		if !hmac.Equal([]byte(submitted()), []byte(s.CSRF)) {
+			return nil, errCSRF
+		}
+	}
+	return s, nil
+}
+
+// checkOrigin refuses a post whose Origin header names another site.
+// Browsers send it on every post; a request without one (a script, a
+// test) still needs the session and the CSRF value.
+func (c *Console) checkOrigin(r *http.Request) error {
+	if o := r.Header.Get("Origin"); o != "" && c.origin != "" && !strings.EqualFold(o, c.origin) {
+		return errOrigin
+	}
+	return nil
+}
+
+// Page adapts a page behind the sign-in. Without a session, a GET is
+// redirected to the sign-in page (and back afterwards) and anything else
+// is sent there too; a post without the CSRF field is refused.
+func (c *Console) Page(fn PageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secureHeaders(w)
+		s, err := c.session(r, func() string { return r.PostFormValue(CSRFField) })
+		if errors.Is(err, model.ErrUnauthenticated) {
+			c.clearSession(w)
+			target := SignInPath
+			if r.Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if err == nil {
+			err = fn(w, r, s)
+		}
+		if err != nil {
+			c.renderError(w, r, s, err)
+		}
+	})
+}
+
+// API adapts a JSON endpoint behind the sign-in: 401 without a session,
+// 403 without the CSRF header on anything but a GET.
+func (c *Console) API(fn PageFunc) http.Handler {
+	inner := jsonapi.Adapt(c.log, func(w http.ResponseWriter, r *http.Request) error {
+		s, err := c.session(r, func() string { return r.Header.Get(CSRFHeader) })
+		if err != nil {
+			return err
+		}
+		return fn(w, r, s)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secureHeaders(w)
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// Public adapts a page before sign-in.
+func (c *Console) Public(fn PublicFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secureHeaders(w)
+		if err := fn(w, r); err != nil {
+			c.renderError(w, r, nil, err)
+		}
+	})
+}
+
+// PublicJSON adapts a JSON step of the sign-in ceremonies: posts from
+// this site only, as JSON (which a form on another site cannot send).
+func (c *Console) PublicJSON(fn PublicFunc) http.Handler {
+	inner := jsonapi.Adapt(c.log, func(w http.ResponseWriter, r *http.Request) error {
+		if err := c.checkOrigin(r); err != nil {
+			return err
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			return model.Invalid("send the request as application/json")
+		}
+		return fn(w, r)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secureHeaders(w)
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// setSession gives the browser a new session's cookie: HttpOnly, for the
+// console's paths only, SameSite=Strict, Secure on https.
+func (c *Console) setSession(w http.ResponseWriter, r *http.Request, in flows.AdminSignIn) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: in.Token, Path: flows.ConsolePath,
+		Expires: in.ExpiresAt, MaxAge: int(time.Until(in.ExpiresAt) / time.Second), HttpOnly: true,
+		Secure: c.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+func (c *Console) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: flows.ConsolePath, MaxAge: -1,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+}
+
+// secureHeaders sets the headers of every console response: the hosted
+// pages' strict policy (own scripts and styles only, no framing).
+func secureHeaders(w http.ResponseWriter) { hosted.SecureHeaders(w, nil) }
+
+// redirect sends the browser to path after a successful post, with a
+// notice code the next page turns into a message (never reflected text).
+func redirect(w http.ResponseWriter, r *http.Request, path, notice string) {
+	if notice != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "done=" + url.QueryEscape(notice)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// safeNext returns a console path to continue to after sign-in, or the
+// dashboard: never another site.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, flows.ConsolePath+"/") && !strings.HasPrefix(next, "//") &&
+		!strings.ContainsAny(next, "\\\r\n") && !strings.HasPrefix(next, SignInPath) {
+		return next
+	}
+	return flows.ConsolePath + "/"
+}
+
+// NotFound answers console paths that match no page, after the sign-in
+// check, so they reveal nothing to a visitor.
+func (c *Console) NotFound(w http.ResponseWriter, r *http.Request, s *Session) error {
+	return model.NotFound("there is no console page at %s", r.URL.Path)
+}
