@@ -205,8 +205,14 @@ func (c *Console) clearSession(w http.ResponseWriter) {
 }
 
 // secureHeaders sets the headers of every console response: the hosted
-// pages' strict policy (own scripts and styles only, no framing).
-func secureHeaders(w http.ResponseWriter) { hosted.SecureHeaders(w, nil) }
+// pages' strict policy (own scripts and styles only, no framing), except
+// that the referrer is kept for this origin, so browsers send the Origin
+// header that checkOrigin reads (with no-referrer, a form post says
+// "Origin: null").
+func secureHeaders(w http.ResponseWriter) {
+	hosted.SecureHeaders(w, nil)
+	w.Header().Set("Referrer-Policy", "same-origin")
+}
 
 // redirect sends the browser to path after a successful post, with a
 // notice code the next page turns into a message (never reflected text).

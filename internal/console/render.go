@@ -139,7 +139,7 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, s *Session
 	case http.StatusBadRequest:
 		title = "That did not work"
 	}
-	c.render(w, r, status, "error", s, View{Title: title, Error: body.ErrorDescription})
+	c.render(w, r, status, "error", s, View{Title: title, Error: sentence(body.ErrorDescription)})
 }
 
 // Asset serves the embedded stylesheet and script.
@@ -155,4 +155,17 @@ func (c *Console) Asset(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+}
+
+// sentence starts an error description with a capital letter and ends it
+// with a full stop, for pages.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
