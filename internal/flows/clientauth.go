@@ -31,7 +31,7 @@ func (s *Service) ClientByToken(ctx context.Context, raw string) (ClientCaller, 
 			return nil, errors.New("malformed tenant id")
 		}
 		var err error
-		t, err = s.store.Tenant(ctx, tenantID)
+		t, err = s.tenant(ctx, tenantID)
 		return t.TokenKey, err
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ func (s *Service) ClientByTenantID(ctx context.Context, tenantID string) (Client
 	if !model.ValidUUID(tenantID) {
 		return ClientCaller{}, errClientAuth
 	}
-	t, err := s.store.Tenant(ctx, tenantID)
+	t, err := s.tenant(ctx, tenantID)
 	if errors.Is(err, model.ErrNotFound) {
 		return ClientCaller{}, model.Errorf(model.ErrUnauthenticated, "unauthorized", "unknown tenant")
 	}

@@ -29,6 +29,7 @@ type Service struct {
 	rand      io.Reader
 	publicURL string
 	prepared  *preparedCache
+	tenants   *tenantCache
 	email     notify.EmailSender
 	sms       notify.SMSSender
 }
@@ -44,6 +45,10 @@ type Options struct {
 	PublicURL string
 	Email     notify.EmailSender
 	SMS       notify.SMSSender
+	// TenantCacheTTL is how long tenants are used as read, by the Now
+	// clock: 0 means DefaultTenantCacheTTL, less than 0 reads them on
+	// every use.
+	TenantCacheTTL time.Duration
 }
 
 // New returns a Service.
@@ -57,8 +62,11 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.TenantCacheTTL == 0 {
+		o.TenantCacheTTL = DefaultTenantCacheTTL
+	}
 	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, email: o.Email, sms: o.SMS}
+		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), email: o.Email, sms: o.SMS}
 }
 
 // Store returns the store the service runs on.

@@ -1,11 +1,13 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
@@ -17,8 +19,9 @@ import (
 const DefaultPasskeyAction = "signInWithPasskey"
 
 // StartPasskeyChallenge begins a passkey sign-in for an action before the
-// user is known (POST /v1/client/challenge). The action itself is tracked
-// when the passkey names its user. idempotencyKey is optional.
+// user is known (POST /v1/client/challenge). The ceremony begins here, so
+// the options call that follows only reads it; the action itself is
+// tracked when the passkey names its user. idempotencyKey is optional.
 func (s *Service) StartPasskeyChallenge(ctx context.Context, c ClientCaller, action, idempotencyKey string) (string, error) {
 	if c.Claims != nil {
 		return "", model.Invalid("a token already names its action; request authentication options with it instead")
@@ -31,6 +34,9 @@ func (s *Service) StartPasskeyChallenge(ctx context.Context, c ClientCaller, act
 	}
 	ch := s.challengeFor(c.Tenant, model.ChallengeAuthentication, nil)
 	ch.ActionCode, ch.IdempotencyKey = action, idempotencyKey
+	if err := s.beginLogin(ctx, c.Tenant, &ch); err != nil {
+		return "", err
+	}
 	ch, err := s.newChallenge(ctx, ch)
 	if err != nil {
 		return "", err
@@ -41,39 +47,73 @@ func (s *Service) StartPasskeyChallenge(ctx context.Context, c ClientCaller, act
 // PasskeyAuthenticationOptions issues sign-in options. With a token,
 // allowCredentials lists the token user's passkeys; with only a tenant id,
 // the sign-in is username-less. challengeID, when given, is one from
-// StartPasskeyChallenge or an earlier options call of the same caller.
+// StartPasskeyChallenge or an earlier options call of the same caller:
+// its options are issued again while at least half of the ceremony's
+// time is left, and otherwise the ceremony begins anew.
 func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c ClientCaller, challengeID string) (PasskeyOptions, error) {
 	if challengeID == "" {
-		ch, err := s.newChallenge(ctx, s.challengeFor(c.Tenant, model.ChallengeAuthentication, c.Claims))
+		ch := s.challengeFor(c.Tenant, model.ChallengeAuthentication, c.Claims)
+		if err := s.beginLogin(ctx, c.Tenant, &ch); err != nil {
+			return PasskeyOptions{}, err
+		}
+		ch, err := s.newChallenge(ctx, ch)
 		if err != nil {
 			return PasskeyOptions{}, err
 		}
-		challengeID = ch.ID
+		return PasskeyOptions{ChallengeID: ch.ID, Options: ch.Options}, nil
 	}
-	ch, err := s.store.PasskeyChallenge(ctx, c.Tenant.ID, challengeID, s.Now())
+	now := s.Now()
+	ch, err := s.store.PasskeyChallenge(ctx, c.Tenant.ID, challengeID, now)
 	if err != nil {
 		return PasskeyOptions{}, err
 	}
 	if err := checkChallengeCaller(ch, c, model.ChallengeAuthentication); err != nil {
 		return PasskeyOptions{}, err
 	}
+	if len(ch.Options) > 0 && len(ch.Session) > 0 && ch.ExpiresAt.Sub(now) >= ceremony.Timeout/2 {
+		return PasskeyOptions{ChallengeID: ch.ID, Options: ch.Options}, nil
+	}
+	if err := s.beginLogin(ctx, c.Tenant, &ch); err != nil {
+		return PasskeyOptions{}, err
+	}
+	if err := s.store.SetChallengeCeremony(ctx, c.Tenant.ID, ch.ID, ch.Session, ch.Options, now, now.Add(ceremony.Timeout)); err != nil {
+		return PasskeyOptions{}, err
+	}
+	return PasskeyOptions{ChallengeID: ch.ID, Options: ch.Options}, nil
+}
+
+// beginLogin begins the sign-in ceremony of ch, setting the options to
+// send and the session to keep: for the challenge's user, or username-less.
+func (s *Service) beginLogin(ctx context.Context, t model.Tenant, ch *model.PasskeyChallenge) error {
 	var cu *ceremony.User
 	if ch.UserID != "" {
-		u, err := s.ceremonyUser(ctx, c.Tenant.ID, ch.UserID, true)
+		u, err := s.loginUser(ctx, t.ID, ch.UserID)
 		if err != nil {
-			return PasskeyOptions{}, err
+			return err
 		}
 		cu = &u
 	}
-	opts, session, err := ceremony.BeginLogin(ceremony.ForTenant(c.Tenant), cu, c.Tenant.Passkey.UserVerification)
+	opts, session, err := ceremony.BeginLogin(ceremony.ForTenant(t), cu, t.Passkey.UserVerification)
 	if err != nil {
-		return PasskeyOptions{}, err
+		return err
 	}
-	now := s.Now()
-	if err := s.store.SetChallengeSession(ctx, c.Tenant.ID, ch.ID, session, now, now.Add(ceremony.Timeout)); err != nil {
-		return PasskeyOptions{}, err
+	ch.Options, ch.Session = opts, session
+	return nil
+}
+
+// loginUser loads what a sign-in for a known user needs: their passkeys
+// and user handle. A user without passkeys has no handle to load, and
+// BeginLogin refuses them.
+func (s *Service) loginUser(ctx context.Context, tenantID, userID string) (ceremony.User, error) {
+	ps, err := s.store.Passkeys(ctx, tenantID, userID)
+	if err != nil || len(ps) == 0 {
+		return ceremony.User{}, err
 	}
-	return PasskeyOptions{ChallengeID: ch.ID, Options: opts}, nil
+	handle, err := s.store.UserHandle(ctx, tenantID, userID)
+	if err != nil {
+		return ceremony.User{}, err
+	}
+	return ceremony.User{Handle: handle, Passkeys: ps}, nil
 }
 
 // VerifyPasskeyInput is a sign-in response to verify.
@@ -96,6 +136,13 @@ type VerifyPasskeyResult struct {
 // VerifyPasskey verifies a sign-in response, completes the action
 // (CHALLENGE_SUCCEEDED, verified by PASSKEY) and records the sign-in on
 // the passkey and the device.
+//
+// Everything is read and the signature checked before one write
+// transaction uses the challenge, tracks the action of a username-less
+// sign-in and completes it, and records the sign-in: of two requests
+// finishing the same ceremony exactly one succeeds, and a sign-in is
+// stored entirely or not at all. A response that fails any check still
+// uses up its challenge.
 func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
 	if in.ChallengeID == "" || len(in.Response) == 0 {
 		return VerifyPasskeyResult{}, model.Invalid("challengeId and authenticationCredential are required")
@@ -104,10 +151,19 @@ func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPa
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
-	ch, err := s.store.ConsumePasskeyChallenge(ctx, c.Tenant.ID, in.ChallengeID, s.Now())
+	ch, err := s.store.PasskeyChallenge(ctx, c.Tenant.ID, in.ChallengeID, s.Now())
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
+	res, err := s.verifyPasskey(ctx, c, ch, assertion, in)
+	if err != nil && !errors.Is(err, errChallengeLost) {
+		s.useUpChallenge(ctx, c.Tenant.ID, ch.ID)
+	}
+	return res, err
+}
+
+func (s *Service) verifyPasskey(ctx context.Context, c ClientCaller, ch model.PasskeyChallenge, assertion ceremony.Assertion,
+	in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
 	if err := checkChallengeCaller(ch, c, model.ChallengeAuthentication); err != nil {
 		return VerifyPasskeyResult{}, err
 	}
@@ -124,26 +180,33 @@ func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPa
 		return VerifyPasskeyResult{}, err
 	}
 	return s.completeSignIn(ctx, c.Tenant, ch, login, signInContext{
-		deviceID: deviceID, userAgent: devices.ParseUserAgent(in.UserAgent).UA, ip: in.IPAddress,
+		deviceID: deviceID, userAgent: truncateUserAgent(in.UserAgent), ip: in.IPAddress,
 		attachment: assertion.Attachment(),
 	})
+}
+
+// errChallengeLost marks a failure to use the challenge in the sign-in's
+// transaction: another request used it, it expired, or its ceremony began
+// anew. There is nothing left to use up.
+var errChallengeLost = errors.New("the challenge was used, expired or renewed meanwhile")
+
+// useUpChallenge marks a challenge used after a failed verification, so
+// its response cannot be tried again. A failure is only logged.
+func (s *Service) useUpChallenge(ctx context.Context, tenantID, id string) {
+	_, err := s.store.ConsumePasskeyChallenge(context.WithoutCancel(ctx), tenantID, id, s.Now())
+	if err != nil && !errors.Is(err, model.ErrInvalid) {
+		s.log.WarnContext(ctx, "use up passkey challenge after a failed sign-in", "tenant", tenantID, "err", err)
+	}
 }
 
 // checkAssertion finds the passkey a response names and verifies the
 // response with it. A passkey the tenant does not have (deleted, or never
 // registered) is unknown_credential, so the browser can forget it.
 func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, a ceremony.Assertion) (ceremony.Login, error) {
-	p, err := s.store.PasskeyByCredentialID(ctx, t.ID, a.CredentialID())
+	p, cu, err := s.signingUser(ctx, t.ID, ch, a.CredentialID())
 	if errors.Is(err, model.ErrNotFound) {
 		return ceremony.Login{}, ceremony.ErrUnknownCredential
 	}
-	if err != nil {
-		return ceremony.Login{}, err
-	}
-	if ch.UserID != "" && p.UserID != ch.UserID {
-		return ceremony.Login{}, model.Errorf(model.ErrForbidden, "invalid_credential", "this passkey belongs to another user")
-	}
-	cu, err := s.ceremonyUser(ctx, t.ID, p.UserID, false)
 	if err != nil {
 		return ceremony.Login{}, err
 	}
@@ -158,36 +221,96 @@ func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.P
 	return login, err
 }
 
+// signingUser loads the passkey that signed and what the ceremony needs
+// of its user. A username-less sign-in needs only that passkey and the
+// user handle; a sign-in for a known user checks the response against all
+// of the user's passkeys, as its options listed them.
+func (s *Service) signingUser(ctx context.Context, tenantID string, ch model.PasskeyChallenge, credentialID []byte) (model.Passkey, ceremony.User, error) {
+	if ch.UserID == "" {
+		p, handle, err := s.store.SigningPasskey(ctx, tenantID, credentialID)
+		return p, ceremony.User{Handle: handle, Passkeys: []model.Passkey{p}}, err
+	}
+	p, err := s.store.PasskeyByCredentialID(ctx, tenantID, credentialID)
+	if err != nil {
+		return p, ceremony.User{}, err
+	}
+	if p.UserID != ch.UserID {
+		return p, ceremony.User{}, model.Errorf(model.ErrForbidden, "invalid_credential", "this passkey belongs to another user")
+	}
+	cu, err := s.ceremonyUser(ctx, tenantID, p.UserID, false)
+	return p, cu, err
+}
+
 type signInContext struct {
 	deviceID, userAgent, ip, attachment string
 }
 
+// truncateUserAgent cuts a user agent to the length Uplift keeps.
+func truncateUserAgent(ua string) string {
+	if len(ua) > devices.MaxUserAgent {
+		return ua[:devices.MaxUserAgent]
+	}
+	return ua
+}
+
 // completeSignIn records a verified sign-in and moves its action to
-// CHALLENGE_SUCCEEDED. A username-less sign-in tracks its action first.
+// CHALLENGE_SUCCEEDED in one transaction that first uses the challenge.
+// A username-less sign-in tracks its action there too, creating it as
+// completed when its rules let a passkey complete it. An action that
+// cannot be completed (blocked, under review, or not permitting passkeys)
+// is still recorded as tracked, and the sign-in refused.
 func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login, sc signInContext) (VerifyPasskeyResult, error) {
 	p := login.Passkey
-	key := ch.IdempotencyKey
+	var plan *trackPlan
+	var user model.User
+	var err error
 	if ch.UserID == "" {
-		tr, err := s.Track(ctx, t, TrackInput{UserID: p.UserID, ActionCode: firstNonEmpty(ch.ActionCode, DefaultPasskeyAction),
-			IdempotencyKey: key, DeviceID: sc.deviceID, UserAgent: sc.userAgent, IPAddress: sc.ip})
-		if err != nil {
+		in := TrackInput{UserID: p.UserID, ActionCode: firstNonEmpty(ch.ActionCode, DefaultPasskeyAction),
+			IdempotencyKey: ch.IdempotencyKey, DeviceID: sc.deviceID, UserAgent: sc.userAgent, IPAddress: sc.ip}
+		if err := s.checkTrack(t, &in); err != nil {
 			return VerifyPasskeyResult{}, err
 		}
-		key = tr.Action.IdempotencyKey
+		if plan, err = s.planTrack(ctx, t, in); err != nil {
+			return VerifyPasskeyResult{}, err
+		}
+		completeOnCreate(plan, p.AuthenticatorID)
+		user = plan.user
+	} else if user, err = s.store.User(ctx, t.ID, p.UserID); err != nil {
+		return VerifyPasskeyResult{}, err
 	}
 	now := s.Now()
 	p.LastVerifiedAt = now
 	if login.BackupEligibleChanged {
 		p.BackupEligibleChanges++
 		p.BackupEligibleChangedAt = now
-		s.log.WarnContext(ctx, "passkey backup-eligible flag changed; accepted and stored", "tenant", t.ID,
-			"authenticator", p.AuthenticatorID, "backup_eligible", p.Flags.BackupEligible)
 	}
 	var res VerifyPasskeyResult
-	err := s.store.InTx(ctx, func(q storeQueries) error {
-		var err error
-		if res.Action, err = s.completeAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID); err != nil {
+	var refused error // the action could not be completed; what was tracked stays
+	err = s.store.InTx(ctx, func(q storeQueries) error {
+		if err := useChallenge(ctx, q, ch, now); err != nil {
 			return err
+		}
+		key, completed := ch.IdempotencyKey, false
+		if plan != nil {
+			stored, created, err := s.writeTrack(ctx, q, plan)
+			if err != nil {
+				return err
+			}
+			key, completed = stored.IdempotencyKey, created && stored.State == model.StateChallengeSucceeded
+			res.Action = stored
+		}
+		if !completed {
+			// A sign-in for a known user, an action tracked before under
+			// the same key, or one the passkey cannot complete.
+			var err error
+			res.Action, err = s.completeAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID)
+			if err != nil && plan != nil && errors.Is(err, model.ErrForbidden) {
+				refused = err
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
 		if err := q.RecordPasskeySignIn(ctx, p); err != nil {
 			return err
@@ -201,12 +324,46 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
-	if res.User, err = s.store.User(ctx, t.ID, p.UserID); err != nil {
-		return VerifyPasskeyResult{}, err
+	if refused != nil {
+		return VerifyPasskeyResult{}, refused
 	}
+	if login.BackupEligibleChanged {
+		s.log.WarnContext(ctx, "passkey backup-eligible flag changed; accepted and stored", "tenant", t.ID,
+			"authenticator", p.AuthenticatorID, "backup_eligible", p.Flags.BackupEligible)
+	}
+	res.User = user
 	res.AuthenticatorID = p.AuthenticatorID
 	res.AccessToken, err = s.IssueActionToken(t, res.Action, sc.deviceID, ch.Scope)
 	return res, err
+}
+
+// useChallenge marks the challenge used inside the sign-in's
+// transaction. It must still hold the session the response was verified
+// against: options issued again for it in the meantime began a new
+// ceremony.
+func useChallenge(ctx context.Context, q storeQueries, ch model.PasskeyChallenge, now time.Time) error {
+	used, err := q.ConsumePasskeyChallenge(ctx, ch.TenantID, ch.ID, now)
+	if err != nil {
+		return errors.Join(err, errChallengeLost)
+	}
+	if !bytes.Equal(used.Session, ch.Session) {
+		return errors.Join(model.Errorf(model.ErrInvalid, "invalid_challenge",
+			"the challenge began a new ceremony meanwhile; start again"), errChallengeLost)
+	}
+	return nil
+}
+
+// completeOnCreate makes a planned track create its action completed by
+// the passkey, when the tracked state is one a challenge may complete and
+// the action permits passkeys: its history then holds the tracked state
+// followed by CHALLENGE_SUCCEEDED, as if completed right after the track.
+func completeOnCreate(p *trackPlan, authID string) {
+	a := &p.action
+	if (a.State != model.StateChallengeRequired && a.State != model.StateAllow) || methodPermitted(*a, model.MethodPasskey) != nil {
+		return
+	}
+	p.earlier = []model.ActionState{a.State}
+	a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, authID
 }
 
 // completeAction records that an authenticator completed the action's
@@ -220,18 +377,25 @@ func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, 
 	if err != nil {
 		return a, err
 	}
-	switch a.State {
-	case model.StateChallengeSucceeded:
+	if a.State == model.StateChallengeSucceeded {
 		return a, nil
-	case model.StateChallengeRequired, model.StateAllow:
-		if err := methodPermitted(a, method); err != nil {
-			return a, err
-		}
-		a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
-		a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
-		return a, q.SetActionState(ctx, a)
 	}
-	return a, model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
+	if err := cannotComplete(a, method); err != nil {
+		return a, err
+	}
+	a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
+	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
+	return a, q.SetActionState(ctx, a)
+}
+
+// cannotComplete reports why a challenge by method cannot complete the
+// action, or nil when it can.
+func cannotComplete(a model.Action, method model.VerificationMethod) error {
+	switch a.State {
+	case model.StateChallengeRequired, model.StateAllow:
+		return methodPermitted(a, method)
+	}
+	return model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
 }
 
 // FindPasskeys returns those of the tenant's passkeys whose base64url

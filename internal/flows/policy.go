@@ -280,6 +280,7 @@ func (s *Service) UpdatePasskeySettings(ctx context.Context, tenantID string, ch
 		t.RPID, t.RPName, t.Origins, t.Passkey = ps.RPID, ps.RPName, ps.Origins, ps.Passkey
 		return q.UpdateTenant(ctx, t)
 	})
+	s.ForgetTenant(tenantID)
 	return t, err
 }
 

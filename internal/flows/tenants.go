@@ -115,8 +115,12 @@ func (s *Service) issueKey(ctx context.Context, q storeQueries, tenantID string)
 }
 
 // RevokeKey revokes one of a tenant's secret keys by its id.
+// It stops working on this instance at once and on the others within
+// DefaultTenantCacheTTL (see ForgetTenant).
 func (s *Service) RevokeKey(ctx context.Context, tenantID, keyID string) error {
-	return s.store.RevokeAPIKey(ctx, tenantID, keyID, s.Now())
+	err := s.store.RevokeAPIKey(ctx, tenantID, keyID, s.Now())
+	s.ForgetTenant(tenantID)
+	return err
 }
 
 // TenantForSecret returns the tenant a secret key belongs to, or an
@@ -125,7 +129,7 @@ func (s *Service) TenantForSecret(ctx context.Context, secret string) (model.Ten
 	if !strings.HasPrefix(secret, secretKeyPrefix) || len(secret) > 128 {
 		return model.Tenant{}, errBadSecret
 	}
-	t, err := s.store.TenantByKeyHash(ctx, hashKey(secret))
+	t, err := s.tenantForKeyHash(ctx, sha256.Sum256([]byte(secret)))
 	if errors.Is(err, model.ErrNotFound) {
 		return model.Tenant{}, errBadSecret
 	}

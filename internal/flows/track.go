@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -69,66 +71,23 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 	if err := s.checkTrack(t, &in); err != nil {
 		return TrackResult{}, err
 	}
-	now := s.Now()
+	p, err := s.planTrack(ctx, t, in)
+	if err != nil {
+		return TrackResult{}, err
+	}
 	var res TrackResult
-	err := s.store.InTx(ctx, func(q storeQueries) error {
-		if _, err := q.CreateUserIfMissing(ctx, model.User{
-			TenantID: t.ID, ID: in.UserID, Email: in.Email, PhoneNumber: in.PhoneNumber,
-			Username: in.Username, CreatedAt: now, UpdatedAt: now,
-		}); err != nil {
-			return err
-		}
-		user, err := s.fillUserAttributes(ctx, q, t.ID, in)
+	err = s.store.InTx(ctx, func(q storeQueries) error {
+		stored, _, err := s.writeTrack(ctx, q, p)
 		if err != nil {
 			return err
 		}
-		cfg, err := q.EnsureActionConfig(ctx, model.ActionConfig{
-			TenantID: t.ID, Code: in.ActionCode, DefaultOutcome: model.OutcomeChallenge,
-			CreatedAt: now, UpdatedAt: now, LastActionCreatedAt: now,
-		})
-		if err != nil {
-			return err
-		}
-		auths, err := q.Authenticators(ctx, t.ID, in.UserID)
-		if err != nil {
-			return err
-		}
-		deviceCount, deviceKnown, err := q.UserDevices(ctx, t.ID, in.UserID, in.DeviceID)
-		if err != nil {
-			return err
-		}
-		outcome, err := s.decideOutcome(ctx, q, cfg, trackFacts(user, auths, in, deviceCount, deviceKnown))
-		if err != nil {
-			return err
-		}
-		cfg = withRuleSettings(cfg, outcome.Winner)
-		action := model.Action{
-			TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
-			State: stateFor(outcome.Outcome, len(auths) > 0), StateUpdatedAt: now, CreatedAt: now, UpdatedAt: now,
-			RuleIDs: outcome.RuleIDs, PriorityRuleID: outcome.PriorityRuleID,
-			DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
-			RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
-			Scope: in.Scope, Locale: in.Locale, Custom: in.Custom,
-			AllowedMethods: s.offered(allowedMethods(cfg)),
-		}
-		stored, _, err := q.CreateAction(ctx, action)
-		if err != nil {
-			return err
-		}
-		if stored.UserID != in.UserID || stored.Code != in.ActionCode {
-			return model.Errorf(model.ErrConflict, "idempotency_key_conflict",
-				"idempotency key %s already belongs to another user or action", in.IdempotencyKey)
-		}
+		auths := p.auths
 		if claim != nil {
 			if stored, auths, err = s.claimChallenge(ctx, q, t, *claim, stored, auths); err != nil {
 				return err
 			}
 		}
-		res = TrackResult{Action: stored}
-		res.EnrolledVerificationMethods = enrolledMethods(auths)
-		res.IsEnrolled = len(auths) > 0
-		res.AllowedVerificationMethods = stored.AllowedMethods
-		res.DefaultVerificationMethod = defaultMethod(cfg, res.EnrolledVerificationMethods, res.AllowedVerificationMethods)
+		res = p.result(stored, auths)
 		return nil
 	})
 	if err != nil {
@@ -137,13 +96,142 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 	res.Token, err = token.Issue(t.TokenKey, token.Claims{
 		TenantID: t.ID, UserID: res.Action.UserID, ActionCode: res.Action.Code,
 		IdempotencyKey: res.Action.IdempotencyKey, DeviceID: res.Action.DeviceID,
-		Scope: res.Action.Scope, IssuedAt: now,
+		Scope: res.Action.Scope, IssuedAt: p.now,
 	})
 	if err != nil {
 		return TrackResult{}, fmt.Errorf("issue token: %w", err)
 	}
 	res.URL = s.publicURL + "/login?token=" + url.QueryEscape(res.Token)
 	return res, nil
+}
+
+// trackPlan is an action decided from what track read before its write
+// transaction: the user, the action's configuration, the user's
+// authenticators and devices, and the rules. Only the writes and the
+// checks they need happen inside the transaction (writeTrack), so the
+// single writer of SQLite is held as briefly as possible. A change that
+// commits between the reads and the write is judged as if it came after
+// the track.
+type trackPlan struct {
+	in  TrackInput
+	now time.Time
+	// user is the user as the track leaves them; newUser says they are
+	// to be created, fillUser that the track sets attributes they lack.
+	user              model.User
+	newUser, fillUser bool
+	// cfg is the action's configuration as the winning rule amends it;
+	// noteConfig says the configuration's last-action time is due.
+	cfg         model.ActionConfig
+	noteConfig  bool
+	auths       []model.Authenticator
+	deviceKnown bool
+	action      model.Action
+	// earlier lists states the action passes through before action.State
+	// (see completeOnCreate).
+	earlier []model.ActionState
+}
+
+// planTrack reads what a track decides on, outside any transaction, and
+// decides the action's state.
+func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) (*trackPlan, error) {
+	q := s.store.Queries
+	p := &trackPlan{in: in, now: s.Now()}
+	user, err := q.User(ctx, t.ID, in.UserID)
+	switch {
+	case isNotFound(err):
+		p.newUser = true
+		user = model.User{TenantID: t.ID, ID: in.UserID, CreatedAt: p.now, UpdatedAt: p.now}
+	case err != nil:
+		return nil, err
+	}
+	p.user, p.fillUser = withAttributes(user, in)
+	p.fillUser = p.fillUser && !p.newUser
+	cfg, err := q.ActionConfig(ctx, t.ID, in.ActionCode)
+	if isNotFound(err) {
+		// The first action of its code: the configuration is stored once,
+		// in its own short transaction.
+		cfg, err = s.store.EnsureActionConfig(ctx, model.ActionConfig{
+			TenantID: t.ID, Code: in.ActionCode, DefaultOutcome: model.OutcomeChallenge,
+			CreatedAt: p.now, UpdatedAt: p.now, LastActionCreatedAt: p.now,
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.noteConfig = store.ActionNoteDue(cfg, p.now)
+	if p.auths, err = q.Authenticators(ctx, t.ID, in.UserID); err != nil {
+		return nil, err
+	}
+	deviceCount, deviceKnown, err := q.UserDevices(ctx, t.ID, in.UserID, in.DeviceID)
+	if err != nil {
+		return nil, err
+	}
+	p.deviceKnown = deviceKnown
+	outcome, err := s.decideOutcome(ctx, q, cfg, trackFacts(p.user, p.auths, in, deviceCount, deviceKnown))
+	if err != nil {
+		return nil, err
+	}
+	p.cfg = withRuleSettings(cfg, outcome.Winner)
+	p.action = model.Action{
+		TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
+		State: stateFor(outcome.Outcome, len(p.auths) > 0), StateUpdatedAt: p.now, CreatedAt: p.now, UpdatedAt: p.now,
+		RuleIDs: outcome.RuleIDs, PriorityRuleID: outcome.PriorityRuleID,
+		DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
+		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
+		Scope: in.Scope, Locale: in.Locale, Custom: in.Custom,
+		AllowedMethods: s.offered(allowedMethods(p.cfg)),
+	}
+	return p, nil
+}
+
+// writeTrack stores a planned action inside q's transaction, with the
+// user and configuration writes it needs, and returns the action as
+// stored: the one already stored under the idempotency key, if any
+// (created false).
+func (s *Service) writeTrack(ctx context.Context, q storeQueries, p *trackPlan) (model.Action, bool, error) {
+	tenantID, in := p.action.TenantID, p.in
+	switch {
+	case p.newUser:
+		created, err := q.CreateUserIfMissing(ctx, p.user)
+		if err != nil {
+			return model.Action{}, false, err
+		}
+		if !created {
+			// Created meanwhile by another request: fill what it lacks.
+			if _, err := s.fillUserAttributes(ctx, q, tenantID, in); err != nil {
+				return model.Action{}, false, err
+			}
+		}
+	case p.fillUser:
+		if _, err := s.fillUserAttributes(ctx, q, tenantID, in); err != nil {
+			return model.Action{}, false, err
+		}
+	}
+	if p.noteConfig {
+		if err := q.NoteActionCreated(ctx, tenantID, in.ActionCode, p.now); err != nil {
+			return model.Action{}, false, err
+		}
+	}
+	stored, created, err := q.InsertAction(ctx, store.NewAction{Action: p.action, Earlier: p.earlier,
+		DeviceKnown: p.deviceKnown})
+	if err != nil {
+		return stored, false, err
+	}
+	if stored.UserID != in.UserID || stored.Code != in.ActionCode {
+		return stored, false, model.Errorf(model.ErrConflict, "idempotency_key_conflict",
+			"idempotency key %s already belongs to another user or action", in.IdempotencyKey)
+	}
+	return stored, created, nil
+}
+
+// result is what track answers for the stored action.
+func (p *trackPlan) result(stored model.Action, auths []model.Authenticator) TrackResult {
+	res := TrackResult{Action: stored}
+	res.EnrolledVerificationMethods = enrolledMethods(auths)
+	res.IsEnrolled = len(auths) > 0
+	res.AllowedVerificationMethods = stored.AllowedMethods
+	res.DefaultVerificationMethod = defaultMethod(p.cfg, res.EnrolledVerificationMethods, res.AllowedVerificationMethods)
+	return res
 }
 
 func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
@@ -192,6 +280,17 @@ func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenant
 	if err != nil {
 		return u, err
 	}
+	u, changed := withAttributes(u, in)
+	if !changed {
+		return u, nil
+	}
+	u.UpdatedAt = s.Now()
+	return u, q.UpdateUser(ctx, u)
+}
+
+// withAttributes returns the user with the contact attributes a track
+// call carries set where the user has none, and whether any was set.
+func withAttributes(u model.User, in TrackInput) (model.User, bool) {
 	changed := false
 	for _, f := range []struct {
 		dst *string
@@ -203,11 +302,7 @@ func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenant
 			*f.dst, changed = f.v, true
 		}
 	}
-	if !changed {
-		return u, nil
-	}
-	u.UpdatedAt = s.Now()
-	return u, q.UpdateUser(ctx, u)
+	return u, changed
 }
 
 // withRuleSettings returns the action configuration as the winning rule

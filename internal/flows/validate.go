@@ -89,7 +89,7 @@ func (s *Service) ParseTokenAnyTenant(ctx context.Context, raw string) (token.Cl
 		if !model.ValidUUID(tenantID) {
 			return nil, errors.New("malformed tenant id")
 		}
-		t, err := s.store.Tenant(ctx, tenantID)
+		t, err := s.tenant(ctx, tenantID)
 		if err != nil {
 			return nil, err
 		}

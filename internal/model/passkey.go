@@ -148,7 +148,10 @@ type PasskeyChallenge struct {
 	Scope          string
 	// Session is the WebAuthn library's complete session data, as JSON;
 	// empty until options have been issued.
-	Session   []byte
+	Session []byte
+	// Options are the request options issued with Session (JSON), so they
+	// can be issued again without a new session; nil when not kept.
+	Options   []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,15 +63,30 @@ func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (
 	if err != nil {
 		return got, fmt.Errorf("ensure action config: %w", err)
 	}
-	if c.LastActionCreatedAt.Sub(got.LastActionCreatedAt) >= time.Minute {
-		if _, err := q.w.ExecContext(ctx, `UPDATE action_configs SET last_action_created_at = $3
-			WHERE tenant_id = $1 AND code = $2 AND last_action_created_at < $3`,
-			c.TenantID, c.Code, micros(c.LastActionCreatedAt)); err != nil {
-			return got, fmt.Errorf("note last action: %w", err)
+	if ActionNoteDue(got, c.LastActionCreatedAt) {
+		if err := q.NoteActionCreated(ctx, c.TenantID, c.Code, c.LastActionCreatedAt); err != nil {
+			return got, err
 		}
 		got.LastActionCreatedAt = c.LastActionCreatedAt
 	}
 	return got, nil
+}
+
+// ActionNoteDue reports whether an action created at is to be noted on
+// its configuration c: the note moves at most once a minute.
+func ActionNoteDue(c model.ActionConfig, at time.Time) bool {
+	return at.Sub(c.LastActionCreatedAt) >= time.Minute
+}
+
+// NoteActionCreated notes on an action's configuration that an action of
+// its code was created at the given time, unless a later time is noted.
+func (q Queries) NoteActionCreated(ctx context.Context, tenantID, code string, at time.Time) error {
+	if _, err := q.w.ExecContext(ctx, `UPDATE action_configs SET last_action_created_at = $3
+		WHERE tenant_id = $1 AND code = $2 AND last_action_created_at < $3`,
+		tenantID, code, micros(at)); err != nil {
+		return fmt.Errorf("note last action: %w", err)
+	}
+	return nil
 }
 
 const actionColumns = `tenant_id, user_id, code, idempotency_key, state, state_updated_at, created_at, updated_at,
@@ -102,14 +118,35 @@ func scanAction(row scanner) (model.Action, error) {
 // history. An action with the same idempotency key already stored is
 // returned instead, with created false.
 func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model.Action, created bool, err error) {
+	return q.InsertAction(ctx, NewAction{Action: a})
+}
+
+// NewAction is an action to store with what is known about it.
+type NewAction struct {
+	Action model.Action
+	// Earlier lists the states the action passed through before
+	// Action.State, oldest first, all at Action.StateUpdatedAt: a sign-in
+	// that tracks its action and completes it at once passes through the
+	// tracked state.
+	Earlier []model.ActionState
+	// DeviceKnown says the user's device (Action.DeviceID) is already
+	// among the user's devices, so it need not be noted again.
+	DeviceKnown bool
+}
+
+// InsertAction stores a new action with its state history (the earlier
+// states, then its state). An action with the same idempotency key
+// already stored is returned instead, with created false.
+func (q Queries) InsertAction(ctx context.Context, na NewAction) (stored model.Action, created bool, err error) {
 	err = q.atomic(ctx, func(q Queries) error {
-		stored, created, err = q.createAction(ctx, a)
+		stored, created, err = q.createAction(ctx, na)
 		return err
 	})
 	return stored, created, err
 }
 
-func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action, bool, error) {
+func (q Queries) createAction(ctx context.Context, na NewAction) (model.Action, bool, error) {
+	a := na.Action
 	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
@@ -125,10 +162,10 @@ func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action
 			WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey))
 		return stored, false, err
 	}
-	if err := q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt); err != nil {
+	if err := q.firstStates(ctx, a, na.Earlier); err != nil {
 		return a, false, err
 	}
-	if a.DeviceID != "" {
+	if a.DeviceID != "" && !na.DeviceKnown {
 		if _, err := q.w.ExecContext(ctx, `INSERT INTO user_devices (tenant_id, user_id, device_id, first_seen_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id, device_id) DO NOTHING`,
 			a.TenantID, a.UserID, a.DeviceID, micros(a.CreatedAt)); err != nil {
@@ -136,6 +173,23 @@ func (q Queries) createAction(ctx context.Context, a model.Action) (model.Action
 		}
 	}
 	return a, true, nil
+}
+
+// firstStates writes the state history of an action just created: the
+// earlier states and then its state, numbered from 1, in one statement.
+func (q Queries) firstStates(ctx context.Context, a model.Action, earlier []model.ActionState) error {
+	args := []any{a.TenantID, a.IdempotencyKey, micros(a.StateUpdatedAt)}
+	var rows []string
+	for i, st := range append(slices.Clip(earlier), a.State) {
+		args = append(args, string(st))
+		rows = append(rows, fmt.Sprintf("($1, $2, %d, $%d, $3)", i+1, len(args)))
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO action_states (tenant_id, idempotency_key, seq, state, at)
+		VALUES `+strings.Join(rows, ", "), args...)
+	if err != nil {
+		return fmt.Errorf("record action state: %w", err)
+	}
+	return nil
 }
 
 // Action returns one action by its idempotency key.

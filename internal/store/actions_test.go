@@ -393,3 +393,78 @@ func TestActionOfUnknownKey(t *testing.T) {
 		}
 	})
 }
+
+func TestInsertActionWithEarlierStates(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		mustCreateUser(t, s, newUser(tn.ID, "user-1", at(1)))
+
+		a := newAction(tn.ID, "user-1", "key-1", "signIn", at(2))
+		a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, "auth-1"
+		a.DeviceID = "device-1"
+		stored, created, err := s.InsertAction(ctx, store.NewAction{Action: a,
+			Earlier: []model.ActionState{model.StateChallengeRequired}})
+		if err != nil || !created {
+			t.Fatalf("InsertAction = %v, %v; want created", created, err)
+		}
+		if diff := cmp.Diff(stored, a); diff != "" {
+			t.Errorf("InsertAction stored (-got +want):\n%s", diff)
+		}
+		history, err := s.ActionHistory(ctx, tn.ID, "key-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.StateChange{{State: model.StateChallengeRequired, At: at(2)}, {State: model.StateChallengeSucceeded, At: at(2)}}
+		if diff := cmp.Diff(history, want); diff != "" {
+			t.Errorf("history (-got +want):\n%s", diff)
+		}
+		// Later states follow the first two.
+		a.State, a.StateUpdatedAt = model.StateReviewSucceeded, at(3)
+		if err := s.SetActionState(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if history, _ = s.ActionHistory(ctx, tn.ID, "key-1"); len(history) != 3 || history[2].State != model.StateReviewSucceeded {
+			t.Errorf("history after a change = %+v", history)
+		}
+		if n, known, err := s.UserDevices(ctx, tn.ID, "user-1", "device-1"); err != nil || n != 1 || !known {
+			t.Errorf("UserDevices = %d, %v, %v; want the action's device", n, known, err)
+		}
+
+		// A device said to be known is not noted again.
+		b := newAction(tn.ID, "user-1", "key-2", "signIn", at(4))
+		b.DeviceID = "device-2"
+		if _, _, err := s.InsertAction(ctx, store.NewAction{Action: b, DeviceKnown: true}); err != nil {
+			t.Fatal(err)
+		}
+		if n, known, _ := s.UserDevices(ctx, tn.ID, "user-1", "device-2"); n != 1 || known {
+			t.Errorf("UserDevices = %d, %v after a device said to be known; want 1, false", n, known)
+		}
+	})
+}
+
+func TestNoteActionCreated(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "acme", at(0))
+		cfg, err := s.EnsureActionConfig(ctx, model.ActionConfig{TenantID: tn.ID, Code: "signIn",
+			DefaultOutcome: model.OutcomeChallenge, CreatedAt: at(1), UpdatedAt: at(1), LastActionCreatedAt: at(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store.ActionNoteDue(cfg, at(60)) || !store.ActionNoteDue(cfg, at(61)) {
+			t.Errorf("ActionNoteDue at 59 s / 60 s after the note = %v / %v, want false / true",
+				store.ActionNoteDue(cfg, at(60)), store.ActionNoteDue(cfg, at(61)))
+		}
+		for _, sec := range []int64{100, 50} {
+			if err := s.NoteActionCreated(ctx, tn.ID, "signIn", at(sec)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, _ := s.ActionConfig(ctx, tn.ID, "signIn"); !got.LastActionCreatedAt.Equal(at(100)) {
+			t.Errorf("last action created at %v, want %v (never moved back)", got.LastActionCreatedAt, at(100))
+		}
+	})
+}

@@ -11,14 +11,17 @@ import (
 )
 
 const challengeColumns = `id, tenant_id, kind, user_id, action_code, idempotency_key, device_id, scope,
-	session, created_at, expires_at, used_at`
+	session, created_at, expires_at, used_at, options`
 
 func scanChallenge(row scanner) (model.PasskeyChallenge, error) {
 	var c model.PasskeyChallenge
 	var kind string
 	var created, expires, used int64
 	err := row.Scan(&c.ID, &c.TenantID, &kind, &c.UserID, &c.ActionCode, &c.IdempotencyKey, &c.DeviceID,
-		&c.Scope, &c.Session, &created, &expires, &used)
+		&c.Scope, &c.Session, &created, &expires, &used, &c.Options)
+	if len(c.Options) == 0 {
+		c.Options = nil
+	}
 	c.Kind = model.ChallengeKind(kind)
 	c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMicros(created), fromMicros(expires), fromMicros(used)
 	return c, err
@@ -27,9 +30,9 @@ func scanChallenge(row scanner) (model.PasskeyChallenge, error) {
 // CreatePasskeyChallenge stores a new pending ceremony.
 func (q Queries) CreatePasskeyChallenge(ctx context.Context, c model.PasskeyChallenge) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO passkey_challenges (`+challengeColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.TenantID, string(c.Kind), c.UserID, c.ActionCode, c.IdempotencyKey, c.DeviceID, c.Scope,
-		nonNilBytes(c.Session), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
+		nonNilBytes(c.Session), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt), nonNilBytes(c.Options))
 	if err != nil {
 		return fmt.Errorf("create passkey challenge: %w", err)
 	}
@@ -50,11 +53,19 @@ func (q Queries) PasskeyChallenge(ctx context.Context, tenantID, id string, now 
 }
 
 // SetChallengeSession attaches new WebAuthn session data to a challenge
-// that is still pending, and moves its expiry.
+// that is still pending, and moves its expiry. The options stored with
+// the previous session, if any, are dropped.
 func (q Queries) SetChallengeSession(ctx context.Context, tenantID, id string, session []byte, now, expires time.Time) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE passkey_challenges SET session = $3, expires_at = $5
+	return q.SetChallengeCeremony(ctx, tenantID, id, session, nil, now, expires)
+}
+
+// SetChallengeCeremony attaches new WebAuthn session data and the request
+// options issued with it to a challenge that is still pending, and moves
+// its expiry.
+func (q Queries) SetChallengeCeremony(ctx context.Context, tenantID, id string, session, options []byte, now, expires time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE passkey_challenges SET session = $3, expires_at = $5, options = $6
 		WHERE tenant_id = $1 AND id = $2 AND used_at = 0 AND expires_at > $4`,
-		tenantID, id, session, micros(now), micros(expires))
+		tenantID, id, session, micros(now), micros(expires), nonNilBytes(options))
 	if err != nil {
 		return fmt.Errorf("set challenge session: %w", err)
 	}

@@ -41,16 +41,19 @@ const passkeyColumns = `authenticator_id, tenant_id, user_id, credential_id, pub
 	parsed_user_agent, name, created_at, last_verified_at, counter_regressions, last_counter_regression_at,
 	backup_eligible_changes, backup_eligible_changed_at`
 
-func scanPasskey(row scanner) (model.Passkey, error) {
+// scanPasskey scans the passkeyColumns of a row, then any extra
+// destinations for the columns that follow them.
+func scanPasskey(row scanner, extra ...any) (model.Passkey, error) {
 	var p model.Passkey
 	var signCount int64
 	var transports, parsedUA string
 	var created, lastVerified, lastRegression, beChanged int64
-	err := row.Scan(&p.AuthenticatorID, &p.TenantID, &p.UserID, &p.CredentialID, &p.PublicKey, &p.PublicKeyAlgorithm,
+	dest := append([]any{&p.AuthenticatorID, &p.TenantID, &p.UserID, &p.CredentialID, &p.PublicKey, &p.PublicKeyAlgorithm,
 		&signCount, &p.AAGUID, &transports, &p.AttestationType, &p.AttestationFormat, &p.AttestationObject,
 		&p.ClientDataJSON, &p.Flags.UserPresent, &p.Flags.UserVerified, &p.Flags.BackupEligible,
 		&p.Flags.BackupState, &p.Attachment, &p.DeviceID, &p.UserAgent, &parsedUA, &p.Name, &created,
-		&lastVerified, &p.CounterRegressions, &lastRegression, &p.BackupEligibleChanges, &beChanged)
+		&lastVerified, &p.CounterRegressions, &lastRegression, &p.BackupEligibleChanges, &beChanged}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return p, err
 	}
@@ -110,6 +113,16 @@ func (q Queries) PasskeyByCredentialID(ctx context.Context, tenantID string, cre
 	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
 		WHERE tenant_id = $1 AND credential_id = $2`, tenantID, credentialID))
 	return p, notFound(err, "passkey not found")
+}
+
+// SigningPasskey returns the tenant's passkey with a credential id and
+// its user's WebAuthn user handle: all a username-less sign-in needs.
+func (q Queries) SigningPasskey(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, []byte, error) {
+	var handle []byte
+	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+prefixed("p.", passkeyColumns)+`, h.handle
+		FROM passkeys p JOIN webauthn_user_handles h ON h.tenant_id = p.tenant_id AND h.user_id = p.user_id
+		WHERE p.tenant_id = $1 AND p.credential_id = $2`, tenantID, credentialID), &handle)
+	return p, handle, notFound(err, "passkey not found")
 }
 
 // PasskeysByCredentialIDs returns those of the tenant's passkeys whose

@@ -241,3 +241,72 @@ func TestDevicesAndProviderNames(t *testing.T) {
 		}
 	})
 }
+
+func TestSigningPasskey(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		for _, tn := range []string{"t1", "t2"} {
+			mustCreateTenant(t, s, tn, at(0))
+			mustCreateUser(t, s, newUser(tn, "ada", at(1)))
+		}
+		want := mustCreatePasskey(t, s, "t1", "ada", "a1", "cred-1")
+		mustCreatePasskey(t, s, "t1", "ada", "a2", "cred-2")
+		if _, _, err := s.SigningPasskey(ctx, "t1", []byte("cred-1")); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a passkey whose user has no handle: err = %v, want ErrNotFound", err)
+		}
+		if _, err := s.EnsureUserHandle(ctx, "t1", "ada", []byte("handle-ada"), at(2)); err != nil {
+			t.Fatal(err)
+		}
+		got, handle, err := s.SigningPasskey(ctx, "t1", []byte("cred-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" || string(handle) != "handle-ada" {
+			t.Errorf("SigningPasskey = handle %q, passkey (-want +got):\n%s", handle, diff)
+		}
+		if _, _, err := s.SigningPasskey(ctx, "t2", []byte("cred-1")); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("another tenant's credential: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestChallengeCeremony(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "t1", at(0))
+		c := model.PasskeyChallenge{ID: "c1", TenantID: "t1", Kind: model.ChallengeAuthentication, ActionCode: "signIn",
+			Session: []byte(`{"challenge":"x"}`), Options: []byte(`{"challenge":"x","rpId":"localhost"}`),
+			CreatedAt: at(0), ExpiresAt: at(300)}
+		if err := s.CreatePasskeyChallenge(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.PasskeyChallenge(ctx, "t1", "c1", at(1))
+		if diff := cmp.Diff(c, got); err != nil || diff != "" {
+			t.Errorf("PasskeyChallenge = %v, (-want +got):\n%s", err, diff)
+		}
+		if err := s.SetChallengeCeremony(ctx, "t1", "c1", []byte(`{"challenge":"y"}`), []byte(`{"challenge":"y"}`),
+			at(200), at(500)); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.PasskeyChallenge(ctx, "t1", "c1", at(201))
+		if string(got.Session) != `{"challenge":"y"}` || string(got.Options) != `{"challenge":"y"}` || !got.ExpiresAt.Equal(at(500)) {
+			t.Errorf("after SetChallengeCeremony: session %s, options %s, expiry %v", got.Session, got.Options, got.ExpiresAt)
+		}
+		// A new session without options drops the old ones.
+		if err := s.SetChallengeSession(ctx, "t1", "c1", []byte(`{"challenge":"z"}`), at(202), at(502)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.PasskeyChallenge(ctx, "t1", "c1", at(203)); got.Options != nil {
+			t.Errorf("options after SetChallengeSession = %s, want none", got.Options)
+		}
+		if _, err := s.ConsumePasskeyChallenge(ctx, "t1", "c1", at(204)); err != nil {
+			t.Fatal(err)
+		}
+		err = s.SetChallengeCeremony(ctx, "t1", "c1", []byte("{}"), []byte("{}"), at(205), at(505))
+		if !isChallengeError(err, "already used") {
+			t.Errorf("SetChallengeCeremony on a used challenge: %v", err)
+		}
+	})
+}

@@ -12,6 +12,8 @@ import (
 type preparedDB struct {
 	db    *sql.DB
 	stmts sync.Map // query text → *sql.Stmt
+	// batch, when set, runs this database's write transactions.
+	batch *batcher
 }
 
 func (p *preparedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -77,9 +79,19 @@ type preparedTx struct {
 	tx     *sql.Tx
 	db     *preparedDB
 	missed *[]string
+	// ctx, when set, replaces the context callers pass (see batcher).
+	ctx context.Context
+}
+
+func (p preparedTx) context(ctx context.Context) context.Context {
+	if p.ctx != nil {
+		return p.ctx
+	}
+	return ctx
 }
 
 func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = p.context(ctx)
 	if s, ok := p.db.cached(query); ok {
 		return p.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -88,6 +100,7 @@ func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) 
 }
 
 func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = p.context(ctx)
 	if s, ok := p.db.cached(query); ok {
 		return p.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -96,6 +109,7 @@ func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = p.context(ctx)
 	if s, ok := p.db.cached(query); ok {
 		return p.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}

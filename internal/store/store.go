@@ -114,6 +114,10 @@ func newStore(d Dialect, rdb, wdb *sql.DB) *Store {
 	if rdb != wdb {
 		reads = &preparedDB{db: rdb}
 	}
+	if d == SQLite {
+		// One writer: transactions queue for it, so they share commits.
+		writes.batch = newBatcher(writes)
+	}
 	return &Store{Queries: Queries{r: reads, w: writes, db: writes}, dialect: d, rdb: rdb, wdb: wdb,
 		reads: reads, writes: writes}
 }
@@ -123,6 +127,9 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.writes.batch != nil {
+		s.writes.batch.close()
+	}
 	s.writes.close()
 	s.reads.close()
 	err := s.wdb.Close()
@@ -187,6 +194,9 @@ type Queries struct {
 func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) error {
 	if q.db == nil {
 		return fn(q)
+	}
+	if q.db.batch != nil {
+		return q.db.batch.run(ctx, fn)
 	}
 	tx, err := q.db.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,0 +1,120 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// testClock is a settable clock for services sharing it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// twoInstances returns two services sharing one database and one clock,
+// as two instances behind a load balancer, with a tenant and its key.
+func twoInstances(t *testing.T, ttl time.Duration) (a, b *flows.Service, clock *testClock, tenant model.Tenant, secret string) {
+	t.Helper()
+	ctx := context.Background()
+	path := "sqlite://" + filepath.Join(t.TempDir(), "u.db")
+	clock = &testClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	var svcs []*flows.Service
+	for range 2 {
+		st, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		svcs = append(svcs, flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler),
+			PublicURL: "http://localhost:8080", Now: clock.Now, TenantCacheTTL: ttl}))
+	}
+	tenant, secret, err := svcs[0].CreateTenant(ctx, flows.NewTenant{Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svcs[0], svcs[1], clock, tenant, secret
+}
+
+func TestRevokedKeyStopsWorkingWithinTheCacheTime(t *testing.T) {
+	ctx := context.Background()
+	a, b, clock, tenant, secret := twoInstances(t, 0)
+	for _, svc := range []*flows.Service{a, b} {
+		if _, err := svc.TenantForSecret(ctx, secret); err != nil {
+			t.Fatalf("a fresh key is refused: %v", err)
+		}
+	}
+	keys, err := a.Store().APIKeys(ctx, tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+		t.Errorf("the instance that revoked the key still accepts it: %v", err)
+	}
+	// The other instance uses the tenant it read until its copy is too
+	// old: that is the bound on how long a revoked key keeps working.
+	clock.Advance(flows.DefaultTenantCacheTTL - time.Millisecond)
+	if _, err := b.TenantForSecret(ctx, secret); err != nil {
+		t.Errorf("the other instance read the key again before its cache time was up: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	if _, err := b.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+		t.Errorf("the other instance accepts a key revoked %v ago: %v", flows.DefaultTenantCacheTTL, err)
+	}
+}
+
+func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
+	ctx := context.Background()
+	a, b, clock, tenant, _ := twoInstances(t, 0)
+	for _, svc := range []*flows.Service{a, b} {
+		if c, err := svc.ClientByTenantID(ctx, tenant.ID); err != nil || c.Tenant.RPName != "Shop" {
+			t.Fatalf("ClientByTenantID = %q, %v", c.Tenant.RPName, err)
+		}
+	}
+	if _, err := a.UpdatePasskeySettings(ctx, tenant.ID, func(ps *flows.PasskeySettings) { ps.RPName = "Shop & Co" }); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
+		t.Errorf("the changing instance serves relying party name %q, want the new one at once", c.Tenant.RPName)
+	}
+	if c, _ := b.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop" {
+		t.Errorf("the other instance read the tenant again before its cache time was up (%q)", c.Tenant.RPName)
+	}
+	clock.Advance(flows.DefaultTenantCacheTTL)
+	if c, _ := b.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
+		t.Errorf("the other instance serves relying party name %q after the cache time, want the new one", c.Tenant.RPName)
+	}
+}
+
+func TestTenantCacheOff(t *testing.T) {
+	ctx := context.Background()
+	a, b, _, tenant, secret := twoInstances(t, -1)
+	keys, _ := a.Store().APIKeys(ctx, tenant.ID)
+	if _, err := b.TenantForSecret(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+		t.Errorf("without a cache, another instance still accepts a revoked key: %v", err)
+	}
+}

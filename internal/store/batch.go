@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// maxBatch bounds how many transactions share one commit.
+const maxBatch = 64
+
+// errStoreClosed is returned for a transaction asked of a closed store.
+var errStoreClosed = errors.New("store: closed")
+
+// errBatchLost is returned for a transaction that ran in a batch whose
+// database transaction was lost to another's failure (an I/O error, say)
+// before it could commit: nothing of it was stored.
+var errBatchLost = errors.New("store: the transaction was lost with its batch before commit; nothing was stored")
+
+// batcher runs the write transactions of concurrent callers on SQLite's
+// one writer connection, several to a database transaction (group
+// commit). Each caller's transaction runs inside its own savepoint, one
+// after the other, so it sees the writes of those before it and its
+// failure undoes only its own writes; the batch then commits once, and
+// every caller learns the outcome only after that commit. What a caller
+// is told was stored is stored, exactly as with one transaction each,
+// while the writer's fixed costs (taking the lock, handing the connection
+// over, writing and syncing the log) are paid once per batch.
+type batcher struct {
+	db   *preparedDB
+	jobs chan *txJob
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// txJob is one caller's transaction.
+type txJob struct {
+	ctx      context.Context
+	fn       func(q Queries) error
+	err      error
+	panicked any
+	done     chan struct{}
+}
+
+func newBatcher(db *preparedDB) *batcher {
+	b := &batcher{db: db, jobs: make(chan *txJob, maxBatch), quit: make(chan struct{})}
+	b.wg.Add(1)
+	go b.loop()
+	return b
+}
+
+// run runs fn as one transaction and returns its error, or the commit's.
+func (b *batcher) run(ctx context.Context, fn func(q Queries) error) error {
+	j := &txJob{ctx: ctx, fn: fn, done: make(chan struct{})}
+	select {
+	case b.jobs <- j:
+	case <-b.quit:
+		return errStoreClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-j.done // once queued, the job runs or is refused; never abandoned half-way
+	if j.panicked != nil {
+		panic(j.panicked)
+	}
+	return j.err
+}
+
+// close stops the batcher after the transactions already queued.
+func (b *batcher) close() {
+	b.once.Do(func() { close(b.quit) })
+	b.wg.Wait()
+}
+
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	batch := make([]*txJob, 0, maxBatch)
+	for {
+		var first *txJob
+		select {
+		case first = <-b.jobs:
+		case <-b.quit:
+			b.drain()
+			return
+		}
+		batch = append(batch[:0], first)
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-b.jobs:
+				batch = append(batch, j)
+			default:
+				break collect
+			}
+		}
+		b.runBatch(batch)
+	}
+}
+
+// drain refuses the jobs still queued when the store closes.
+func (b *batcher) drain() {
+	for {
+		select {
+		case j := <-b.jobs:
+			j.finish(errStoreClosed)
+		default:
+			return
+		}
+	}
+}
+
+func (j *txJob) finish(err error) {
+	j.err = err
+	close(j.done)
+}
+
+// call runs the job's function; a panic in it fails the job and is
+// raised again in the caller's goroutine.
+func (j *txJob) call(q Queries) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			j.panicked = v
+			err = fmt.Errorf("store: transaction panicked: %v", v)
+		}
+	}()
+	return j.fn(q)
+}
+
+// runBatch runs jobs in one database transaction. A job whose context is
+// done by its turn is not run. Statements run with a context that is
+// never cancelled: cancelling a statement on SQLite rolls back the whole
+// transaction, which would take the other jobs' writes with it.
+func (b *batcher) runBatch(jobs []*txJob) {
+	ctx := context.Background()
+	tx, err := b.db.db.BeginTx(ctx, nil)
+	if err != nil {
+		for _, j := range jobs {
+			j.finish(fmt.Errorf("begin: %w", err))
+		}
+		return
+	}
+	var missed []string
+	defer func() { b.db.prepareMissed(ctx, missed) }()
+	ptx := preparedTx{tx: tx, db: b.db, missed: &missed, ctx: ctx}
+	q := Queries{r: ptx, w: ptx}
+	single := len(jobs) == 1
+	var ran []*txJob // jobs whose writes await the commit
+	for i, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			j.finish(err)
+			continue
+		}
+		if single {
+			if err := j.call(q); err != nil {
+				tx.Rollback()
+				j.finish(err)
+				return
+			}
+			ran = append(ran, j)
+			continue
+		}
+		if _, err := ptx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
+			j.finish(fmt.Errorf("savepoint: %w", err))
+			b.abandon(tx, ran, jobs[i+1:], errBatchLost)
+			return
+		}
+		if err := j.call(q); err != nil {
+			if _, rerr := ptx.ExecContext(ctx, `ROLLBACK TO job`); rerr != nil {
+				// The database undid the whole transaction (an I/O error,
+				// a full disk): this job fails with its own error.
+				j.finish(err)
+				b.abandon(tx, ran, jobs[i+1:], errBatchLost)
+				return
+			}
+			j.err = err
+		} else {
+			ran = append(ran, j)
+		}
+		if _, err := ptx.ExecContext(ctx, `RELEASE job`); err != nil {
+			if j.err == nil {
+				ran = ran[:len(ran)-1]
+				j.err = fmt.Errorf("release savepoint: %w", err)
+			}
+			j.finish(j.err)
+			b.abandon(tx, ran, jobs[i+1:], errBatchLost)
+			return
+		}
+		if j.err != nil {
+			j.finish(j.err)
+		}
+	}
+	err = tx.Commit()
+	if err != nil {
+		err = fmt.Errorf("commit: %w", err)
+	}
+	for _, j := range ran {
+		j.finish(err)
+	}
+}
+
+// abandon rolls back a batch that cannot commit: the jobs that ran lose
+// their writes and learn why, and those not yet run go to a new batch.
+func (b *batcher) abandon(tx interface{ Rollback() error }, ran, rest []*txJob, why error) {
+	tx.Rollback()
+	for _, j := range ran {
+		j.finish(why)
+	}
+	if len(rest) > 0 {
+		b.runBatch(rest)
+	}
+}
