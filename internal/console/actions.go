@@ -1,27 +1,250 @@
 package console
 
 import (
+	"errors"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// Actions is not built yet.
+// policyOutcomes are the outcomes in display order with their names.
+var policyOutcomes = []struct {
+	value model.Outcome
+	label string
+}{
+	{model.OutcomeAllow, "Allow"},
+	{model.OutcomeChallenge, "Challenge"},
+	{model.OutcomeReview, "Review"},
+	{model.OutcomeBlock, "Block"},
+}
+
+func policyOutcomeLabel(o model.Outcome) string {
+	for _, l := range policyOutcomes {
+		if l.value == o {
+			return l.label
+		}
+	}
+	return string(o)
+}
+
+func outcomeSelect(selected model.Outcome) []selectOption {
+	out := make([]selectOption, len(policyOutcomes))
+	for i, l := range policyOutcomes {
+		out[i] = selectOption{Value: string(l.value), Label: l.label, Selected: l.value == selected}
+	}
+	return out
+}
+
+// defaultMethodSelect are the choices of a default method, none first.
+func defaultMethodSelect(selected model.VerificationMethod, none string) []selectOption {
+	out := []selectOption{{Value: "", Label: none, Selected: selected == ""}}
+	for _, m := range flows.ChallengeMethodChoices() {
+		out = append(out, selectOption{Value: string(m), Label: policyMethodLabel(m), Selected: m == selected})
+	}
+	return out
+}
+
+// promptWord says whether a method list switches the passkey prompt on.
+func promptWord(methods []model.VerificationMethod) string {
+	if slices.Contains(methods, model.MethodPasskey) {
+		return "On"
+	}
+	return "Off"
+}
+
+// promptSwitch is the prompt switch as the model stores it.
+func promptSwitch(on bool) []model.VerificationMethod {
+	if on {
+		return []model.VerificationMethod{model.MethodPasskey}
+	}
+	return nil
+}
+
+func policyMethodsText(ms []model.VerificationMethod, none string) string {
+	if len(ms) == 0 {
+		return none
+	}
+	labels := make([]string, len(ms))
+	for i, m := range ms {
+		labels[i] = policyMethodLabel(m)
+	}
+	return strings.Join(labels, ", ")
+}
+
+func actionPagePath(code string) string { return flows.ConsolePath + "/actions/" + code }
+
+// actionConfigRow is one line of the actions table.
+type actionConfigRow struct {
+	Code, Outcome, Methods, Prompt string
+	Rules                          int
+	LastUsed                       time.Time
+}
+
+// actionConfigsView is what actions.html shows.
+type actionConfigsView struct {
+	Rows     []actionConfigRow
+	NewCode  string
+	Problems fieldErrors
+}
+
+// Actions lists the tenant's action configurations and offers a new one.
 func (c *Console) Actions(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+	return c.renderActions(w, r, s, http.StatusOK, "", nil)
 }
 
-// CreateAction is not built yet.
+// CreateAction creates an action configuration with the Management API's
+// defaults and opens it.
 func (c *Console) CreateAction(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	cfg, err := c.svc.CreateActionConfig(r.Context(), s.Tenant, model.ActionConfig{Code: code})
+	switch {
+	case err == nil:
+		redirect(w, r, actionPagePath(cfg.Code), "action-created")
+		return nil
+	case errors.Is(err, model.ErrInvalid), errors.Is(err, model.ErrConflict):
+		return c.renderActions(w, r, s, http.StatusBadRequest, code, fieldErrors{"code": refusal(err)})
+	}
+	return err
 }
 
-// Action is not built yet.
+func (c *Console) renderActions(w http.ResponseWriter, r *http.Request, s *Session, status int, code string, p fieldErrors) error {
+	cfgs, err := c.svc.Store().ActionConfigs(r.Context(), s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	v := actionConfigsView{NewCode: code, Problems: p}
+	for _, cfg := range cfgs {
+		rules, err := c.svc.Store().Rules(r.Context(), s.Tenant.ID, cfg.Code)
+		if err != nil {
+			return err
+		}
+		v.Rows = append(v.Rows, actionConfigRow{Code: cfg.Code, Outcome: policyOutcomeLabel(cfg.DefaultOutcome),
+			Methods: policyMethodsText(cfg.VerificationMethods, "All methods"), Prompt: promptWord(cfg.PromptToEnrollMethods),
+			Rules: len(rules), LastUsed: cfg.LastActionCreatedAt})
+	}
+	view := View{Title: "Actions", Section: "actions", Data: v}
+	if len(p) > 0 {
+		view.Error = "The action was not created. Fix the action code and try again."
+	}
+	c.render(w, r, status, "actions", s, view)
+	return nil
+}
+
+// actionConfigForm is the action configuration form as submitted or stored.
+type actionConfigForm struct {
+	Prompt        bool
+	Outcome       model.Outcome
+	Methods       []model.VerificationMethod
+	DefaultMethod model.VerificationMethod
+	RedirectURL   string
+}
+
+func (f actionConfigForm) apply(cfg *model.ActionConfig) {
+	cfg.DefaultOutcome, cfg.VerificationMethods, cfg.DefaultMethod = f.Outcome, slices.Clone(f.Methods), f.DefaultMethod
+	cfg.PromptToEnrollMethods, cfg.RedirectURL = promptSwitch(f.Prompt), f.RedirectURL
+}
+
+// ruleTableRow is one line of an action's rules table.
+type ruleTableRow struct {
+	ID, Name, Outcome, Prompt string
+	Priority                  int
+	Active                    bool
+}
+
+// actionConfigView is what action.html shows.
+type actionConfigView struct {
+	Code           string
+	Form           actionConfigForm
+	Outcomes       []selectOption
+	Methods        []checkOption
+	DefaultMethods []selectOption
+	Rules          []ruleTableRow
+	Problems       fieldErrors
+}
+
+// actionConfig loads the path's action configuration of the session's
+// tenant: any other code is not found.
+func (c *Console) actionConfig(r *http.Request, s *Session) (model.ActionConfig, error) {
+	code := r.PathValue("code")
+	if !model.ValidActionCode(code) {
+		return model.ActionConfig{}, model.NotFound("there is no such action")
+	}
+	cfg, err := c.svc.Store().ActionConfig(r.Context(), s.Tenant.ID, code)
+	if errors.Is(err, model.ErrNotFound) {
+		return cfg, model.NotFound("there is no such action")
+	}
+	return cfg, err
+}
+
+// Action shows one action configuration and its rules.
 func (c *Console) Action(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+	cfg, err := c.actionConfig(r, s)
+	if err != nil {
+		return err
+	}
+	f := actionConfigForm{Prompt: slices.Contains(cfg.PromptToEnrollMethods, model.MethodPasskey), Outcome: cfg.DefaultOutcome,
+		Methods: cfg.VerificationMethods, DefaultMethod: cfg.DefaultMethod, RedirectURL: cfg.RedirectURL}
+	return c.renderAction(w, r, s, http.StatusOK, cfg.Code, f, nil)
 }
 
-// SaveAction is not built yet.
+// SaveAction stores an action configuration through the same validation
+// as the Management API.
 func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+	cfg, err := c.actionConfig(r, s)
+	if err != nil {
+		return err
+	}
+	f := actionConfigForm{Prompt: r.PostFormValue("prompt") != "", Outcome: model.Outcome(r.PostFormValue("outcome")),
+		Methods: postedMethods(r, "methods"), DefaultMethod: model.VerificationMethod(r.PostFormValue("defaultMethod")),
+		RedirectURL: strings.TrimSpace(r.PostFormValue("redirectUrl"))}
+	_, err = c.svc.UpdateActionConfig(r.Context(), s.Tenant, cfg.Code, f.apply)
+	if err == nil {
+		redirect(w, r, actionPagePath(cfg.Code), "action-saved")
+		return nil
+	}
+	if !errors.Is(err, model.ErrInvalid) {
+		return err
+	}
+	good := func() model.ActionConfig {
+		return model.ActionConfig{TenantID: s.Tenant.ID, Code: cfg.Code, DefaultOutcome: model.OutcomeChallenge}
+	}
+	check := func(a *model.ActionConfig) error { return flows.CheckActionConfig(s.Tenant, *a) }
+	p := placeRefusals(good, check, []fieldProbe[model.ActionConfig]{
+		{"outcome", func(a *model.ActionConfig) { a.DefaultOutcome = f.Outcome }},
+		{"methods", func(a *model.ActionConfig) { a.VerificationMethods, a.DefaultMethod = slices.Clone(f.Methods), f.DefaultMethod }},
+		{"prompt", func(a *model.ActionConfig) { a.PromptToEnrollMethods = promptSwitch(f.Prompt) }},
+		{"redirectUrl", func(a *model.ActionConfig) { a.RedirectURL = f.RedirectURL }},
+	})
+	if len(p) == 0 {
+		p["form"] = refusal(err)
+	}
+	return c.renderAction(w, r, s, http.StatusBadRequest, cfg.Code, f, p)
+}
+
+func (c *Console) renderAction(w http.ResponseWriter, r *http.Request, s *Session, status int, code string, f actionConfigForm, p fieldErrors) error {
+	rules, err := c.svc.Store().Rules(r.Context(), s.Tenant.ID, code)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(rules, func(a, b model.Rule) int { return a.Priority - b.Priority })
+	v := actionConfigView{Code: code, Form: f, Outcomes: outcomeSelect(f.Outcome),
+		Methods:        methodCheckboxes(flows.ChallengeMethodChoices(), f.Methods),
+		DefaultMethods: defaultMethodSelect(f.DefaultMethod, "No preference"), Problems: p}
+	for _, ru := range rules {
+		v.Rules = append(v.Rules, ruleTableRow{ID: ru.ID, Name: ru.Name, Outcome: policyOutcomeLabel(ru.Outcome),
+			Prompt: promptWord(ru.PromptToEnrollMethods), Priority: ru.Priority, Active: ru.IsActive})
+	}
+	view := View{Title: "Action: " + code, Section: "actions", Data: v}
+	if len(p) > 0 {
+		view.Error = notSavedText
+		if msg, ok := p["form"]; ok {
+			view.Error = notSavedText + " " + msg
+		}
+	}
+	c.render(w, r, status, "action", s, view)
+	return nil
 }

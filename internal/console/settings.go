@@ -1,17 +1,271 @@
 package console
 
 import (
+	"errors"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// Settings is not built yet.
-func (c *Console) Settings(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+// selectOption is one entry of a select.
+type selectOption struct {
+	Value, Label string
+	Selected     bool
 }
 
-// SaveSettings is not built yet.
+// checkOption is one checkbox of a group.
+type checkOption struct {
+	Value, Label string
+	Checked      bool
+}
+
+// fieldErrors are a refused form's messages by field name.
+type fieldErrors map[string]string
+
+// notSavedText is the summary a refused form shows above it.
+const notSavedText = "Nothing was saved. Fix the fields marked below and try again."
+
+var policyMethodLabels = map[model.VerificationMethod]string{
+	model.MethodPasskey:          "Passkey",
+	model.MethodEmailOTP:         "Email code",
+	model.MethodSMS:              "Text message code",
+	model.MethodAuthenticatorApp: "Authenticator app",
+	model.MethodSecurityKey:      "Security key",
+	model.MethodRecoveryCode:     "Recovery code",
+	model.MethodEmailMagicLink:   "Email magic link",
+}
+
+// policyMethodLabel names a verification method for people.
+func policyMethodLabel(m model.VerificationMethod) string {
+	if l, ok := policyMethodLabels[m]; ok {
+		return l
+	}
+	return string(m)
+}
+
+// methodCheckboxes are checkboxes for the methods of all, checked where
+// checked lists them.
+func methodCheckboxes(all, checked []model.VerificationMethod) []checkOption {
+	out := make([]checkOption, len(all))
+	for i, m := range all {
+		out[i] = checkOption{Value: string(m), Label: policyMethodLabel(m), Checked: slices.Contains(checked, m)}
+	}
+	return out
+}
+
+// postedMethods reads the checked methods of a checkbox group.
+func postedMethods(r *http.Request, name string) []model.VerificationMethod {
+	var out []model.VerificationMethod
+	for _, v := range r.PostForm[name] {
+		out = append(out, model.VerificationMethod(v))
+	}
+	return out
+}
+
+// refusal returns the client-safe text of a refused change.
+func refusal(err error) string {
+	var me *model.Error
+	if errors.As(err, &me) {
+		return me.Description
+	}
+	return err.Error()
+}
+
+// fieldProbe sets one field of a known-good value to what a form submitted.
+type fieldProbe[T any] struct {
+	field string
+	set   func(*T)
+}
+
+// placeRefusals finds which fields a refused form got wrong by checking,
+// for each field, a known-good value with only that field taken from the
+// form. The messages are those of the one check that flows applies, so
+// the console and the Management API refuse the same input with the same
+// words; this only places each message next to its field.
+func placeRefusals[T any](good func() T, check func(*T) error, probes []fieldProbe[T]) fieldErrors {
+	out := fieldErrors{}
+	for _, p := range probes {
+		v := good()
+		p.set(&v)
+		if err := check(&v); err != nil {
+			out[p.field] = refusal(err)
+		}
+	}
+	return out
+}
+
+// promptPresets are the prompt frequencies the console offers, in seconds.
+var promptPresets = []struct {
+	seconds int64
+	label   string
+}{
+	{0, "Every challenge"},
+	{86400, "Once a day"},
+	{604800, "Once a week"},
+	{2592000, "Once a month"},
+	{7776000, "Once every 3 months"},
+}
+
+// userVerificationLabels are the user verification choices, in order.
+var userVerificationLabels = []struct {
+	value model.UserVerification
+	label string
+}{
+	{model.UVRequired, "Required: always ask for the device's PIN, fingerprint or face"},
+	{model.UVPreferred, "Preferred: ask when the device can"},
+	{model.UVDiscouraged, "Discouraged: do not ask"},
+}
+
+// settingsForm is the passkey settings form as submitted or stored.
+type settingsForm struct {
+	Prompt   bool
+	Interval int64
+	Recovery []model.VerificationMethod
+	RPID     string
+	RPName   string
+	// Origins is the textarea's text, one origin a line.
+	Origins string
+	UV      model.UserVerification
+}
+
+// settingsView is what settings.html shows.
+type settingsView struct {
+	Form      settingsForm
+	Intervals []selectOption
+	Recovery  []checkOption
+	UV        []selectOption
+	Problems  fieldErrors
+}
+
+func settingsFromTenant(t model.Tenant) settingsForm {
+	return settingsForm{
+		Prompt: !t.Passkey.DisableEnrollmentPrompt, Interval: t.Passkey.EnrollmentPromptInterval,
+		Recovery: t.Passkey.RecoveryMethods, RPID: t.RPID, RPName: t.RPName,
+		Origins: strings.Join(t.Origins, "\n"), UV: t.Passkey.UserVerification,
+	}
+}
+
+// readSettingsForm reads the posted form; a frequency that is not a
+// number is a problem of its own.
+func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
+	f := settingsForm{
+		Prompt: r.PostFormValue("prompt") != "", Recovery: postedMethods(r, "recovery"),
+		RPID: strings.TrimSpace(r.PostFormValue("rpId")), RPName: r.PostFormValue("rpName"),
+		Origins: r.PostFormValue("origins"), UV: model.UserVerification(r.PostFormValue("uv")),
+	}
+	p := fieldErrors{}
+	n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("interval")), 10, 64)
+	if err != nil {
+		p["interval"] = "Choose how often the prompt may appear."
+	}
+	f.Interval = n
+	return f, p
+}
+
+// settings turns the form into flows' passkey settings.
+func (f settingsForm) settings() flows.PasskeySettings {
+	var origins []string
+	for _, line := range strings.Split(f.Origins, "\n") {
+		if o := strings.TrimSpace(line); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	return flows.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: origins, Passkey: model.PasskeyConfig{
+		DisableEnrollmentPrompt: !f.Prompt, EnrollmentPromptInterval: f.Interval,
+		RecoveryMethods: slices.Clone(f.Recovery), UserVerification: f.UV,
+	}}
+}
+
+// Settings shows the tenant's passkey and prompt settings.
+func (c *Console) Settings(w http.ResponseWriter, r *http.Request, s *Session) error {
+	c.renderSettings(w, r, s, http.StatusOK, settingsFromTenant(s.Tenant), nil)
+	return nil
+}
+
+// SaveSettings stores the passkey settings through the same validation
+// as the Management API's PATCH of the passkey configuration.
 func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Session) error {
-	return model.NotFound("not built yet")
+	f, refused := readSettingsForm(r)
+	in := f.settings()
+	if len(refused) == 0 {
+		_, err := c.svc.UpdatePasskeySettings(r.Context(), s.Tenant.ID, func(ps *flows.PasskeySettings) {
+			ps.RPID, ps.RPName, ps.Origins = in.RPID, in.RPName, slices.Clone(in.Origins)
+			ps.Passkey = in.Passkey
+			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
+		})
+		if err == nil {
+			redirect(w, r, flows.ConsolePath+"/settings", "settings-saved")
+			return nil
+		}
+		if !errors.Is(err, model.ErrInvalid) {
+			return err
+		}
+		refused = settingsProblems(in)
+		if len(refused) == 0 {
+			refused["form"] = refusal(err)
+		}
+	}
+	c.renderSettings(w, r, s, http.StatusBadRequest, f, refused)
+	return nil
+}
+
+// goodSettings are settings that pass every check.
+func goodSettings() flows.PasskeySettings {
+	return flows.PasskeySettings{RPID: "example.com", RPName: "Example", Origins: []string{"https://example.com"},
+		Passkey: model.DefaultPasskeyConfig()}
+}
+
+// settingsProblems places the refusals of in next to their fields. The
+// origins and the relying party ID are checked together, as they depend
+// on each other; a refusal that the relying party check alone repeats is
+// about the ID, any other about the origins.
+func settingsProblems(in flows.PasskeySettings) fieldErrors {
+	p := placeRefusals(goodSettings, flows.CheckPasskeySettings, []fieldProbe[flows.PasskeySettings]{
+		{"interval", func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = in.Passkey.EnrollmentPromptInterval }},
+		{"recovery", func(ps *flows.PasskeySettings) { ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods) }},
+		{"uv", func(ps *flows.PasskeySettings) { ps.Passkey.UserVerification = in.Passkey.UserVerification }},
+		{"rpName", func(ps *flows.PasskeySettings) { ps.RPName = in.RPName }},
+	})
+	ps := goodSettings()
+	ps.RPID, ps.Origins = in.RPID, slices.Clone(in.Origins)
+	if err := flows.CheckPasskeySettings(&ps); err != nil {
+		field := "origins"
+		if rp := flows.CheckRelyingPartyID(in.RPID, ps.Origins); rp != nil && rp.Error() == err.Error() {
+			field = "rpId"
+		}
+		p[field] = refusal(err)
+	}
+	return p
+}
+
+func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, s *Session, status int, f settingsForm, p fieldErrors) {
+	v := settingsView{Form: f, Recovery: methodCheckboxes(flows.RecoveryMethodChoices(), f.Recovery), Problems: p}
+	preset := false
+	for _, ps := range promptPresets {
+		v.Intervals = append(v.Intervals, selectOption{Value: strconv.FormatInt(ps.seconds, 10), Label: ps.label, Selected: ps.seconds == f.Interval})
+		preset = preset || ps.seconds == f.Interval
+	}
+	if !preset {
+		n := strconv.FormatInt(f.Interval, 10)
+		label := "Every " + n + " seconds (set through the API)"
+		if f.Interval < 0 {
+			label = n + " seconds (not allowed)"
+		}
+		v.Intervals = append(v.Intervals, selectOption{Value: n, Label: label, Selected: true})
+	}
+	for _, uv := range userVerificationLabels {
+		v.UV = append(v.UV, selectOption{Value: string(uv.value), Label: uv.label, Selected: uv.value == f.UV})
+	}
+	view := View{Title: "Settings", Section: "settings", Data: v}
+	if len(p) > 0 {
+		view.Error = notSavedText
+		if msg, ok := p["form"]; ok {
+			view.Error = notSavedText + " " + msg
+		}
+	}
+	c.render(w, r, status, "settings", s, view)
 }

@@ -1,0 +1,136 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/apitest"
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/uplift"
+)
+
+func TestSearchUsersPagesAndRefusals(t *testing.T) {
+	ctx := context.Background()
+	e := apitest.New(t)
+	tn, _ := e.Tenant("Shop")
+	for i := range flows.UserSearchPageSize + 1 {
+		now := e.Clock.Now()
+		if _, err := e.Store.CreateUserIfMissing(ctx, model.User{TenantID: tn.ID, ID: fmt.Sprintf("user-%02d", i),
+			CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		e.Clock.Advance(time.Second)
+	}
+	first, err := e.Service.SearchUsers(ctx, tn.ID, "  user-  ", store.UsersNewest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(first.Users), flows.UserSearchPageSize; got != want || first.Next == nil {
+		t.Fatalf("first page: %d users, next %v; want %d and a next page", got, first.Next, want)
+	}
+	if got := first.Users[0].User.ID; got != "user-50" {
+		t.Errorf("newest user = %s, want user-50", got)
+	}
+	second, err := e.Service.SearchUsers(ctx, tn.ID, "user-", store.UsersNewest, first.Next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Users) != 1 || second.Users[0].User.ID != "user-00" || second.Next != nil {
+		t.Errorf("second page = %+v, want only user-00 and no next page", second)
+	}
+	unknown, err := e.Service.SearchUsers(ctx, tn.ID, "", "unknown order", nil)
+	if err != nil || unknown.Users[0].User.ID != "user-50" {
+		t.Errorf("an unknown order lists the newest first: %v", err)
+	}
+	if _, err := e.Service.SearchUsers(ctx, tn.ID, strings.Repeat("é", flows.MaxUserSearch+1), store.UsersByID, nil); !errors.Is(err, model.ErrInvalid) {
+		t.Errorf("a long search: %v, want invalid", err)
+	}
+}
+
+func TestUserDetail(t *testing.T) {
+	ctx := context.Background()
+	w := newUpliftWorld(t)
+	e, key := w.e, w.key
+	detail := func() flows.UserDetail {
+		t.Helper()
+		d, err := e.Service.UserDetail(ctx, w.tenant, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := detail()
+	if d.DiagnosisAction != "signIn" || len(d.Actions) != 1 || len(d.Devices) != 1 || d.Devices[0].Device.ID != device {
+		t.Fatalf("detail = %+v", d)
+	}
+	if got := d.Devices[0].Diagnosis.Decision.Reason; got != uplift.ReasonEligible {
+		t.Errorf("diagnosis = %s, want eligible", got)
+	}
+
+	// A rule that matches, an action of another code, and a dismissal.
+	path := "/v1/management/action-configurations/withdraw"
+	e.Do(key, "POST", "/v1/management/action-configurations", map[string]any{"actionCode": "withdraw"}).MustOK(t)
+	rule := e.Do(key, "POST", path+"/rules", []byte(`{"name":"Everyone","priority":1,"type":"CHALLENGE",
+		"conditions":{"==":[{"var":"user.userId"},"u"]}}`)).MustOK(t).Str("ruleId")
+	e.Clock.Advance(time.Minute)
+	ik := e.Do(key, "POST", "/v1/users/u/actions/withdraw", map[string]any{"deviceId": device}).MustOK(t).Str("idempotencyKey")
+	a, err := e.Store.Action(ctx, w.tenant.ID, ik)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.RecordUplift(ctx, w.tenant, a, device, model.UpliftDismissed, ""); err != nil {
+		t.Fatal(err)
+	}
+	d = detail()
+	if d.DiagnosisAction != "withdraw" || len(d.Actions) != 2 {
+		t.Fatalf("after withdraw: action %q, %d actions", d.DiagnosisAction, len(d.Actions))
+	}
+	got := d.Actions[0]
+	if len(got.Rules) != 1 || got.Rules[0].Name != "Everyone" || got.Winner == nil || got.Winner.ID != rule {
+		t.Errorf("rules of withdraw = %+v, winner %+v", got.Rules, got.Winner)
+	}
+	if len(got.Events) != 1 || got.Events[0].Kind != model.UpliftDismissed {
+		t.Errorf("events of withdraw = %+v", got.Events)
+	}
+	if len(d.Actions[1].Events) != 0 {
+		t.Errorf("the signIn action has another's events: %+v", d.Actions[1].Events)
+	}
+
+	// A deleted rule keeps its id.
+	e.Do(key, "DELETE", path+"/rules/"+rule, nil).MustOK(t)
+	if got := detail().Actions[0]; got.Winner == nil || got.Winner.ID != rule || got.Winner.Name != "" {
+		t.Errorf("winner after delete = %+v", got.Winner)
+	}
+
+	other, _ := e.Tenant("Other")
+	if _, err := e.Service.UserDetail(ctx, other, "u"); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("another tenant's user: %v, want not found", err)
+	}
+}
+
+func TestRevokeKeyKeepingOne(t *testing.T) {
+	ctx := context.Background()
+	e := apitest.New(t)
+	tn, _ := e.Tenant("Shop")
+	keys, err := e.Service.APIKeys(ctx, tn.ID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %v, %v", keys, err)
+	}
+	err = e.Service.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID)
+	var me *model.Error
+	if !errors.Is(err, model.ErrConflict) || !errors.As(err, &me) || !strings.HasPrefix(me.Description, "Create another key first") {
+		t.Errorf("revoking the only key: %v", err)
+	}
+	if _, _, err := e.Service.IssueKey(ctx, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID); err != nil {
+		t.Errorf("revoking with another key left: %v", err)
+	}
+}
