@@ -31,7 +31,19 @@ func (p *preparedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	return s, nil
 }
 
+// ExecContext runs one statement. On a database whose transactions are
+// batched, the statement is a transaction of its own in a batch, so it
+// shares a commit with the others instead of paying for one alone.
 func (p *preparedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if p.batch != nil {
+		var res sql.Result
+		err := p.batch.run(ctx, func(q Queries) error {
+			var err error
+			res, err = q.w.ExecContext(ctx, query, args...)
+			return err
+		})
+		return res, err
+	}
 	s, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
