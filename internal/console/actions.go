@@ -43,7 +43,7 @@ func outcomeSelect(selected model.Outcome) []selectOption {
 func defaultMethodSelect(selected model.VerificationMethod, none string) []selectOption {
 	out := []selectOption{{Value: "", Label: none, Selected: selected == ""}}
 	for _, m := range flows.ChallengeMethodChoices() {
-		out = append(out, selectOption{Value: string(m), Label: policyMethodLabel(m), Selected: m == selected})
+		out = append(out, selectOption{Value: string(m), Label: methodName(m), Selected: m == selected})
 	}
 	return out
 }
@@ -70,7 +70,7 @@ func policyMethodsText(ms []model.VerificationMethod, none string) string {
 	}
 	labels := make([]string, len(ms))
 	for i, m := range ms {
-		labels[i] = policyMethodLabel(m)
+		labels[i] = methodName(m)
 	}
 	return strings.Join(labels, ", ")
 }
@@ -215,7 +215,9 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 	check := func(a *model.ActionConfig) error { return flows.CheckActionConfig(s.Tenant, *a) }
 	p := placeRefusals(good, check, []fieldProbe[model.ActionConfig]{
 		{"outcome", func(a *model.ActionConfig) { a.DefaultOutcome = f.Outcome }},
-		{"methods", func(a *model.ActionConfig) { a.VerificationMethods, a.DefaultMethod = slices.Clone(f.Methods), f.DefaultMethod }},
+		{"methods", func(a *model.ActionConfig) {
+			a.VerificationMethods, a.DefaultMethod = slices.Clone(f.Methods), f.DefaultMethod
+		}},
 		{"prompt", func(a *model.ActionConfig) { a.PromptToEnrollMethods = promptSwitch(f.Prompt) }},
 		{"redirectUrl", func(a *model.ActionConfig) { a.RedirectURL = f.RedirectURL }},
 	})

@@ -126,7 +126,7 @@ func TestPostsNeedTheSessionsCSRFField(t *testing.T) {
 		}
 		path := samplePath(r.pattern)
 		for name, form := range map[string]url.Values{
-			"missing":          {console.CSRFField: nil},
+			"missing":           {console.CSRFField: nil},
 			"another session's": {console.CSRFField: {h.csrf(other)}},
 		} {
 			p := h.post(path, session, form)

@@ -25,8 +25,8 @@ const (
 
 // dashboardJSON mirrors GET /console/api/dashboard.
 type dashboardJSON struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
+	From   string         `json:"from"`
+	To     string         `json:"to"`
 	Days   []dayJSON      `json:"days"`
 	Funnel map[string]int `json:"funnel"`
 	// Reasons and Platforms are compared as maps (see sameFigures): their

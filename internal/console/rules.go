@@ -154,7 +154,9 @@ func ruleProblems(f ruleForm, err error) fieldErrors {
 		{"name", func(ru *model.Rule) { ru.Name = in.Name }},
 		{"description", func(ru *model.Rule) { ru.Description = in.Description }},
 		{"outcome", func(ru *model.Rule) { ru.Outcome = in.Outcome }},
-		{"methods", func(ru *model.Rule) { ru.VerificationMethods, ru.DefaultMethod = in.VerificationMethods, in.DefaultMethod }},
+		{"methods", func(ru *model.Rule) {
+			ru.VerificationMethods, ru.DefaultMethod = in.VerificationMethods, in.DefaultMethod
+		}},
 		{"prompt", func(ru *model.Rule) { ru.PromptToEnrollMethods = in.PromptToEnrollMethods }},
 		{"conditions", func(ru *model.Rule) { ru.Conditions = in.Conditions }},
 	}

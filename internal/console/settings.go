@@ -29,30 +29,12 @@ type fieldErrors map[string]string
 // notSavedText is the summary a refused form shows above it.
 const notSavedText = "Nothing was saved. Fix the fields marked below and try again."
 
-var policyMethodLabels = map[model.VerificationMethod]string{
-	model.MethodPasskey:          "Passkey",
-	model.MethodEmailOTP:         "Email code",
-	model.MethodSMS:              "Text message code",
-	model.MethodAuthenticatorApp: "Authenticator app",
-	model.MethodSecurityKey:      "Security key",
-	model.MethodRecoveryCode:     "Recovery code",
-	model.MethodEmailMagicLink:   "Email magic link",
-}
-
-// policyMethodLabel names a verification method for people.
-func policyMethodLabel(m model.VerificationMethod) string {
-	if l, ok := policyMethodLabels[m]; ok {
-		return l
-	}
-	return string(m)
-}
-
 // methodCheckboxes are checkboxes for the methods of all, checked where
 // checked lists them.
 func methodCheckboxes(all, checked []model.VerificationMethod) []checkOption {
 	out := make([]checkOption, len(all))
 	for i, m := range all {
-		out[i] = checkOption{Value: string(m), Label: policyMethodLabel(m), Checked: slices.Contains(checked, m)}
+		out[i] = checkOption{Value: string(m), Label: methodName(m), Checked: slices.Contains(checked, m)}
 	}
 	return out
 }
@@ -225,7 +207,9 @@ func goodSettings() flows.PasskeySettings {
 // about the ID, any other about the origins.
 func settingsProblems(in flows.PasskeySettings) fieldErrors {
 	p := placeRefusals(goodSettings, flows.CheckPasskeySettings, []fieldProbe[flows.PasskeySettings]{
-		{"interval", func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = in.Passkey.EnrollmentPromptInterval }},
+		{"interval", func(ps *flows.PasskeySettings) {
+			ps.Passkey.EnrollmentPromptInterval = in.Passkey.EnrollmentPromptInterval
+		}},
 		{"recovery", func(ps *flows.PasskeySettings) { ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods) }},
 		{"uv", func(ps *flows.PasskeySettings) { ps.Passkey.UserVerification = in.Passkey.UserVerification }},
 		{"rpName", func(ps *flows.PasskeySettings) { ps.RPName = in.RPName }},

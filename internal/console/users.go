@@ -139,7 +139,7 @@ var methodNames = map[model.VerificationMethod]string{
 	model.MethodAuthenticatorApp: "Authenticator app",
 	model.MethodSecurityKey:      "Security key",
 	model.MethodRecoveryCode:     "Recovery code",
-	model.MethodEmailMagicLink:   "Email link",
+	model.MethodEmailMagicLink:   "Email magic link",
 }
 
 // methodName says a verification method in words.

@@ -240,19 +240,7 @@ func (q Queries) UserDevicePasskeys(ctx context.Context, tenantID, userID string
 	if err != nil {
 		return nil, fmt.Errorf("list user device passkeys: %w", err)
 	}
-	defer rows.Close()
-	var out []model.DevicePasskey
-	for rows.Next() {
-		var dp model.DevicePasskey
-		var rel string
-		var first, last int64
-		if err := rows.Scan(&dp.TenantID, &dp.DeviceID, &dp.AuthenticatorID, &rel, &first, &last); err != nil {
-			return nil, err
-		}
-		dp.Relation, dp.FirstAt, dp.LastAt = model.DevicePasskeyRelation(rel), fromMicros(first), fromMicros(last)
-		out = append(out, dp)
-	}
-	return out, rows.Err()
+	return scanDevicePasskeys(rows)
 }
 
 // ActionUpliftEvents lists a user's uplift events during the actions with
@@ -274,20 +262,7 @@ func (q Queries) ActionUpliftEvents(ctx context.Context, tenantID, userID string
 	if err != nil {
 		return nil, fmt.Errorf("list action uplift events: %w", err)
 	}
-	defer rows.Close()
-	var out []model.UpliftEvent
-	for rows.Next() {
-		var e model.UpliftEvent
-		var kind string
-		var at int64
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.UserID, &e.DeviceID, &e.IdempotencyKey, &e.ActionCode,
-			&kind, &e.Reason, &e.Cause, &e.Platform, &at); err != nil {
-			return nil, err
-		}
-		e.Kind, e.At = model.UpliftEventKind(kind), fromMicros(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanUpliftEvents(rows)
 }
 
 // RevokeAPIKeyKeepingOne revokes one of a tenant's keys unless it is the

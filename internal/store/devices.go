@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -71,6 +72,12 @@ func (q Queries) DevicePasskeys(ctx context.Context, tenantID, deviceID string) 
 	if err != nil {
 		return nil, fmt.Errorf("list device passkeys: %w", err)
 	}
+	return scanDevicePasskeys(rows)
+}
+
+// scanDevicePasskeys reads rows of tenant_id, device_id,
+// authenticator_id, relation, first_at, last_at and closes them.
+func scanDevicePasskeys(rows *sql.Rows) ([]model.DevicePasskey, error) {
 	defer rows.Close()
 	var out []model.DevicePasskey
 	for rows.Next() {

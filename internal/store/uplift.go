@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -42,6 +43,11 @@ func (q Queries) UpliftEvents(ctx context.Context, tenantID, userID string, limi
 	if err != nil {
 		return nil, fmt.Errorf("list uplift events: %w", err)
 	}
+	return scanUpliftEvents(rows)
+}
+
+// scanUpliftEvents reads rows of upliftEventColumns and closes them.
+func scanUpliftEvents(rows *sql.Rows) ([]model.UpliftEvent, error) {
 	defer rows.Close()
 	var out []model.UpliftEvent
 	for rows.Next() {
