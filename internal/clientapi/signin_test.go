@@ -166,4 +166,3 @@ func TestOptionsAreIssuedAgainUntilHalfTheTimeIsUp(t *testing.T) {
 	h.must(h.do("POST", "/v1/client/verify/passkey", h.tenantAuth(), map[string]any{
 		"challengeId": o.str("challengeId"), "authenticationCredential": d.assert(t, o.body["options"])}), 200)
 }
-
