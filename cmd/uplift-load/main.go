@@ -1,6 +1,7 @@
 // Command uplift-load puts an Uplift server on this machine under load:
 // it registers users with passkeys through a software authenticator, runs
-// passkey sign-ins or track + validate pairs at a chosen concurrency for a
+// passkey sign-ins, track + validate pairs or email-code sign-ins (codes
+// read from an SMTP server inside the tool) at a chosen concurrency for a
 // bounded time, and prints throughput, errors and latency percentiles,
 // ending each measurement with one JSON line. It only targets loopback
 // addresses. See docs/performance.md.

@@ -30,6 +30,8 @@ type Target struct {
 	http       *http.Client
 	secretAuth string
 	tenantAuth string
+	// sink receives the code emails of the email scenario; nil without it.
+	sink *smtpSink
 }
 
 // newTarget prepares a client for baseURL with enough idle connections

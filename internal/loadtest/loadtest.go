@@ -2,7 +2,8 @@
 // machine under a bounded load and reports throughput, errors and latency
 // percentiles. A software WebAuthn authenticator registers the users'
 // passkeys in a setup phase; the measured scenarios are a username-less
-// passkey sign-in and an app backend's track + validate pair.
+// passkey sign-in, an app backend's track + validate pair, and a sign-in
+// by email code read from an SMTP sink inside the tool.
 //
 // The tool only ever sends load to loopback addresses, and every count and
 // duration it accepts is bounded, so a run always ends by itself.
@@ -16,9 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
-	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +64,16 @@ type Options struct {
 	// BlockProfile is a file for a profile of where goroutines waited
 	// (locks, channels, the database pools) during the measured runs.
 	BlockProfile string
+
+	// SMTPListen is where the email scenario's SMTP sink listens
+	// (host:port on a loopback address). A spawned server is pointed at
+	// it, on a free port when empty; a server given by URL must already
+	// send there, so URL with the email scenario needs it.
+	SMTPListen string
 }
+
+// hasScenario reports whether the invocation runs the named scenario.
+func (o *Options) hasScenario(name string) bool { return slices.Contains(o.Scenarios, name) }
 
 // Validate reports the first option out of bounds or inconsistent.
 func (o *Options) Validate() error {
@@ -112,8 +120,27 @@ func (o *Options) Validate() error {
 			return err
 		}
 	}
+	if err := o.validateEmail(); err != nil {
+		return err
+	}
 	if o.URL != "" {
 		return CheckLoopback(o.URL)
+	}
+	return nil
+}
+
+// validateEmail checks the options of the email scenario's SMTP sink.
+func (o *Options) validateEmail() error {
+	email := o.hasScenario(ScenarioEmail)
+	switch {
+	case !email && o.SMTPListen != "":
+		return errors.New("-smtp-listen only applies to -scenario email")
+	case email && !o.Spawn && o.SMTPListen == "":
+		return errors.New("-scenario email with -url reads each code from an SMTP sink in this tool: " +
+			"pass -smtp-listen 127.0.0.1:2525 and run the server with UPLIFT_SMTP_URL=smtp://127.0.0.1:2525 " +
+			"(no credentials, no TLS) so that it sends its code emails there")
+	case o.SMTPListen != "":
+		return checkLoopbackListen(o.SMTPListen)
 	}
 	return nil
 }
@@ -133,7 +160,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.StringVar(&o.ServerBin, "server-bin", "", "uplift binary for -spawn (default: go build ./cmd/uplift into a temporary directory)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "with -spawn: sqlite://NEW-FILE, or postgres://... (a fresh database is created there); default a new SQLite file")
 	fs.BoolVar(&o.KeepDatabase, "keep-database", false, "keep the fresh PostgreSQL database after the run")
-	fs.StringVar(&scenarios, "scenario", ScenarioPasskey, "comma-separated scenarios: passkey, track-validate, email")
+	fs.StringVar(&scenarios, "scenario", ScenarioPasskey, "comma-separated scenarios: passkey, track-validate, email "+
+		"(email: the server sends a user at most one code every 30 s and 10 an hour, so email sign-ins start paced at -users/30 s, "+
+		"each with the user whose next code is allowed soonest; workers wait for it rather than collect 429s)")
 	fs.StringVar(&concurrencies, "concurrency", "8", "comma-separated concurrencies; each scenario runs at each (max "+strconv.Itoa(MaxConcurrency)+")")
 	fs.IntVar(&o.Users, "users", 1000, "users to register with a passkey before measuring (max "+strconv.Itoa(MaxUsers)+")")
 	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", defaultSetupParallel, "parallel registrations during setup")
@@ -144,6 +173,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "with -in-process: write a CPU profile of the measured runs to this file")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "with -in-process: write an allocation profile after the runs (FILE) and before them (FILE.base)")
 	fs.StringVar(&o.BlockProfile, "blockprofile", "", "with -in-process: write a profile of blocking (waits of 100µs or more) during the runs")
+	fs.StringVar(&o.SMTPListen, "smtp-listen", "", "with -scenario email: host:port (loopback) of the tool's SMTP sink for the code emails; "+
+		"required with -url, whose server must have UPLIFT_SMTP_URL=smtp://HOST:PORT; default a free port of 127.0.0.1 for the server the tool starts")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -185,51 +216,32 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 	mode, database := ModeExternal, "unknown"
 	base, tenantID, secret := o.URL, o.TenantID, o.SecretKey
 	pid := 0
+	var sink *smtpSink
+	if o.hasScenario(ScenarioEmail) {
+		listen := o.SMTPListen
+		if listen == "" {
+			listen = "127.0.0.1:0"
+		}
+		if sink, err = startSink(listen); err != nil {
+			return nil, err
+		}
+		defer func() { err = errors.Join(err, sink.close()) }()
+		fmt.Fprintf(progress, "SMTP sink for the code emails at %s\n", sink.URL())
+	}
 	if o.Spawn {
-		dir, err := os.MkdirTemp("", "uplift-load-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		dbURL, drop, err := prepareDatabase(ctx, o.DatabaseURL, dir)
-		if err != nil {
-			return nil, err
-		}
-		if !o.KeepDatabase {
-			defer func() {
-				if derr := drop(); derr != nil {
-					err = errors.Join(err, fmt.Errorf("drop the run's database: %w", derr))
-				}
-			}()
-		} else if databaseKind(dbURL) == "postgres" {
-			fmt.Fprintf(progress, "keeping database %s\n", redactURL(dbURL))
-		}
 		var srv *spawned
-		if o.InProcess {
-			srv, err = startInProcess(ctx, dbURL, progress)
-		} else {
-			bin := o.ServerBin
-			if bin == "" {
-				if bin, err = buildServer(ctx, dir, progress); err != nil {
-					return nil, err
-				}
-			}
-			srv, err = startProcess(ctx, bin, dbURL, dir, nil, progress)
-		}
-		if err != nil {
+		var stop func() error
+		if srv, stop, err = spawnServer(ctx, o, sink, progress); err != nil {
 			return nil, err
 		}
-		defer func() {
-			if serr := srv.stop(); serr != nil {
-				err = errors.Join(err, serr)
-			}
-		}()
+		defer func() { err = errors.Join(err, stop()) }()
 		mode, database, pid = srv.mode, srv.database, srv.pid
 		base, tenantID, secret = srv.baseURL, srv.tenantID, srv.secret
 	}
 
 	t := newTarget(base, tenantID, secret, max(slicesMax(o.Concurrencies), o.SetupConcurrency))
 	defer t.close()
+	t.sink = sink
 	rpID, origins, err := t.passkeyConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the tenant's passkey configuration: %w", err)
@@ -245,17 +257,21 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 		rand.Read(b)
 		prefix = "load-" + hex.EncodeToString(b) + "-"
 	}
-	fmt.Fprintf(progress, "setup: registering %d users with passkeys (%d in parallel) ...\n", o.Users, o.SetupConcurrency)
+	what := "passkeys"
+	if sink != nil {
+		what = "passkeys and verified emails"
+	}
+	fmt.Fprintf(progress, "setup: registering %d users with %s (%d in parallel) ...\n", o.Users, what, o.SetupConcurrency)
 	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
 	start := time.Now()
-	users, err := t.registerUsers(setupCtx, prefix, o.Users, o.SetupConcurrency, progress)
+	users, err := t.registerUsers(setupCtx, prefix, o.Users, o.SetupConcurrency, sink != nil, progress)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
 	setup := time.Since(start)
-	fmt.Fprintf(stdout, "setup: %d users registered with passkeys in %s (%.0f users/s)\n",
-		len(users), setup.Round(time.Millisecond), float64(len(users))/setup.Seconds())
+	fmt.Fprintf(stdout, "setup: %d users registered with %s in %s (%.0f users/s)\n",
+		len(users), what, setup.Round(time.Millisecond), float64(len(users))/setup.Seconds())
 	if pid != 0 {
 		if rss, peak, err := readRSS(pid); err == nil {
 			fmt.Fprintf(stdout, "setup: server RSS %.1f MiB (peak %.1f MiB)\n", mib(rss), mib(peak))
@@ -266,14 +282,31 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 	if err != nil {
 		return nil, err
 	}
+	var codes *codePool // one for the invocation: the server counts sends across runs
 	for _, name := range o.Scenarios {
 		sc, _ := scenarioByName(name)
+		var pool userPool = randomPool(users)
+		if sc.codes {
+			if codes == nil {
+				for _, u := range users {
+					sink.expect(u.Email)
+				}
+				codes = newCodePool(users, time.Now)
+			}
+			pool = codes
+			fmt.Fprintf(progress, "%s: the server sends each user at most one code every 30 s and 10 an hour, "+
+				"so %d users allow %.1f sign-ins/s: they start paced at that rate and workers wait in between\n",
+				name, len(users), codeRate(len(users)))
+		}
 		for _, c := range o.Concurrencies {
 			if ctx.Err() != nil {
 				break
 			}
 			fmt.Fprintf(progress, "running %s at concurrency %d for %s (+%s warm-up) ...\n", name, c, o.Duration, o.Warmup)
-			r := measure(ctx, t, users, sc, c, o.Warmup, o.Duration, pid)
+			r := measure(ctx, t, pool, len(users), sc, c, o.Warmup, o.Duration, pid)
+			if sc.codes {
+				r.CodeRate = codeRate(len(users))
+			}
 			r.Database = database
 			if pid != 0 {
 				r.ServerRSS, r.ServerPeakRSS, _ = readRSS(pid)
@@ -296,58 +329,4 @@ func slicesMax(xs []int) int {
 		m = max(m, x)
 	}
 	return m
-}
-
-// startProfiles starts a CPU profile and block profiling and writes an
-// allocation profile baseline; the returned function stops them and writes
-// the block profile and the final allocation profile (compare with
-// go tool pprof -base FILE.base FILE). Empty names skip a profile.
-func startProfiles(cpu, mem, block string) (stop func() error, err error) {
-	var cpuFile *os.File
-	if block != "" {
-		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
-	}
-	if mem != "" {
-		runtime.GC()
-		if err := writeProfile("allocs", mem+".base"); err != nil {
-			return nil, err
-		}
-	}
-	if cpu != "" {
-		if cpuFile, err = os.Create(cpu); err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(cpuFile); err != nil {
-			cpuFile.Close()
-			return nil, err
-		}
-	}
-	return func() error {
-		var err error
-		if cpuFile != nil {
-			pprof.StopCPUProfile()
-			err = cpuFile.Close()
-		}
-		if mem != "" {
-			runtime.GC()
-			err = errors.Join(err, writeProfile("allocs", mem))
-		}
-		if block != "" {
-			runtime.SetBlockProfileRate(0)
-			err = errors.Join(err, writeProfile("block", block))
-		}
-		return err
-	}, nil
-}
-
-func writeProfile(name, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

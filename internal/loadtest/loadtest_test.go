@@ -83,6 +83,14 @@ func TestValidateBounds(t *testing.T) {
 		{"url and spawn", func(o *Options) { o.Spawn = true }, "not both"},
 		{"profile out of process", func(o *Options) { o.CPUProfile = "cpu.prof" }, "-in-process"},
 		{"spawn", func(o *Options) { o.URL, o.TenantID, o.SecretKey, o.Spawn = "", "", "", true }, ""},
+		{"email with url and no sink", func(o *Options) { o.Scenarios = []string{ScenarioEmail} }, "UPLIFT_SMTP_URL=smtp://127.0.0.1:2525"},
+		{"email with url and sink", func(o *Options) { o.Scenarios, o.SMTPListen = []string{ScenarioEmail}, "127.0.0.1:2525" }, ""},
+		{"email sink off this machine", func(o *Options) { o.Scenarios, o.SMTPListen = []string{ScenarioEmail}, "192.168.1.10:2525" }, "only listens on this machine"},
+		{"email sink without a port", func(o *Options) { o.Scenarios, o.SMTPListen = []string{ScenarioEmail}, "127.0.0.1" }, "host:port"},
+		{"sink without email", func(o *Options) { o.SMTPListen = "127.0.0.1:2525" }, "only applies to -scenario email"},
+		{"email with spawn", func(o *Options) {
+			o.URL, o.TenantID, o.SecretKey, o.Spawn, o.Scenarios = "", "", "", true, []string{ScenarioEmail}
+		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := validOptions()
@@ -166,14 +174,6 @@ func TestHistogramQuantiles(t *testing.T) {
 	})
 }
 
-func TestEmailScenarioRefused(t *testing.T) {
-	o := validOptions()
-	o.Scenarios = []string{ScenarioEmail}
-	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "not implemented") {
-		t.Fatalf("got %v, want an error saying the email scenario is not implemented", err)
-	}
-}
-
 // runShort runs every implemented scenario for about a second against a
 // server in this process and checks that nothing failed.
 func runShort(t *testing.T, dbURL string) {
@@ -225,6 +225,12 @@ func TestShortRunSQLite(t *testing.T) {
 }
 
 func TestShortRunPostgres(t *testing.T) {
+	runShort(t, testPostgres(t))
+}
+
+// testPostgres returns the PostgreSQL server to test on, or skips the test.
+func testPostgres(t *testing.T) string {
+	t.Helper()
 	url := os.Getenv("UPLIFT_TEST_POSTGRES")
 	if url == "" {
 		if os.Getenv("UPLIFT_REQUIRE_POSTGRES") != "" {
@@ -232,7 +238,54 @@ func TestShortRunPostgres(t *testing.T) {
 		}
 		t.Skip("UPLIFT_TEST_POSTGRES is not set")
 	}
-	runShort(t, url)
+	return url
+}
+
+// runEmail runs the email scenario for about a second against a server in
+// this process. 60 users allow one code every half second, so the paced
+// load makes two or three sign-ins, and none may fail.
+func runEmail(t *testing.T, dbURL string) {
+	t.Helper()
+	var out, progress bytes.Buffer
+	o := Options{InProcess: true, DatabaseURL: dbURL, Users: 60, SetupConcurrency: 8,
+		Duration: time.Second, SetupTimeout: time.Minute, Scenarios: []string{ScenarioEmail}, Concurrencies: []int{3}}
+	results, err := Run(context.Background(), o, &out, &progress)
+	if err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, out.String(), progress.String())
+	}
+	if len(results) != 1 {
+		t.Fatalf("got %d results, want 1", len(results))
+	}
+	r := results[0]
+	if r.ErrorCount() != 0 || r.Ops() == 0 || r.Ops() > 3 {
+		t.Fatalf("%d ops in 1 s paced at 2/s, errors %v %v\n%s", r.Ops(), r.Errors, r.ErrorText, progress.String())
+	}
+	var names []string
+	for _, s := range r.Steps {
+		names = append(names, s.Name)
+		if s.Latency.Count() < r.Ops() {
+			t.Errorf("step %s timed %d times for %d ops", s.Name, s.Latency.Count(), r.Ops())
+		}
+	}
+	if want := []string{"track", "challenge", "email", "verify", "validate"}; !slices.Equal(names, want) {
+		t.Errorf("steps %v, want %v", names, want)
+	}
+	last := strings.TrimSpace(out.String())
+	var sum Summary
+	if err := json.Unmarshal([]byte(last[strings.LastIndexByte(last, '\n')+1:]), &sum); err != nil {
+		t.Fatalf("last line: %v\n%s", err, out.String())
+	}
+	if sum.Scenario != ScenarioEmail || sum.Ops != r.Ops() || sum.Errors != 0 || sum.CodeRate != 2 || sum.ThrottleWait <= 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func TestEmailRunSQLite(t *testing.T) {
+	runEmail(t, "sqlite://"+filepath.Join(t.TempDir(), "load.db"))
+}
+
+func TestEmailRunPostgres(t *testing.T) {
+	runEmail(t, testPostgres(t))
 }
 
 // TestSpawnProcess builds the server and runs it as `uplift serve`, the
@@ -243,14 +296,18 @@ func TestSpawnProcess(t *testing.T) {
 	}
 	var out, progress bytes.Buffer
 	o := Options{Spawn: true, Users: 3, SetupConcurrency: 3, Duration: 300 * time.Millisecond,
-		SetupTimeout: time.Minute, Scenarios: []string{ScenarioPasskey}, Concurrencies: []int{2}}
+		SetupTimeout: time.Minute, Scenarios: []string{ScenarioPasskey, ScenarioEmail}, Concurrencies: []int{2}}
 	results, err := Run(context.Background(), o, &out, &progress)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
-	r := results[0]
-	if r.ErrorCount() != 0 || r.Ops() == 0 || r.Database != "sqlite" || r.ServerRSS <= 0 {
-		t.Fatalf("ops %d errors %v database %q rss %d\n%s", r.Ops(), r.ErrorText, r.Database, r.ServerRSS, out.String())
+	if len(results) != 2 {
+		t.Fatalf("got %d results, want 2\n%s", len(results), out.String())
+	}
+	for _, r := range results {
+		if r.ErrorCount() != 0 || r.Ops() == 0 || r.Database != "sqlite" || r.ServerRSS <= 0 {
+			t.Errorf("%s: ops %d errors %v database %q rss %d\n%s", r.Scenario, r.Ops(), r.ErrorText, r.Database, r.ServerRSS, out.String())
+		}
 	}
 }
 

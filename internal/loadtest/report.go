@@ -34,6 +34,11 @@ type Summary struct {
 	OtherCores float64 `json:"other_cores"`
 	ServerRSS  float64 `json:"server_rss_mib,omitempty"`
 	ServerHWM  float64 `json:"server_peak_rss_mib,omitempty"`
+	// CodeRate is the most operations per second the server's code
+	// throttle allows (email only), and ThrottleWait the share of the
+	// workers' time spent waiting for a user it allows.
+	CodeRate     float64 `json:"code_throttle_ops_per_sec,omitempty"`
+	ThrottleWait float64 `json:"throttle_wait,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
@@ -50,6 +55,10 @@ func (r *Result) Summary(server string) Summary {
 		P50ms: ms(r.Latency.Quantile(0.50)), P95ms: ms(r.Latency.Quantile(0.95)),
 		P99ms: ms(r.Latency.Quantile(0.99)), MaxMs: ms(r.Latency.Max()),
 		Database: r.Database, Server: server, ServerRSS: mib(r.ServerRSS), ServerHWM: mib(r.ServerPeakRSS),
+	}
+	if r.CodeRate > 0 {
+		s.CodeRate = math.Round(r.CodeRate*10) / 10
+		s.ThrottleWait = math.Round(r.WaitShare()*100) / 100
 	}
 	if len(r.Errors) > 0 {
 		s.ErrorKinds = r.Errors
@@ -84,7 +93,7 @@ func latencyLine(h *Histogram) string {
 func (r *Result) Print(w io.Writer, server string) error {
 	unit := "ops"
 	switch r.Scenario {
-	case ScenarioPasskey:
+	case ScenarioPasskey, ScenarioEmail:
 		unit = "sign-ins"
 	case ScenarioTrackValidate:
 		unit = "pairs"
@@ -92,6 +101,10 @@ func (r *Result) Print(w io.Writer, server string) error {
 	fmt.Fprintf(w, "== %s on %s (%s server): %d users, concurrency %d, %.1fs measured\n",
 		r.Scenario, r.Database, server, r.Users, r.Concurrency, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "throughput  %.1f %s/s (%d %s)\n", r.OpsPerSec(), unit, r.Ops(), unit)
+	if r.CodeRate > 0 {
+		fmt.Fprintf(w, "throttle    %d users, one code each per 30 s and 10 an hour: paced at %.1f %s/s; workers waited %.0f%% of the time\n",
+			r.Users, r.CodeRate, unit, r.WaitShare()*100)
+	}
 	fmt.Fprintf(w, "errors      %d\n", r.ErrorCount())
 	for _, k := range r.errorKinds() {
 		fmt.Fprintf(w, "  %-28s %d  e.g. %s\n", k, r.Errors[k], oneLine(r.ErrorText[k]))

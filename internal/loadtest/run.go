@@ -2,7 +2,6 @@ package loadtest
 
 import (
 	"context"
-	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -31,6 +30,14 @@ type Result struct {
 	// (other processes, the database server, the kernel); a measurement
 	// disturbed by unrelated work shows here. -1 when unknown.
 	OtherCPU time.Duration
+	// Window is the measured time workers could start operations in.
+	Window time.Duration
+	// Waited is the time workers spent in the window waiting for a user
+	// the server's code throttle allows (email only).
+	Waited time.Duration
+	// CodeRate is the most operations per second the server's code
+	// throttle allows these users (email only; 0 otherwise).
+	CodeRate float64
 	// ServerRSS and ServerPeakRSS are the server's resident memory after
 	// the run (VmRSS, VmHWM), in bytes, when the tool can see it.
 	ServerRSS, ServerPeakRSS int64
@@ -77,21 +84,25 @@ func (r *Result) errorKinds() []string {
 	return kinds
 }
 
-// measure runs sc with concurrency workers, each picking a random user per
-// operation, for warmup (not counted) and then duration. Workers start no
-// operation after the deadline; operations in flight then finish and
+// measure runs sc with concurrency workers, each taking a user from pool
+// per operation, for warmup (not counted) and then duration. Workers start
+// no operation after the deadline; operations in flight then finish and
 // count. A cancelled ctx stops the run early.
-func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
+func measure(ctx context.Context, t *Target, pool userPool, users int, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
 	type worker struct {
 		lat    *Histogram
 		steps  []*Histogram
 		errs   map[string]int
 		detail map[string]string
+		waited time.Duration
 	}
 	workers := make([]*worker, concurrency)
 	start := time.Now()
 	measureFrom := start.Add(warmup)
 	deadline := measureFrom.Add(duration)
+	// Waiting for a user ends at the deadline; operations use ctx.
+	waitCtx, cancelWait := context.WithDeadline(ctx, deadline)
+	defer cancelWait()
 	var cpuStart cpuSample
 	sampled := make(chan struct{})
 	timer := time.AfterFunc(warmup, func() { cpuStart = sampleCPU(serverPID); close(sampled) })
@@ -102,12 +113,21 @@ func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, conc
 			wk.steps = append(wk.steps, NewHistogram())
 		}
 		workers[w] = wk
-		rng := rand.New(rand.NewPCG(uint64(w)+1, uint64(start.UnixNano())))
 		wg.Go(func() {
 			var st stepTimer
 			for ctx.Err() == nil {
+				waitFrom := time.Now()
+				if !waitFrom.Before(deadline) {
+					return
+				}
+				u, release, err := pool.take(waitCtx)
 				now := time.Now()
+				wk.waited += overlap(waitFrom, now, measureFrom, deadline)
+				if err != nil {
+					return
+				}
 				if !now.Before(deadline) {
+					release(false)
 					return
 				}
 				counted := !now.Before(measureFrom)
@@ -116,7 +136,8 @@ func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, conc
 					st.hists = wk.steps
 				}
 				st.start()
-				err := sc.op(ctx, t, pick(rng, users), &st)
+				err = sc.op(ctx, t, u, &st)
+				release(true)
 				if !counted {
 					continue
 				}
@@ -143,7 +164,7 @@ func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, conc
 	} else {
 		cpuStart = cpuEnd
 	}
-	res := &Result{Scenario: sc.name, Users: len(users), Concurrency: concurrency, Elapsed: elapsed,
+	res := &Result{Scenario: sc.name, Users: users, Concurrency: concurrency, Elapsed: elapsed, Window: duration,
 		Latency: NewHistogram(), Errors: map[string]int{}, ErrorText: map[string]string{},
 		ToolCPU: cpuEnd.tool - cpuStart.tool}
 	if cpuStart.ok && cpuEnd.ok {
@@ -161,6 +182,7 @@ func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, conc
 		res.Steps = append(res.Steps, StepResult{Name: name, Latency: h})
 	}
 	for _, wk := range workers {
+		res.Waited += wk.waited
 		res.Latency.Merge(wk.lat)
 		for k, n := range wk.errs {
 			res.Errors[k] += n
@@ -170,4 +192,24 @@ func measure(ctx context.Context, t *Target, users []*Passkey, sc scenario, conc
 		}
 	}
 	return res
+}
+
+// overlap is how much of [from, to) lies in [start, end).
+func overlap(from, to, start, end time.Time) time.Duration {
+	if from.Before(start) {
+		from = start
+	}
+	if to.After(end) {
+		to = end
+	}
+	return max(0, to.Sub(from))
+}
+
+// WaitShare is the fraction of the workers' measured time spent waiting
+// for a user the code throttle allows.
+func (r *Result) WaitShare() float64 {
+	if r.Window <= 0 || r.Concurrency <= 0 {
+		return 0
+	}
+	return r.Waited.Seconds() / (r.Window.Seconds() * float64(r.Concurrency))
 }

@@ -21,8 +21,11 @@ const (
 type scenario struct {
 	name  string
 	steps []string
-	// op runs one operation for users[i], timing its steps with st.
+	// op runs one operation for u, timing its steps with st.
 	op func(ctx context.Context, t *Target, u *Passkey, st *stepTimer) error
+	// codes says each operation sends the user a code, so its users come
+	// from a codePool that keeps to the server's throttle.
+	codes bool
 }
 
 func scenarioByName(name string) (scenario, error) {
@@ -32,7 +35,7 @@ func scenarioByName(name string) (scenario, error) {
 	case ScenarioTrackValidate:
 		return scenario{name: name, steps: []string{"track", "validate"}, op: trackValidate}, nil
 	case ScenarioEmail:
-		return scenario{}, fmt.Errorf("scenario %q (track, POST /v1/client/challenge/email-otp, the code from an SMTP sink, POST /v1/client/verify/email-otp) is not implemented in uplift-load yet", name)
+		return scenario{name: name, steps: []string{"track", "challenge", "email", "verify", "validate"}, op: emailSignIn, codes: true}, nil
 	}
 	return scenario{}, fmt.Errorf("unknown scenario %q (passkey, track-validate or email)", name)
 }
@@ -134,5 +137,19 @@ func trackValidate(ctx context.Context, t *Target, u *Passkey, st *stepTimer) er
 	return nil
 }
 
-// pick returns a random registered user.
-func pick(rng *rand.Rand, users []*Passkey) *Passkey { return users[rng.IntN(len(users))] }
+// userPool hands out the user for each operation.
+type userPool interface {
+	// take returns a user, waiting while none may be used yet, and a
+	// release to call once the operation is over (used: it ran). It
+	// fails when ctx ends first.
+	take(ctx context.Context) (u *Passkey, release func(used bool), err error)
+}
+
+// randomPool picks a random registered user for each operation; several
+// operations may share one.
+type randomPool []*Passkey
+
+// take returns a random user at once.
+func (p randomPool) take(context.Context) (*Passkey, func(bool), error) {
+	return p[rand.IntN(len(p))], func(bool) {}, nil
+}

@@ -59,8 +59,9 @@ func (t *Target) registerUser(ctx context.Context, userID, email string) (*Passk
 
 // registerUsers enrols n users (ids prefix000001 ...) with at most
 // parallel registrations at a time, reporting progress to progress every
-// 10 %. It stops at the first error.
-func (t *Target) registerUsers(ctx context.Context, prefix string, n, parallel int, progress io.Writer) ([]*Passkey, error) {
+// 10 %. With email, each user's address (id@example.com) is enrolled as a
+// verified email authenticator too. It stops at the first error.
+func (t *Target) registerUsers(ctx context.Context, prefix string, n, parallel int, email bool, progress io.Writer) ([]*Passkey, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	users := make([]*Passkey, n)
@@ -70,6 +71,7 @@ func (t *Target) registerUsers(ctx context.Context, prefix string, n, parallel i
 		errOnce sync.Once
 		first   error
 		wg      sync.WaitGroup
+		printMu sync.Mutex // progress need not be safe for concurrent use
 	)
 	start := time.Now()
 	step := max(1, n/10)
@@ -82,6 +84,9 @@ func (t *Target) registerUsers(ctx context.Context, prefix string, n, parallel i
 				}
 				id := fmt.Sprintf("%s%06d", prefix, i+1)
 				pk, err := t.registerUser(ctx, id, id+"@example.com")
+				if err == nil && email {
+					err = t.enrollEmail(ctx, id, pk.Email)
+				}
 				if err != nil {
 					errOnce.Do(func() { first = fmt.Errorf("register %s: %w", id, err); cancel() })
 					return
@@ -89,8 +94,10 @@ func (t *Target) registerUsers(ctx context.Context, prefix string, n, parallel i
 				users[i] = pk
 				if d := done.Add(1); d%int64(step) == 0 || int(d) == n {
 					el := time.Since(start)
+					printMu.Lock()
 					fmt.Fprintf(progress, "setup: %d/%d users registered (%.0f/s, %s)\n", d, n,
 						float64(d)/el.Seconds(), el.Round(time.Millisecond))
+					printMu.Unlock()
 				}
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,9 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create a fresh database
-
 	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -45,72 +43,67 @@ type spawned struct {
 	stop                      func() error
 }
 
-// databaseKind names the engine of a database URL.
-func databaseKind(dbURL string) string {
-	switch {
-	case strings.HasPrefix(dbURL, "sqlite://"):
-		return "sqlite"
-	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
-		return "postgres"
-	}
-	return "unknown"
-}
-
-// prepareDatabase returns the database URL a spawned server uses: a new
-// SQLite file in dir when dbURL is empty, the SQLite file dbURL names
-// (which must not exist yet), or a new database created on the PostgreSQL
-// server dbURL names; drop removes that database again.
-func prepareDatabase(ctx context.Context, dbURL, dir string) (use string, drop func() error, err error) {
-	noop := func() error { return nil }
-	switch databaseKind(dbURL) {
-	case "sqlite":
-		path := strings.TrimPrefix(dbURL, "sqlite://")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		if _, err := os.Stat(path); err == nil {
-			return "", nil, fmt.Errorf("%s exists: give a new file so the run starts on a fresh database", path)
-		}
-		return dbURL, noop, nil
-	case "postgres":
-		if err := checkLoopbackDatabase(dbURL); err != nil {
-			return "", nil, err
-		}
-		return freshPostgres(ctx, dbURL)
-	case "unknown":
-		if dbURL == "" {
-			return "sqlite://" + filepath.Join(dir, "uplift.db"), noop, nil
-		}
-	}
-	return "", nil, fmt.Errorf("database URL must start with sqlite:// or postgres://")
-}
-
-// freshPostgres creates an empty database uplift_load_<time> on the server
-// of baseURL and returns its URL.
-func freshPostgres(ctx context.Context, baseURL string) (string, func() error, error) {
-	admin, err := sql.Open("pgx", baseURL)
+// spawnServer starts the server an invocation with -spawn or -in-process
+// measures, on a fresh database, sending email to sink when there is one.
+// stop stops it, drops the database unless o.KeepDatabase, and removes
+// its temporary files.
+func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Writer) (srv *spawned, stop func() error, err error) {
+	dir, err := os.MkdirTemp("", "uplift-load-")
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
-	defer admin.Close()
-	name := fmt.Sprintf("uplift_load_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	u, _ := url.Parse(baseURL)
-	u.Path = "/" + name
-	drop := func() error {
-		db, err := sql.Open("pgx", baseURL)
-		if err != nil {
-			return err
+	var cleanups []func() error // run last first
+	stop = func() error {
+		var err error
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			err = errors.Join(err, cleanups[i]())
 		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err = db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		return err
 	}
-	return u.String(), drop, nil
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	cleanups = append(cleanups, func() error { return os.RemoveAll(dir) })
+	dbURL, drop, err := prepareDatabase(ctx, o.DatabaseURL, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !o.KeepDatabase {
+		cleanups = append(cleanups, func() error {
+			if err := drop(); err != nil {
+				return fmt.Errorf("drop the run's database: %w", err)
+			}
+			return nil
+		})
+	} else if databaseKind(dbURL) == "postgres" {
+		fmt.Fprintf(progress, "keeping database %s\n", redactURL(dbURL))
+	}
+	smtpURL := ""
+	if sink != nil {
+		smtpURL = sink.URL()
+	}
+	if o.InProcess {
+		srv, err = startInProcess(ctx, dbURL, smtpURL, progress)
+	} else {
+		bin := o.ServerBin
+		if bin == "" {
+			if bin, err = buildServer(ctx, dir, progress); err != nil {
+				return nil, nil, err
+			}
+		}
+		var env []string
+		if smtpURL != "" {
+			env = append(env, "UPLIFT_SMTP_URL="+smtpURL)
+		}
+		srv, err = startProcess(ctx, bin, dbURL, dir, env, progress)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanups = append(cleanups, srv.stop)
+	return srv, stop, nil
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -227,15 +220,27 @@ func waitReady(ctx context.Context, base string, exited <-chan error) error {
 }
 
 // startInProcess runs the server inside this process, on the real handler
-// and store, with a new tenant. Numbers measured this way include the
-// load generator's own work in the same process; profiles are the reason
-// to use it.
-func startInProcess(ctx context.Context, dbURL string, progress io.Writer) (*spawned, error) {
+// and store, with a new tenant; with smtpURL, email codes go out over SMTP
+// there as `uplift serve` sends them. Numbers measured this way include
+// the load generator's own work in the same process; profiles are the
+// reason to use it.
+func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writer) (*spawned, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	public := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	opts := flows.Options{PublicURL: public}
+	if smtpURL != "" {
+		from, err := notify.SenderAddress("", public)
+		if err == nil {
+			opts.Email, err = notify.NewSMTPSender(smtpURL, from)
+		}
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		ln.Close()
@@ -247,7 +252,8 @@ func startInProcess(ctx context.Context, dbURL string, progress io.Writer) (*spa
 		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: public})
+	opts.Store, opts.Log = st, log
+	svc := flows.New(opts)
 	t, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Load test", RPID: "localhost", Origins: []string{public}})
 	if err != nil {
 		ln.Close()
