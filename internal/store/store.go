@@ -43,6 +43,8 @@ type Store struct {
 	wdb     *sql.DB
 	reads   *preparedDB
 	writes  *preparedDB
+	// checkpoints, on SQLite, keeps the write-ahead log short.
+	checkpoints *checkpointer
 }
 
 // Open connects to the database that rawURL names: sqlite://PATH (a file,
@@ -67,7 +69,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	dsn := "file:" + path + "?" + pragmas
-	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -87,7 +89,17 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxLifetime(0)
-	return newStore(SQLite, rdb, wdb), nil
+	cdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
+	}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetConnMaxLifetime(0)
+	s := newStore(SQLite, rdb, wdb)
+	s.checkpoints = newCheckpointer(cdb)
+	return s, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
@@ -130,9 +142,13 @@ func (s *Store) Close() error {
 	if s.writes.batch != nil {
 		s.writes.batch.close()
 	}
+	var err error
+	if s.checkpoints != nil {
+		err = s.checkpoints.close()
+	}
 	s.writes.close()
 	s.reads.close()
-	err := s.wdb.Close()
+	err = errors.Join(err, s.wdb.Close())
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
 	}
