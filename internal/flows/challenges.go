@@ -34,7 +34,13 @@ func (s *Service) challengeFor(t model.Tenant, kind model.ChallengeKind, claims 
 func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (model.PasskeyChallenge, error) {
 	now := s.Now()
 	s.purgeChallenges(ctx, now)
-	return c, s.store.CreatePasskeyChallenge(ctx, c)
+	if err := s.store.CreatePasskeyChallenge(ctx, c); err != nil {
+		return c, err
+	}
+	if c.Kind == model.ChallengeAuthentication && len(c.Options) > 0 {
+		s.challenges.put(c, now)
+	}
+	return c, nil
 }
 
 // purgeChallenges deletes, now and then, the challenges that expired an

@@ -30,8 +30,10 @@ type Service struct {
 	publicURL string
 	prepared  *preparedCache
 	tenants   *tenantCache
-	email     notify.EmailSender
-	sms       notify.SMSSender
+	// challenges keeps the sign-in challenges this instance began.
+	challenges *challengeCache
+	email      notify.EmailSender
+	sms        notify.SMSSender
 }
 
 // Options configures a Service. Now and Rand default to the real clock and
@@ -66,7 +68,7 @@ func New(o Options) *Service {
 		o.TenantCacheTTL = DefaultTenantCacheTTL
 	}
 	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), email: o.Email, sms: o.SMS}
+		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), challenges: newChallengeCache(), email: o.Email, sms: o.SMS}
 }
 
 // Store returns the store the service runs on.

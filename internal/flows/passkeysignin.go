@@ -63,7 +63,7 @@ func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c ClientCall
 		return PasskeyOptions{ChallengeID: ch.ID, Options: ch.Options}, nil
 	}
 	now := s.Now()
-	ch, err := s.store.PasskeyChallenge(ctx, c.Tenant.ID, challengeID, now)
+	ch, err := s.signInChallenge(ctx, c.Tenant.ID, challengeID, now, false)
 	if err != nil {
 		return PasskeyOptions{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPa
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
-	ch, err := s.store.PasskeyChallenge(ctx, c.Tenant.ID, in.ChallengeID, s.Now())
+	ch, err := s.signInChallenge(ctx, c.Tenant.ID, in.ChallengeID, s.Now(), true)
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
