@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // maxBatch bounds how many transactions share one commit.
@@ -28,11 +29,13 @@ var errBatchLost = errors.New("store: the transaction was lost with its batch be
 // while the writer's fixed costs (taking the lock, handing the connection
 // over, writing and syncing the log) are paid once per batch.
 type batcher struct {
-	db   *preparedDB
-	jobs chan *txJob
-	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	db *preparedDB
+	// restart asks the loop to start the write-ahead log over.
+	restart atomic.Bool
+	jobs    chan *txJob
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
 }
 
 // txJob is one caller's transaction.
@@ -96,6 +99,25 @@ func (b *batcher) loop() {
 			}
 		}
 		b.runBatch(batch)
+		if b.restart.Swap(false) {
+			b.startLogOver()
+		}
+	}
+}
+
+// restartLog asks the writer to start SQLite's write-ahead log over
+// between two transactions (see checkpointer).
+func (b *batcher) restartLog() { b.restart.Store(true) }
+
+// startLogOver copies what is left of the write-ahead log into the
+// database file and waits for the readers still using it, so that the
+// next transaction writes the log from its start. Writes wait meanwhile:
+// the checkpointer has already copied nearly all of it, so this is short.
+func (b *batcher) startLogOver() {
+	var busy, frames, copied int
+	err := b.db.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	if err != nil || busy != 0 {
+		b.restart.Store(true) // tried again after the next batch
 	}
 }
 

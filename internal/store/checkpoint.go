@@ -10,7 +10,11 @@ import (
 
 // checkpointEvery is how often the checkpointer copies the SQLite
 // write-ahead log back into the database file.
-const checkpointEvery = 100 * time.Millisecond
+const checkpointEvery = 30 * time.Millisecond
+
+// restartFrames is the length of the write-ahead log (in pages) past
+// which the writer is asked to start it over (see batcher.restartLog).
+const restartFrames = 4000
 
 // checkpointer copies SQLite's write-ahead log into the database file from
 // a connection of its own, so that the one writer never does it inside a
@@ -18,14 +22,21 @@ const checkpointEvery = 100 * time.Millisecond
 // with its page copies and its sync, while every other write waits). The
 // writer's automatic checkpoint is off; a passive checkpoint never blocks
 // the writer or the readers.
+//
+// Under steady load the log is never wholly copied at the moment the
+// writer begins, so SQLite would never start it over and it would grow
+// without end; past restartFrames the checkpointer calls longLog, and the
+// writer starts the log over between two transactions.
 type checkpointer struct {
-	db   *sql.DB
-	quit chan struct{}
-	wg   sync.WaitGroup
+	db            *sql.DB
+	longLog       func()
+	restartFrames int
+	quit          chan struct{}
+	wg            sync.WaitGroup
 }
 
-func newCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, quit: make(chan struct{})}
+func newCheckpointer(db *sql.DB, longLog func()) *checkpointer {
+	c := &checkpointer{db: db, longLog: longLog, restartFrames: restartFrames, quit: make(chan struct{})}
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -40,10 +51,18 @@ func (c *checkpointer) loop() {
 		case <-c.quit:
 			return
 		case <-t.C:
-			// A failed checkpoint leaves the log as it is; the next one
-			// copies what this one did not.
-			c.checkpoint(context.Background())
+			c.tick(context.Background())
 		}
+	}
+}
+
+// tick runs one checkpoint and asks for the log to be started over when
+// it has grown long. A failed checkpoint leaves the log as it is; the
+// next one copies what this one did not.
+func (c *checkpointer) tick(ctx context.Context) {
+	frames, _, err := c.checkpoint(ctx)
+	if err == nil && frames >= c.restartFrames {
+		c.longLog()
 	}
 }
 

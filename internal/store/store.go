@@ -69,7 +69,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	dsn := "file:" + path + "?" + pragmas
-	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
+	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -98,7 +98,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	cdb.SetMaxOpenConns(1)
 	cdb.SetConnMaxLifetime(0)
 	s := newStore(SQLite, rdb, wdb)
-	s.checkpoints = newCheckpointer(cdb)
+	s.checkpoints = newCheckpointer(cdb, s.writes.batch.restartLog)
 	return s, nil
 }
 
