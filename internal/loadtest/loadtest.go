@@ -215,7 +215,7 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 	}
 	mode, database := ModeExternal, "unknown"
 	base, tenantID, secret := o.URL, o.TenantID, o.SecretKey
-	pid := 0
+	pid, dbURL := 0, ""
 	var sink *smtpSink
 	if o.hasScenario(ScenarioEmail) {
 		listen := o.SMTPListen
@@ -235,7 +235,7 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 			return nil, err
 		}
 		defer func() { err = errors.Join(err, stop()) }()
-		mode, database, pid = srv.mode, srv.database, srv.pid
+		mode, database, pid, dbURL = srv.mode, srv.database, srv.pid, srv.dbURL
 		base, tenantID, secret = srv.baseURL, srv.tenantID, srv.secret
 	}
 
@@ -276,6 +276,9 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 		if rss, peak, err := readRSS(pid); err == nil {
 			fmt.Fprintf(stdout, "setup: server RSS %.1f MiB (peak %.1f MiB)\n", mib(rss), mib(peak))
 		}
+	}
+	if err := analyzePostgres(ctx, dbURL); err != nil {
+		return nil, err
 	}
 
 	stopProfiles, err := startProfiles(o.CPUProfile, o.MemProfile, o.BlockProfile)

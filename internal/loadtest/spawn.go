@@ -41,6 +41,8 @@ type spawned struct {
 	pid                       int
 	logPath                   string
 	stop                      func() error
+	// dbURL is the fresh database the server runs on.
+	dbURL string
 }
 
 // spawnServer starts the server an invocation with -spawn or -in-process
@@ -103,6 +105,7 @@ func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Wri
 		return nil, nil, err
 	}
 	cleanups = append(cleanups, srv.stop)
+	srv.dbURL = dbURL
 	return srv, stop, nil
 }
 
