@@ -48,6 +48,8 @@ type Options struct {
 	SMS   notify.SMSSender
 	// Log receives the service's and server's logs; nil discards them.
 	Log *slog.Logger
+	// DatabaseURL names the database; empty means a new SQLite file.
+	DatabaseURL string
 }
 
 // New starts an environment whose clock reads the real time at start.
@@ -60,7 +62,11 @@ func New(t testing.TB) *Env {
 func NewWith(t testing.TB, o Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "u.db"))
+	dbURL := o.DatabaseURL
+	if dbURL == "" {
+		dbURL = "sqlite://" + filepath.Join(t.TempDir(), "u.db")
+	}
+	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}

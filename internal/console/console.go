@@ -122,13 +122,28 @@ func (c *Console) checkOrigin(r *http.Request) error {
 	return nil
 }
 
+// MaxFormBody is the largest form a console page accepts: four times the
+// JSON APIs' limit, so that anything the Management API accepts (a rule's
+// condition, say) can be saved through a form, whose encoding makes it
+// up to three times longer.
+const MaxFormBody = 4 * jsonapi.MaxBody
+
 // Page adapts a page behind the sign-in. Without a session, a GET is
 // redirected to the sign-in page (and back afterwards) and anything else
 // is sent there too; a post without the CSRF field is refused.
 func (c *Console) Page(fn PageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
+		var formErr error
+		if r.Method == http.MethodPost {
+			formErr = r.ParseForm()
+		}
 		s, err := c.session(r, func() string { return r.PostFormValue(CSRFField) })
+		if errors.Is(err, errCSRF) && formErr != nil {
+			// The CSRF field was not read because the form was not.
+			err = model.Errorf(model.ErrInvalid, "invalid_request",
+				"the form could not be read (it may be larger than %d KiB); nothing was saved", MaxFormBody>>10)
+		}
 		if errors.Is(err, model.ErrUnauthenticated) {
 			c.clearSession(w)
 			target := SignInPath

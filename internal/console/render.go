@@ -128,7 +128,8 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 func (c *Console) renderError(w http.ResponseWriter, r *http.Request, s *Session, err error) {
 	status, body := jsonapi.Status(err)
 	if status >= 500 {
-		c.log.ErrorContext(r.Context(), "console page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		// The route, not the path: an invitation's path holds its token.
+		c.log.ErrorContext(r.Context(), "console page failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	title := "Something went wrong"
 	switch status {

@@ -331,3 +331,30 @@ func TestPolicyPagesNeedNoInlineScriptOrStyle(t *testing.T) {
 		}
 	}
 }
+
+// Whatever condition the Management API accepts can be saved through the
+// console's form, whose encoding makes it longer; a form too large for
+// any rule is refused as such, not as a forged post.
+func TestLargeConditionThroughTheForm(t *testing.T) {
+	h := newHarness(t)
+	s := h.admin()
+	h.env.Do(h.secret, "POST", actionConfigsPath, map[string]any{"actionCode": "signIn"}).MustOK(t)
+	var terms []string
+	for i := range 30 {
+		terms = append(terms, `{"==":[{"var":"user.email"},"`+strings.Repeat(string(rune('a'+i%26)), 1000)+`"]}`)
+	}
+	cond := `{"or":[` + strings.Join(terms, ",") + `]}`
+	form := ruleForm()
+	form.Set("conditions", cond)
+	id := newRuleID(t, h.post("/console/actions/signIn/rules", s, form), "signIn")
+	got := h.env.Do(h.secret, "GET", actionConfigsPath+"/signIn/rules/"+id, nil).MustOK(t)
+	if c, _ := json.Marshal(got.JSON["conditions"]); len(c) < 30000 {
+		t.Errorf("the saved condition has %d bytes, want the whole of it", len(c))
+	}
+
+	form.Set("description", strings.Repeat("x", console.MaxFormBody))
+	p := h.post("/console/actions/signIn/rules", s, form)
+	if p.status != 400 || !strings.Contains(p.body, "could not be read") {
+		t.Errorf("an oversized form = %d:\n%s", p.status, p.body)
+	}
+}

@@ -108,9 +108,10 @@ func (s *Service) BeginAdminEnrollment(ctx context.Context, token, name string) 
 	if err != nil {
 		return nil, "", err
 	}
+	now := s.Now()
 	c := model.AdminCeremony{ID: s.newID(), InviteHash: hashToken(token), AdminName: name, Handle: handle,
-		Session: session, ExpiresAt: s.Now().Add(ceremony.Timeout)}
-	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
+		Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
+	if err := s.store.CreateAdminCeremony(ctx, c, now); err != nil {
 		return nil, "", err
 	}
 	return options, c.ID, nil
@@ -180,8 +181,9 @@ func (s *Service) BeginAdminSignIn(ctx context.Context) (options json.RawMessage
 	if err != nil {
 		return nil, "", err
 	}
-	c := model.AdminCeremony{ID: s.newID(), Session: session, ExpiresAt: s.Now().Add(ceremony.Timeout)}
-	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
+	now := s.Now()
+	c := model.AdminCeremony{ID: s.newID(), Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
+	if err := s.store.CreateAdminCeremony(ctx, c, now); err != nil {
 		return nil, "", err
 	}
 	return options, c.ID, nil

@@ -41,8 +41,11 @@ type UserSearchPage struct {
 // lists every user. It returns at most UserSearchPageSize users.
 func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order store.UserOrder, after *store.UserCursor) (UserSearchPage, error) {
 	text = strings.TrimSpace(text)
-	if !utf8.ValidString(text) || utf8.RuneCountInString(text) > MaxUserSearch {
-		return UserSearchPage{}, model.Invalid("search for at most %d characters of text", MaxUserSearch)
+	if !model.ValidText(text, false) || utf8.RuneCountInString(text) > MaxUserSearch {
+		return UserSearchPage{}, model.Invalid("search for at most %d characters of text, without control characters", MaxUserSearch)
+	}
+	if after != nil && !model.ValidUserID(after.UserID) {
+		return UserSearchPage{}, model.Invalid("bad page link")
 	}
 	if order != store.UsersByID {
 		order = store.UsersNewest
@@ -96,6 +99,9 @@ type ActionDetail struct {
 // UserDetail loads one of the tenant's users for the console; a user of
 // another tenant is not found.
 func (s *Service) UserDetail(ctx context.Context, t model.Tenant, userID string) (UserDetail, error) {
+	if !model.ValidUserID(userID) {
+		return UserDetail{}, model.Errorf(model.ErrNotFound, "not_found", "no user %q", userID)
+	}
 	u, err := s.store.User(ctx, t.ID, userID)
 	if err != nil {
 		return UserDetail{}, err
@@ -214,6 +220,9 @@ const lastKeyMessage = "Create another key first: revoking the last key would st
 // revoked stays so without error; a key of another tenant is not found.
 // Like RevokeKey, the key stops working on this instance at once.
 func (s *Service) RevokeKeyKeepingOne(ctx context.Context, tenantID, keyID string) error {
+	if !model.ValidUUID(keyID) {
+		return model.Errorf(model.ErrNotFound, "not_found", "no key %q for this tenant", keyID)
+	}
 	err := s.store.RevokeAPIKeyKeepingOne(ctx, tenantID, keyID, s.Now())
 	s.ForgetTenant(tenantID)
 	if errors.Is(err, model.ErrConflict) {

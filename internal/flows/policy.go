@@ -122,11 +122,11 @@ func (s *Service) UpdateActionConfig(ctx context.Context, t model.Tenant, code s
 
 // CheckRule validates a rule and its conditions.
 func CheckRule(r model.Rule) error {
-	if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n == 0 || n > 100 {
-		return model.Invalid("name must be 1 to 100 characters")
+	if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n == 0 || n > 100 || !model.ValidText(r.Name, false) {
+		return model.Invalid("name must be 1 to 100 characters, without control characters")
 	}
-	if utf8.RuneCountInString(r.Description) > 1000 {
-		return model.Invalid("description must be at most 1000 characters")
+	if utf8.RuneCountInString(r.Description) > 1000 || !model.ValidText(r.Description, true) {
+		return model.Invalid("description must be at most 1000 characters, without control characters")
 	}
 	if r.Priority < 0 || r.Priority > 99 {
 		return model.Invalid("priority must be from 0 to 99, got %d", r.Priority)
@@ -195,8 +195,8 @@ func CheckValueList(l *model.ValueList) error {
 	if !aliasPattern.MatchString(l.Alias) {
 		return model.Invalid("alias must match ^[a-zA-Z0-9_-]{1,64}$")
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(l.Name)); n == 0 || n > 100 {
-		return model.Invalid("name must be 1 to 100 characters")
+	if n := utf8.RuneCountInString(strings.TrimSpace(l.Name)); n == 0 || n > 100 || !model.ValidText(l.Name, false) {
+		return model.Invalid("name must be 1 to 100 characters, without control characters")
 	}
 	switch l.ItemType {
 	case model.ListString, model.ListNumber, model.ListCIDR:
@@ -209,8 +209,8 @@ func CheckValueList(l *model.ValueList) error {
 	for i, it := range l.Items {
 		switch l.ItemType {
 		case model.ListString:
-			if it == "" || len(it) > 256 {
-				return model.Invalid("valueListItems[%d] must be 1 to 256 characters", i)
+			if it == "" || len(it) > 256 || !model.ValidText(it, false) {
+				return model.Invalid("valueListItems[%d] must be 1 to 256 characters, without control characters", i)
 			}
 		case model.ListNumber:
 			if _, err := strconv.ParseFloat(it, 64); err != nil {
@@ -297,8 +297,8 @@ func checkPasskeySettings(ps *PasskeySettings) error {
 	default:
 		return model.Invalid("userVerificationRequirement must be required, preferred or discouraged")
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(ps.RPName)); n == 0 || n > 100 {
-		return model.Invalid("the relying party name must be 1 to 100 characters")
+	if n := utf8.RuneCountInString(strings.TrimSpace(ps.RPName)); n == 0 || n > 100 || !model.ValidText(ps.RPName, false) {
+		return model.Invalid("the relying party name must be 1 to 100 characters, without control characters")
 	}
 	if len(ps.Origins) == 0 || len(ps.Origins) > 20 {
 		return model.Invalid("expectedOrigins must list 1 to 20 origins")

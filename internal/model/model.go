@@ -235,6 +235,25 @@ func ValidUserID(id string) bool {
 	return true
 }
 
+// ValidText reports whether s is text people wrote: valid UTF-8 without
+// control characters, except line breaks and tabs when multiline. Both
+// databases then store it as it is (PostgreSQL refuses NUL bytes and
+// invalid UTF-8 in text).
+func ValidText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidIdempotencyKey reports whether k is an acceptable idempotency key:
 // 1 to 128 characters from a URL-safe set.
 func ValidIdempotencyKey(k string) bool {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/clientapi"
@@ -156,16 +157,32 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			level = slog.LevelWarn
 		}
 		if s.log.Enabled(r.Context(), level) { // the arguments alone cost allocations on every request
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", loggedPath(r),
 				"status", rec.status, "duration", time.Since(start))
 		}
 	})
 }
 
+// loggedPath is the path a request log names: the route's pattern where
+// a route matched, since some paths carry secrets (a console invitation's
+// token); the query string, where tokens travel, is never logged.
+func loggedPath(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.URL.Path
+}
+
 // limitBodies caps every request body; the JSON decoder reports the excess.
+// Console forms get a larger cap (see console.MaxFormBody).
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, jsonapi.MaxBody+1)
+		limit := int64(jsonapi.MaxBody + 1)
+		if strings.HasPrefix(r.URL.Path, "/console/") &&
+			strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			limit = console.MaxFormBody + 1
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

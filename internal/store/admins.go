@@ -42,15 +42,22 @@ func (q Queries) ClaimAdminInvite(ctx context.Context, hash []byte, now time.Tim
 	return tenantID, notFound(err, "this invitation link is not valid: it was used already, it expired, or it was mistyped")
 }
 
-// CreateAdminCeremony stores a pending console ceremony.
-func (q Queries) CreateAdminCeremony(ctx context.Context, c model.AdminCeremony) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_ceremonies (id, invite_hash, admin_name, handle, session, expires_at, used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 0)`, c.ID, nonNilBytes(c.InviteHash), c.AdminName, nonNilBytes(c.Handle),
-		nonNilBytes(c.Session), micros(c.ExpiresAt))
-	if err != nil {
-		return classify(err, "console ceremony")
-	}
-	return nil
+// CreateAdminCeremony stores a pending console ceremony and removes those
+// expired at now, so that sign-in attempts nobody finishes (anyone may
+// begin one) never pile up.
+func (q Queries) CreateAdminCeremony(ctx context.Context, c model.AdminCeremony, now time.Time) error {
+	return q.atomic(ctx, func(q Queries) error {
+		if _, err := q.w.ExecContext(ctx, `DELETE FROM admin_ceremonies WHERE expires_at <= $1`, micros(now)); err != nil {
+			return fmt.Errorf("prune console ceremonies: %w", err)
+		}
+		_, err := q.w.ExecContext(ctx, `INSERT INTO admin_ceremonies (id, invite_hash, admin_name, handle, session, expires_at, used_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 0)`, c.ID, nonNilBytes(c.InviteHash), c.AdminName, nonNilBytes(c.Handle),
+			nonNilBytes(c.Session), micros(c.ExpiresAt))
+		if err != nil {
+			return classify(err, "console ceremony")
+		}
+		return nil
+	})
 }
 
 // ClaimAdminCeremony consumes a pending ceremony, once, if it has not

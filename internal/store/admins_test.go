@@ -150,7 +150,7 @@ func TestAdminCeremoniesAreClaimedOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		c := model.AdminCeremony{ID: "c1", InviteHash: []byte("inv"), AdminName: "Ada", Handle: []byte{1}, Session: []byte(`{"challenge":"x"}`), ExpiresAt: at(300)}
-		if err := s.CreateAdminCeremony(ctx, c); err != nil {
+		if err := s.CreateAdminCeremony(ctx, c, at(0)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.ClaimAdminCeremony(ctx, "c1", at(300)); !errors.Is(err, model.ErrNotFound) {
@@ -167,11 +167,21 @@ func TestAdminCeremoniesAreClaimedOnce(t *testing.T) {
 			t.Errorf("second claim: %v", err)
 		}
 		// A sign-in ceremony has no invitation.
-		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c2", Session: []byte("{}"), ExpiresAt: at(300)}); err != nil {
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c2", Session: []byte("{}"), ExpiresAt: at(300)}, at(1)); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.ClaimAdminCeremony(ctx, "c2", at(10)); err != nil || len(got.InviteHash) != 0 {
 			t.Errorf("sign-in ceremony = %+v, %v", got, err)
+		}
+		// Ceremonies nobody finished are removed once expired, by the next one begun.
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c3", Session: []byte("{}"), ExpiresAt: at(300)}, at(2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c4", Session: []byte("{}"), ExpiresAt: at(600)}, at(300)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimAdminCeremony(ctx, "c3", at(10)); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("an expired ceremony outlived the next one begun: %v", err)
 		}
 	})
 }
