@@ -154,3 +154,17 @@ func TestBarChart(t *testing.T) {
 		t.Errorf("labels = %v", l)
 	}
 }
+
+func TestPercentNeverRoundsToAllOrNone(t *testing.T) {
+	for _, tt := range []struct {
+		part, whole int
+		want        string
+	}{
+		{0, 0, "—"}, {0, 10, "0%"}, {10, 10, "100%"}, {1, 3, "33%"}, {2, 3, "67%"},
+		{199, 200, "99.5%"}, {9999, 10000, "99.9%"}, {1, 200, "1%"}, {1, 500, "0.2%"}, {1, 10000, "<0.1%"},
+	} {
+		if got := percent(tt.part, tt.whole); got != tt.want {
+			t.Errorf("percent(%d, %d) = %q, want %q", tt.part, tt.whole, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -232,7 +233,19 @@ func percent(part, whole int) string {
 	if whole == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
+	p := float64(part) * 100 / float64(whole)
+	// Whole numbers, except where rounding would say all or none of
+	// something that is neither (199 of 200 is 99.5 %, not 100 %).
+	r := math.Round(p)
+	switch {
+	case r == 100 && part < whole:
+		return fmt.Sprintf("%.1f%%", math.Floor(p*10)/10)
+	case r == 0 && part > 0 && p < 0.1:
+		return "<0.1%"
+	case r == 0 && part > 0:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.0f%%", r)
 }
 
 // shortDate labels a day on a chart's axis.
