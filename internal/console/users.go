@@ -214,10 +214,12 @@ type actionRow struct {
 	At            time.Time
 	Code, CodeURL string
 	State, Method string
-	Rules         []ruleLink
-	Winner        *ruleLink
-	DeviceID, IP  string
-	Events        []eventRow
+	// History lists the states before the current one, oldest first.
+	History      []eventRow
+	Rules        []ruleLink
+	Winner       *ruleLink
+	DeviceID, IP string
+	Events       []eventRow
 }
 
 type ruleLink struct{ Name, URL string }
@@ -406,6 +408,11 @@ func newActionRow(a flows.ActionDetail) actionRow {
 		State:   stateWords(a.Action.State), Method: "None", DeviceID: a.Action.DeviceID, IP: a.Action.IPAddress}
 	if a.Action.VerificationMethod != "" {
 		row.Method = methodName(a.Action.VerificationMethod)
+	}
+	if n := len(a.History); n > 1 {
+		for _, h := range a.History[:n-1] {
+			row.History = append(row.History, eventRow{At: h.At, What: lowerFirst(stateWords(h.State))})
+		}
 	}
 	for _, r := range a.Rules {
 		row.Rules = append(row.Rules, newRuleLink(r))

@@ -241,7 +241,7 @@ func TestUserPageExplainsTheUpliftPrompt(t *testing.T) {
 			dismissed.AddDate(0, 0, 7).Format("2 Jan 2006") + ".",
 		"Hidden: the user already has a passkey known on this device.",
 		`<a href="/console/actions/signIn/rules/` + ruleID + `">Every Ada</a>`,
-		"Challenge succeeded", "203.0.113.9", "Dismissed",
+		"Challenge succeeded<br><span class=\"hint\">after challenge required (", "203.0.113.9", "Dismissed",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the user page lacks %q", want)

@@ -91,9 +91,11 @@ type UserDevice struct {
 // since has only its id.
 type ActionDetail struct {
 	Action model.Action
-	Rules  []model.Rule
-	Winner *model.Rule
-	Events []model.UpliftEvent
+	// History is the action's states, oldest first.
+	History []store.StateChange
+	Rules   []model.Rule
+	Winner  *model.Rule
+	Events  []model.UpliftEvent
 }
 
 // UserDetail loads one of the tenant's users for the console; a user of
@@ -190,6 +192,9 @@ func (s *Service) actionDetails(ctx context.Context, tenantID, userID string) ([
 	out := make([]ActionDetail, len(actions))
 	for i, a := range actions {
 		out[i].Action = a
+		if out[i].History, err = s.store.ActionHistory(ctx, tenantID, a.IdempotencyKey); err != nil {
+			return nil, err
+		}
 		rule := func(id string) model.Rule {
 			if r, ok := rulesByCode[a.Code][id]; ok {
 				return r
