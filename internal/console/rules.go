@@ -276,7 +276,7 @@ func (c *Console) DeleteRule(w http.ResponseWriter, r *http.Request, s *Session)
 	if err != nil {
 		return err
 	}
-	if err := c.svc.Store().DeleteRule(r.Context(), s.Tenant.ID, ru.ActionCode, ru.ID); err != nil {
+	if err := c.svc.DeleteRule(r.Context(), s.Tenant.ID, ru.ActionCode, ru.ID); err != nil {
 		return err
 	}
 	redirect(w, r, actionPagePath(ru.ActionCode), "rule-deleted")

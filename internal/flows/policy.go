@@ -97,7 +97,9 @@ func (s *Service) CreateActionConfig(ctx context.Context, t model.Tenant, c mode
 		return c, err
 	}
 	c.CreatedAt, c.UpdatedAt = s.Now(), s.Now()
-	return c, s.store.CreateActionConfig(ctx, c)
+	err := s.store.CreateActionConfig(ctx, c)
+	s.ForgetTenant(t.ID)
+	return c, err
 }
 
 // UpdateActionConfig applies change to a stored action configuration and
@@ -117,7 +119,15 @@ func (s *Service) UpdateActionConfig(ctx context.Context, t model.Tenant, code s
 		c.UpdatedAt = s.Now()
 		return q.UpdateActionConfig(ctx, c)
 	})
+	s.ForgetTenant(t.ID)
 	return c, err
+}
+
+// DeleteActionConfig removes an action configuration with its rules.
+func (s *Service) DeleteActionConfig(ctx context.Context, tenantID, code string) error {
+	err := s.store.DeleteActionConfig(ctx, tenantID, code)
+	s.ForgetTenant(tenantID)
+	return err
 }
 
 // CheckRule validates a rule and its conditions.
@@ -162,6 +172,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 		}
 		return q.CreateRule(ctx, r)
 	})
+	s.ForgetTenant(t.ID)
 	return r, err
 }
 
@@ -182,7 +193,15 @@ func (s *Service) UpdateRule(ctx context.Context, t model.Tenant, code, id strin
 		r.UpdatedAt = s.Now()
 		return q.UpdateRule(ctx, r)
 	})
+	s.ForgetTenant(t.ID)
 	return r, err
+}
+
+// DeleteRule removes a rule.
+func (s *Service) DeleteRule(ctx context.Context, tenantID, code, id string) error {
+	err := s.store.DeleteRule(ctx, tenantID, code, id)
+	s.ForgetTenant(tenantID)
+	return err
 }
 
 var aliasPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
@@ -248,7 +267,15 @@ func (s *Service) SaveValueList(ctx context.Context, t model.Tenant, l model.Val
 		l.UpdatedAt = s.Now()
 		return q.SaveValueList(ctx, l)
 	})
+	s.ForgetTenant(t.ID)
 	return l, err
+}
+
+// DeleteValueList removes a value list.
+func (s *Service) DeleteValueList(ctx context.Context, tenantID, alias string) error {
+	err := s.store.DeleteValueList(ctx, tenantID, alias)
+	s.ForgetTenant(tenantID)
+	return err
 }
 
 // PasskeySettings is the tenant's passkey configuration as the

@@ -9,11 +9,12 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// DefaultTenantCacheTTL is how long a tenant, or the tenant a secret key
-// belongs to, is used as read before it is read again. Instances share
-// only the database, so a change made through another instance (a key
-// revoked, passkey settings changed) takes effect here within this long;
-// a change made through this instance takes effect here at once.
+// DefaultTenantCacheTTL is how long a tenant, the tenant a secret key
+// belongs to, or an action's configuration is used as read before it is
+// read again. Instances share only the database, so a change made through
+// another instance (a key revoked, passkey settings, an action's prompt
+// switch or rules changed) takes effect here within this long; a change
+// made through this instance takes effect here at once.
 const DefaultTenantCacheTTL = 5 * time.Second
 
 // tenantCacheSize bounds each of the cache's maps; a full map starts over.
@@ -21,48 +22,55 @@ const DefaultTenantCacheTTL = 5 * time.Second
 // real tenants and keys, never by guesses.
 const tenantCacheSize = 10000
 
-// tenantCache keeps tenants by id and by secret key hash for a short
-// time. Every request of the Client and Server APIs names its tenant, so
-// without it each would read the tenant again.
+// tenantCache keeps tenants by id and by secret key hash, and the
+// configurations of their actions, for a short time. Every request of the
+// Client and Server APIs names its tenant, and every track reads its
+// action's configuration, so without it each would read them again.
 type tenantCache struct {
 	ttl time.Duration // 0 or less: nothing is cached
 
 	mu sync.Mutex
-	// gen counts invalidations, so that a tenant read before one is not
+	// gen counts invalidations, so that what was read before one is not
 	// stored after it.
 	gen      uint64
-	byID     map[string]cachedTenant
-	bySecret map[[sha256.Size]byte]cachedTenant
+	byID     map[string]cached[model.Tenant]
+	bySecret map[[sha256.Size]byte]cached[model.Tenant]
+	configs  map[configKey]cached[model.ActionConfig]
 }
 
-type cachedTenant struct {
-	tenant model.Tenant
+type cached[V any] struct {
+	value  V
 	readAt time.Time
 }
 
+// configKey names an action's configuration: its tenant and code.
+type configKey struct{ tenantID, code string }
+
 func newTenantCache(ttl time.Duration) *tenantCache {
-	return &tenantCache{ttl: ttl, byID: map[string]cachedTenant{}, bySecret: map[[sha256.Size]byte]cachedTenant{}}
+	return &tenantCache{ttl: ttl, byID: map[string]cached[model.Tenant]{},
+		bySecret: map[[sha256.Size]byte]cached[model.Tenant]{}, configs: map[configKey]cached[model.ActionConfig]{}}
 }
 
 // fresh reports whether an entry read at readAt may still be used at now.
-func (c *tenantCache) fresh(e cachedTenant, now time.Time) bool {
-	age := now.Sub(e.readAt)
+func (c *tenantCache) fresh(readAt, now time.Time) bool {
+	age := now.Sub(readAt)
 	return age >= 0 && age < c.ttl
 }
 
 // cacheGet returns the entry under key if it is fresh, and otherwise the
 // generation a read from the database starts at.
-func cacheGet[K comparable](c *tenantCache, m map[K]cachedTenant, key K, now time.Time) (model.Tenant, bool, uint64) {
+func cacheGet[K comparable, V any](c *tenantCache, m map[K]cached[V], key K, now time.Time) (V, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := m[key]; ok && c.fresh(e, now) {
-		return e.tenant, true, c.gen
+	if e, ok := m[key]; ok && c.fresh(e.readAt, now) {
+		return e.value, true, c.gen
 	}
-	return model.Tenant{}, false, c.gen
+	var zero V
+	return zero, false, c.gen
 }
 
-// cachePut keeps t under key unless the cache was invalidated since gen.
-func cachePut[K comparable](c *tenantCache, m map[K]cachedTenant, key K, t model.Tenant, gen uint64, readAt time.Time) {
+// cachePut keeps v under key unless the cache was invalidated since gen.
+func cachePut[K comparable, V any](c *tenantCache, m map[K]cached[V], key K, v V, gen uint64, readAt time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -74,7 +82,7 @@ func cachePut[K comparable](c *tenantCache, m map[K]cachedTenant, key K, t model
 	if len(m) >= tenantCacheSize {
 		clear(m)
 	}
-	m[key] = cachedTenant{tenant: t, readAt: readAt}
+	m[key] = cached[V]{value: v, readAt: readAt}
 }
 
 // forget drops everything cached about a tenant.
@@ -84,9 +92,27 @@ func (c *tenantCache) forget(tenantID string) {
 	c.gen++
 	delete(c.byID, tenantID)
 	for k, e := range c.bySecret {
-		if e.tenant.ID == tenantID {
+		if e.value.ID == tenantID {
 			delete(c.bySecret, k)
 		}
+	}
+	for k := range c.configs {
+		if k.tenantID == tenantID {
+			delete(c.configs, k)
+		}
+	}
+}
+
+// notedAction records on a cached configuration that a track is noting
+// an action of its code at the given time (see store.ActionNoteDue), so
+// that the tracks that follow within the cache's time do not note it
+// again. Should that track fail, the note waits for the next minute.
+func (c *tenantCache) notedAction(k configKey, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.configs[k]; ok && e.value.LastActionCreatedAt.Before(at) {
+		e.value.LastActionCreatedAt = at
+		c.configs[k] = e
 	}
 }
 
@@ -122,10 +148,27 @@ func (s *Service) tenantForKeyHash(ctx context.Context, hash [sha256.Size]byte) 
 	return t, nil
 }
 
-// ForgetTenant makes this instance read a tenant and its keys from the
-// database again on their next use. Every change to a tenant or its keys
-// made through the Service calls it; code that changes them in the store
-// directly calls it after committing.
+// actionConfig returns the configuration of one of the tenant's action
+// codes, from the cache while it is fresh.
+func (s *Service) actionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
+	now, k := s.now(), configKey{tenantID, code}
+	c, ok, gen := cacheGet(s.tenants, s.tenants.configs, k, now)
+	if ok {
+		return c, nil
+	}
+	c, err := s.store.ActionConfig(ctx, tenantID, code)
+	if err != nil {
+		return c, err
+	}
+	cachePut(s.tenants, s.tenants.configs, k, c, gen, now)
+	return c, nil
+}
+
+// ForgetTenant makes this instance read a tenant, its keys and its
+// actions' configurations from the database again on their next use.
+// Every change to them (rules and value lists included) made through the
+// Service calls it; code that changes them in the store directly calls it
+// after committing.
 func (s *Service) ForgetTenant(tenantID string) {
 	s.tenants.forget(tenantID)
 }

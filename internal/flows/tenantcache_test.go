@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -116,5 +117,67 @@ func TestTenantCacheOff(t *testing.T) {
 	}
 	if _, err := b.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
 		t.Errorf("without a cache, another instance still accepts a revoked key: %v", err)
+	}
+}
+
+func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
+	ctx := context.Background()
+	a, b, clock, tenant, _ := twoInstances(t, 0)
+	if _, err := a.CreateActionConfig(ctx, tenant, model.ActionConfig{Code: "pay", DefaultOutcome: model.OutcomeAllow}); err != nil {
+		t.Fatal(err)
+	}
+	state := func(svc *flows.Service) model.ActionState {
+		t.Helper()
+		res, err := svc.Track(ctx, tenant, flows.TrackInput{UserID: "ana", ActionCode: "pay"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Action.State
+	}
+	// Each step changes the action through instance a: a decides by the
+	// change at once, b only once the cache time is up.
+	steps := []struct {
+		name   string
+		change func() error
+		want   model.ActionState
+	}{
+		{"default outcome", func() error {
+			_, err := a.UpdateActionConfig(ctx, tenant, "pay", func(c *model.ActionConfig) { c.DefaultOutcome = model.OutcomeBlock })
+			return err
+		}, model.StateBlock},
+		{"new rule", func() error {
+			_, err := a.CreateRule(ctx, tenant, model.Rule{ActionCode: "pay", Name: "all", IsActive: true,
+				Outcome: model.OutcomeReview, Conditions: []byte(`{"==":[1,1]}`)})
+			return err
+		}, model.StateReviewRequired},
+		{"rule deleted", func() error {
+			rules, err := a.Store().Rules(ctx, tenant.ID, "pay")
+			if err != nil || len(rules) != 1 {
+				return fmt.Errorf("rules = %v, %v", rules, err)
+			}
+			return a.DeleteRule(ctx, tenant.ID, "pay", rules[0].ID)
+		}, model.StateBlock},
+	}
+	before := model.StateAllow
+	for _, st := range steps {
+		for _, svc := range []*flows.Service{a, b} {
+			if got := state(svc); got != before {
+				t.Fatalf("%s: an instance decides %s before the change, want %s", st.name, got, before)
+			}
+		}
+		if err := st.change(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := state(a); got != st.want {
+			t.Errorf("%s: the changing instance decides %s, want %s at once", st.name, got, st.want)
+		}
+		if got := state(b); got != before {
+			t.Errorf("%s: the other instance decides %s before its cache time is up, want still %s", st.name, got, before)
+		}
+		clock.Advance(flows.DefaultTenantCacheTTL)
+		if got := state(b); got != st.want {
+			t.Errorf("%s: the other instance decides %s after the cache time, want %s", st.name, got, st.want)
+		}
+		before = st.want
 	}
 }

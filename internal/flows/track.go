@@ -146,7 +146,7 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) 
 	}
 	p.user, p.fillUser = withAttributes(user, in)
 	p.fillUser = p.fillUser && !p.newUser
-	cfg, err := q.ActionConfig(ctx, t.ID, in.ActionCode)
+	cfg, err := s.actionConfig(ctx, t.ID, in.ActionCode)
 	if isNotFound(err) {
 		// The first action of its code: the configuration is stored once,
 		// in its own short transaction.
@@ -158,7 +158,9 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) 
 	if err != nil {
 		return nil, err
 	}
-	p.noteConfig = store.ActionNoteDue(cfg, p.now)
+	if p.noteConfig = store.ActionNoteDue(cfg, p.now); p.noteConfig {
+		s.tenants.notedAction(configKey{t.ID, in.ActionCode}, p.now)
+	}
 	if p.auths, err = q.Authenticators(ctx, t.ID, in.UserID); err != nil {
 		return nil, err
 	}

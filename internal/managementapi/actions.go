@@ -119,7 +119,7 @@ func (a *API) DeleteActionConfig(w http.ResponseWriter, r *http.Request, t model
 	if err != nil {
 		return err
 	}
-	if err := a.svc.Store().DeleteActionConfig(r.Context(), t.ID, code); err != nil {
+	if err := a.svc.DeleteActionConfig(r.Context(), t.ID, code); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})

@@ -131,7 +131,7 @@ func (a *API) UpdateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 
 // DeleteValueList answers DELETE /v1/management/value-lists/{alias}.
 func (a *API) DeleteValueList(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	if err := a.svc.Store().DeleteValueList(r.Context(), t.ID, alias(r)); err != nil {
+	if err := a.svc.DeleteValueList(r.Context(), t.ID, alias(r)); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})

@@ -175,7 +175,7 @@ func (a *API) DeleteRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if err != nil {
 		return err
 	}
-	if err := a.svc.Store().DeleteRule(r.Context(), t.ID, code, id); err != nil {
+	if err := a.svc.DeleteRule(r.Context(), t.ID, code, id); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})
