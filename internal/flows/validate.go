@@ -11,7 +11,9 @@ import (
 // Validation is what validate says of a token.
 type Validation struct {
 	IsValid bool
-	Action  model.Action
+	// Action is the token's action as store.ActionState reads it: its
+	// identity and state, nothing more.
+	Action model.Action
 	// Error names why the token was not valid, when it was not.
 	Error string
 }
@@ -45,7 +47,7 @@ func (s *Service) Validate(ctx context.Context, t model.Tenant, raw, userID, act
 	if (userID != "" && userID != claims.UserID) || (actionCode != "" && actionCode != claims.ActionCode) {
 		return Validation{Error: "the token belongs to another user or action"}, nil
 	}
-	a, err := s.store.Action(ctx, t.ID, claims.IdempotencyKey)
+	a, err := s.store.ActionState(ctx, t.ID, claims.IdempotencyKey)
 	if errors.Is(err, model.ErrNotFound) {
 		return Validation{Error: "the token's action no longer exists"}, nil
 	}

@@ -199,6 +199,23 @@ func (q Queries) Action(ctx context.Context, tenantID, idempotencyKey string) (m
 	return a, notFound(err, "action not found")
 }
 
+// ActionState returns what validating an action's token needs of it: its
+// user, code, idempotency key, state, the time of that state and the
+// method that verified it. Its other fields are left zero.
+func (q Queries) ActionState(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error) {
+	a := model.Action{TenantID: tenantID}
+	var state, method string
+	var stateAt int64
+	err := q.r.QueryRowContext(ctx, `SELECT user_id, code, idempotency_key, state, state_updated_at, verification_method
+		FROM actions WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idempotencyKey).
+		Scan(&a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &method)
+	if err != nil {
+		return a, notFound(err, "action not found")
+	}
+	a.State, a.VerificationMethod, a.StateUpdatedAt = model.ActionState(state), model.VerificationMethod(method), fromMicros(stateAt)
+	return a, nil
+}
+
 // ActionQuery filters QueryActions. Empty fields do not filter (a zero
 // Limit means no limit).
 type ActionQuery struct {

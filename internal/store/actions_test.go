@@ -210,6 +210,16 @@ func TestActionRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(got, tt.action, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s: Action (-got +want):\n%s", tt.name, diff)
 			}
+			state, err := s.ActionState(t.Context(), tt.action.TenantID, tt.action.IdempotencyKey)
+			want := model.Action{TenantID: tt.action.TenantID, UserID: tt.action.UserID, Code: tt.action.Code,
+				IdempotencyKey: tt.action.IdempotencyKey, State: tt.action.State, StateUpdatedAt: tt.action.StateUpdatedAt,
+				VerificationMethod: tt.action.VerificationMethod}
+			if err != nil {
+				t.Fatalf("%s: ActionState: %v", tt.name, err)
+			}
+			if diff := cmp.Diff(state, want); diff != "" {
+				t.Errorf("%s: ActionState (-got +want):\n%s", tt.name, diff)
+			}
 		}
 	})
 }
@@ -383,6 +393,9 @@ func TestActionOfUnknownKey(t *testing.T) {
 		tn := mustCreateTenant(t, s, "acme", at(0))
 		if _, err := s.Action(t.Context(), tn.ID, "no-such-key"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("Action(unknown key): error = %v, want %v", err, model.ErrNotFound)
+		}
+		if _, err := s.ActionState(t.Context(), tn.ID, "no-such-key"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("ActionState(unknown key): error = %v, want %v", err, model.ErrNotFound)
 		}
 		a := newAction(tn.ID, "user-1", "no-such-key", "signIn", at(1))
 		if err := s.SetActionState(t.Context(), a); !errors.Is(err, model.ErrNotFound) {
