@@ -136,7 +136,7 @@ type trackPlan struct {
 func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) (*trackPlan, error) {
 	q := s.store.Queries
 	p := &trackPlan{in: in, now: s.Now()}
-	user, err := q.User(ctx, t.ID, in.UserID)
+	user, deviceCount, deviceKnown, err := q.UserWithDevices(ctx, t.ID, in.UserID, in.DeviceID)
 	switch {
 	case isNotFound(err):
 		p.newUser = true
@@ -162,10 +162,6 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) 
 		s.tenants.notedAction(configKey{t.ID, in.ActionCode}, p.now)
 	}
 	if p.auths, err = q.Authenticators(ctx, t.ID, in.UserID); err != nil {
-		return nil, err
-	}
-	deviceCount, deviceKnown, err := q.UserDevices(ctx, t.ID, in.UserID, in.DeviceID)
-	if err != nil {
 		return nil, err
 	}
 	p.deviceKnown = deviceKnown

@@ -323,16 +323,3 @@ func (q Queries) appendState(ctx context.Context, tenantID, key string, state mo
 	}
 	return nil
 }
-
-// UserDevices reports how many distinct devices a user's actions came
-// from and whether deviceID is among them.
-func (q Queries) UserDevices(ctx context.Context, tenantID, userID, deviceID string) (count int, known bool, err error) {
-	var seen int
-	err = q.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_id = $3 THEN 1 ELSE 0 END), 0)
-		FROM user_devices WHERE tenant_id = $1 AND user_id = $2`,
-		tenantID, userID, deviceID).Scan(&count, &seen)
-	if err != nil {
-		return 0, false, fmt.Errorf("user devices: %w", err)
-	}
-	return count, seen > 0, nil
-}

@@ -10,12 +10,13 @@ import (
 const userColumns = `tenant_id, user_id, email, email_verified, phone_number, phone_number_verified,
 	username, display_name, locale, custom, created_at, updated_at`
 
-func scanUser(row scanner) (model.User, error) {
+// scanUser reads userColumns, then any further columns into extra.
+func scanUser(row scanner, extra ...any) (model.User, error) {
 	var u model.User
 	var custom string
 	var created, updated int64
-	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
-		&u.Username, &u.DisplayName, &u.Locale, &custom, &created, &updated)
+	err := row.Scan(append([]any{&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
+		&u.Username, &u.DisplayName, &u.Locale, &custom, &created, &updated}, extra...)...)
 	if err != nil {
 		return u, err
 	}
@@ -28,6 +29,17 @@ func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User,
 	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
 		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
 	return u, notFound(err, "user not found")
+}
+
+// UserWithDevices returns one user of a tenant with how many distinct
+// devices their actions came from and whether deviceID is among them, in
+// one query: what track decides on.
+func (q Queries) UserWithDevices(ctx context.Context, tenantID, userID, deviceID string) (u model.User, devices int, known bool, err error) {
+	u, err = scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+`,
+		(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = $1 AND d.user_id = $2),
+		EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = $1 AND d.user_id = $2 AND d.device_id = $3)
+		FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID, deviceID), &devices, &known)
+	return u, devices, known, notFound(err, "user not found")
 }
 
 // CreateUserIfMissing stores u unless a user with its id exists, and
