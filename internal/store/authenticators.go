@@ -21,10 +21,15 @@ func scanAuthenticator(row scanner) (model.Authenticator, error) {
 	return a, err
 }
 
-// Authenticators lists a user's authenticators, oldest first.
+// Authenticators lists a user's authenticators, oldest first. A passkey's
+// last verification is the later of its authenticator's and its passkey's
+// (sign-ins record it on the passkey only).
 func (q Queries) Authenticators(ctx context.Context, tenantID, userID string) ([]model.Authenticator, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+authenticatorColumns+` FROM authenticators
-		WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id`, tenantID, userID)
+	rows, err := q.r.QueryContext(ctx, `SELECT a.id, a.tenant_id, a.user_id, a.method, a.email, a.phone_number,
+		a.is_default, a.created_at, a.verified_at,
+		CASE WHEN p.last_verified_at > a.last_verified_at THEN p.last_verified_at ELSE a.last_verified_at END
+		FROM authenticators a LEFT JOIN passkeys p ON p.authenticator_id = a.id
+		WHERE a.tenant_id = $1 AND a.user_id = $2 ORDER BY a.created_at, a.id`, tenantID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list authenticators: %w", err)
 	}

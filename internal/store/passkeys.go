@@ -164,9 +164,10 @@ func collectPasskeys(rows interface {
 	return out, rows.Err()
 }
 
-// RecordPasskeySignIn stores what a successful sign-in learned: the sign
-// count, the flags, when it happened and any backup-eligible change
-// counters, on the passkey and on its authenticator.
+// RecordPasskeySignIn stores what a successful sign-in learned on the
+// passkey: the sign count, the flags, when it happened and any
+// backup-eligible change counters. The time is kept on the passkey only;
+// Authenticators reads it from there.
 func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE passkeys SET sign_count = $3, user_present = $4,
 		user_verified = $5, backup_eligible = $6, backup_state = $7, last_verified_at = $8,
@@ -180,11 +181,6 @@ func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return model.Errorf(model.ErrNotFound, "unknown_credential", "this passkey is not registered")
-	}
-	_, err = q.w.ExecContext(ctx, `UPDATE authenticators SET last_verified_at = $3
-		WHERE tenant_id = $1 AND id = $2`, p.TenantID, p.AuthenticatorID, micros(p.LastVerifiedAt))
-	if err != nil {
-		return fmt.Errorf("record authenticator verification: %w", err)
 	}
 	return nil
 }

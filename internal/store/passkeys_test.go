@@ -70,7 +70,7 @@ func TestPasskeys(t *testing.T) {
 			t.Errorf("PasskeysByCredentialIDs = %v, %v", found, err)
 		}
 
-		got.SignCount, got.LastVerifiedAt = 7, at(20)
+		got.SignCount, got.LastVerifiedAt = 7, at(100) // after the authenticator's own last verification
 		got.Flags.BackupState, got.BackupEligibleChanges, got.BackupEligibleChangedAt = true, 1, at(20)
 		if err := s.RecordPasskeySignIn(ctx, got); err != nil {
 			t.Fatal(err)
@@ -82,6 +82,10 @@ func TestPasskeys(t *testing.T) {
 		got.CounterRegressions, got.LastCounterRegressionAt = 1, at(21)
 		if diff := cmp.Diff(got, after); diff != "" {
 			t.Errorf("after sign-in (-want +got):\n%s", diff)
+		}
+		auths, err := s.Authenticators(ctx, "t1", "ada")
+		if err != nil || len(auths) != 1 || !auths[0].LastVerifiedAt.Equal(at(100)) {
+			t.Errorf("the passkey's authenticator after the sign-in = %+v, %v; want last verified at %v", auths, err, at(100))
 		}
 
 		if err := s.DeleteAuthenticator(ctx, "t1", "ada", "a1"); err != nil {
