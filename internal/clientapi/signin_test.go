@@ -166,3 +166,36 @@ func TestOptionsAreIssuedAgainUntilHalfTheTimeIsUp(t *testing.T) {
 	h.must(h.do("POST", "/v1/client/verify/passkey", h.tenantAuth(), map[string]any{
 		"challengeId": o.str("challengeId"), "authenticationCredential": d.assert(t, o.body["options"])}), 200)
 }
+
+// TestUsernamelessSignInDecidesOnTheUsersDevices: the action a
+// username-less sign-in tracks is decided on the devices of the passkey's
+// user, read with the passkey: a rule blocking new devices refuses the
+// first sign-in from a device and lets the next one through.
+func TestUsernamelessSignInDecidesOnTheUsersDevices(t *testing.T) {
+	h := newHarness(t)
+	d := newPasskeyDevice(defaultDevice)
+	h.enrol("ada", d)
+	h.must(h.do("POST", "/v1/management/action-configurations", h.secretAuth(),
+		map[string]any{"actionCode": "guarded", "defaultUserActionResult": "CHALLENGE"}), 201)
+	h.must(h.do("POST", "/v1/management/action-configurations/guarded/rules", h.secretAuth(), map[string]any{
+		"name": "new devices", "priority": 1, "type": "BLOCK", "isActive": true,
+		"conditions": map[string]any{"==": []any{map[string]any{"var": "device.isNew"}, true}},
+	}), 201)
+	signIn := func(key string) reply {
+		ch := h.must(h.do("POST", "/v1/client/challenge", h.tenantAuth(), map[string]any{"action": "guarded", "idempotencyKey": key}), 200)
+		o := h.must(h.do("POST", "/v1/client/user-authenticators/passkey/authentication-options", h.tenantAuth(),
+			map[string]any{"challengeId": ch.str("challengeId")}), 200)
+		return h.do("POST", "/v1/client/verify/passkey", h.tenantAuth(), map[string]any{
+			"challengeId": o.str("challengeId"), "authenticationCredential": d.assert(t, o.body["options"]), "deviceId": "laptop",
+		})
+	}
+	wantError(t, signIn("key-1"), 403, "forbidden")
+	if diff := cmp.Diff(h.history("key-1"), []model.ActionState{model.StateBlock}); diff != "" {
+		t.Errorf("first sign-in from the device (-got +want):\n%s", diff)
+	}
+	h.clock.Advance(time.Second)
+	h.must(signIn("key-2"), 200)
+	if diff := cmp.Diff(h.history("key-2"), []model.ActionState{model.StateChallengeRequired, model.StateChallengeSucceeded}); diff != "" {
+		t.Errorf("second sign-in from the device (-got +want):\n%s", diff)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // DefaultPasskeyAction is the action a username-less passkey sign-in
@@ -175,11 +176,11 @@ func (s *Service) verifyPasskey(ctx context.Context, c ClientCaller, ch model.Pa
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
-	login, err := s.checkAssertion(ctx, c.Tenant, ch, assertion)
+	login, signer, err := s.checkAssertion(ctx, c.Tenant, ch, assertion, deviceID)
 	if err != nil {
 		return VerifyPasskeyResult{}, err
 	}
-	return s.completeSignIn(ctx, c.Tenant, ch, login, signInContext{
+	return s.completeSignIn(ctx, c.Tenant, ch, login, signer, signInContext{
 		deviceID: deviceID, userAgent: truncateUserAgent(in.UserAgent), ip: in.IPAddress,
 		attachment: assertion.Attachment(),
 	})
@@ -202,43 +203,49 @@ func (s *Service) useUpChallenge(ctx context.Context, tenantID, id string) {
 // checkAssertion finds the passkey a response names and verifies the
 // response with it. A passkey the tenant does not have (deleted, or never
 // registered) is unknown_credential, so the browser can forget it.
-func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, a ceremony.Assertion) (ceremony.Login, error) {
-	p, cu, err := s.signingUser(ctx, t.ID, ch, a.CredentialID())
+// For a username-less sign-in it also returns what it read of the
+// passkey's user for the action to be tracked (signer); a sign-in for a
+// known user returns nil there.
+func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, a ceremony.Assertion,
+	deviceID string) (ceremony.Login, *store.SigningUser, error) {
+	p, cu, signer, err := s.signingUser(ctx, t.ID, ch, a.CredentialID(), deviceID)
 	if errors.Is(err, model.ErrNotFound) {
-		return ceremony.Login{}, ceremony.ErrUnknownCredential
+		return ceremony.Login{}, nil, ceremony.ErrUnknownCredential
 	}
 	if err != nil {
-		return ceremony.Login{}, err
+		return ceremony.Login{}, nil, err
 	}
 	login, err := ceremony.FinishLogin(ceremony.ForTenant(t), cu, ch.Session, a)
 	if errors.Is(err, ceremony.ErrSignCountRegressed) {
 		s.log.WarnContext(ctx, "passkey sign-in refused: signature counter went backwards",
 			"tenant", t.ID, "authenticator", p.AuthenticatorID, "stored_count", p.SignCount)
 		if rerr := s.store.RecordCounterRegression(ctx, t.ID, p.AuthenticatorID, s.Now()); rerr != nil {
-			return login, errors.Join(err, rerr)
+			return login, nil, errors.Join(err, rerr)
 		}
 	}
-	return login, err
+	return login, signer, err
 }
 
 // signingUser loads the passkey that signed and what the ceremony needs
 // of its user. A username-less sign-in needs only that passkey and the
-// user handle; a sign-in for a known user checks the response against all
-// of the user's passkeys, as its options listed them.
-func (s *Service) signingUser(ctx context.Context, tenantID string, ch model.PasskeyChallenge, credentialID []byte) (model.Passkey, ceremony.User, error) {
+// user handle, read in one query with the user and their devices (the
+// action is tracked with them); a sign-in for a known user checks the
+// response against all of the user's passkeys, as its options listed them.
+func (s *Service) signingUser(ctx context.Context, tenantID string, ch model.PasskeyChallenge, credentialID []byte,
+	deviceID string) (model.Passkey, ceremony.User, *store.SigningUser, error) {
 	if ch.UserID == "" {
-		p, handle, err := s.store.SigningPasskey(ctx, tenantID, credentialID)
-		return p, ceremony.User{Handle: handle, Passkeys: []model.Passkey{p}}, err
+		su, err := s.store.SigningPasskey(ctx, tenantID, credentialID, deviceID)
+		return su.Passkey, ceremony.User{Handle: su.Handle, Passkeys: []model.Passkey{su.Passkey}}, &su, err
 	}
 	p, err := s.store.PasskeyByCredentialID(ctx, tenantID, credentialID)
 	if err != nil {
-		return p, ceremony.User{}, err
+		return p, ceremony.User{}, nil, err
 	}
 	if p.UserID != ch.UserID {
-		return p, ceremony.User{}, model.Errorf(model.ErrForbidden, "invalid_credential", "this passkey belongs to another user")
+		return p, ceremony.User{}, nil, model.Errorf(model.ErrForbidden, "invalid_credential", "this passkey belongs to another user")
 	}
 	cu, err := s.ceremonyUser(ctx, tenantID, p.UserID, false)
-	return p, cu, err
+	return p, cu, nil, err
 }
 
 type signInContext struct {
@@ -259,7 +266,8 @@ func truncateUserAgent(ua string) string {
 // completed when its rules let a passkey complete it. An action that
 // cannot be completed (blocked, under review, or not permitting passkeys)
 // is still recorded as tracked, and the sign-in refused.
-func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login, sc signInContext) (VerifyPasskeyResult, error) {
+func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login,
+	signer *store.SigningUser, sc signInContext) (VerifyPasskeyResult, error) {
 	p := login.Passkey
 	var plan *trackPlan
 	var user model.User
@@ -270,7 +278,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 		if err := s.checkTrack(t, &in); err != nil {
 			return VerifyPasskeyResult{}, err
 		}
-		if plan, err = s.planTrack(ctx, t, in); err != nil {
+		if plan, err = s.planTrack(ctx, t, in, signer); err != nil {
 			return VerifyPasskeyResult{}, err
 		}
 		completeOnCreate(plan, p.AuthenticatorID)

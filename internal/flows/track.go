@@ -71,7 +71,7 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 	if err := s.checkTrack(t, &in); err != nil {
 		return TrackResult{}, err
 	}
-	p, err := s.planTrack(ctx, t, in)
+	p, err := s.planTrack(ctx, t, in, nil)
 	if err != nil {
 		return TrackResult{}, err
 	}
@@ -132,11 +132,20 @@ type trackPlan struct {
 }
 
 // planTrack reads what a track decides on, outside any transaction, and
-// decides the action's state.
-func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput) (*trackPlan, error) {
+// decides the action's state. A passkey sign-in has already read the user
+// and their devices with the passkey (signer); a track reads them here.
+func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *store.SigningUser) (*trackPlan, error) {
 	q := s.store.Queries
 	p := &trackPlan{in: in, now: s.Now()}
-	user, deviceCount, deviceKnown, err := q.UserWithDevices(ctx, t.ID, in.UserID, in.DeviceID)
+	var user model.User
+	var deviceCount int
+	var deviceKnown bool
+	var err error
+	if signer != nil && signer.User.ID == in.UserID {
+		user, deviceCount, deviceKnown = signer.User, signer.Devices, signer.DeviceKnown
+	} else {
+		user, deviceCount, deviceKnown, err = q.UserWithDevices(ctx, t.ID, in.UserID, in.DeviceID)
+	}
 	switch {
 	case isNotFound(err):
 		p.newUser = true

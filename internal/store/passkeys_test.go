@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -254,22 +255,41 @@ func TestSigningPasskey(t *testing.T) {
 			mustCreateTenant(t, s, tn, at(0))
 			mustCreateUser(t, s, newUser(tn, "ada", at(1)))
 		}
+		ada := newUser("t1", "ada", at(1))
 		want := mustCreatePasskey(t, s, "t1", "ada", "a1", "cred-1")
 		mustCreatePasskey(t, s, "t1", "ada", "a2", "cred-2")
-		if _, _, err := s.SigningPasskey(ctx, "t1", []byte("cred-1")); !errors.Is(err, model.ErrNotFound) {
+		if _, err := s.SigningPasskey(ctx, "t1", []byte("cred-1"), "dev-1"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("a passkey whose user has no handle: err = %v, want ErrNotFound", err)
 		}
 		if _, err := s.EnsureUserHandle(ctx, "t1", "ada", []byte("handle-ada"), at(2)); err != nil {
 			t.Fatal(err)
 		}
-		got, handle, err := s.SigningPasskey(ctx, "t1", []byte("cred-1"))
-		if err != nil {
-			t.Fatal(err)
+		for _, dev := range []string{"dev-1", "dev-2"} {
+			a := newAction("t1", "ada", "key-"+dev, "signIn", at(3))
+			a.DeviceID = dev
+			mustCreateAction(t, s, a)
 		}
-		if diff := cmp.Diff(want, got); diff != "" || string(handle) != "handle-ada" {
-			t.Errorf("SigningPasskey = handle %q, passkey (-want +got):\n%s", handle, diff)
+		for _, tt := range []struct {
+			device  string
+			devices int
+			known   bool
+		}{{"dev-1", 2, true}, {"dev-3", 2, false}, {"", 2, false}} {
+			got, err := s.SigningPasskey(ctx, "t1", []byte("cred-1"), tt.device)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got.Passkey); diff != "" || string(got.Handle) != "handle-ada" {
+				t.Errorf("SigningPasskey = handle %q, passkey (-want +got):\n%s", got.Handle, diff)
+			}
+			if diff := cmp.Diff(ada, got.User, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("SigningPasskey user (-want +got):\n%s", diff)
+			}
+			if got.Devices != tt.devices || got.DeviceKnown != tt.known {
+				t.Errorf("SigningPasskey for device %q: %d devices, known %v; want %d, %v",
+					tt.device, got.Devices, got.DeviceKnown, tt.devices, tt.known)
+			}
 		}
-		if _, _, err := s.SigningPasskey(ctx, "t2", []byte("cred-1")); !errors.Is(err, model.ErrNotFound) {
+		if _, err := s.SigningPasskey(ctx, "t2", []byte("cred-1"), "dev-1"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("another tenant's credential: err = %v, want ErrNotFound", err)
 		}
 	})

@@ -10,19 +10,39 @@ import (
 const userColumns = `tenant_id, user_id, email, email_verified, phone_number, phone_number_verified,
 	username, display_name, locale, custom, created_at, updated_at`
 
+// userScan receives the userColumns of a row, for queries that read a
+// user among other columns.
+type userScan struct {
+	u                model.User
+	custom           string
+	created, updated int64
+}
+
+func (s *userScan) dest() []any {
+	u := &s.u
+	return []any{&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
+		&u.Username, &u.DisplayName, &u.Locale, &s.custom, &s.created, &s.updated}
+}
+
+func (s *userScan) user() (model.User, error) {
+	s.u.CreatedAt, s.u.UpdatedAt = fromMicros(s.created), fromMicros(s.updated)
+	return s.u, fromJSON(s.custom, &s.u.Custom)
+}
+
 // scanUser reads userColumns, then any further columns into extra.
 func scanUser(row scanner, extra ...any) (model.User, error) {
-	var u model.User
-	var custom string
-	var created, updated int64
-	err := row.Scan(append([]any{&u.TenantID, &u.ID, &u.Email, &u.EmailVerified, &u.PhoneNumber, &u.PhoneNumberVerified,
-		&u.Username, &u.DisplayName, &u.Locale, &custom, &created, &updated}, extra...)...)
-	if err != nil {
-		return u, err
+	var s userScan
+	if err := row.Scan(append(s.dest(), extra...)...); err != nil {
+		return s.u, err
 	}
-	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return u, fromJSON(custom, &u.Custom)
+	return s.user()
 }
+
+// deviceFacts are two columns about the user of a query's row (as u):
+// how many distinct devices their actions came from, and whether the
+// device $3 is among them.
+const deviceFacts = `(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id),
+	EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id AND d.device_id = $3)`
 
 // User returns one user of a tenant.
 func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User, error) {
@@ -35,10 +55,8 @@ func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User,
 // devices their actions came from and whether deviceID is among them, in
 // one query: what track decides on.
 func (q Queries) UserWithDevices(ctx context.Context, tenantID, userID, deviceID string) (u model.User, devices int, known bool, err error) {
-	u, err = scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+`,
-		(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = $1 AND d.user_id = $2),
-		EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = $1 AND d.user_id = $2 AND d.device_id = $3)
-		FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID, deviceID), &devices, &known)
+	u, err = scanUser(q.r.QueryRowContext(ctx, `SELECT `+prefixed("u.", userColumns)+`, `+deviceFacts+`
+		FROM users u WHERE u.tenant_id = $1 AND u.user_id = $2`, tenantID, userID, deviceID), &devices, &known)
 	return u, devices, known, notFound(err, "user not found")
 }
 
