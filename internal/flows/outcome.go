@@ -8,6 +8,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Outcome is what track decided for an action: the outcome, the rules
@@ -119,7 +120,7 @@ func prepareList(l model.ValueList) rules.List {
 }
 
 // trackFacts assembles what rule conditions see at track time.
-func trackFacts(u model.User, auths []model.Authenticator, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
+func trackFacts(u model.User, e store.Enrolment, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
 	f := &rules.Facts{
 		User: rules.UserFacts{UserID: u.ID, Email: u.Email, EmailDomain: rules.EmailDomain(u.Email),
 			Username: u.Username, Custom: u.Custom},
@@ -128,15 +129,11 @@ func trackFacts(u model.User, auths []model.Authenticator, in TrackInput, device
 		IP:     rules.IPFacts{Address: in.IPAddress},
 		Action: rules.ActionFacts{Code: in.ActionCode, Custom: in.Custom},
 	}
-	for _, m := range enrolledMethods(auths) {
+	for _, m := range e.Methods {
 		f.User.EnrolledMethods = append(f.User.EnrolledMethods, string(m))
 	}
 	f.User.IsEnrolled = len(f.User.EnrolledMethods) > 0
-	for _, a := range auths {
-		if a.Method == model.MethodPasskey {
-			f.User.PasskeyCount++
-		}
-	}
+	f.User.PasskeyCount = e.Passkeys
 	f.User.HasPasskey = f.User.PasskeyCount > 0
 	if in.UserAgent != "" {
 		ua := devices.ParseUserAgent(in.UserAgent)

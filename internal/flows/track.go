@@ -81,13 +81,18 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		if err != nil {
 			return err
 		}
-		auths := p.auths
+		enrolment := p.enrolment
 		if claim != nil {
+			auths, err := q.Authenticators(ctx, t.ID, stored.UserID)
+			if err != nil {
+				return err
+			}
 			if stored, auths, err = s.claimChallenge(ctx, q, t, *claim, stored, auths); err != nil {
 				return err
 			}
+			enrolment = store.EnrolmentOf(auths)
 		}
-		res = p.result(stored, auths)
+		res = p.result(stored, enrolment)
 		return nil
 	})
 	if err != nil {
@@ -123,7 +128,7 @@ type trackPlan struct {
 	// noteConfig says the configuration's last-action time is due.
 	cfg         model.ActionConfig
 	noteConfig  bool
-	auths       []model.Authenticator
+	enrolment   store.Enrolment
 	deviceKnown bool
 	action      model.Action
 	// earlier lists states the action passes through before action.State
@@ -133,19 +138,18 @@ type trackPlan struct {
 
 // planTrack reads what a track decides on, outside any transaction, and
 // decides the action's state. A passkey sign-in has already read the user
-// and their devices with the passkey (signer); a track reads them here.
+// with their devices and enrolment along with the passkey (signer); a
+// track reads them here, in one query.
 func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *store.SigningUser) (*trackPlan, error) {
-	q := s.store.Queries
 	p := &trackPlan{in: in, now: s.Now()}
-	var user model.User
-	var deviceCount int
-	var deviceKnown bool
+	var facts store.UserFacts
 	var err error
 	if signer != nil && signer.User.ID == in.UserID {
-		user, deviceCount, deviceKnown = signer.User, signer.Devices, signer.DeviceKnown
+		facts = signer.UserFacts
 	} else {
-		user, deviceCount, deviceKnown, err = q.UserWithDevices(ctx, t.ID, in.UserID, in.DeviceID)
+		facts, err = s.store.UserFacts(ctx, t.ID, in.UserID, in.DeviceID)
 	}
+	user := facts.User
 	switch {
 	case isNotFound(err):
 		p.newUser = true
@@ -170,18 +174,15 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 	if p.noteConfig = store.ActionNoteDue(cfg, p.now); p.noteConfig {
 		s.tenants.notedAction(configKey{t.ID, in.ActionCode}, p.now)
 	}
-	if p.auths, err = q.Authenticators(ctx, t.ID, in.UserID); err != nil {
-		return nil, err
-	}
-	p.deviceKnown = deviceKnown
-	outcome, err := s.decideOutcome(ctx, q, cfg, trackFacts(p.user, p.auths, in, deviceCount, deviceKnown))
+	p.enrolment, p.deviceKnown = facts.Enrolment, facts.DeviceKnown
+	outcome, err := s.decideOutcome(ctx, s.store.Queries, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
 	if err != nil {
 		return nil, err
 	}
 	p.cfg = withRuleSettings(cfg, outcome.Winner)
 	p.action = model.Action{
 		TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
-		State: stateFor(outcome.Outcome, len(p.auths) > 0), StateUpdatedAt: p.now, CreatedAt: p.now, UpdatedAt: p.now,
+		State: stateFor(outcome.Outcome, p.enrolment.Authenticators > 0), StateUpdatedAt: p.now, CreatedAt: p.now, UpdatedAt: p.now,
 		RuleIDs: outcome.RuleIDs, PriorityRuleID: outcome.PriorityRuleID,
 		DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
 		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
@@ -232,10 +233,10 @@ func (s *Service) writeTrack(ctx context.Context, q storeQueries, p *trackPlan) 
 }
 
 // result is what track answers for the stored action.
-func (p *trackPlan) result(stored model.Action, auths []model.Authenticator) TrackResult {
+func (p *trackPlan) result(stored model.Action, e store.Enrolment) TrackResult {
 	res := TrackResult{Action: stored}
-	res.EnrolledVerificationMethods = enrolledMethods(auths)
-	res.IsEnrolled = len(auths) > 0
+	res.EnrolledVerificationMethods = e.Methods
+	res.IsEnrolled = e.Authenticators > 0
 	res.AllowedVerificationMethods = stored.AllowedMethods
 	res.DefaultVerificationMethod = defaultMethod(p.cfg, res.EnrolledVerificationMethods, res.AllowedVerificationMethods)
 	return res

@@ -441,11 +441,11 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 		if history, _ = s.ActionHistory(ctx, tn.ID, "key-1"); len(history) != 3 || history[2].State != model.StateReviewSucceeded {
 			t.Errorf("history after a change = %+v", history)
 		}
-		if u, n, known, err := s.UserWithDevices(ctx, tn.ID, "user-1", "device-1"); err != nil || u.ID != "user-1" || n != 1 || !known {
-			t.Errorf("UserWithDevices = %q, %d, %v, %v; want the user and the action's device", u.ID, n, known, err)
+		if f, err := s.UserFacts(ctx, tn.ID, "user-1", "device-1"); err != nil || f.User.ID != "user-1" || f.Devices != 1 || !f.DeviceKnown {
+			t.Errorf("UserFacts = %+v, %v; want the user and the action's device", f, err)
 		}
-		if _, _, _, err := s.UserWithDevices(ctx, tn.ID, "user-2", "device-1"); !errors.Is(err, model.ErrNotFound) {
-			t.Errorf("UserWithDevices of an unknown user: %v, want %v", err, model.ErrNotFound)
+		if _, err := s.UserFacts(ctx, tn.ID, "user-2", "device-1"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("UserFacts of an unknown user: %v, want %v", err, model.ErrNotFound)
 		}
 
 		// A device said to be known is not noted again.
@@ -454,16 +454,16 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 		if _, _, err := s.InsertAction(ctx, store.NewAction{Action: b, DeviceKnown: true}); err != nil {
 			t.Fatal(err)
 		}
-		if _, n, known, _ := s.UserWithDevices(ctx, tn.ID, "user-1", "device-2"); n != 1 || known {
-			t.Errorf("UserWithDevices = %d, %v after a device said to be known; want 1, false", n, known)
+		if f, _ := s.UserFacts(ctx, tn.ID, "user-1", "device-2"); f.Devices != 1 || f.DeviceKnown {
+			t.Errorf("UserFacts = %d, %v after a device said to be known; want 1, false", f.Devices, f.DeviceKnown)
 		}
 		c := newAction(tn.ID, "user-1", "key-3", "signIn", at(5))
 		c.DeviceID = "device-3"
 		if _, _, err := s.InsertAction(ctx, store.NewAction{Action: c}); err != nil {
 			t.Fatal(err)
 		}
-		if _, n, known, _ := s.UserWithDevices(ctx, tn.ID, "user-1", "device-3"); n != 2 || !known {
-			t.Errorf("UserWithDevices = %d, %v after a second device; want 2, true", n, known)
+		if f, _ := s.UserFacts(ctx, tn.ID, "user-1", "device-3"); f.Devices != 2 || !f.DeviceKnown {
+			t.Errorf("UserFacts = %d, %v after a second device; want 2, true", f.Devices, f.DeviceKnown)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -44,6 +45,35 @@ func TestAuthenticators(t *testing.T) {
 		want := []model.Authenticator{email, sms, passkey, totp, unverified}
 		if diff := cmp.Diff(got, want); diff != "" {
 			t.Errorf("Authenticators, oldest first (-got +want):\n%s", diff)
+		}
+
+		// The enrolment as one query sums it up, and as EnrolmentOf does.
+		mustCreateUser(t, s, newUser(tn.ID, "user-3", at(1)))
+		mustCreateUser(t, s, newUser(tn.ID, "user-4", at(1)))
+		unverifiedSMS := newAuthenticator(tn.ID, "user-3", "auth-sms-3", model.MethodSMS, at(7))
+		unverifiedSMS.VerifiedAt, unverifiedSMS.LastVerifiedAt = time.Time{}, time.Time{}
+		mustCreateAuthenticator(t, s, unverifiedSMS)
+		for user, want := range map[string]store.Enrolment{
+			"user-1": {Authenticators: 5, Passkeys: 1, Methods: []model.VerificationMethod{
+				model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp}},
+			"user-2": {Authenticators: 1, Methods: []model.VerificationMethod{model.MethodEmailOTP}},
+			"user-3": {Authenticators: 1},
+			"user-4": {},
+		} {
+			auths, err := s.Authenticators(ctx, tn.ID, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(store.EnrolmentOf(auths), want, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("EnrolmentOf(%s) (-got +want):\n%s", user, diff)
+			}
+			f, err := s.UserFacts(ctx, tn.ID, user, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(f.Enrolment, want, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("UserFacts(%s).Enrolment (-got +want):\n%s", user, diff)
+			}
 		}
 
 		if err := s.DeleteAuthenticator(ctx, tn.ID, "user-1", sms.ID); err != nil {

@@ -116,34 +116,30 @@ func (q Queries) PasskeyByCredentialID(ctx context.Context, tenantID string, cre
 }
 
 // SigningUser is what a username-less sign-in reads of the passkey that
-// signed it, in one query: the passkey, its user's WebAuthn handle, the
-// user, and the user's device facts for the device in hand.
+// signed it, in one query: the passkey, its user's WebAuthn handle, and
+// the user with the facts their action is decided on.
 type SigningUser struct {
 	Passkey model.Passkey
 	Handle  []byte
-	User    model.User
-	// Devices counts the distinct devices the user's actions came from;
-	// DeviceKnown says the device in hand is among them.
-	Devices     int
-	DeviceKnown bool
+	UserFacts
 }
 
 // SigningPasskey returns the tenant's passkey with the given credential
 // id, with its user as SigningUser describes, for deviceID.
 func (q Queries) SigningPasskey(ctx context.Context, tenantID string, credentialID []byte, deviceID string) (SigningUser, error) {
 	var su SigningUser
-	var us userScan
-	extra := append(append([]any{&su.Handle}, us.dest()...), &su.Devices, &su.DeviceKnown)
+	var fs factsScan
 	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+prefixed("p.", passkeyColumns)+`, h.handle,
-		`+prefixed("u.", userColumns)+`, `+deviceFacts+`
+		`+prefixed("u.", userColumns)+`, `+factColumns+`
 		FROM passkeys p JOIN webauthn_user_handles h ON h.tenant_id = p.tenant_id AND h.user_id = p.user_id
 		JOIN users u ON u.tenant_id = p.tenant_id AND u.user_id = p.user_id
-		WHERE p.tenant_id = $1 AND p.credential_id = $2`, tenantID, credentialID, deviceID), extra...)
+		WHERE p.tenant_id = $1 AND p.credential_id = $2`, tenantID, credentialID, deviceID),
+		append([]any{&su.Handle}, fs.dest()...)...)
 	if err != nil {
 		return su, notFound(err, "passkey not found")
 	}
 	su.Passkey = p
-	su.User, err = us.user()
+	su.UserFacts, err = fs.facts()
 	return su, err
 }
 

@@ -29,20 +29,14 @@ func (s *userScan) user() (model.User, error) {
 	return s.u, fromJSON(s.custom, &s.u.Custom)
 }
 
-// scanUser reads userColumns, then any further columns into extra.
-func scanUser(row scanner, extra ...any) (model.User, error) {
+// scanUser reads the userColumns of a row.
+func scanUser(row scanner) (model.User, error) {
 	var s userScan
-	if err := row.Scan(append(s.dest(), extra...)...); err != nil {
+	if err := row.Scan(s.dest()...); err != nil {
 		return s.u, err
 	}
 	return s.user()
 }
-
-// deviceFacts are two columns about the user of a query's row (as u):
-// how many distinct devices their actions came from, and whether the
-// device $3 is among them.
-const deviceFacts = `(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id),
-	EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id AND d.device_id = $3)`
 
 // User returns one user of a tenant.
 func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User, error) {
@@ -51,13 +45,50 @@ func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User,
 	return u, notFound(err, "user not found")
 }
 
-// UserWithDevices returns one user of a tenant with how many distinct
-// devices their actions came from and whether deviceID is among them, in
-// one query: what track decides on.
-func (q Queries) UserWithDevices(ctx context.Context, tenantID, userID, deviceID string) (u model.User, devices int, known bool, err error) {
-	u, err = scanUser(q.r.QueryRowContext(ctx, `SELECT `+prefixed("u.", userColumns)+`, `+deviceFacts+`
-		FROM users u WHERE u.tenant_id = $1 AND u.user_id = $2`, tenantID, userID, deviceID), &devices, &known)
-	return u, devices, known, notFound(err, "user not found")
+// UserFacts is a user with what deciding their action needs besides:
+// their devices and their enrolment.
+type UserFacts struct {
+	User model.User
+	// Devices counts the distinct devices the user's actions came from;
+	// DeviceKnown says the device in hand is among them.
+	Devices     int
+	DeviceKnown bool
+	Enrolment   Enrolment
+}
+
+// factColumns are the columns of UserFacts beyond the user's own, for the
+// user of a query's row (as u) and the device $3.
+const factColumns = `(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id),
+	EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id AND d.device_id = $3),
+	` + enrolmentColumn
+
+// factsScan receives userColumns and then factColumns.
+type factsScan struct {
+	userScan
+	devices   int
+	known     bool
+	enrolment string
+}
+
+func (s *factsScan) dest() []any {
+	return append(s.userScan.dest(), &s.devices, &s.known, &s.enrolment)
+}
+
+func (s *factsScan) facts() (UserFacts, error) {
+	u, err := s.user()
+	return UserFacts{User: u, Devices: s.devices, DeviceKnown: s.known, Enrolment: parseEnrolment(s.enrolment)}, err
+}
+
+// UserFacts returns one user of a tenant with their devices (for
+// deviceID) and their enrolment, in one query: what track decides on.
+func (q Queries) UserFacts(ctx context.Context, tenantID, userID, deviceID string) (UserFacts, error) {
+	var fs factsScan
+	err := q.r.QueryRowContext(ctx, `SELECT `+prefixed("u.", userColumns)+`, `+factColumns+`
+		FROM users u WHERE u.tenant_id = $1 AND u.user_id = $2`, tenantID, userID, deviceID).Scan(fs.dest()...)
+	if err != nil {
+		return UserFacts{}, notFound(err, "user not found")
+	}
+	return fs.facts()
 }
 
 // CreateUserIfMissing stores u unless a user with its id exists, and
