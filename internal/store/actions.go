@@ -147,13 +147,18 @@ func (q Queries) InsertAction(ctx context.Context, na NewAction) (stored model.A
 
 func (q Queries) createAction(ctx context.Context, na NewAction) (model.Action, bool, error) {
 	a := na.Action
-	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	var first []string
+	for _, st := range append(slices.Clip(na.Earlier), a.State) {
+		first = append(first, string(st))
+	}
+	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`, first_states, first_states_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
 		a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
 		micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
 		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
-		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)))
+		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)),
+		strings.Join(first, ","), micros(a.StateUpdatedAt))
 	if err != nil {
 		return a, false, classify(err, "action")
 	}
@@ -161,9 +166,6 @@ func (q Queries) createAction(ctx context.Context, na NewAction) (model.Action, 
 		stored, err := scanAction(q.w.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions
 			WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey))
 		return stored, false, err
-	}
-	if err := q.firstStates(ctx, a, na.Earlier); err != nil {
-		return a, false, err
 	}
 	if a.DeviceID != "" && !na.DeviceKnown {
 		if _, err := q.w.ExecContext(ctx, `INSERT INTO user_devices (tenant_id, user_id, device_id, first_seen_at)
@@ -173,23 +175,6 @@ func (q Queries) createAction(ctx context.Context, na NewAction) (model.Action, 
 		}
 	}
 	return a, true, nil
-}
-
-// firstStates writes the state history of an action just created: the
-// earlier states and then its state, numbered from 1, in one statement.
-func (q Queries) firstStates(ctx context.Context, a model.Action, earlier []model.ActionState) error {
-	args := []any{a.TenantID, a.IdempotencyKey, micros(a.StateUpdatedAt)}
-	var rows []string
-	for i, st := range append(slices.Clip(earlier), a.State) {
-		args = append(args, string(st))
-		rows = append(rows, fmt.Sprintf("($1, $2, %d, $%d, $3)", i+1, len(args)))
-	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO action_states (tenant_id, idempotency_key, seq, state, at)
-		VALUES `+strings.Join(rows, ", "), args...)
-	if err != nil {
-		return fmt.Errorf("record action state: %w", err)
-	}
-	return nil
 }
 
 // Action returns one action by its idempotency key.
@@ -294,15 +279,32 @@ type StateChange struct {
 	At    time.Time
 }
 
-// ActionHistory returns an action's states, oldest first.
+// ActionHistory returns an action's states, oldest first: those it was
+// created with (kept on the action), then its changes (in action_states).
+// An unknown action has none.
 func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]StateChange, error) {
+	var first string
+	var firstAt int64
+	err := q.r.QueryRowContext(ctx, `SELECT first_states, first_states_at FROM actions
+		WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idempotencyKey).Scan(&first, &firstAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("action history: %w", err)
+	}
+	var out []StateChange
+	for st := range strings.SplitSeq(first, ",") {
+		if st != "" {
+			out = append(out, StateChange{State: model.ActionState(st), At: fromMicros(firstAt)})
+		}
+	}
 	rows, err := q.r.QueryContext(ctx, `SELECT state, at FROM action_states
 		WHERE tenant_id = $1 AND idempotency_key = $2 ORDER BY seq`, tenantID, idempotencyKey)
 	if err != nil {
 		return nil, fmt.Errorf("action history: %w", err)
 	}
 	defer rows.Close()
-	var out []StateChange
 	for rows.Next() {
 		var state string
 		var at int64
