@@ -47,9 +47,9 @@ type Options struct {
 	PublicURL string
 	Email     notify.EmailSender
 	SMS       notify.SMSSender
-	// TenantCacheTTL is how long tenants are used as read, by the Now
-	// clock: 0 means DefaultTenantCacheTTL, less than 0 reads them on
-	// every use.
+	// TenantCacheTTL is how long tenants and action configurations are
+	// used as read, by the Now clock: 0 means DefaultTenantCacheTTL, less
+	// than 0 reads them on every use.
 	TenantCacheTTL time.Duration
 }
 
