@@ -349,19 +349,6 @@ func stateFor(o model.Outcome, enrolled bool) model.ActionState {
 	return model.StateChallengeRequired
 }
 
-func enrolledMethods(auths []model.Authenticator) []model.VerificationMethod {
-	var out []model.VerificationMethod
-	for _, m := range model.Methods {
-		for _, a := range auths {
-			if a.Method == m && !a.VerifiedAt.IsZero() {
-				out = append(out, m)
-				break
-			}
-		}
-	}
-	return out
-}
-
 func allowedMethods(cfg model.ActionConfig) []model.VerificationMethod {
 	if len(cfg.VerificationMethods) > 0 {
 		return cfg.VerificationMethods

@@ -39,7 +39,7 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	// A method counts for recovery only if this server can challenge with
 	// it: an email authenticator cannot get the user back in while email
 	// codes are not configured.
-	for _, m := range s.offered(enrolledMethods(auths)) {
+	for _, m := range s.offered(store.EnrolmentOf(auths).Methods) {
 		in.VerifiedMethods = append(in.VerifiedMethods, string(m))
 	}
 	if deviceID == "" {
