@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+
+	"github.com/uplift-dev/uplift/internal/ratelimit"
 )
 
 // Config is everything the server needs to start.
@@ -35,6 +37,10 @@ type Config struct {
 	AAGUIDURL string
 	// Dev turns on development mode: messages printed and kept in a dev inbox.
 	Dev bool
+	// RateLimits are the request-rate limits (UPLIFT_RATE_LIMIT_*,
+	// UPLIFT_RATE_LIMITS=off) and the trusted proxies
+	// (UPLIFT_TRUSTED_PROXIES); see ratelimits.go.
+	RateLimits ratelimit.Limits
 }
 
 // Defaults of SPEC §9.
@@ -51,6 +57,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 	db := fs.String("database-url", "", "database URL (env UPLIFT_DATABASE_URL, default "+DefaultDatabaseURL+")")
 	public := fs.String("public-url", "", "public base URL (env UPLIFT_PUBLIC_URL, default "+DefaultPublicURL+")")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (env UPLIFT_LOG_LEVEL, default info)")
+	rateLimits := rateLimitFlags(fs, getenv)
 	return func() (Config, error) {
 		c := Config{
 			Addr:        pick(*addr, getenv("UPLIFT_ADDR"), DefaultAddr),
@@ -61,6 +68,10 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 			SMSURL:      getenv("UPLIFT_SMS_URL"),
 			LogLevel:    pick(*logLevel, getenv("UPLIFT_LOG_LEVEL"), "info"),
 			AAGUIDURL:   getenv("UPLIFT_AAGUID_URL"),
+		}
+		var err error
+		if c.RateLimits, err = rateLimits(); err != nil {
+			return c, err
 		}
 		return c, c.Validate()
 	}
