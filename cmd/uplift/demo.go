@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -12,15 +13,30 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 )
 
-// demoApp sets up the example app of `uplift demo`: the demo tenant with
-// a secret key kept in memory for this process, and a Go client that
-// calls this very server over the loopback interface.
-func demoApp(ctx context.Context, svc *flows.Service, publicURL string, addr net.Addr, log *slog.Logger) (*demo.App, error) {
-	_, secret, err := demo.EnsureTenant(ctx, svc)
+// demoApp sets up the example app of `uplift demo`: it finds or creates
+// the demo tenant, issues it a secret key kept in memory for this
+// process, and returns the app with a Go client that calls this very
+// server over the loopback interface. It prints what it did, a console
+// invitation for the demo tenant and the app's address.
+func demoApp(ctx context.Context, svc *flows.Service, publicURL string, addr net.Addr, stdout io.Writer, log *slog.Logger) (*demo.App, error) {
+	t, err := demo.EnsureTenant(ctx, svc, publicURL)
 	if err != nil {
-		return nil, fmt.Errorf("demo tenant: %w", err)
+		return nil, err
 	}
-	return demo.New(client.New(loopbackAPI(addr), secret), publicURL, log), nil
+	did := "Found"
+	if t.Created {
+		did = "Created"
+	}
+	fmt.Fprintf(stdout, "%s the demo tenant %q (id %s), which the example app signs its users in to.\n"+
+		"  secret key for this run: %s\n  (the example app uses it; the next start revokes it and issues another)\n",
+		did, t.Name, t.ID, t.Secret)
+	// Each start offers the console again: the link is one-time and the
+	// demo runs on one machine.
+	if err := printInvite(ctx, svc, t.Tenant, stdout); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "Demo app: %s/demo (codes are printed here and listed at %s/dev/inbox)\n", publicURL, publicURL)
+	return demo.New(client.New(loopbackAPI(addr), t.Secret), publicURL, log), nil
 }
 
 // loopbackAPI is the Server API's base URL on the address the server

@@ -1,9 +1,10 @@
 // Command uplift runs the Uplift passkey adoption server and its admin
-// commands: serve, demo, migrate and tenant.
+// commands: serve, demo, migrate, tenant and backup.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -25,10 +26,12 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "uplift:", err)
-		if err == errUsage {
+		var usage usageError
+		if errors.As(err, &usage) {
+			fmt.Fprintln(os.Stderr, usage.msg)
 			os.Exit(2)
 		}
+		fmt.Fprintln(os.Stderr, "uplift:", err)
 		os.Exit(1)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/config"
@@ -15,47 +14,104 @@ import (
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
-var errUsage = errors.New("usage: uplift serve|demo|migrate|tenant [flags]; uplift COMMAND -h for help")
+// usage is the program's help, printed by `uplift help`.
+const usage = `usage: uplift COMMAND [flags]
+
+commands:
+  serve     run the server
+  demo      run the server in development mode, with an example app at /demo
+  migrate   apply pending database migrations and exit
+  tenant    create and list tenants, issue and revoke their keys, invite console admins
+  backup    copy a SQLite database, safely while the server runs
+
+uplift COMMAND -h describes a command and its flags.`
+
+// errHelp reports that a command printed its help as asked: the program
+// then exits 0.
+var errHelp = errors.New("help requested")
+
+// usageError is a command line the program cannot run: main prints its
+// one line and exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
 
 // run is the whole program: it parses args, reads the environment through
 // getenv, and writes only to stdout and stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errUsage
+		return usageErrorf("uplift: no command given; uplift help lists them")
 	}
 	cmd, rest := args[0], args[1:]
+	var err error
 	switch cmd {
 	case "serve":
-		return serve(ctx, rest, getenv, stdout, stderr, false)
+		err = serve(ctx, rest, getenv, stdout, stderr, false)
 	case "demo":
-		return serve(ctx, rest, getenv, stdout, stderr, true)
+		err = serve(ctx, rest, getenv, stdout, stderr, true)
 	case "migrate":
-		return migrate(ctx, rest, getenv, stdout, stderr)
+		err = migrate(ctx, rest, getenv, stdout, stderr)
 	case "tenant":
-		return tenant(ctx, rest, getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, errUsage.Error())
+		err = tenant(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		err = backup(ctx, rest, getenv, stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		return usageErrorf("uplift: unknown command %q; uplift help lists them", cmd)
+	}
+	if errors.Is(err, errHelp) {
 		return nil
 	}
-	return errUsage
+	return err
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("uplift "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// command describes a subcommand for its help.
+type command struct {
+	name     string // e.g. "tenant create"
+	synopsis string // its arguments, e.g. "[flags] FILE"
+	about    string // what it does, a few lines
+}
+
+// newFlagSet returns the command's flag set, which prints nothing by
+// itself: parse reports its errors and help.
+func newFlagSet(c command) *flag.FlagSet {
+	fs := flag.NewFlagSet("uplift "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "usage: uplift %s %s\n\n%s\n", c.name, c.synopsis, c.about)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(out, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
 	return fs
 }
 
-// parse parses flags and refuses stray arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+// parse parses the flags in args. Asked for help (-h, --help), it prints
+// the command's usage to stdout and returns errHelp; a wrong flag or an
+// unexpected argument is a usageError of one line. It leaves up to
+// positional arguments in fs.Args().
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer, positional int) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return errHelp
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err != nil {
+		return usageErrorf("%s: %v; %s -h for help", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > positional {
+		return usageErrorf("%s: unexpected argument %q; %s -h for help", fs.Name(), fs.Arg(positional), fs.Name())
 	}
 	return nil
 }
@@ -73,14 +129,25 @@ func openStore(ctx context.Context, url string) (*store.Store, error) {
 	return st, nil
 }
 
+var (
+	serveCommand = command{name: "serve", synopsis: "[flags]", about: `Runs the server. It migrates the database at start; on a database without
+tenants it creates the first one, "Default", and prints its secret key
+and a one-time console invitation.`}
+	demoCommand = command{name: "demo", synopsis: "[flags]", about: `Runs the server in development mode with an example app at /demo. Codes
+are printed here and listed at /dev/inbox instead of being sent. The demo
+has one tenant, "Uplift demo": the example app signs its users in to it,
+and each start prints a secret key for this run and a one-time console
+invitation for it.`}
+)
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, dev bool) error {
-	name := "serve"
+	cmd := serveCommand
 	if dev {
-		name = "demo"
+		cmd = demoCommand
 	}
-	fs := newFlagSet(name, stderr)
+	fs := newFlagSet(cmd)
 	load := config.Flags(fs, getenv)
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout, 0); err != nil {
 		return err
 	}
 	cfg, err := load()
@@ -89,41 +156,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	cfg.Dev = dev
 	log := cfg.Logger(stderr)
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	cfg.FollowListener(ln.Addr())
+	checkPublicURL(cfg, ln.Addr(), log)
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	checkFileMode(cfg.DatabaseURL, log)
 	email, sms, inbox, err := senders(cfg, stderr, log)
 	if err != nil {
 		return err
 	}
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms})
 	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
-	t, secret, created, err := svc.EnsureFirstTenant(ctx, "Default")
-	if err != nil {
-		return fmt.Errorf("first tenant: %w", err)
-	}
-	if created {
-		fmt.Fprintf(stdout, "Created the first tenant. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n", t.ID, secret)
-		if err := printInvite(ctx, svc, t.ID, stdout); err != nil {
+	if !dev {
+		if err := firstTenant(ctx, svc, stdout); err != nil {
 			return err
 		}
-	} else if dev {
-		// The demo's tenant keeps offering the console until someone takes it.
-		admins, err := svc.Admins(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		if len(admins) == 0 {
-			if err := printInvite(ctx, svc, t.ID, stdout); err != nil {
-				return err
-			}
-		}
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
 	}
 	log.Info("uplift listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", string(st.Dialect()), "dev", dev)
@@ -133,21 +188,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	opts = append(opts, server.WithPublicURL(cfg.PublicURL))
 	if dev {
-		app, err := demoApp(ctx, svc, cfg.PublicURL, ln.Addr(), log)
+		app, err := demoApp(ctx, svc, cfg.PublicURL, ln.Addr(), stdout, log)
 		if err != nil {
-			ln.Close()
 			return err
 		}
 		opts = append(opts, server.WithDemo(app))
-		fmt.Fprintf(stdout, "Demo app: %s/demo (codes are printed here and shown at %s/dev/inbox)\n", cfg.PublicURL, cfg.PublicURL)
 	}
 	return server.New(svc, log, opts...).Run(ctx, ln, 15*time.Second)
 }
 
+var migrateCommand = command{name: "migrate", synopsis: "[flags]", about: `Applies the database migrations this version has and the database lacks,
+then exits. serve and demo do the same at start; instances starting at
+once take turns.`}
+
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", stderr)
+	fs := newFlagSet(migrateCommand)
 	dbURL := config.DatabaseFlag(fs, getenv)
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout, 0); err != nil {
 		return err
 	}
 	st, err := store.Open(ctx, dbURL())

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,7 +19,9 @@ const tenantUsage = `usage:
   uplift tenant keys --tenant ID
   uplift tenant issue-key --tenant ID [--json]
   uplift tenant revoke-key --tenant ID --key KEY-ID
-  uplift tenant invite --tenant ID [--json]     a one-time link that makes its holder a console admin`
+  uplift tenant invite --tenant ID [--json]     a one-time link that makes its holder a console admin
+
+uplift tenant SUBCOMMAND -h describes a subcommand and its flags.`
 
 // repeated is a flag that may be given several times.
 type repeated []string
@@ -28,12 +29,35 @@ type repeated []string
 func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
+// tenantAbout says what each tenant subcommand does, for its help.
+var tenantAbout = map[string]string{
+	"create": `Creates a tenant with its first secret key, and prints a one-time console
+invitation for it.`,
+	"list":       "Lists the tenants.",
+	"keys":       "Lists a tenant's secret keys, by prefix only.",
+	"issue-key":  "Issues the tenant another secret key, shown only once.",
+	"revoke-key": "Revokes one of a tenant's secret keys.",
+	"invite": `Prints a one-time link, valid 24 hours, that makes its holder an admin of
+the tenant's console. The link is built from the public URL: give the
+same --addr or --public-url (or UPLIFT_ADDR, UPLIFT_PUBLIC_URL) as the
+server.`,
+}
+
 func tenant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(tenantUsage)
+		return usageErrorf("uplift tenant: missing subcommand (create, list, keys, issue-key, revoke-key or invite); uplift tenant -h for help")
 	}
 	sub, rest := args[0], args[1:]
-	fs := newFlagSet("tenant "+sub, stderr)
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, tenantUsage)
+		return errHelp
+	}
+	about, ok := tenantAbout[sub]
+	if !ok {
+		return usageErrorf("uplift tenant: unknown subcommand %q; uplift tenant -h for help", sub)
+	}
+	fs := newFlagSet(command{name: "tenant " + sub, synopsis: "[flags]", about: about})
 	load := config.Flags(fs, getenv)
 	var (
 		name, rpID, tenantID, keyID string
@@ -60,11 +84,15 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		if sub == "invite" {
 			fs.BoolVar(&asJSON, "json", false, `print only {"url": ..., "expiresAt": ...}`)
 		}
-	default:
-		return errors.New(tenantUsage)
 	}
-	if err := parse(fs, rest); err != nil {
+	if err := parse(fs, rest, stdout, 0); err != nil {
 		return err
+	}
+	if sub != "create" && sub != "list" && tenantID == "" {
+		return usageErrorf("uplift tenant %s: --tenant is required; uplift tenant %s -h for help", sub, sub)
+	}
+	if sub == "revoke-key" && keyID == "" {
+		return usageErrorf("uplift tenant revoke-key: --key is required; uplift tenant revoke-key -h for help")
 	}
 	cfg, err := load()
 	if err != nil {
@@ -88,7 +116,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		fmt.Fprintf(stdout, "Created tenant %q. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n  relying party: %s\n  origins: %s\n",
 			t.Name, t.ID, secret, t.RPID, strings.Join(t.Origins, ", "))
-		return printInvite(ctx, svc, t.ID, stdout)
+		return printInvite(ctx, svc, t, stdout)
 	case "list":
 		tenants, err := st.Tenants(ctx)
 		if err != nil {
@@ -110,9 +138,6 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return tw.Flush()
 	case "keys":
-		if tenantID == "" {
-			return errors.New("--tenant is required")
-		}
 		if _, err := st.Tenant(ctx, tenantID); err != nil {
 			return err
 		}
@@ -131,9 +156,6 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return tw.Flush()
 	case "issue-key":
-		if tenantID == "" {
-			return errors.New("--tenant is required")
-		}
 		id, secret, err := svc.IssueKey(ctx, tenantID)
 		if err != nil {
 			return err
@@ -144,18 +166,12 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stdout, "New secret key (not shown again): %s\n  key id: %s\n", secret, id)
 		return nil
 	case "revoke-key":
-		if tenantID == "" || keyID == "" {
-			return errors.New("--tenant and --key are required")
-		}
 		if err := svc.RevokeKey(ctx, tenantID, keyID); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Revoked key %s.\n", keyID)
 		return nil
 	case "invite":
-		if tenantID == "" {
-			return errors.New("--tenant is required")
-		}
 		if asJSON {
 			link, err := svc.CreateAdminInvite(ctx, tenantID)
 			if err != nil {
@@ -163,19 +179,11 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 			return json.NewEncoder(stdout).Encode(map[string]string{"url": link.URL, "expiresAt": link.ExpiresAt.Format(time.RFC3339)})
 		}
-		return printInvite(ctx, svc, tenantID, stdout)
+		t, err := st.Tenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		return printInvite(ctx, svc, t, stdout)
 	}
-	return errors.New(tenantUsage)
-}
-
-// printInvite issues a one-time console invitation for the tenant and
-// prints its link.
-func printInvite(ctx context.Context, svc *flows.Service, tenantID string, stdout io.Writer) error {
-	link, err := svc.CreateAdminInvite(ctx, tenantID)
-	if err != nil {
-		return fmt.Errorf("console invitation: %w", err)
-	}
-	fmt.Fprintf(stdout, "Admin console: open this one-time link to become an admin (valid until %s):\n  %s\n",
-		link.ExpiresAt.Format("2 Jan 2006 15:04 MST"), link.URL)
-	return nil
+	return usageErrorf("uplift tenant: unknown subcommand %q", sub)
 }

@@ -85,11 +85,11 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	}
 	opts := []server.Option{server.WithPublicURL(apiURL)}
 	if withDemo {
-		_, demoSecret, err := demo.EnsureTenant(ctx, svc)
+		dt, err := demo.EnsureTenant(ctx, svc, apiURL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		app := demo.New(client.New(apiURL+"/v1", demoSecret), apiURL, log)
+		app := demo.New(client.New(apiURL+"/v1", dt.Secret), apiURL, log)
 		opts = append(opts, server.WithDemo(app), server.WithDevInbox(inbox))
 	}
 	serve(t, apiLn, server.New(svc, log, append(opts, extra...)...).Handler())

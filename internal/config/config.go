@@ -22,7 +22,11 @@ type Config struct {
 	DatabaseURL string
 	// PublicURL is the base URL users and apps reach Uplift at
 	// (UPLIFT_PUBLIC_URL); it gives the default relying party and origin.
+	// Unless set, it follows the listen address (see FollowListener).
 	PublicURL string
+	// PublicURLSet reports that PublicURL was given, by flag or
+	// environment, rather than derived from Addr.
+	PublicURLSet bool
 	// SMTPURL is smtp://user:pass@host:port for email (UPLIFT_SMTP_URL).
 	SMTPURL string
 	// SMTPFrom overrides the sender address (UPLIFT_SMTP_FROM).
@@ -32,8 +36,9 @@ type Config struct {
 	SMSURL string
 	// LogLevel is debug, info, warn or error (UPLIFT_LOG_LEVEL).
 	LogLevel string
-	// AAGUIDURL is where the AAGUID → passkey provider list is fetched at
-	// start (UPLIFT_AAGUID_URL); empty turns provider names off.
+	// AAGUIDURL, when set, is where a passkey provider list (AAGUID →
+	// name and icons) is fetched at start to override the built-in one
+	// (UPLIFT_AAGUID_URL).
 	AAGUIDURL string
 	// Dev turns on development mode: messages printed and kept in a dev inbox.
 	Dev bool
@@ -43,11 +48,11 @@ type Config struct {
 	RateLimits ratelimit.Limits
 }
 
-// Defaults of SPEC §9.
+// Defaults. The public URL's default follows the listen address:
+// http://localhost:8080 for the default address.
 const (
 	DefaultAddr        = ":8080"
 	DefaultDatabaseURL = "sqlite://uplift.db"
-	DefaultPublicURL   = "http://localhost:8080"
 )
 
 // Flags registers the server flags on fs and returns a function that
@@ -55,14 +60,14 @@ const (
 func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 	addr := fs.String("addr", "", "listen address (env UPLIFT_ADDR, default "+DefaultAddr+")")
 	db := fs.String("database-url", "", "database URL (env UPLIFT_DATABASE_URL, default "+DefaultDatabaseURL+")")
-	public := fs.String("public-url", "", "public base URL (env UPLIFT_PUBLIC_URL, default "+DefaultPublicURL+")")
+	public := fs.String("public-url", "", "public base URL (env UPLIFT_PUBLIC_URL, default http://localhost:PORT of the listen address)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (env UPLIFT_LOG_LEVEL, default info)")
 	rateLimits := rateLimitFlags(fs, getenv)
 	return func() (Config, error) {
 		c := Config{
 			Addr:        pick(*addr, getenv("UPLIFT_ADDR"), DefaultAddr),
 			DatabaseURL: pick(*db, getenv("UPLIFT_DATABASE_URL"), DefaultDatabaseURL),
-			PublicURL:   strings.TrimRight(pick(*public, getenv("UPLIFT_PUBLIC_URL"), DefaultPublicURL), "/"),
+			PublicURL:   strings.TrimRight(pick(*public, getenv("UPLIFT_PUBLIC_URL")), "/"),
 			SMTPURL:     getenv("UPLIFT_SMTP_URL"),
 			SMTPFrom:    getenv("UPLIFT_SMTP_FROM"),
 			SMSURL:      getenv("UPLIFT_SMS_URL"),
@@ -72,6 +77,14 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 		var err error
 		if c.RateLimits, err = rateLimits(); err != nil {
 			return c, err
+		}
+		c.PublicURLSet = c.PublicURL != ""
+		if !c.PublicURLSet {
+			u, err := URLForAddr(c.Addr)
+			if err != nil {
+				return c, err
+			}
+			c.PublicURL = u
 		}
 		return c, c.Validate()
 	}

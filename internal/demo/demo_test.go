@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,15 +53,18 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.DiscardHandler)
 	inbox := notify.NewInbox(nil, 0, nil)
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: srv.URL, Email: inbox})
-	tn, secret, err := demo.EnsureTenant(ctx, svc)
+	dt, err := demo.EnsureTenant(ctx, svc, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := demo.New(client.New(srv.URL+"/v1", secret), srv.URL, log)
+	if !dt.Created || dt.Name != demo.TenantName {
+		t.Fatalf("the first start found tenant %q (created %v), want a new %q", dt.Name, dt.Created, demo.TenantName)
+	}
+	app := demo.New(client.New(srv.URL+"/v1", dt.Secret), srv.URL, log)
 	handler = server.New(svc, log, server.WithDemo(app)).Handler()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: svc, inbox: inbox, tenant: tn, client: hc}
+	return &env{t: t, srv: srv, svc: svc, inbox: inbox, tenant: dt.Tenant, client: hc}
 }
 
 func (e *env) do(method, path string, form url.Values) (*http.Response, string) {
@@ -100,20 +104,66 @@ func (e *env) signIn(username string) *http.Response {
 func TestEnsureTenantIssuesAKeyPerRun(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	again, secret, err := demo.EnsureTenant(ctx, e.svc)
+	again, err := demo.EnsureTenant(ctx, e.svc, e.srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.ID != e.tenant.ID {
-		t.Errorf("a second start made tenant %s, want the demo tenant %s again", again.ID, e.tenant.ID)
+	if again.ID != e.tenant.ID || again.Created {
+		t.Errorf("a second start gave tenant %s (created %v), want to find the demo tenant %s", again.ID, again.Created, e.tenant.ID)
 	}
-	if _, err := e.svc.TenantForSecret(ctx, secret); err != nil {
+	if _, err := e.svc.TenantForSecret(ctx, again.Secret); err != nil {
 		t.Errorf("the new key does not work: %v", err)
 	}
 	// The first run's key, held by the app, was revoked: the app can no
 	// longer track, which is a failure on the server's side.
 	if res := e.signIn("ada"); res.StatusCode != http.StatusInternalServerError {
 		t.Errorf("the app still tracks with the previous run's key: status %d", res.StatusCode)
+	}
+}
+
+func TestEnsureTenantFollowsThePublicURL(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "u.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for i, tc := range []struct {
+		publicURL, rpID string
+		origins         []string
+	}{
+		{"http://localhost:8080", "localhost", []string{"http://localhost:8080"}},
+		// Another port: the origin is added, passkeys keep working.
+		{"http://localhost:9090", "localhost", []string{"http://localhost:8080", "http://localhost:9090"}},
+		{"http://localhost:9090", "localhost", []string{"http://localhost:8080", "http://localhost:9090"}},
+		// Another host: a relying party of its own.
+		{"https://demo.example.com", "demo.example.com", []string{"https://demo.example.com"}},
+	} {
+		svc := flows.New(flows.Options{Store: st, PublicURL: tc.publicURL})
+		got, err := demo.EnsureTenant(ctx, svc, tc.publicURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = got.ID
+		}
+		if got.ID != first || got.Created != (i == 0) || got.RPID != tc.rpID ||
+			strings.Join(got.Origins, " ") != strings.Join(tc.origins, " ") || !slices.Contains(got.RedirectPrefixes, tc.publicURL+"/") {
+			t.Errorf("at %s: tenant %s (created %v) with relying party %s, origins %v, redirects %v; want %s, %s and %v",
+				tc.publicURL, got.ID, got.Created, got.RPID, got.Origins, got.RedirectPrefixes, first, tc.rpID, tc.origins)
+		}
+		stored, err := st.Tenant(ctx, got.ID)
+		if err != nil || stored.RPID != tc.rpID || len(stored.Origins) != len(tc.origins) {
+			t.Errorf("at %s: stored %+v, %v", tc.publicURL, stored, err)
+		}
+	}
+	all, err := st.Tenants(ctx)
+	if err != nil || len(all) != 1 {
+		t.Errorf("the database holds %d tenants (%v), want the demo's only", len(all), err)
 	}
 }
 

@@ -3,39 +3,98 @@ package demo
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
-// TenantName names the tenant the demo app signs its users in to, apart
-// from the operator's own tenants.
+// TenantName names the tenant of `uplift demo`: the example app signs its
+// users in to it, and the console invitation the demo prints is for it.
 const TenantName = "Uplift demo"
+
+// maxOrigins is how many origins a tenant may expect (as the Management
+// API allows), and how many redirect prefixes the demo keeps.
+const maxOrigins = 20
+
+// Tenant is the demo's tenant as EnsureTenant left it.
+type Tenant struct {
+	model.Tenant
+	// Created reports that this start created it.
+	Created bool
+	// Secret is a secret key issued for this process alone.
+	Secret string
+}
 
 // EnsureTenant returns the demo tenant, creating it on first start, with
 // a secret key issued for this process alone: the key lives only in
-// memory, and the keys earlier runs were given are revoked, since no one
-// can know them any more.
-func EnsureTenant(ctx context.Context, svc *flows.Service) (model.Tenant, string, error) {
-	tenants, err := svc.Store().Tenants(ctx)
+// memory (and the terminal), and the keys earlier runs were given are
+// revoked, since no one is meant to keep them. The tenant follows
+// publicURL: its origin and redirects are added to the tenant's, and
+// when publicURL has another host the relying party becomes that host
+// (passkeys made for the old one are no longer offered).
+func EnsureTenant(ctx context.Context, svc *flows.Service, publicURL string) (Tenant, error) {
+	t, _, created, err := svc.EnsureTenant(ctx, flows.NewTenant{Name: TenantName, RPName: "Uplift demo app"},
+		flows.TenantNamed(TenantName))
 	if err != nil {
-		return model.Tenant{}, "", err
+		return Tenant{}, fmt.Errorf("the demo tenant: %w", err)
 	}
-	for _, t := range tenants {
-		if t.Name != TenantName {
-			continue
+	if !created {
+		if t, err = followPublicURL(ctx, svc, t.ID, publicURL); err != nil {
+			return Tenant{}, fmt.Errorf("the demo tenant: %w", err)
 		}
-		if err := revokeKeys(ctx, svc, t.ID); err != nil {
-			return model.Tenant{}, "", err
-		}
-		_, secret, err := svc.IssueKey(ctx, t.ID)
-		return t, secret, err
 	}
-	t, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: TenantName, RPName: "Uplift demo app"})
+	if err := revokeKeys(ctx, svc, t.ID); err != nil {
+		return Tenant{}, fmt.Errorf("the demo tenant's keys: %w", err)
+	}
+	_, secret, err := svc.IssueKey(ctx, t.ID)
 	if err != nil {
-		return model.Tenant{}, "", fmt.Errorf("create the demo tenant: %w", err)
+		return Tenant{}, fmt.Errorf("the demo tenant's key: %w", err)
 	}
-	return t, secret, nil
+	return Tenant{Tenant: t, Created: created, Secret: secret}, nil
+}
+
+// followPublicURL makes the tenant expect publicURL's origin and allow
+// redirects below it, so that the demo works on whatever port it runs.
+func followPublicURL(ctx context.Context, svc *flows.Service, tenantID, publicURL string) (model.Tenant, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" {
+		return model.Tenant{}, fmt.Errorf("public URL %q is not usable", publicURL)
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	host := strings.ToLower(u.Hostname())
+	var t model.Tenant
+	err = svc.Store().InTx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = q.Tenant(ctx, tenantID); err != nil {
+			return err
+		}
+		changed := false
+		switch {
+		case t.RPID != host:
+			t.RPID, t.Origins, changed = host, []string{origin}, true
+		case !slices.Contains(t.Origins, origin):
+			t.Origins, changed = append(t.Origins, origin), true
+			if len(t.Origins) > maxOrigins {
+				t.Origins = t.Origins[len(t.Origins)-maxOrigins:]
+			}
+		}
+		if !slices.Contains(t.RedirectPrefixes, origin+"/") {
+			t.RedirectPrefixes, changed = append(t.RedirectPrefixes, origin+"/"), true
+			if len(t.RedirectPrefixes) > maxOrigins {
+				t.RedirectPrefixes = t.RedirectPrefixes[len(t.RedirectPrefixes)-maxOrigins:]
+			}
+		}
+		if !changed {
+			return nil
+		}
+		return q.UpdateTenant(ctx, t)
+	})
+	svc.ForgetTenant(tenantID)
+	return t, err
 }
 
 func revokeKeys(ctx context.Context, svc *flows.Service, tenantID string) error {

@@ -28,12 +28,31 @@ const secretKeyPrefix = "sk_"
 // CreateTenant creates a tenant with one secret key and returns both; the
 // key is shown only here.
 func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant, string, error) {
+	t, err := s.newTenant(nt)
+	if err != nil {
+		return model.Tenant{}, "", err
+	}
+	var secret string
+	err = s.store.InTx(ctx, func(q storeQueries) error {
+		var err error
+		secret, err = s.insertTenant(ctx, q, t)
+		return err
+	})
+	if err != nil {
+		return model.Tenant{}, "", err
+	}
+	return t, secret, nil
+}
+
+// newTenant checks nt and returns the tenant it describes, with its
+// defaults filled in, ready to insert.
+func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 	if strings.TrimSpace(nt.Name) == "" {
-		return model.Tenant{}, "", model.Invalid("a tenant needs a name")
+		return model.Tenant{}, model.Invalid("a tenant needs a name")
 	}
 	public, err := url.Parse(s.publicURL)
 	if err != nil || public.Host == "" {
-		return model.Tenant{}, "", fmt.Errorf("public URL %q is not usable", s.publicURL)
+		return model.Tenant{}, fmt.Errorf("public URL %q is not usable", s.publicURL)
 	}
 	t := model.Tenant{
 		ID: s.newID(), Name: strings.TrimSpace(nt.Name), RPID: nt.RPID, RPName: nt.RPName,
@@ -52,7 +71,7 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant,
 	for i, o := range t.Origins {
 		norm, err := normalizeOrigin(o)
 		if err != nil {
-			return model.Tenant{}, "", err
+			return model.Tenant{}, err
 		}
 		t.Origins[i] = norm
 	}
@@ -63,36 +82,23 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant,
 	}
 	for _, p := range t.RedirectPrefixes {
 		if _, err := parseRedirectPrefix(p); err != nil {
-			return model.Tenant{}, "", err
+			return model.Tenant{}, err
 		}
 	}
 	if err := validRPID(t.RPID, t.Origins); err != nil {
-		return model.Tenant{}, "", err
+		return model.Tenant{}, err
 	}
-	var secret string
-	err = s.store.InTx(ctx, func(q storeQueries) error {
-		if err := q.CreateTenant(ctx, t); err != nil {
-			return err
-		}
-		var err error
-		_, secret, err = s.issueKey(ctx, q, t.ID)
-		return err
-	})
-	if err != nil {
-		return model.Tenant{}, "", err
-	}
-	return t, secret, nil
+	return t, nil
 }
 
-// EnsureFirstTenant creates a tenant named name when the database has none
-// and returns it with its secret key; otherwise it returns created false.
-func (s *Service) EnsureFirstTenant(ctx context.Context, name string) (t model.Tenant, secret string, created bool, err error) {
-	tenants, err := s.store.Tenants(ctx)
-	if err != nil || len(tenants) > 0 {
-		return model.Tenant{}, "", false, err
+// insertTenant stores a tenant made by newTenant with its first secret
+// key, and returns the key.
+func (s *Service) insertTenant(ctx context.Context, q storeQueries, t model.Tenant) (string, error) {
+	if err := q.CreateTenant(ctx, t); err != nil {
+		return "", err
 	}
-	t, secret, err = s.CreateTenant(ctx, NewTenant{Name: name})
-	return t, secret, err == nil, err
+	_, secret, err := s.issueKey(ctx, q, t.ID)
+	return secret, err
 }
 
 // IssueKey creates another secret key for a tenant and returns its id and

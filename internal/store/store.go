@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -67,6 +68,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	dsn := "file:" + path + "?" + pragmas
 	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
@@ -100,6 +104,25 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	s := newStore(SQLite, rdb, wdb)
 	s.checkpoints = newCheckpointer(cdb, s.writes.batch.restartLog)
 	return s, nil
+}
+
+// createPrivate creates the SQLite database file, empty, readable and
+// writable by its owner only, unless it exists: whatever the umask, the
+// database holds secret keys and users' data. SQLite gives the files it
+// creates beside it (the write-ahead log, its index, a journal) the
+// database file's permissions.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create sqlite database %s: %w", path, err)
+	}
+	if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+		return fmt.Errorf("create sqlite database %s: %w", path, err)
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
@@ -187,6 +210,26 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 // a read-then-write inside fn never fails half-way with SQLITE_BUSY.
 func (s *Store) InTx(ctx context.Context, fn func(q Queries) error) error {
 	return s.Queries.atomic(ctx, fn)
+}
+
+// tenantCreationLock is the PostgreSQL advisory lock key of
+// LockTenantCreation ("uplift:t" in ASCII).
+const tenantCreationLock int64 = 0x75706c6966743a74
+
+// LockTenantCreation makes the transactions that call it run one at a
+// time, across every process sharing the database, so that a transaction
+// that looks for a tenant and creates it when missing never runs beside
+// another: on PostgreSQL it takes an advisory lock held until the
+// transaction ends; on SQLite a write transaction holds the database's
+// write lock from its start already. Call it first inside InTx.
+func (q Queries) LockTenantCreation(ctx context.Context, d Dialect) error {
+	if d != Postgres {
+		return nil
+	}
+	if _, err := q.w.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, tenantCreationLock); err != nil {
+		return fmt.Errorf("lock tenant creation: %w", err)
+	}
+	return nil
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
