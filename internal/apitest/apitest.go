@@ -50,6 +50,9 @@ type Options struct {
 	Log *slog.Logger
 	// DatabaseURL names the database; empty means a new SQLite file.
 	DatabaseURL string
+	// SendCeilings caps each tenant's code sends an hour; zero fields take
+	// the defaults.
+	SendCeilings flows.SendCeilings
 }
 
 // New starts an environment whose clock reads the real time at start.
@@ -80,7 +83,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	}
 	clock := &Clock{now: time.Now().UTC()}
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
-		Email: o.Email, SMS: o.SMS})
+		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings})
 	return &Env{T: t, Store: st, Service: svc, Handler: server.New(svc, log).Handler(), Clock: clock}
 }
 

@@ -154,8 +154,13 @@ func (a *API) VerifyApp(w http.ResponseWriter, r *http.Request, c flows.ClientCa
 }
 
 // writeVerification answers a code verification: a wrong code is a 200
-// with isVerified false and the reason, as the SDK expects.
+// with isVerified false and the reason, as the SDK expects. A code refused
+// because the method is locked (TOO_MANY_ATTEMPTS) also says, in
+// Retry-After, how long the lock lasts.
 func writeVerification(w http.ResponseWriter, res flows.CodeVerification) error {
+	if res.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(res.RetryAfter.Seconds())))
+	}
 	out := verifyCodeResponse{IsVerified: res.IsVerified, AccessToken: res.AccessToken, FailureReason: res.FailureReason}
 	if res.Authenticator != nil {
 		au := toAuthenticatorJSON(*res.Authenticator, nil)

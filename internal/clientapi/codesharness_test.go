@@ -30,6 +30,12 @@ type codeEnv struct {
 // sender are the ones `uplift serve` uses.
 func newCodeEnv(t *testing.T) *codeEnv {
 	t.Helper()
+	return newCodeEnvWith(t, apitest.Options{})
+}
+
+// newCodeEnvWith starts the environment with o's database and ceilings.
+func newCodeEnvWith(t *testing.T, o apitest.Options) *codeEnv {
+	t.Helper()
 	c := &codeEnv{mail: notifytest.StartSMTP(t), sms: notifytest.StartSMS(t), logs: &lockedBuffer{}}
 	email, err := notify.NewSMTPSender(c.mail.URL(), "no-reply@example.com")
 	if err != nil {
@@ -39,7 +45,8 @@ func newCodeEnv(t *testing.T) *codeEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Env = apitest.NewWith(t, apitest.Options{Email: email, SMS: sms, Log: slogTo(c.logs)})
+	o.Email, o.SMS, o.Log = email, sms, slogTo(c.logs)
+	c.Env = apitest.NewWith(t, o)
 	c.tenant, c.secret = c.Tenant("Acme")
 	return c
 }

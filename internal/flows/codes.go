@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -52,43 +51,6 @@ func (s *Service) requireMethod(m model.VerificationMethod) error {
 	return model.Errorf(model.ErrInvalid, "method_unavailable", "%s not configured on this server", what)
 }
 
-// throttledError is a rate-limit refusal that knows when sending will be
-// allowed again.
-type throttledError struct {
-	err        *model.Error
-	retryAfter time.Duration
-}
-
-// Error returns the model error's text.
-func (e *throttledError) Error() string { return e.err.Error() }
-
-// Unwrap returns the model error, so the APIs report its kind and text.
-func (e *throttledError) Unwrap() error { return e.err }
-
-// RetryAfter reports how long a caller refused for sending codes too
-// often should wait, for the Retry-After header.
-func RetryAfter(err error) (time.Duration, bool) {
-	var te *throttledError
-	if errors.As(err, &te) {
-		return te.retryAfter, true
-	}
-	return 0, false
-}
-
-// newThrottledError says when the next code may be sent, in whole seconds.
-func newThrottledError(m model.VerificationMethod, retryAfter time.Duration) error {
-	secs := int64(math.Ceil(retryAfter.Seconds()))
-	what := "An email code"
-	if m == model.MethodSMS {
-		what = "A text message code"
-	}
-	return &throttledError{retryAfter: time.Duration(secs) * time.Second, err: &model.Error{
-		Kind: model.ErrRateLimited, Code: "too_many_requests",
-		Description: fmt.Sprintf("%s was sent too recently (at most one every %d seconds and %d an hour); try again in %d seconds",
-			what, int(otp.MinInterval/time.Second), otp.HourlyLimit, secs),
-	}}
-}
-
 // userSubject is the throttle subject of a user's sends.
 func userSubject(userID string) string { return "user:" + userID }
 
@@ -110,31 +72,20 @@ func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeCha
 		return ch, err
 	}
 	if err := s.deliver(ctx, t, ch, code); err != nil {
-		if derr := s.store.DeleteCodeChallenge(context.WithoutCancel(ctx), t.ID, ch.ID); derr != nil {
+		// Not sent, so not counted by the throttles or the ceiling.
+		bg := context.WithoutCancel(ctx)
+		if derr := s.store.DeleteCodeChallenge(bg, t.ID, ch.ID); derr != nil {
 			err = errors.Join(err, derr)
+		}
+		if s.ceilings.of(ch.Method) > 0 {
+			if uerr := s.store.UncountCodeSend(bg, t.ID, ch.Method, ch.CreatedAt.Unix()/3600); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
 		}
 		return ch, err
 	}
 	s.log.InfoContext(ctx, "code sent", "tenant", t.ID, "method", ch.Method, "kind", ch.Kind, "challenge", ch.ID)
 	return ch, nil
-}
-
-// reserveSend stores ch if the throttle allows another send to its
-// subject now, holding the subject's send lock while it decides.
-func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error {
-	return s.store.InTx(ctx, func(q storeQueries) error {
-		if err := q.LockCodeSubject(ctx, ch.TenantID, ch.Subject, ch.Method, ch.CreatedAt); err != nil {
-			return err
-		}
-		sent, err := q.CodeSendTimes(ctx, ch.TenantID, ch.Subject, ch.Method, ch.CreatedAt.Add(-otp.ThrottleWindow))
-		if err != nil {
-			return err
-		}
-		if ok, retry := otp.Throttle(sent, ch.CreatedAt); !ok {
-			return newThrottledError(ch.Method, retry)
-		}
-		return q.CreateCodeChallenge(ctx, ch)
-	})
 }
 
 // deliver sends the code by ch's method. A failure is logged with what
@@ -175,6 +126,14 @@ func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "purged code challenges", "count", n)
 	}
+	// Send locks and counts matter for an hour or two; lockout records
+	// with no wrong code and no lock within a day are as good as none.
+	_, err1 := s.store.PurgeCodeSendLocks(ctx, now.Add(-codePurgeAge))
+	_, err2 := s.store.PurgeCodeSendCounts(ctx, now.Add(-codePurgeAge).Unix()/3600)
+	_, err3 := s.store.PurgeCodeLockouts(ctx, now.Add(-otp.LockoutMemory))
+	if err := errors.Join(err1, err2, err3); err != nil {
+		s.log.WarnContext(ctx, "purge code limits", "err", err)
+	}
 }
 
 // codeAttempt is one attempt at a code challenge. load reads the challenge
@@ -214,6 +173,16 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	}
 	now := s.Now()
 	read := asOTP(ch)
+	if !read.Open(now) {
+		return otp.InvalidOrExpired, ch, nil
+	}
+	lock, err := s.store.CodeLockout(ctx, ch.TenantID, ch.Subject, ch.Method)
+	if err != nil {
+		return 0, ch, err
+	}
+	if err := checkLock(lock, now); err != nil {
+		return 0, ch, err
+	}
 	var matchErr error
 	r, after := otp.VerifyWith(read, now, func() bool {
 		ok, err := a.matches(ch)
@@ -230,13 +199,45 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	if after.Used {
 		ch.VerifiedAt = now
 	}
+	st, tripped := standing(lock), false
+	if r == otp.Verified {
+		st = st.Succeed()
+	} else {
+		st, tripped = st.Fail(now)
+	}
 	err = s.store.InTx(ctx, func(q storeQueries) error {
 		if err := q.RecordCodeAttempt(ctx, ch, read.Attempts); err != nil {
 			return err
 		}
+		if err := s.storeStanding(ctx, q, lock, st); err != nil {
+			return err
+		}
 		return a.settle(ctx, q, ch, r)
 	})
+	if err == nil && tripped {
+		s.log.InfoContext(ctx, "code method locked after too many wrong codes", "tenant", ch.TenantID,
+			"method", ch.Method, "until", st.LockedUntil)
+	}
 	return r, ch, err
+}
+
+// storeStanding stores a subject's standing with a method after an
+// attempt, over the record read before it was judged: if another attempt
+// was counted meanwhile, it returns store.ErrStale and the attempt is
+// judged again. A clean record that stays clean is not written, only
+// checked.
+func (s *Service) storeStanding(ctx context.Context, q storeQueries, read model.CodeLockout, st otp.Standing) error {
+	if st == standing(read) {
+		now, err := q.CodeLockout(ctx, read.TenantID, read.Subject, read.Method)
+		if err != nil {
+			return err
+		}
+		if now.Version != read.Version {
+			return store.ErrStale
+		}
+		return nil
+	}
+	return q.SaveCodeLockout(ctx, withStanding(read, st))
 }
 
 // asOTP is the part of a stored challenge the otp package judges.

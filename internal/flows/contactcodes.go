@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
@@ -21,9 +22,12 @@ type Enrolment struct {
 // API.
 type CodeVerification struct {
 	IsVerified bool
-	// FailureReason is CODE_INVALID_OR_EXPIRED or MAX_ATTEMPTS_EXCEEDED
-	// when the code did not verify.
+	// FailureReason is CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED or
+	// TOO_MANY_ATTEMPTS when the code did not verify.
 	FailureReason string
+	// RetryAfter, with TOO_MANY_ATTEMPTS, is how long the method stays
+	// locked for the user.
+	RetryAfter time.Duration
 	// AccessToken is a new token for the action, when the code verified.
 	AccessToken string
 	// Authenticator is the authenticator an enrolment added or replaced;
@@ -197,6 +201,9 @@ func (s *Service) settleClientCode(ctx context.Context, q storeQueries, claims t
 // finishVerification turns an attempt's result into the Client API's
 // answer, with a new token for the action when the code verified.
 func (s *Service) finishVerification(t model.Tenant, claims token.Claims, r otp.Result, res CodeVerification, err error) (CodeVerification, error) {
+	if le, ok := AsLocked(err); ok {
+		return CodeVerification{FailureReason: otp.ReasonTooManyAttempts, RetryAfter: le.RetryAfter}, nil
+	}
 	if err != nil {
 		return CodeVerification{}, err
 	}

@@ -34,6 +34,8 @@ type Service struct {
 	challenges *challengeCache
 	email      notify.EmailSender
 	sms        notify.SMSSender
+	// ceilings caps each tenant's code sends an hour, by method.
+	ceilings SendCeilings
 }
 
 // Options configures a Service. Now and Rand default to the real clock and
@@ -47,6 +49,9 @@ type Options struct {
 	PublicURL string
 	Email     notify.EmailSender
 	SMS       notify.SMSSender
+	// SendCeilings caps each tenant's email and text message code sends an
+	// hour; zero fields take the defaults.
+	SendCeilings SendCeilings
 	// TenantCacheTTL is how long tenants and action configurations are
 	// used as read, by the Now clock: 0 means DefaultTenantCacheTTL, less
 	// than 0 reads them on every use.
@@ -67,8 +72,10 @@ func New(o Options) *Service {
 	if o.TenantCacheTTL == 0 {
 		o.TenantCacheTTL = DefaultTenantCacheTTL
 	}
+	o.SendCeilings = o.SendCeilings.withDefaults()
 	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), challenges: newChallengeCache(), email: o.Email, sms: o.SMS}
+		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), challenges: newChallengeCache(), email: o.Email, sms: o.SMS,
+		ceilings: o.SendCeilings}
 }
 
 // Store returns the store the service runs on.

@@ -115,10 +115,13 @@ func addressSubject(ch model.CodeChallenge) string {
 // code.
 type ServerVerification struct {
 	IsVerified bool
-	// FailureReason is CODE_INVALID_OR_EXPIRED or MAX_ATTEMPTS_EXCEEDED
-	// when the code did not verify.
+	// FailureReason is CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED or
+	// TOO_MANY_ATTEMPTS when the code did not verify.
 	FailureReason string
-	Challenge     model.CodeChallenge
+	// RetryAfter, with TOO_MANY_ATTEMPTS, is how long the method stays
+	// locked for the challenge's user or address.
+	RetryAfter time.Duration
+	Challenge  model.CodeChallenge
 }
 
 // VerifyServerChallenge checks the code a user typed for a Server API
@@ -142,6 +145,9 @@ func (s *Service) VerifyServerChallenge(ctx context.Context, t model.Tenant, id,
 			return nil
 		},
 	})
+	if le, ok := AsLocked(err); ok {
+		return ServerVerification{FailureReason: otp.ReasonTooManyAttempts, RetryAfter: le.RetryAfter, Challenge: ch}, nil
+	}
 	if err != nil {
 		return ServerVerification{}, err
 	}

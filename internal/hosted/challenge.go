@@ -3,6 +3,7 @@ package hosted
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -73,6 +74,15 @@ func (p *Pages) challengePage(w http.ResponseWriter, r *http.Request, choosing b
 	v.Error = pageProblems[r.URL.Query().Get("problem")]
 	if wait := waitSeconds(r); wait != "" {
 		v.Notice = "A code was sent to you a moment ago. You can ask for another in " + wait + "."
+	}
+	if m, err := codeMethod(r.URL.Query().Get("lockedMethod")); err == nil {
+		if wait := queryWait(r, "locked"); wait > 0 {
+			v.Error = lockedText(m, wait)
+		}
+	}
+	if wait := queryWait(r, "busy"); wait > 0 {
+		v.Error = "This app has sent as many codes as it can for now. Try again in " + flows.Roughly(wait) +
+			", or use another method."
 	}
 	v.Challenge = challengeView{Primary: mc.Primary, Others: mc.Others, Choosing: choosing,
 		Email: maskEmail(mc.Email), Phone: maskPhone(mc.Phone)}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/flows"
@@ -34,7 +35,7 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 	}
 	_, err = p.svc.ChallengeContact(r.Context(), f.caller, m)
 	if wait, ok := flows.RetryAfter(err); ok {
-		return p.throttled(w, r, f, m, wait)
+		return p.throttled(w, r, f, m, wait, err)
 	}
 	if err != nil {
 		return err
@@ -42,11 +43,21 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 	return seeOther(w, r, codePage(f, m))
 }
 
-// throttled answers a send refused for coming too soon after the last:
-// the code page, when this sign-in already has a code, else the challenge
-// page saying how long to wait.
-func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, m model.VerificationMethod, wait time.Duration) error {
-	secs := "&wait=" + strconv.Itoa(int(wait.Seconds()))
+// throttled answers a send refused by a limit. While the method is locked
+// after too many wrong codes, or when the app has sent all the codes it
+// may this hour, the challenge page says so and when to try again.
+// Otherwise the send came too soon after the last: the code page, when
+// this sign-in already has a code, else the challenge page saying how
+// long to wait.
+func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, m model.VerificationMethod, wait time.Duration, refusal error) error {
+	after := strconv.Itoa(int(wait.Seconds()))
+	if _, ok := flows.AsLocked(refusal); ok {
+		return seeOther(w, r, "/login?"+f.query()+"&locked="+after+"&lockedMethod="+string(m))
+	}
+	if flows.CeilingReached(refusal) {
+		return seeOther(w, r, "/login?"+f.query()+"&busy="+after)
+	}
+	secs := "&wait=" + after
 	_, err := p.svc.Store().LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
 		f.claims().IdempotencyKey, m, model.CodeEnrol, model.CodeSignIn)
 	if errors.Is(err, model.ErrNotFound) {
@@ -83,7 +94,7 @@ func (p *Pages) Resend(w http.ResponseWriter, r *http.Request) error {
 		_, err = p.svc.ChallengeContact(r.Context(), f.caller, m)
 	}
 	if wait, ok := flows.RetryAfter(err); ok {
-		return p.throttled(w, r, f, m, wait)
+		return p.throttled(w, r, f, m, wait, err)
 	}
 	if err != nil {
 		return err
@@ -102,7 +113,7 @@ func (p *Pages) EnrollEmail(w http.ResponseWriter, r *http.Request) error {
 	email := r.PostFormValue("email")
 	_, err = p.svc.EnrollContact(r.Context(), f.caller, model.MethodEmailOTP, email)
 	if wait, ok := flows.RetryAfter(err); ok {
-		return p.throttled(w, r, f, model.MethodEmailOTP, wait)
+		return p.throttled(w, r, f, model.MethodEmailOTP, wait, err)
 	}
 	var me *model.Error
 	if errors.As(err, &me) && me.Code == "invalid_request" {
@@ -159,6 +170,8 @@ func (p *Pages) Verify(w http.ResponseWriter, r *http.Request) error {
 	case res.FailureReason == otp.ReasonMaxAttemptsExceeded:
 		return &pageError{err: model.Errorf(model.ErrForbidden, "too_many_attempts", "too many wrong codes"),
 			back: "/login/finish?" + f.query()}
+	case res.FailureReason == otp.ReasonTooManyAttempts:
+		return p.codePage(w, r, f, m, lockedText(m, res.RetryAfter), http.StatusTooManyRequests)
 	}
 	return p.codePage(w, r, f, m, "That code isn't right, or it has expired. Check it and try again, or send a new code.",
 		http.StatusBadRequest)
@@ -242,6 +255,30 @@ func codeMethod(s string) (model.VerificationMethod, error) {
 		return m, nil
 	}
 	return "", model.Invalid("method must be EMAIL_OTP, SMS or AUTHENTICATOR_APP")
+}
+
+// lockedText says, in words, that method m is locked after too many wrong
+// codes and when to try again.
+func lockedText(m model.VerificationMethod, wait time.Duration) string {
+	what := "Email codes are"
+	switch m {
+	case model.MethodSMS:
+		what = "Text message codes are"
+	case model.MethodAuthenticatorApp:
+		what = "Authenticator app codes are"
+	}
+	return "Too many wrong codes were entered. For your security, " + strings.ToLower(what[:1]) + what[1:] +
+		" paused for your account. Try again in " + flows.Roughly(wait) + ", or use another method."
+}
+
+// queryWait reads a wait in seconds from the query parameter name; zero
+// when there is none or it makes no sense.
+func queryWait(r *http.Request, name string) time.Duration {
+	s, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil || s <= 0 || s > 24*3600 {
+		return 0
+	}
+	return time.Duration(s) * time.Second
 }
 
 // waitSeconds reads how long a throttled send must wait from the query,

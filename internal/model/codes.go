@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // CodeChallengeKind says what a code challenge is for.
 type CodeChallengeKind string
@@ -59,4 +62,35 @@ func (c CodeChallenge) Address() string {
 		return c.PhoneNumber
 	}
 	return c.Email
+}
+
+// Destination is the address the challenge's code went to, normalised so
+// that one mailbox or phone has one form: an email address in lower case,
+// a phone number as given (E.164 already). Empty for an authenticator app.
+func (c CodeChallenge) Destination() string {
+	switch c.Method {
+	case MethodEmailOTP:
+		return strings.ToLower(strings.TrimSpace(c.Email))
+	case MethodSMS:
+		return strings.TrimSpace(c.PhoneNumber)
+	}
+	return ""
+}
+
+// CodeLockout is how one subject (a user, or an address a Server API
+// challenge names without a user) stands with one code method, across
+// every action: wrong codes in a row, and the locks they brought.
+type CodeLockout struct {
+	TenantID string
+	// Subject is "user:" and the user id, or "email:" / "phone:" and the
+	// address, as in CodeChallenge.Subject.
+	Subject     string
+	Method      VerificationMethod
+	Failures    int
+	Lockouts    int
+	LockedUntil time.Time
+	LastFailure time.Time
+	// Version counts the writes of the stored record; zero when none is
+	// stored. A write succeeds only over the version it read.
+	Version int64
 }

@@ -25,8 +25,8 @@ type challengeRequest struct {
 	Locale             string                   `json:"locale"`
 	DeviceID           string                   `json:"deviceId"`
 	IPAddress          string                   `json:"ipAddress"`
-	UserAgent          string                   `json:"userAgent"`
-	Custom             map[string]any           `json:"custom"`
+	UserAgent          string                   `json:"userAgent" text:"1024"`
+	Custom             map[string]any           `json:"custom" text:"1024"`
 	Scope              string                   `json:"scope"`
 }
 
@@ -63,10 +63,12 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 
 // Verify answers POST /v1/verify {challengeId, verificationCode} with
 // @authsignal/node's VerifyResponse. A wrong code is a 200 with isVerified
-// false and failureReason; the fifth wrong code ends the challenge.
+// false and failureReason; the fifth wrong code ends the challenge, and
+// the tenth in a row for one user and method, in any challenges, locks
+// the method (TOO_MANY_ATTEMPTS) for 15 minutes or more.
 func (a *API) Verify(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 	var in struct {
-		ChallengeID      string `json:"challengeId"`
+		ChallengeID      string `json:"challengeId" text:"uuid"`
 		VerificationCode string `json:"verificationCode"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
@@ -75,6 +77,10 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, t model.Tenant) err
 	v, err := a.svc.VerifyServerChallenge(r.Context(), t, in.ChallengeID, in.VerificationCode)
 	if err != nil {
 		return err
+	}
+	if v.RetryAfter > 0 {
+		// TOO_MANY_ATTEMPTS: how long the lock lasts.
+		w.Header().Set("Retry-After", strconv.Itoa(int(v.RetryAfter.Seconds())))
 	}
 	return jsonapi.Write(w, http.StatusOK, struct {
 		IsVerified         bool                     `json:"isVerified"`

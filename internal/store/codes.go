@@ -37,14 +37,14 @@ func scanCodeChallenge(row scanner) (model.CodeChallenge, error) {
 func (q Queries) CreateCodeChallenge(ctx context.Context, c model.CodeChallenge) error {
 	// seq numbers the challenges of one action, so the newest is known even
 	// when two share a timestamp.
-	_, err := q.w.ExecContext(ctx, `INSERT INTO code_challenges (`+codeChallengeColumns+`, seq)
+	_, err := q.w.ExecContext(ctx, `INSERT INTO code_challenges (`+codeChallengeColumns+`, destination, seq)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-			COALESCE(MAX(seq), 0) + 1
+			$23, COALESCE(MAX(seq), 0) + 1
 		FROM code_challenges WHERE tenant_id = $2 AND idempotency_key = $11`,
 		c.ID, c.TenantID, string(c.Kind), string(c.Method), c.Subject, c.UserID, c.AuthenticatorID, c.Email,
 		c.PhoneNumber, c.ActionCode, c.IdempotencyKey, c.DeviceID, c.Scope, nonNilBytes(c.CodeHash),
 		nonNilBytes(c.Salt), c.TOTPSecret, c.Attempts, c.MaxAttempts, micros(c.CreatedAt), micros(c.ExpiresAt),
-		micros(c.VerifiedAt), micros(c.ClaimedAt))
+		micros(c.VerifiedAt), micros(c.ClaimedAt), c.Destination())
 	if err != nil {
 		return classify(err, "code challenge")
 	}
