@@ -29,6 +29,7 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"POST", "/console/actions/{code}/rules/{ruleId}/delete"},
 	{"GET", "/console/users"},
 	{"GET", "/console/users/{userId}"},
+	{"POST", "/console/users/{userId}/locks/{method}/lift"},
 	{"GET", "/console/keys"},
 	{"POST", "/console/keys"},
 	{"POST", "/console/keys/{keyId}/revoke"},

@@ -98,6 +98,7 @@ var notices = map[string]string{
 	"rule-saved":     "Rule saved.",
 	"rule-deleted":   "Rule deleted.",
 	"key-revoked":    "API key revoked.",
+	"lock-lifted":    "Lock lifted: the user can enter codes again.",
 }
 
 // render writes page name for a signed-in admin or a visitor (s nil).
@@ -129,7 +130,7 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, s *Session
 	status, body := jsonapi.Status(err)
 	if status >= 500 {
 		// The route, not the path: an invitation's path holds its token.
-		c.log.ErrorContext(r.Context(), "console page failed", "method", r.Method, "route", r.Pattern, "err", err)
+		c.log.ErrorContext(r.Context(), "console page failed", "method", r.Method, "route", jsonapi.Route(r), "err", err)
 	}
 	title := "Something went wrong"
 	switch status {

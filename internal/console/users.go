@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -185,6 +186,7 @@ type userView struct {
 	// DiagnosisSource says why that one.
 	DiagnosisAction, DiagnosisSource string
 	Actions                          []actionRow
+	Locks                            []lockRow
 }
 
 type passkeyRow struct {
@@ -252,7 +254,41 @@ func newUserView(d flows.UserDetail, now time.Time) userView {
 	for _, a := range d.Actions {
 		v.Actions = append(v.Actions, newActionRow(a))
 	}
+	for _, l := range d.Locks {
+		v.Locks = append(v.Locks, newLockRow(d.User.ID, l, now))
+	}
 	return v
+}
+
+// lockRow is one code method with wrong codes on record, locked or not.
+type lockRow struct {
+	Method, Status string
+	Failures       int
+	LiftURL        string
+}
+
+func newLockRow(userID string, l flows.CodeLock, now time.Time) lockRow {
+	row := lockRow{Method: methodName(l.Method), Failures: l.Failures,
+		LiftURL: userURL(userID) + "/locks/" + string(l.Method) + "/lift",
+		Status: fmt.Sprintf("Open: %s in a row; %d more lock it",
+			plural(int64(l.Failures), "wrong code", "wrong codes"), l.Left)}
+	if !l.LockedUntil.IsZero() {
+		row.Status = "Locked after too many wrong codes until " + formatTime(l.LockedUntil, "2 Jan 2006 15:04 MST") +
+			" (" + flows.Roughly(l.LockedUntil.Sub(now)) + " from now)"
+	}
+	return row
+}
+
+// LiftLock lifts a lock on one of the user's code methods (and forgets
+// the wrong codes on record), so the user can enter codes at once.
+func (c *Console) LiftLock(w http.ResponseWriter, r *http.Request, s *Session) error {
+	userID := r.PathValue("userId")
+	m := model.VerificationMethod(r.PathValue("method"))
+	if err := c.svc.LiftCodeLock(r.Context(), s.Tenant.ID, userID, m, s.Admin.ID); err != nil {
+		return err
+	}
+	redirect(w, r, userURL(userID), "lock-lifted")
+	return nil
 }
 
 func newPasskeyRow(pv flows.PasskeyView) passkeyRow {

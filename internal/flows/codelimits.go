@@ -10,6 +10,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Default ceilings on a tenant's code sends an hour.
@@ -286,3 +287,79 @@ func (s *Service) noteCeilingRefusal(ctx context.Context, ch model.CodeChallenge
 			"tenant", ch.TenantID, "method", ch.Method, "ceiling_per_hour", s.ceilings.of(ch.Method))
 	}
 }
+
+// CodeLock is how one of a user's code methods stands, for the console:
+// wrong codes in a row, and the lock if one holds now.
+type CodeLock struct {
+	Method model.VerificationMethod
+	// Failures counts wrong codes in a row since the last right one or
+	// the last lock.
+	Failures int
+	// LockedUntil is when the current lock ends; zero when the method is
+	// open.
+	LockedUntil time.Time
+	// Lockouts counts the locks so far, which set the next one's length.
+	Lockouts int
+	// Left is how many more wrong codes in a row lock the method.
+	Left int
+}
+
+// userCodeLocks returns the user's methods that have wrong codes on
+// record or are locked, by method.
+func (s *Service) userCodeLocks(ctx context.Context, tenantID, userID string) ([]CodeLock, error) {
+	records, err := s.store.CodeLockouts(ctx, tenantID, userSubject(userID))
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var out []CodeLock
+	for _, l := range records {
+		st := standing(l)
+		if st.Forgotten(now) {
+			continue
+		}
+		cl := CodeLock{Method: l.Method, Failures: l.Failures, Lockouts: l.Lockouts,
+			Left: otp.LockoutThreshold - l.Failures}
+		if locked, _ := st.Locked(now); locked {
+			cl.LockedUntil = l.LockedUntil
+		}
+		if cl.Failures == 0 && cl.LockedUntil.IsZero() {
+			continue
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+// LiftCodeLock clears one of a user's code methods: the lock, if one
+// holds, and the wrong codes on record, so the user may enter codes at
+// once. It is an admin's decision, and logged as one.
+func (s *Service) LiftCodeLock(ctx context.Context, tenantID, userID string, m model.VerificationMethod, by string) error {
+	switch m {
+	case model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp:
+	default:
+		return model.Invalid("method must be EMAIL_OTP, SMS or AUTHENTICATOR_APP")
+	}
+	if !model.ValidUserID(userID) {
+		return model.NotFound("no such user")
+	}
+	found, err := s.store.DeleteCodeLockout(ctx, tenantID, userSubject(userID), m)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return model.NotFound("the method has no lock to lift")
+	}
+	s.log.InfoContext(ctx, "code lock lifted", "tenant", tenantID, "method", m, "admin", by)
+	return nil
+}
+
+// SendCeilingTrips returns the hours of the last day in which the
+// tenant's ceiling on sends refused codes, newest first.
+func (s *Service) SendCeilingTrips(ctx context.Context, tenantID string) ([]store.SendCeilingTrip, error) {
+	return s.store.SendCeilingTrips(ctx, tenantID, s.Now().Add(-24*time.Hour))
+}
+
+// SendCeiling returns the tenant-wide ceiling on sends an hour by method
+// m; zero means none.
+func (s *Service) SendCeiling(m model.VerificationMethod) int { return max(s.ceilings.of(m), 0) }
