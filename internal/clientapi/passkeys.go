@@ -19,8 +19,8 @@ type optionsResponse struct {
 // RegistrationOptions answers POST /v1/client/user-authenticators/passkey/registration-options.
 func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 	var in struct {
-		Username                string   `json:"username"`
-		DisplayName             string   `json:"displayName"`
+		Username                string   `json:"username" text:"255"`
+		DisplayName             string   `json:"displayName" text:"255"`
 		AuthenticatorAttachment *string  `json:"authenticatorAttachment"`
 		Hints                   []string `json:"hints"`
 	}
@@ -43,7 +43,7 @@ func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c flow
 // AddPasskey answers POST /v1/client/user-authenticators/passkey.
 func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 	var in struct {
-		ChallengeID            string          `json:"challengeId"`
+		ChallengeID            string          `json:"challengeId" text:"uuid"`
 		RegistrationCredential json.RawMessage `json:"registrationCredential"`
 		ConditionalCreate      bool            `json:"conditionalCreate"`
 		DeviceID               string          `json:"deviceId"`
@@ -90,7 +90,7 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c flows.ClientCa
 // AuthenticationOptions answers POST /v1/client/user-authenticators/passkey/authentication-options.
 func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 	var in struct {
-		ChallengeID string `json:"challengeId"`
+		ChallengeID string `json:"challengeId" text:"uuid"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
@@ -105,7 +105,7 @@ func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c fl
 // Verify answers POST /v1/client/verify/passkey.
 func (a *API) Verify(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 	var in struct {
-		ChallengeID              string          `json:"challengeId"`
+		ChallengeID              string          `json:"challengeId" text:"uuid"`
 		AuthenticationCredential json.RawMessage `json:"authenticationCredential"`
 		DeviceID                 string          `json:"deviceId"`
 	}

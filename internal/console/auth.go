@@ -41,9 +41,9 @@ type ceremonyStart struct {
 
 // ceremonyFinish is what the browser sends back.
 type ceremonyFinish struct {
-	CeremonyID string          `json:"ceremonyId"`
+	CeremonyID string          `json:"ceremonyId" text:"uuid"`
 	Response   json.RawMessage `json:"response"`
-	Next       string          `json:"next,omitempty"`
+	Next       string          `json:"next,omitempty" text:"2048"`
 }
 
 // signedIn tells the page where to go after a ceremony signed in.

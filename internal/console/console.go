@@ -154,12 +154,42 @@ func (c *Console) Page(fn PageFunc) http.Handler {
 			return
 		}
 		if err == nil {
+			err = checkInput(r)
+		}
+		if err == nil {
 			err = fn(w, r, s)
 		}
 		if err != nil {
 			c.renderError(w, r, s, err)
 		}
 	})
+}
+
+// checkInput refuses a page request whose text breaks its rule: path,
+// query and User-Agent (see jsonapi.CheckRequest), and every field of a
+// posted form (see formRule).
+func checkInput(r *http.Request) error {
+	if err := jsonapi.CheckRequest(r); err != nil {
+		return err
+	}
+	return jsonapi.CheckForm(r, formRule)
+}
+
+// formRule is the text rule of a console form field: one line of at most
+// model.MaxText characters, except a rule's description and condition and
+// the list of expected origins, which span lines.
+func formRule(field string) model.TextRule {
+	switch field {
+	case "description":
+		return model.TextRule{Free: true, Max: 1000}
+	case "conditions":
+		return model.TextRule{Free: true, Max: -1} // the form's size bounds it
+	case "origins":
+		return model.TextRule{Free: true, Max: 8192}
+	case "redirectUrl":
+		return model.TextRule{Max: 2048}
+	}
+	return model.TextRule{}
 }
 
 // API adapts a JSON endpoint behind the sign-in: 401 without a session,
@@ -182,7 +212,11 @@ func (c *Console) API(fn PageFunc) http.Handler {
 func (c *Console) Public(fn PublicFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
-		if err := fn(w, r); err != nil {
+		err := jsonapi.CheckRequest(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			c.renderError(w, r, nil, err)
 		}
 	})

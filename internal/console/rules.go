@@ -308,7 +308,7 @@ type conditionCheck struct {
 // be accepted, with the message saving it would give.
 func (c *Console) CheckCondition(w http.ResponseWriter, r *http.Request, s *Session) error {
 	var in struct {
-		Conditions json.RawMessage `json:"conditions"`
+		Conditions json.RawMessage `json:"conditions" text:"free"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err

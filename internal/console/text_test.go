@@ -32,7 +32,10 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 					t.Errorf("GET %s = %d, want a 4xx", path, p.status)
 				}
 			}
-			if p := h.post("/console/keys/a%00b/revoke", s, nil); p.status != 404 {
+			if p := h.post("/console/keys/a%00b/revoke", s, nil); p.status != 400 {
+				t.Errorf("revoke a key id with a NUL = %d, want 400", p.status)
+			}
+			if p := h.post("/console/keys/nokey/revoke", s, nil); p.status != 404 {
 				t.Errorf("revoke a malformed key id = %d, want 404", p.status)
 			}
 			for field, value := range map[string]string{"name": "New\x00devices", "description": "bad \xff byte"} {

@@ -20,7 +20,7 @@ const maxClientCapabilities = 64
 // device reported before; a key left out means unknown.
 func (p *Pages) Capabilities(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token        string                     `json:"token"`
+		Token        string                     `json:"token" text:"4096"`
 		Capabilities map[string]json.RawMessage `json:"capabilities"`
 	}
 	f, err := p.jsonFlow(r, &in, &in.Token)

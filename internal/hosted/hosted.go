@@ -51,14 +51,42 @@ type pageFunc func(w http.ResponseWriter, r *http.Request) error
 // jsonFunc is a handler of the pages' JSON endpoints.
 type jsonFunc func(w http.ResponseWriter, r *http.Request) error
 
-// Page adapts a page handler: it sets the security headers and renders
-// an error as a page.
+// Page adapts a page handler: it sets the security headers, refuses text
+// that breaks its rule (path, query, User-Agent and, on a post, every
+// form field; see jsonapi.CheckRequest) and renders an error as a page.
 func (p *Pages) Page(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w, nil)
-		if err := fn(w, r); err != nil {
+		err := checkInput(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			p.renderError(w, r, err)
 		}
+	})
+}
+
+// maxTokenField is the longest token a form carries, as the flows take it.
+const maxTokenField = 4096
+
+// checkInput checks the text a page request carries. Form fields are one
+// line of at most model.MaxText characters, except the flow's token.
+func checkInput(r *http.Request) error {
+	if err := jsonapi.CheckRequest(r); err != nil {
+		return err
+	}
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return model.Invalid("the form could not be read")
+	}
+	return jsonapi.CheckForm(r, func(field string) model.TextRule {
+		if field == "token" {
+			return model.TextRule{Max: maxTokenField}
+		}
+		return model.TextRule{}
 	})
 }
 
@@ -77,11 +105,16 @@ func (p *Pages) JSON(fn jsonFunc) http.Handler {
 func (p *Pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := jsonapi.Status(err)
 	if status >= 500 {
-		p.log.ErrorContext(r.Context(), "hosted page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.log.ErrorContext(r.Context(), "hosted page failed", "method", r.Method, "route", jsonapi.Route(r), "err", err)
 	} else {
-		p.log.DebugContext(r.Context(), "hosted page refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		p.log.DebugContext(r.Context(), "hosted page refused", "method", r.Method, "route", jsonapi.Route(r), "status", status, "err", err)
 	}
-	v := p.baseView(nil, explain(body.Error))
+	pr := explain(body.Error)
+	if body.Error == jsonapi.TextErrorCode {
+		// Which field, and what is wrong with it (never its value).
+		pr.Detail = "The " + body.ErrorDescription + ". Go back to the app and start again."
+	}
+	v := p.baseView(nil, pr)
 	v.Back = backLink(err)
 	p.render(w, status, "error", v)
 }
@@ -121,6 +154,8 @@ func explain(code string) problem {
 		return problem{"Too many wrong codes", "For your security, this sign-in has stopped. Go back to the app and start again."}
 	case "action_closed":
 		return problem{"This sign-in can't continue", "Go back to the app to see what to do next."}
+	case jsonapi.TextErrorCode:
+		return problem{"This page was sent text it can't use", "Go back to the app and start again."}
 	case "method_not_offered":
 		return problem{"This sign-in method isn't available here", "Go back and choose one of the methods the page offers."}
 	case "no_method":

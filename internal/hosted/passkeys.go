@@ -17,7 +17,7 @@ import (
 // API uses.
 func (p *Pages) SignInOptions(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token string `json:"token"`
+		Token string `json:"token" text:"4096"`
 	}
 	f, err := p.jsonFlow(r, &in, &in.Token)
 	if err != nil {
@@ -47,8 +47,8 @@ type signalJSON struct {
 // not know answers unknown_credential, so the page can signal that too.
 func (p *Pages) SignIn(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token       string          `json:"token"`
-		ChallengeID string          `json:"challengeId"`
+		Token       string          `json:"token" text:"4096"`
+		ChallengeID string          `json:"challengeId" text:"uuid"`
 		Credential  json.RawMessage `json:"credential"`
 	}
 	f, err := p.jsonFlow(r, &in, &in.Token)

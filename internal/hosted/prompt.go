@@ -79,7 +79,7 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 // "failed" records the cause. The answer says where to go next.
 func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token   string `json:"token"`
+		Token   string `json:"token" text:"4096"`
 		Outcome string `json:"outcome"`
 		Cause   string `json:"cause"`
 	}
@@ -114,7 +114,7 @@ func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
 // uses.
 func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token string `json:"token"`
+		Token string `json:"token" text:"4096"`
 	}
 	f, err := p.jsonFlow(r, &in, &in.Token)
 	if err != nil {
@@ -138,8 +138,8 @@ func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) erro
 // the answer still says where to go next.
 func (p *Pages) Register(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Token       string          `json:"token"`
-		ChallengeID string          `json:"challengeId"`
+		Token       string          `json:"token" text:"4096"`
+		ChallengeID string          `json:"challengeId" text:"uuid"`
 		Credential  json.RawMessage `json:"credential"`
 	}
 	f, err := p.jsonFlow(r, &in, &in.Token)

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -24,8 +25,9 @@ const MaxBody = 64 << 10
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Decode reads r's JSON body into v. It refuses bodies over MaxBody,
-// unknown fields, trailing data and non-JSON content types; an empty body
-// leaves v untouched.
+// unknown fields, trailing data, non-JSON content types and text that
+// breaks its field's rule (see CheckText); an empty body leaves v
+// untouched.
 func Decode(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return model.Errorf(model.ErrInvalid, "invalid_request", "Content-Type must be application/json")
@@ -56,7 +58,15 @@ func DecodeBytes(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return model.Invalid("request body: unexpected data after the JSON value")
 	}
-	return nil
+	if !utf8.Valid(body) {
+		// Outside strings JSON is ASCII, so a string holds the bad bytes.
+		name, key := invalidUTF8Field(body)
+		if key {
+			return fieldTextError(name, "has a key that is not valid UTF-8")
+		}
+		return fieldTextError(name, "is not valid UTF-8")
+	}
+	return CheckText(v)
 }
 
 var errTooLarge = &model.Error{Kind: model.ErrInvalid, Code: "request_too_large",
@@ -144,20 +154,37 @@ func withCode(b ErrorBody) ErrorBody {
 }
 
 // WriteError sends err as a JSON error and logs internal errors in full.
+// The log names the route, never the path: some paths carry secrets (a
+// console invitation's token), and queries carry tokens.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status, body := Status(err)
 	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else {
-		log.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", Route(r), "err", err)
+	} else if log.Enabled(r.Context(), slog.LevelDebug) {
+		log.DebugContext(r.Context(), "request refused", "method", r.Method, "route", Route(r), "status", status, "err", err)
 	}
 	Write(w, status, body)
 }
 
+// Route is what a log line may say of a request's path: the pattern of
+// the route that matched it, or "unmatched".
+func Route(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
 // Adapt turns a HandlerFunc into an http.Handler that writes its error.
+// Text outside the body that breaks its rule (see CheckRequest) is
+// refused before fn runs, and before any credential is looked at.
 func Adapt(log *slog.Logger, fn HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
+		err := CheckRequest(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			WriteError(w, r, log, err)
 		}
 	})

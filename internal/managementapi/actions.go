@@ -38,7 +38,7 @@ type actionConfigInput struct {
 	VerificationMethods               optional[[]model.VerificationMethod] `json:"verificationMethods"`
 	DefaultVerificationMethod         optional[model.VerificationMethod]   `json:"defaultVerificationMethod"`
 	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
-	RedirectURL                       optional[string]                     `json:"redirectUrl"`
+	RedirectURL                       optional[string]                     `json:"redirectUrl" text:"2048"`
 }
 
 func (in actionConfigInput) apply(c *model.ActionConfig) {

@@ -35,7 +35,7 @@ func toValueListJSON(l model.ValueList) valueListJSON {
 // their value on update.
 type valueListInput struct {
 	Alias          optional[string]              `json:"alias"`
-	Name           optional[string]              `json:"name"`
+	Name           optional[string]              `json:"name" text:"100"`
 	ItemType       optional[model.ValueListType] `json:"itemType"`
 	ValueListItems optional[[]json.RawMessage]   `json:"valueListItems"`
 	IsActive       optional[bool]                `json:"isActive"`

@@ -38,15 +38,15 @@ func toRuleJSON(r model.Rule) ruleJSON {
 // ruleInput is the body of create and update; absent fields keep their
 // value on update.
 type ruleInput struct {
-	Name                              optional[string]                     `json:"name"`
-	Description                       optional[string]                     `json:"description"`
+	Name                              optional[string]                     `json:"name" text:"100"`
+	Description                       optional[string]                     `json:"description" text:"free,1000"`
 	IsActive                          optional[bool]                       `json:"isActive"`
 	Priority                          optional[int]                        `json:"priority"`
 	Type                              optional[model.Outcome]              `json:"type"`
 	VerificationMethods               optional[[]model.VerificationMethod] `json:"verificationMethods"`
 	DefaultVerificationMethod         optional[model.VerificationMethod]   `json:"defaultVerificationMethod"`
 	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
-	Conditions                        optional[json.RawMessage]            `json:"conditions"`
+	Conditions                        optional[json.RawMessage]            `json:"conditions" text:"free"`
 	ActionCode                        optional[string]                     `json:"actionCode"`
 	RuleID                            optional[string]                     `json:"ruleId"`
 	TenantID                          optional[string]                     `json:"tenantId"`

@@ -210,16 +210,10 @@ type Action struct {
 	AllowedMethods []VerificationMethod
 }
 
-var (
-	actionCodePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-	uuidPattern       = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-)
+var actionCodePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // ValidActionCode reports whether code is an acceptable action code.
 func ValidActionCode(code string) bool { return actionCodePattern.MatchString(code) }
-
-// ValidUUID reports whether s is a lower-case canonical UUID.
-func ValidUUID(s string) bool { return uuidPattern.MatchString(s) }
 
 // ValidUserID reports whether id is an acceptable user id: 1 to 255 bytes of
 // valid UTF-8 without control characters or slashes.
@@ -229,25 +223,6 @@ func ValidUserID(id string) bool {
 	}
 	for _, r := range id {
 		if r < 0x20 || r == 0x7f || r == '/' {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidText reports whether s is text people wrote: valid UTF-8 without
-// control characters, except line breaks and tabs when multiline. Both
-// databases then store it as it is (PostgreSQL refuses NUL bytes and
-// invalid UTF-8 in text).
-func ValidText(s string, multiline bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if r < 0x20 || r == 0x7f {
 			return false
 		}
 	}

@@ -163,15 +163,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// loggedPath is the path a request log names: the route's pattern where
-// a route matched, since some paths carry secrets (a console invitation's
-// token); the query string, where tokens travel, is never logged.
-func loggedPath(r *http.Request) string {
-	if r.Pattern != "" {
-		return r.Pattern
-	}
-	return r.URL.Path
-}
+// loggedPath is the path a request log names: the route's pattern, or
+// "unmatched", never the path itself, since some paths carry secrets (a
+// console invitation's token); the query string, where tokens travel, is
+// never logged either.
+func loggedPath(r *http.Request) string { return jsonapi.Route(r) }
 
 // limitBodies caps every request body; the JSON decoder reports the excess.
 // Console forms get a larger cap (see console.MaxFormBody).

@@ -12,19 +12,21 @@ import (
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
+// trackRequest is the body of track; its text follows jsonapi's rule
+// (one line of at most 256 characters unless a text tag says otherwise).
 type trackRequest struct {
 	IdempotencyKey     string         `json:"idempotencyKey"`
-	RedirectURL        string         `json:"redirectUrl"`
+	RedirectURL        string         `json:"redirectUrl" text:"2048"`
 	RedirectToSettings bool           `json:"redirectToSettings"`
 	IPAddress          string         `json:"ipAddress"`
-	UserAgent          string         `json:"userAgent"`
+	UserAgent          string         `json:"userAgent" text:"1024"`
 	DeviceID           string         `json:"deviceId"`
 	Scope              string         `json:"scope"`
 	Email              string         `json:"email"`
 	PhoneNumber        string         `json:"phoneNumber"`
-	Username           string         `json:"username"`
-	Custom             map[string]any `json:"custom"`
-	ChallengeID        string         `json:"challengeId"`
+	Username           string         `json:"username" text:"255"`
+	Custom             map[string]any `json:"custom" text:"1024"`
+	ChallengeID        string         `json:"challengeId" text:"uuid"`
 	Locale             string         `json:"locale"`
 	CustomDomain       string         `json:"customDomain"`
 }
@@ -268,7 +270,7 @@ type validateResponse struct {
 // Validate answers POST /v1/validate.
 func (a *API) Validate(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 	var in struct {
-		Token  string `json:"token"`
+		Token  string `json:"token" text:"4096"`
 		UserID string `json:"userId"`
 		Action string `json:"action"`
 	}

@@ -165,7 +165,7 @@ func TestServerChallengeClaimRules(t *testing.T) {
 	wantError(t, track("bo", "signIn", id), 400, "invalid_request", "more than 10 minutes ago")
 
 	wantError(t, track("bo", "signIn", "00000000-0000-4000-8000-000000000000"), 404, "not_found", "challenge")
-	wantError(t, track("bo", "signIn", "not-a-uuid"), 404, "not_found", "challenge")
+	wantError(t, track("bo", "signIn", "not-a-uuid"), 400, "invalid_text", "challengeId")
 
 	// A user who already has an email authenticator for another address
 	// keeps it; the sign-in is still recorded.
@@ -230,7 +230,7 @@ func TestServerChallengeBadInput(t *testing.T) {
 		{"verify without id", "/v1/verify", `{"verificationCode":"123456"}`, 400, "challengeId"},
 		{"verify without code", "/v1/verify", `{"challengeId":"00000000-0000-4000-8000-000000000000"}`, 400, "verificationCode"},
 		{"verify unknown", "/v1/verify", `{"challengeId":"00000000-0000-4000-8000-000000000000","verificationCode":"123456"}`, 404, "challenge not found"},
-		{"verify malformed id", "/v1/verify", `{"challengeId":"x' OR 1=1","verificationCode":"123456"}`, 404, "challenge not found"},
+		{"verify malformed id", "/v1/verify", `{"challengeId":"x' OR 1=1","verificationCode":"123456"}`, 400, "challengeId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

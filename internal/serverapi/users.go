@@ -55,9 +55,9 @@ type userAttributes struct {
 	EmailVerified       *bool          `json:"emailVerified,omitempty"`
 	PhoneNumber         *string        `json:"phoneNumber,omitempty"`
 	PhoneNumberVerified *bool          `json:"phoneNumberVerified,omitempty"`
-	Username            *string        `json:"username,omitempty"`
-	DisplayName         *string        `json:"displayName,omitempty"`
-	Custom              map[string]any `json:"custom,omitempty"`
+	Username            *string        `json:"username,omitempty" text:"255"`
+	DisplayName         *string        `json:"displayName,omitempty" text:"255"`
+	Custom              map[string]any `json:"custom,omitempty" text:"1024"`
 	Locale              *string        `json:"locale,omitempty"`
 }
 
