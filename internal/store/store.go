@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -183,26 +184,57 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.rdb.PingContext(ctx)
 }
 
+// migrationLock is the PostgreSQL advisory lock key that instances
+// migrating the same database take turns on ("uplift:m" in ASCII).
+const migrationLock int64 = 0x75706c6966743a6d
+
+// migrationLockWait is how long an instance waits for another's
+// migrations, polling every second.
+const migrationLockWait = 15 * 60
+
 // Migrate applies every pending migration of the store's dialect and
-// returns how many it applied.
+// returns how many it applied. Instances starting at once on the same
+// database take turns: on PostgreSQL the first holds an advisory lock
+// while it migrates and the others wait for it (up to 15 minutes), then
+// find nothing left to do. On SQLite, whose write transactions already
+// queue, an instance whose migration fails because another applied it
+// first starts over from the database's new version.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
 		return 0, err
 	}
 	gd := goose.DialectSQLite3
+	var opts []goose.ProviderOption
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLock),
+			lock.WithLockTimeout(1, migrationLockWait))
+		if err != nil {
+			return 0, fmt.Errorf("migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gd, s.wdb, sub)
+	p, err := goose.NewProvider(gd, s.wdb, sub, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return len(res), fmt.Errorf("migrate: %w", err)
+	applied := 0
+	for attempt := 0; ; attempt++ {
+		res, err := p.Up(ctx)
+		applied += len(res)
+		if err == nil {
+			return applied, nil
+		}
+		var partial *goose.PartialError
+		if errors.As(err, &partial) && partial.Failed != nil && attempt < len(p.ListSources()) {
+			applied += len(partial.Applied)
+			if v, verr := p.GetDBVersion(ctx); verr == nil && v >= partial.Failed.Source.Version {
+				continue // another instance applied it meanwhile
+			}
+		}
+		return applied, fmt.Errorf("migrate: %w", err)
 	}
-	return len(res), nil
 }
 
 // InTx runs fn inside one transaction on the writer and commits when fn
