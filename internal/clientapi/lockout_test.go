@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -305,5 +306,50 @@ func TestTenantCeilingOnSends(t *testing.T) {
 	c.Clock.Advance(2 * time.Hour)
 	if r := send(9); r.Status != 200 {
 		t.Errorf("send two hours later: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestLockAcrossInstancesOnePostgres guesses authenticator app codes at
+// once on two instances sharing one PostgreSQL database, thirty actions
+// with five guesses each: the instances agree, and exactly ten guesses
+// are judged before the lock.
+func TestLockAcrossInstancesOnePostgres(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	first := newHarnessOn(t, dbURL, nil)
+	second := newHarnessOn(t, dbURL, first)
+	tok := first.track("eve", "signUp", nil)
+	secret := first.must(first.do("POST", "/v1/client/user-authenticators/totp", bearer(tok), nil), 200).str("secret")
+	first.must(first.do("POST", "/v1/client/verify/totp", bearer(tok),
+		map[string]any{"verificationCode": mustCode(t, secret, first.clock.Now())}), 200)
+	first.clock.Advance(time.Minute)
+	right := mustCode(t, secret, first.clock.Now())
+
+	tokens := make([]string, 30)
+	for i := range tokens {
+		tokens[i] = first.track("eve", "signIn", nil)
+	}
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	var wg sync.WaitGroup
+	for i, tok := range tokens {
+		h := []*harness{first, second}[i%2]
+		wg.Go(func() {
+			for range 5 {
+				r := h.do("POST", "/v1/client/verify/totp", bearer(tok), map[string]any{"verificationCode": wrongCode(right)})
+				mu.Lock()
+				outcomes[r.str("failureReason")+r.str("error")]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	judged := outcomes["CODE_INVALID_OR_EXPIRED"] + outcomes["MAX_ATTEMPTS_EXCEEDED"]
+	if judged != 10 || outcomes["TOO_MANY_ATTEMPTS"] == 0 {
+		t.Errorf("outcomes of 150 concurrent wrong codes = %v; want 10 judged, the rest refused", outcomes)
+	}
+	r := second.must(second.do("POST", "/v1/client/verify/totp", bearer(second.track("eve", "signIn", nil)),
+		map[string]any{"verificationCode": right}), 200)
+	if r.str("failureReason") != "TOO_MANY_ATTEMPTS" {
+		t.Errorf("the right code during the lock: %s", r.raw)
 	}
 }
