@@ -148,3 +148,54 @@ func TestOnlyPermittedMethodsOffered(t *testing.T) {
 		t.Errorf("a text code was sent for an action that does not permit SMS")
 	}
 }
+
+// Ten wrong codes in a row, over two sign-ins, lock email codes for the
+// user: the page says so in words, with when to try again, refuses even
+// the right code, and sends none until the lock ends.
+func TestLockedMethodSaysWhenToTryAgain(t *testing.T) {
+	e := newEnv(t)
+	email := e.emailUser("ada")
+	wrongSignIn := func() {
+		t.Helper()
+		path, _ := e.track("ada")
+		b := e.browser()
+		fields := b.get(path).fields(t)
+		b.follow(b.postForm("/login/email", fields))
+		for range 5 {
+			b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", "000000"))
+		}
+		e.clock.Advance(31 * time.Second)
+	}
+	// A sign-in whose code went out before the lock.
+	path, _ := e.track("ada")
+	b := e.browser()
+	fields := b.get(path).fields(t)
+	b.follow(b.postForm("/login/email", fields))
+	code := e.lastCode(email)
+	e.clock.Advance(31 * time.Second)
+	wrongSignIn()
+	wrongSignIn()
+
+	const words = "Too many wrong codes were entered. For your security, email codes are paused for your account. Try again in"
+	right := b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", code))
+	if right.StatusCode != http.StatusTooManyRequests || !right.has(words) || !right.has("15 minutes, or use another method.") {
+		t.Fatalf("the right code during the lock: status %d: %s", right.StatusCode, right.body)
+	}
+	sends := len(e.inbox.List())
+	again := b.follow(b.postForm("/login/resend", with(fields, "method", "EMAIL_OTP")))
+	if !again.has(words) {
+		t.Errorf("asking for a new code during the lock: %s", again.body)
+	}
+	if n := len(e.inbox.List()); n != sends {
+		t.Errorf("%d emails sent during the lock", n-sends)
+	}
+	e.clock.Advance(15 * time.Minute)
+	path, _ = e.track("ada")
+	b = e.browser()
+	fields = b.get(path).fields(t)
+	b.follow(b.postForm("/login/email", fields))
+	done := b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", e.lastCode(email)))
+	if done.StatusCode != http.StatusSeeOther {
+		t.Errorf("the right code after the lock: status %d: %s", done.StatusCode, done.body)
+	}
+}
