@@ -259,49 +259,52 @@ func rawProblem(raw []byte, rule model.TextRule) string {
 	if !utf8.Valid(raw) {
 		return "is not valid UTF-8"
 	}
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case 0xc2: // U+0080 to U+00BF; U+0080 to U+009F are C1 controls
-			if i+1 < len(raw) && raw[i+1] <= 0x9f {
-				return fmt.Sprintf("holds a control character (U+%04X)", raw[i+1])
+	if bytes.IndexByte(raw, 0x7f) >= 0 { // JSON lets DEL go unescaped
+		return "holds a control character (U+007F)"
+	}
+	for rest := raw; ; { // C1 controls, U+0080 to U+009F: 0xc2 0x80 to 0xc2 0x9f
+		i := bytes.IndexByte(rest, 0xc2)
+		if i < 0 || i+1 >= len(rest) {
+			break
+		}
+		if rest[i+1] <= 0x9f {
+			return fmt.Sprintf("holds a control character (U+%04X)", rest[i+1])
+		}
+		rest = rest[i+1:]
+	}
+	for rest := raw; ; {
+		i := bytes.IndexByte(rest, '\\')
+		if i < 0 || i+1 >= len(rest) {
+			return ""
+		}
+		esc := rest[i+1]
+		rest = rest[i+2:]
+		switch esc {
+		case 'n', 'r', 't':
+			if !rule.Free {
+				return "holds a line break or tab, which this field does not take"
 			}
-		case '\\':
-			if i+1 >= len(raw) {
+		case 'b', 'f':
+			return "holds a control character"
+		case 'u':
+			if len(rest) < 4 {
 				return ""
 			}
-			i++
-			switch raw[i] {
-			case 'n', 'r', 't':
+			c, ok := hex4(rest[:4])
+			rest = rest[4:]
+			switch {
+			case !ok:
+			case c == '\n' || c == '\r' || c == '\t':
 				if !rule.Free {
 					return "holds a line break or tab, which this field does not take"
 				}
-			case 'b', 'f':
-				return "holds a control character"
-			case 'u':
-				if i+4 >= len(raw) {
-					return ""
-				}
-				c, ok := hex4(raw[i+1 : i+5])
-				i += 4
-				if !ok {
-					continue
-				}
-				if c == '\n' || c == '\r' || c == '\t' {
-					if !rule.Free {
-						return "holds a line break or tab, which this field does not take"
-					}
-					continue
-				}
-				if c == 0 {
-					return "holds a NUL character"
-				}
-				if c < 0x20 || (c >= 0x7f && c <= 0x9f) {
-					return fmt.Sprintf("holds a control character (U+%04X)", c)
-				}
+			case c == 0:
+				return "holds a NUL character"
+			case c < 0x20 || (c >= 0x7f && c <= 0x9f):
+				return fmt.Sprintf("holds a control character (U+%04X)", c)
 			}
 		}
 	}
-	return ""
 }
 
 // hex4 reads the four hex digits of a \u escape.
