@@ -75,3 +75,35 @@ func TestCodeLockOfAnotherTenantCannotBeLifted(t *testing.T) {
 		t.Errorf("lifting a passkey lock = %d, want 400", p.status)
 	}
 }
+
+func TestDashboardSaysWhenTheSendCeilingTripped(t *testing.T) {
+	h := newHarness(t)
+	s := h.admin()
+	if p := h.get("/console/", s); strings.Contains(p.text(), "ceiling") {
+		t.Fatalf("the dashboard mentions a ceiling before any refusal:\n%s", p.body)
+	}
+	ctx := context.Background()
+	now := h.env.Clock.Now()
+	for range 3 {
+		if _, _, err := h.env.Store.CountCodeSend(ctx, h.tenant.ID, model.MethodSMS, now.Unix()/3600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if _, err := h.env.Store.CountRefusedSend(ctx, h.tenant.ID, model.MethodSMS, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := h.get("/console/", s)
+	want := "Text message codes reached this app's ceiling of 1000 an hour at " +
+		now.Format("2 Jan 2006 15:04") + " UTC: 3 sent that hour, 2 refused."
+	if !strings.Contains(p.text(), want) {
+		t.Errorf("the dashboard does not say %q:\n%s", want, p.body)
+	}
+	// Another tenant's admin sees nothing of it.
+	other, _ := h.env.Tenant("Globex")
+	_, otherSession := h.enrol(other.ID, "Gus")
+	if p := h.get("/console/", otherSession); strings.Contains(p.text(), "ceiling") {
+		t.Errorf("another tenant's dashboard mentions the ceiling")
+	}
+}
