@@ -111,7 +111,7 @@ func (s *Service) BeginAdminEnrollment(ctx context.Context, token, name string) 
 	now := s.Now()
 	c := model.AdminCeremony{ID: s.newID(), InviteHash: hashToken(token), AdminName: name, Handle: handle,
 		Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
-	if err := s.store.CreateAdminCeremony(ctx, c, now); err != nil {
+	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
 		return nil, "", err
 	}
 	return options, c.ID, nil
@@ -183,7 +183,7 @@ func (s *Service) BeginAdminSignIn(ctx context.Context) (options json.RawMessage
 	}
 	now := s.Now()
 	c := model.AdminCeremony{ID: s.newID(), Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
-	if err := s.store.CreateAdminCeremony(ctx, c, now); err != nil {
+	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
 		return nil, "", err
 	}
 	return options, c.ID, nil

@@ -9,11 +9,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
-// purgeOdds: one challenge creation in purgeOdds also deletes the
-// challenges that expired an hour ago or more. Any instance may do it, so
-// no process needs to remember when it last did.
-const purgeOdds = 64
-
 // challengeFor returns a new challenge of the tenant, bound to the token's
 // user and action when claims are given.
 func (s *Service) challengeFor(t model.Tenant, kind model.ChallengeKind, claims *token.Claims) model.PasskeyChallenge {
@@ -33,7 +28,6 @@ func (s *Service) challengeFor(t model.Tenant, kind model.ChallengeKind, claims 
 // action is to be tracked with, if the client chose one.
 func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (model.PasskeyChallenge, error) {
 	now := s.Now()
-	s.purgeChallenges(ctx, now)
 	if err := s.store.CreatePasskeyChallenge(ctx, c); err != nil {
 		return c, err
 	}
@@ -43,17 +37,37 @@ func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (m
 	return c, nil
 }
 
-// purgeChallenges deletes, now and then, the challenges that expired an
-// hour ago or more. A failure is only logged.
-func (s *Service) purgeChallenges(ctx context.Context, now time.Time) {
-	if s.randomBytes(1)[0]%purgeOdds != 0 {
-		return
+// purgeOdds: one code challenge creation in purgeOdds also deletes old
+// code challenges (see purgeCodeChallenges). Any instance may do it, so no
+// process needs to remember when it last did.
+const purgeOdds = 64
+
+// PurgeGrace is how long after they expire ceremonies are kept before
+// PurgeExpired deletes them, so that an instance whose clock runs a little
+// ahead never deletes one another instance still accepts.
+const PurgeGrace = time.Minute
+
+// Purged counts the rows one PurgeExpired deleted.
+type Purged struct {
+	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions int64
+}
+
+// PurgeExpired deletes the passkey challenges, console ceremonies and
+// console sessions that expired PurgeGrace ago or more, so that requests
+// anyone may send (a username-less sign-in, a console sign-in) leave no
+// rows behind for long. Every instance may run it at any time.
+func (s *Service) PurgeExpired(ctx context.Context) (Purged, error) {
+	cutoff := s.Now().Add(-PurgeGrace)
+	var p Purged
+	var err error
+	if p.PasskeyChallenges, err = s.store.PurgePasskeyChallenges(ctx, cutoff); err != nil {
+		return p, err
 	}
-	if n, err := s.store.PurgePasskeyChallenges(ctx, now.Add(-time.Hour)); err != nil {
-		s.log.WarnContext(ctx, "purge passkey challenges", "err", err)
-	} else if n > 0 {
-		s.log.DebugContext(ctx, "purged passkey challenges", "count", n)
+	if p.ConsoleCeremonies, err = s.store.PurgeAdminCeremonies(ctx, cutoff); err != nil {
+		return p, err
 	}
+	p.ConsoleSessions, err = s.store.PurgeAdminSessions(ctx, cutoff)
+	return p, err
 }
 
 // checkChallengeCaller makes sure the caller may finish a challenge: a

@@ -76,7 +76,8 @@ func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
 func (s *Server) Handler() http.Handler { return s.routes() }
 
 // Run serves on ln until ctx is cancelled, then shuts down gracefully,
-// giving requests in flight up to grace to finish.
+// giving requests in flight up to grace to finish. While it runs, expired
+// ceremonies are deleted every JanitorInterval.
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -87,6 +88,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	ticker := time.NewTicker(JanitorInterval)
+	defer ticker.Stop()
+	defer s.startJanitor(ctx, ticker.C)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

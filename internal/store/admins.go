@@ -42,22 +42,31 @@ func (q Queries) ClaimAdminInvite(ctx context.Context, hash []byte, now time.Tim
 	return tenantID, notFound(err, "this invitation link is not valid: it was used already, it expired, or it was mistyped")
 }
 
-// CreateAdminCeremony stores a pending console ceremony and removes those
-// expired at now, so that sign-in attempts nobody finishes (anyone may
-// begin one) never pile up.
-func (q Queries) CreateAdminCeremony(ctx context.Context, c model.AdminCeremony, now time.Time) error {
-	return q.atomic(ctx, func(q Queries) error {
-		if _, err := q.w.ExecContext(ctx, `DELETE FROM admin_ceremonies WHERE expires_at <= $1`, micros(now)); err != nil {
-			return fmt.Errorf("prune console ceremonies: %w", err)
-		}
-		_, err := q.w.ExecContext(ctx, `INSERT INTO admin_ceremonies (id, invite_hash, admin_name, handle, session, expires_at, used_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 0)`, c.ID, nonNilBytes(c.InviteHash), c.AdminName, nonNilBytes(c.Handle),
-			nonNilBytes(c.Session), micros(c.ExpiresAt))
-		if err != nil {
-			return classify(err, "console ceremony")
-		}
-		return nil
-	})
+// CreateAdminCeremony stores a pending console ceremony. Those nobody
+// finishes (anyone may begin a sign-in) are deleted by
+// PurgeAdminCeremonies once expired.
+func (q Queries) CreateAdminCeremony(ctx context.Context, c model.AdminCeremony) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_ceremonies (id, invite_hash, admin_name, handle, session, expires_at, used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 0)`, c.ID, nonNilBytes(c.InviteHash), c.AdminName, nonNilBytes(c.Handle),
+		nonNilBytes(c.Session), micros(c.ExpiresAt))
+	if err != nil {
+		return classify(err, "console ceremony")
+	}
+	return nil
+}
+
+// PurgeAdminCeremonies deletes the console ceremonies that expired before
+// cutoff and reports how many.
+func (q Queries) PurgeAdminCeremonies(ctx context.Context, cutoff time.Time) (int64, error) {
+	return q.purge(ctx, "console ceremonies", `DELETE FROM admin_ceremonies WHERE id IN
+		(SELECT id FROM admin_ceremonies WHERE expires_at < $1 LIMIT $2)`, cutoff)
+}
+
+// PurgeAdminSessions deletes the console sessions that expired before
+// cutoff and reports how many.
+func (q Queries) PurgeAdminSessions(ctx context.Context, cutoff time.Time) (int64, error) {
+	return q.purge(ctx, "console sessions", `DELETE FROM admin_sessions WHERE token_hash IN
+		(SELECT token_hash FROM admin_sessions WHERE expires_at < $1 LIMIT $2)`, cutoff)
 }
 
 // ClaimAdminCeremony consumes a pending ceremony, once, if it has not
@@ -196,24 +205,15 @@ func (q Queries) RecordAdminSignIn(ctx context.Context, p model.Passkey, checked
 	return nil
 }
 
-// CreateAdminSession stores a new session and removes expired sessions
-// and ceremonies.
+// CreateAdminSession stores a new session. Expired sessions are deleted
+// by PurgeAdminSessions.
 func (q Queries) CreateAdminSession(ctx context.Context, s model.AdminSession) error {
-	return q.atomic(ctx, func(q Queries) error {
-		now := micros(s.CreatedAt)
-		if _, err := q.w.ExecContext(ctx, `DELETE FROM admin_sessions WHERE expires_at <= $1`, now); err != nil {
-			return fmt.Errorf("prune admin sessions: %w", err)
-		}
-		if _, err := q.w.ExecContext(ctx, `DELETE FROM admin_ceremonies WHERE expires_at <= $1`, now); err != nil {
-			return fmt.Errorf("prune console ceremonies: %w", err)
-		}
-		_, err := q.w.ExecContext(ctx, `INSERT INTO admin_sessions (token_hash, admin_id, tenant_id, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5)`, s.TokenHash, s.AdminID, s.TenantID, now, micros(s.ExpiresAt))
-		if err != nil {
-			return classify(err, "admin session")
-		}
-		return nil
-	})
+	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_sessions (token_hash, admin_id, tenant_id, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, s.TokenHash, s.AdminID, s.TenantID, micros(s.CreatedAt), micros(s.ExpiresAt))
+	if err != nil {
+		return classify(err, "admin session")
+	}
+	return nil
 }
 
 // AdminSession returns the session with a token hash if it has not

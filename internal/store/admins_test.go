@@ -130,12 +130,21 @@ func TestAdminsPasskeysAndSessions(t *testing.T) {
 		if _, err := s.AdminSession(ctx, sess.TokenHash, at(100)); !errors.Is(err, model.ErrUnauthenticated) {
 			t.Errorf("expired session: %v, want unauthenticated", err)
 		}
-		// A later sign-in prunes expired sessions.
+		// Expired sessions are purged; others stay.
 		if err := s.CreateAdminSession(ctx, model.AdminSession{TokenHash: []byte("session-2"), AdminID: ada.ID, TenantID: "t1", CreatedAt: at(200), ExpiresAt: at(300)}); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := s.PurgeAdminSessions(ctx, at(100)); err != nil || n != 0 {
+			t.Errorf("PurgeAdminSessions(100s) = %d, %v; want none: the session expired at 100s, not before", n, err)
+		}
+		if n, err := s.PurgeAdminSessions(ctx, at(101)); err != nil || n != 1 {
+			t.Errorf("PurgeAdminSessions(101s) = %d, %v; want the one expired", n, err)
+		}
 		if _, err := s.AdminSession(ctx, sess.TokenHash, at(50)); !errors.Is(err, model.ErrUnauthenticated) {
-			t.Errorf("pruned session still there: %v", err)
+			t.Errorf("purged session still there: %v", err)
+		}
+		if _, err := s.AdminSession(ctx, []byte("session-2"), at(250)); err != nil {
+			t.Errorf("the unexpired session went with the purge: %v", err)
 		}
 		if err := s.DeleteAdminSession(ctx, []byte("session-2")); err != nil {
 			t.Fatal(err)
@@ -150,7 +159,7 @@ func TestAdminCeremoniesAreClaimedOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		c := model.AdminCeremony{ID: "c1", InviteHash: []byte("inv"), AdminName: "Ada", Handle: []byte{1}, Session: []byte(`{"challenge":"x"}`), ExpiresAt: at(300)}
-		if err := s.CreateAdminCeremony(ctx, c, at(0)); err != nil {
+		if err := s.CreateAdminCeremony(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.ClaimAdminCeremony(ctx, "c1", at(300)); !errors.Is(err, model.ErrNotFound) {
@@ -167,21 +176,27 @@ func TestAdminCeremoniesAreClaimedOnce(t *testing.T) {
 			t.Errorf("second claim: %v", err)
 		}
 		// A sign-in ceremony has no invitation.
-		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c2", Session: []byte("{}"), ExpiresAt: at(300)}, at(1)); err != nil {
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c2", Session: []byte("{}"), ExpiresAt: at(300)}); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.ClaimAdminCeremony(ctx, "c2", at(10)); err != nil || len(got.InviteHash) != 0 {
 			t.Errorf("sign-in ceremony = %+v, %v", got, err)
 		}
-		// Ceremonies nobody finished are removed once expired, by the next one begun.
-		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c3", Session: []byte("{}"), ExpiresAt: at(300)}, at(2)); err != nil {
+		// Ceremonies nobody finished are purged once expired, used or not.
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c3", Session: []byte("{}"), ExpiresAt: at(300)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c4", Session: []byte("{}"), ExpiresAt: at(600)}, at(300)); err != nil {
+		if err := s.CreateAdminCeremony(ctx, model.AdminCeremony{ID: "c4", Session: []byte("{}"), ExpiresAt: at(600)}); err != nil {
 			t.Fatal(err)
+		}
+		if n, err := s.PurgeAdminCeremonies(ctx, at(301)); err != nil || n != 3 {
+			t.Errorf("PurgeAdminCeremonies(301s) = %d, %v; want c1, c2 and c3", n, err)
 		}
 		if _, err := s.ClaimAdminCeremony(ctx, "c3", at(10)); !errors.Is(err, model.ErrNotFound) {
-			t.Errorf("an expired ceremony outlived the next one begun: %v", err)
+			t.Errorf("a purged ceremony was claimed: %v", err)
+		}
+		if _, err := s.ClaimAdminCeremony(ctx, "c4", at(400)); err != nil {
+			t.Errorf("the unexpired ceremony went with the purge: %v", err)
 		}
 	})
 }

@@ -103,11 +103,34 @@ func (q Queries) ConsumePasskeyChallenge(ctx context.Context, tenantID, id strin
 // PurgePasskeyChallenges deletes challenges that expired before cutoff and
 // reports how many.
 func (q Queries) PurgePasskeyChallenges(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE expires_at < $1`, micros(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("purge passkey challenges: %w", err)
+	return q.purge(ctx, "passkey challenges", `DELETE FROM passkey_challenges WHERE id IN
+		(SELECT id FROM passkey_challenges WHERE expires_at < $1 LIMIT $2)`, cutoff)
+}
+
+// purgeBatch is how many rows one purge statement deletes at most, so
+// that purging what a flood left never holds the writer for long.
+const purgeBatch = 1000
+
+// purge runs a delete of at most purgeBatch rows expired before cutoff
+// (the query's $1 and $2) until fewer are left, and reports how many went.
+// Every instance may purge at the same time: a row deleted twice is
+// deleted once.
+func (q Queries) purge(ctx context.Context, what, query string, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := q.w.ExecContext(ctx, query, micros(cutoff), purgeBatch)
+		if err != nil {
+			return total, fmt.Errorf("purge %s: %w", what, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("purge %s: %w", what, err)
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
 	}
-	return res.RowsAffected()
 }
 
 var (

@@ -1,0 +1,66 @@
+package server
+
+import (
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/ceremony"
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// The janitor purges at start and at every tick, and stops when asked.
+func TestJanitorPurgesAtStartAndEveryTick(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "u.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex // the janitor reads the clock the test moves
+	now := time.Now().UTC()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func() { mu.Lock(); defer mu.Unlock(); now = now.Add(ceremony.Timeout + flows.PurgeGrace + time.Second) }
+	svc := flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), PublicURL: "http://localhost:8080",
+		Now: clock})
+	s := New(svc, slog.New(slog.DiscardHandler))
+	begin := func() {
+		t.Helper()
+		if _, _, err := svc.BeginAdminSignIn(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() int64 {
+		t.Helper()
+		p, err := svc.PurgeExpired(ctx) // what the janitor left, purged now
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ConsoleCeremonies
+	}
+
+	begin()
+	advance()
+	tick := make(chan time.Time)
+	stop := s.startJanitor(ctx, tick)
+	tick <- clock() // taken once the purge at start is done
+	tick <- clock() // taken once the purge of the first tick is done
+	if n := left(); n != 0 {
+		t.Errorf("%d expired ceremonies left after the purge at start, want 0", n)
+	}
+	begin()
+	begin()
+	advance()
+	tick <- clock()
+	tick <- clock() // taken once the purge of the tick before is done
+	stop()
+	if n := left(); n != 0 {
+		t.Errorf("%d expired ceremonies left after a tick, want 0", n)
+	}
+}

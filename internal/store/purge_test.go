@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// A purge deletes every expired row, however many a flood left (more
+// than one batch), and nothing else.
+func TestPurgeDeletesEveryExpiredRowInBatches(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "t1", at(0))
+		const expired, pending = 2345, 7
+		err := s.InTx(ctx, func(q store.Queries) error {
+			for i := range expired + pending {
+				ends := at(300)
+				if i >= expired {
+					ends = at(900)
+				}
+				c := model.PasskeyChallenge{ID: fmt.Sprint("c", i), TenantID: "t1", Kind: model.ChallengeAuthentication,
+					CreatedAt: at(0), ExpiresAt: ends}
+				if err := q.CreatePasskeyChallenge(ctx, c); err != nil {
+					return err
+				}
+				ac := model.AdminCeremony{ID: fmt.Sprint("a", i), Session: []byte("{}"), ExpiresAt: ends}
+				if err := q.CreateAdminCeremony(ctx, ac); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []struct {
+			what  string
+			purge func() (int64, error)
+		}{
+			{"passkey challenges", func() (int64, error) { return s.PurgePasskeyChallenges(ctx, at(600)) }},
+			{"console ceremonies", func() (int64, error) { return s.PurgeAdminCeremonies(ctx, at(600)) }},
+		} {
+			if n, err := p.purge(); err != nil || n != expired {
+				t.Errorf("purge %s = %d, %v; want %d", p.what, n, err, expired)
+			}
+			if n, err := p.purge(); err != nil || n != 0 {
+				t.Errorf("second purge of %s = %d, %v; want 0", p.what, n, err)
+			}
+		}
+		for i := expired; i < expired+pending; i++ {
+			if _, err := s.PasskeyChallenge(ctx, "t1", fmt.Sprint("c", i), at(600)); err != nil {
+				t.Errorf("pending challenge c%d went with the purge: %v", i, err)
+			}
+		}
+		if _, err := s.ClaimAdminCeremony(ctx, fmt.Sprint("a", expired), at(600)); err != nil {
+			t.Errorf("a pending console ceremony went with the purge: %v", err)
+		}
+	})
+}
