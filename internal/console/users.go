@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/providers"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
@@ -191,9 +193,11 @@ type userView struct {
 
 type passkeyRow struct {
 	Name, Browser, DeviceID string
-	Created, LastUsed       time.Time
-	Sync, Attachment        string
-	Warnings                []string
+	// Icon is the provider's icon, a data URL, when its AAGUID is known.
+	Icon              template.URL
+	Created, LastUsed time.Time
+	Sync, Attachment  string
+	Warnings          []string
 }
 
 type methodRow struct {
@@ -296,7 +300,7 @@ func newPasskeyRow(pv flows.PasskeyView) passkeyRow {
 	row := passkeyRow{Name: p.Name, Browser: browserOn(p.ParsedUserAgent), DeviceID: p.DeviceID,
 		Created: p.CreatedAt, LastUsed: p.LastVerifiedAt, Sync: "Single-device", Attachment: attachmentWords(p.Attachment)}
 	if pv.Provider != nil {
-		row.Name = pv.Provider.Name
+		row.Name, row.Icon = pv.Provider.Name, providers.IconURL(pv.Provider.SVGIconLight)
 	}
 	if row.Name == "" {
 		row.Name = "Passkey"

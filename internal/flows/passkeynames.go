@@ -2,36 +2,29 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/providers"
 )
 
 // maxProviderList caps the size of a fetched AAGUID list; the community
-// list with its inline SVG icons is a few megabytes.
+// list with its inline SVG icons is a few hundred kilobytes.
 const maxProviderList = 32 << 20
 
-// providerEntry is one entry of the community AAGUID list
-// (passkeydeveloper/passkey-authenticator-aaguids format).
-type providerEntry struct {
-	Name      string `json:"name"`
-	IconLight string `json:"icon_light"`
-	IconDark  string `json:"icon_dark"`
-}
-
-// RefreshPasskeyNames fetches the AAGUID → provider list from url (a JSON
-// object keyed by AAGUID, as the community list publishes it) and caches
-// it in the database, so every instance names passkeys the same way. It
-// returns how many names it stored. client may be nil.
+// RefreshPasskeyNames fetches a passkey provider list (AAGUID → name and
+// icons, a JSON object in the format of the community list the binary
+// embeds) from url and stores it in the database, where its names take
+// precedence over the built-in ones; a failed fetch keeps the names an
+// earlier one stored. It returns how many names it stored. client may be
+// nil.
 func (s *Service) RefreshPasskeyNames(ctx context.Context, url string, client *http.Client) (int, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
@@ -55,77 +48,68 @@ func (s *Service) RefreshPasskeyNames(ctx context.Context, url string, client *h
 	if len(body) > maxProviderList {
 		return 0, errors.New("passkey names: the list is larger than 32 MiB")
 	}
-	names, err := parseProviderList(body)
+	list, err := providers.Parse(body)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("passkey names: %w", err)
 	}
+	names := list.All()
 	now := s.Now()
 	err = s.store.InTx(ctx, func(q storeQueries) error { return q.SaveProviderNames(ctx, names, now) })
 	return len(names), err
 }
 
-func parseProviderList(body []byte) ([]model.ProviderName, error) {
-	var raw map[string]providerEntry
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("passkey names: the list is not a JSON object of AAGUIDs: %w", err)
-	}
-	var out []model.ProviderName
-	for k, e := range raw {
-		id, err := uuid.Parse(k)
-		name := strings.TrimSpace(e.Name)
-		if err != nil || name == "" || len(name) > 200 {
-			continue
-		}
-		out = append(out, model.ProviderName{AAGUID: id.String(), Name: name,
-			SVGIconLight: safeIcon(e.IconLight), SVGIconDark: safeIcon(e.IconDark)})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("passkey names: the list holds no usable entry")
-	}
-	return out, nil
-}
-
-// safeIcon keeps an icon only when it is an inline SVG or PNG data URL of
-// reasonable size, so a hostile list cannot point browsers elsewhere.
-func safeIcon(s string) string {
-	if len(s) > 256<<10 {
-		return ""
-	}
-	if strings.HasPrefix(s, "data:image/svg+xml;") || strings.HasPrefix(s, "data:image/png;") {
-		return s
-	}
-	return ""
-}
-
-// LoadPasskeyNamesInBackground refreshes the provider names from url in a
-// goroutine, logging the outcome; an empty url turns the feature off. The
-// names cached by an earlier run keep serving if the fetch fails.
+// LoadPasskeyNamesInBackground sets up passkey provider names at start.
+// The list built into the binary always names passkeys; with url, a list
+// fetched from there in a goroutine overrides it, stored in the database
+// so that a failed fetch at a later start keeps the names of the last
+// good one. Without url, the names an earlier override stored are
+// dropped, so that the built-in list is the one used.
 func (s *Service) LoadPasskeyNamesInBackground(ctx context.Context, url string) {
+	builtin := providers.Builtin()
 	if url == "" {
-		s.log.InfoContext(ctx, "passkey provider names by AAGUID are off; set UPLIFT_AAGUID_URL to fetch them")
+		n, err := s.store.DeleteProviderNames(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "could not drop the passkey provider names fetched earlier", "err", err)
+		}
+		if n > 0 {
+			s.log.InfoContext(ctx, "dropped the passkey provider names fetched earlier, as UPLIFT_AAGUID_URL is no longer set", "count", n)
+		}
+		s.log.InfoContext(ctx, "passkey provider names from the list built in", "count", builtin.Len(),
+			"list_date", providers.SnapshotDate)
 		return
 	}
 	go func() {
 		n, err := s.RefreshPasskeyNames(ctx, url, nil)
 		if err != nil {
-			s.log.WarnContext(ctx, "could not fetch passkey provider names; names from user agents are used", "err", err)
+			s.log.WarnContext(ctx, "could not fetch passkey provider names from UPLIFT_AAGUID_URL; those fetched before, if any, and the built-in list name passkeys", "err", err)
 			return
 		}
-		s.log.InfoContext(ctx, "passkey provider names loaded", "count", n)
+		s.log.InfoContext(ctx, "passkey provider names loaded from UPLIFT_AAGUID_URL, over the built-in list", "count", n)
 	}()
+}
+
+// providerOf returns the provider of an AAGUID: the one a fetched list
+// stored in the database, else the built-in one.
+func (s *Service) providerOf(ctx context.Context, aaguid []byte) (model.ProviderName, bool) {
+	id, err := uuid.FromBytes(aaguid)
+	if err != nil || id == uuid.Nil {
+		return model.ProviderName{}, false
+	}
+	n, err := s.store.ProviderName(ctx, id.String())
+	if err == nil {
+		return n, true
+	}
+	if !errors.Is(err, model.ErrNotFound) {
+		s.log.WarnContext(ctx, "look up passkey provider name", "err", err)
+	}
+	return providers.Builtin().Lookup(id.String())
 }
 
 // passkeyName names a new passkey after its provider when its AAGUID is
 // known, else after the browser and system it was created with.
 func (s *Service) passkeyName(ctx context.Context, aaguid []byte, ua model.UserAgent) string {
-	if id, err := uuid.FromBytes(aaguid); err == nil && id != uuid.Nil {
-		n, err := s.store.ProviderName(ctx, id.String())
-		if err == nil {
-			return n.Name
-		}
-		if !errors.Is(err, model.ErrNotFound) {
-			s.log.WarnContext(ctx, "look up passkey provider name", "err", err)
-		}
+	if p, ok := s.providerOf(ctx, aaguid); ok {
+		return p.Name
 	}
 	return devices.PasskeyName(ua)
 }
@@ -152,10 +136,8 @@ func (s *Service) UserPasskeys(ctx context.Context, tenantID, userID string) (ma
 
 func (s *Service) viewPasskey(ctx context.Context, p model.Passkey) PasskeyView {
 	v := PasskeyView{Passkey: p}
-	if id, err := uuid.FromBytes(p.AAGUID); err == nil && id != uuid.Nil {
-		if n, err := s.store.ProviderName(ctx, id.String()); err == nil {
-			v.Provider = &n
-		}
+	if n, ok := s.providerOf(ctx, p.AAGUID); ok {
+		v.Provider = &n
 	}
 	return v
 }

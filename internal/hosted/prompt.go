@@ -178,6 +178,7 @@ func (p *Pages) Created(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := p.baseView(f, problem{Title: "Passkey created"})
+	v.Saved = p.savedIn(r.Context(), f)
 	v.Next = "/login/finish?" + f.query()
 	v.ContinueAfterMS = p.confirmFor.Milliseconds()
 	p.render(w, http.StatusOK, "created", v)

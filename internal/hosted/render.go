@@ -81,6 +81,8 @@ type view struct {
 	Challenge challengeView
 	Code      codeView
 	Enroll    enrollView
+	// Saved names the provider of the passkey just made, when known.
+	Saved *providerView
 	// Next is where a confirmation page continues to, by itself after
 	// ContinueAfterMS milliseconds.
 	Next            string

@@ -122,8 +122,9 @@ func CheckCSRF(r *http.Request, scope, submitted string) error {
 
 // SecureHeaders sets the headers every hosted page carries: a strict
 // Content-Security-Policy (scripts and styles from this origin only, no
-// inline code), framing denied, no referrer, no caching. formTargets are
-// the origins a form may end up at after redirects, besides this one.
+// inline code; images also as data: URLs, for passkey providers' icons),
+// framing denied, no referrer, no caching. formTargets are the origins a
+// form may end up at after redirects, besides this one.
 func SecureHeaders(w http.ResponseWriter, formTargets []string) {
 	h := w.Header()
 	formAction := "'self'"
@@ -132,7 +133,7 @@ func SecureHeaders(w http.ResponseWriter, formTargets []string) {
 			formAction += " " + o
 		}
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")

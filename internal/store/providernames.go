@@ -39,3 +39,13 @@ func (q Queries) ProviderNameCount(ctx context.Context) (int, error) {
 	err := q.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkey_provider_names`).Scan(&n)
 	return n, err
 }
+
+// DeleteProviderNames drops every stored provider name and reports how
+// many there were.
+func (q Queries) DeleteProviderNames(ctx context.Context) (int64, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM passkey_provider_names`)
+	if err != nil {
+		return 0, fmt.Errorf("delete provider names: %w", err)
+	}
+	return res.RowsAffected()
+}
