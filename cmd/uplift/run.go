@@ -186,7 +186,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if inbox != nil {
 		opts = append(opts, server.WithDevInbox(inbox))
 	}
-	opts = append(opts, server.WithPublicURL(cfg.PublicURL))
+	opts = append(opts, server.WithPublicURL(cfg.PublicURL), server.WithRateLimits(cfg.RateLimits))
 	if dev {
 		app, err := demoApp(ctx, svc, cfg.PublicURL, ln.Addr(), stdout, log)
 		if err != nil {

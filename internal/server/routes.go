@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -27,7 +28,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /v1/users/{userId}/authenticators", secret(api.ListAuthenticators))
 	mux.Handle("POST /v1/users/{userId}/authenticators", secret(api.EnrollAuthenticator))
 	mux.Handle("DELETE /v1/users/{userId}/authenticators/{userAuthenticatorId}", secret(api.DeleteAuthenticator))
-	mux.Handle("POST /v1/users/{userId}/actions/{action}", secret(api.Track))
+	mux.Handle("POST /v1/users/{userId}/actions/{action}", secret(s.trackLimited(api.Track)))
 	mux.Handle("GET /v1/users/{userId}/actions", secret(api.QueryActions))
 	mux.Handle("GET /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.GetAction))
 	mux.Handle("PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}", secret(api.UpdateAction))
@@ -36,9 +37,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v1/verify", secret(api.Verify))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
-	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's origins).
-	client, capi := s.clientAPI.Handler, s.clientAPI
-	mux.Handle("OPTIONS /v1/client/", capi.Preflight())
+	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's
+	// origins). Every endpoint is limited per client address and tenant.
+	capi := s.clientAPI
+	client := func(fn clientapi.HandlerFunc) http.Handler { return capi.Handler(s.clientLimited(fn)) }
+	mux.Handle("OPTIONS /v1/client/", s.perAddress(s.limits.ip, asJSON, capi.Preflight()))
 	mux.Handle("POST /v1/client/user-authenticators/passkey/registration-options", client(capi.RegistrationOptions))
 	mux.Handle("POST /v1/client/user-authenticators/passkey", client(capi.AddPasskey))
 	mux.Handle("GET /v1/client/user-authenticators/passkey", client(capi.FindPasskey))
@@ -78,7 +81,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /v1/management/value-lists/{alias}", manage(mgmt.DeleteValueList))
 
 	// Hosted UI (server-rendered pages; CSRF field on every post, strict CSP).
-	ui, page, pageJSON := s.hosted, s.hosted.Page, s.hosted.JSON
+	// Pages and their JSON steps are limited per client address.
+	ui := s.hosted
+	page := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return s.perAddress(s.limits.ip, asPage, ui.Page(fn))
+	}
+	pageJSON := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return s.perAddress(s.limits.ip, asJSON, ui.JSON(fn))
+	}
 	mux.HandleFunc("GET "+hosted.AssetPrefix+"{name}", ui.Asset)
 	mux.Handle("GET /login", page(ui.Login))
 	mux.Handle("GET /login/methods", page(ui.Methods))
@@ -101,17 +111,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /login/prompt/result", pageJSON(ui.PromptResult))
 
 	// Admin console. Before sign-in: the sign-in page and invitations with
-	// their passkey ceremonies. Everything else needs an admin session:
+	// their passkey ceremonies, limited per client address. Everything
+	// else needs an admin session:
 	// pages redirect to /console/signin without one, JSON answers 401,
 	// and every post needs the session's CSRF field.
 	con, cpage, cjson := s.console, s.console.Page, s.console.API
+	anonPage := func(h http.Handler) http.Handler { return s.perAddress(s.limits.consoleIP, asPage, h) }
+	anonJSON := func(h http.Handler) http.Handler { return s.perAddress(s.limits.consoleIP, asJSON, h) }
 	mux.HandleFunc("GET "+console.AssetPrefix+"{name}", con.Asset)
 	mux.Handle("GET /console/signin", con.Public(con.SignIn))
-	mux.Handle("POST /console/signin/options", con.PublicJSON(con.SignInOptions))
-	mux.Handle("POST /console/signin/verify", con.PublicJSON(con.SignInVerify))
-	mux.Handle("GET /console/invite/{token}", con.Public(con.Invite))
-	mux.Handle("POST /console/invite/{token}/options", con.PublicJSON(con.InviteOptions))
-	mux.Handle("POST /console/invite/{token}/register", con.PublicJSON(con.InviteRegister))
+	mux.Handle("POST /console/signin/options", anonJSON(con.PublicJSON(con.SignInOptions)))
+	mux.Handle("POST /console/signin/verify", anonJSON(con.PublicJSON(con.SignInVerify)))
+	mux.Handle("GET /console/invite/{token}", anonPage(con.Public(con.Invite)))
+	mux.Handle("POST /console/invite/{token}/options", anonJSON(con.PublicJSON(con.InviteOptions)))
+	mux.Handle("POST /console/invite/{token}/register", anonJSON(con.PublicJSON(con.InviteRegister)))
 	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
 	mux.Handle("GET /console/{$}", cpage(con.Dashboard))
 	mux.Handle("POST /console/signout", cpage(con.SignOut))

@@ -18,6 +18,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 )
 
@@ -34,6 +35,8 @@ type Server struct {
 	publicURL     string
 	demo          Demo
 	devInbox      *notify.Inbox
+	rateLimits    ratelimit.Limits
+	limits        limiters
 }
 
 // Option adjusts a Server.
@@ -69,6 +72,7 @@ func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
 	}
 	s.hosted = hosted.New(svc, log, s.publicURL, s.confirmFor)
 	s.console = console.New(svc, log)
+	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
 }
 
