@@ -13,7 +13,8 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 )
 
-const tenantUsage = `usage:
+const tenantUsage = `usage: uplift tenant SUBCOMMAND [flags]
+
   uplift tenant create --name NAME [--rp-id ID] [--origin URL]... [--redirect URL-PREFIX]... [--json]
   uplift tenant list [--json]
   uplift tenant keys --tenant ID
