@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/clientapi"
@@ -30,17 +31,49 @@ type limiters struct {
 	trackUser     *ratelimit.Limiter[uint64] // hash of tenant id and user id
 	userSeed      maphash.Seed
 	proxies       ratelimit.Proxies
+	now           func() time.Time
+
+	// What each limit refused, for the log.
+	ipRefused, consoleIPRefused, tenantRefused, trackUserRefused *refusals
 }
 
 func newLimiters(l ratelimit.Limits, now func() time.Time) limiters {
 	return limiters{
-		ip:        ratelimit.New[netip.Addr](l.IP, 0, now),
-		consoleIP: ratelimit.New[netip.Addr](l.ConsoleIP, 0, now),
-		tenant:    ratelimit.New[string](l.Tenant, 0, now),
-		trackUser: ratelimit.New[uint64](l.TrackPerUser, 0, now),
-		userSeed:  maphash.MakeSeed(),
-		proxies:   l.TrustedProxies,
+		ip:               ratelimit.New[netip.Addr](l.IP, 0, now),
+		consoleIP:        ratelimit.New[netip.Addr](l.ConsoleIP, 0, now),
+		tenant:           ratelimit.New[string](l.Tenant, 0, now),
+		trackUser:        ratelimit.New[uint64](l.TrackPerUser, 0, now),
+		userSeed:         maphash.MakeSeed(),
+		proxies:          l.TrustedProxies,
+		now:              now,
+		ipRefused:        &refusals{limit: "UPLIFT_RATE_LIMIT_IP"},
+		consoleIPRefused: &refusals{limit: "UPLIFT_RATE_LIMIT_CONSOLE_IP"},
+		tenantRefused:    &refusals{limit: "UPLIFT_RATE_LIMIT_TENANT"},
+		trackUserRefused: &refusals{limit: "UPLIFT_RATE_LIMIT_TRACK_PER_USER"},
 	}
+}
+
+// refusals counts the requests a limit refused since it was last logged.
+type refusals struct {
+	limit  string // the variable that sets it
+	count  atomic.Int64
+	logged atomic.Int64 // when the last line was written, Unix nanoseconds
+}
+
+// refusalLogInterval is how often, at most, a limit's refusals are logged.
+const refusalLogInterval = time.Minute
+
+// note counts a refusal of r and, at most once a refusalLogInterval per
+// limit, tells the log how many there were: enough for an operator to
+// see a flood, or a limit set too low, without a line per request.
+func (s *Server) note(rf *refusals, r *http.Request) {
+	rf.count.Add(1)
+	now, last := s.limits.now().UnixNano(), rf.logged.Load()
+	if last != 0 && now-last < int64(refusalLogInterval) || !rf.logged.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.WarnContext(r.Context(), "requests refused by a rate limit", "limit", rf.limit,
+		"refused", rf.count.Swap(0), "route", r.Pattern)
 }
 
 // userKey is the key of a tenant's user: a 64-bit hash, so that user ids
@@ -64,15 +97,16 @@ const (
 	asPage
 )
 
-// perAddress limits next per client address with l, refusing as says.
-// It runs before the route's own checks, so that a refused request costs
-// no database work.
-func (s *Server) perAddress(l *ratelimit.Limiter[netip.Addr], as refusal, next http.Handler) http.Handler {
+// perAddress limits next per client address with l, refusing as says
+// and counting refusals in rf. It runs before the route's own checks, so
+// that a refused request costs no database work.
+func (s *Server) perAddress(l *ratelimit.Limiter[netip.Addr], rf *refusals, as refusal, next http.Handler) http.Handler {
 	if l == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := s.limits.allowAddress(l, r); !ok {
+			s.note(rf, r)
 			refuse(w, as, wait)
 			return
 		}
@@ -89,9 +123,11 @@ func (s *Server) clientLimited(fn clientapi.HandlerFunc) clientapi.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 		if ok, wait := s.limits.allowAddress(s.limits.ip, r); !ok {
+			s.note(s.limits.ipRefused, r)
 			return tooManyRequests(w, wait, "from this address")
 		}
 		if ok, wait := s.limits.tenant.Allow(c.Tenant.ID); !ok {
+			s.note(s.limits.tenantRefused, r)
 			return tooManyRequests(w, wait, "for this tenant")
 		}
 		return fn(w, r, c)
@@ -106,6 +142,7 @@ func (s *Server) trackLimited(fn serverapi.HandlerFunc) serverapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 		key := maphash.Comparable(s.limits.userSeed, userKey{t.ID, r.PathValue("userId")})
 		if ok, wait := s.limits.trackUser.Allow(key); !ok {
+			s.note(s.limits.trackUserRefused, r)
 			return tooManyRequests(w, wait, "for this user")
 		}
 		return fn(w, r, t)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/base64"
 	"flag"
@@ -27,20 +28,23 @@ import (
 // test can count rows in. Its clock stands still unless moved.
 type limitedEnv struct {
 	*apitest.Env
-	db *sql.DB
+	db   *sql.DB
+	logs *bytes.Buffer // the server's log, from info up
 }
 
 func newLimited(t *testing.T, limits ratelimit.Limits) *limitedEnv {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "u.db")
 	e := apitest.NewWith(t, apitest.Options{DatabaseURL: "sqlite://" + path})
-	e.Handler = server.New(e.Service, slog.New(slog.DiscardHandler), server.WithRateLimits(limits)).Handler()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	e.Handler = server.New(e.Service, log, server.WithRateLimits(limits)).Handler()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &limitedEnv{Env: e, db: db}
+	return &limitedEnv{Env: e, db: db, logs: &logs}
 }
 
 // rows counts the rows of a table.
@@ -314,5 +318,35 @@ func TestRateLimitsOff(t *testing.T) {
 		if statuses[http.StatusOK] != 200 {
 			t.Errorf("200 × %s %s with limits off: %v, want all answered", q.method, q.path, statuses)
 		}
+	}
+}
+
+// Refusals are logged once a minute per limit, with how many there were,
+// naming the variable that sets the limit: an operator sees a flood, or a
+// limit set too low, without a line per request.
+func TestRefusalsAreLoggedOnceAMinute(t *testing.T) {
+	e := newLimited(t, ratelimit.Defaults())
+	signIn := func(int) request {
+		return request{method: "POST", path: "/console/signin/options", remote: "203.0.113.7:40000", body: "{}"}
+	}
+	lines := func() []string {
+		var out []string
+		for l := range strings.Lines(e.logs.String()) {
+			if strings.Contains(l, "refused by a rate limit") {
+				out = append(out, strings.TrimSpace(l))
+			}
+		}
+		return out
+	}
+	e.flood(100, signIn) // 70 refused
+	got := lines()
+	if len(got) != 1 || !strings.Contains(got[0], "level=WARN") || !strings.Contains(got[0], "limit=UPLIFT_RATE_LIMIT_CONSOLE_IP") ||
+		!strings.Contains(got[0], "refused=1 ") || !strings.Contains(got[0], `route="POST /console/signin/options"`) {
+		t.Fatalf("log after 70 refusals:\n%s\nwant one warning naming the limit, the route and the first refusal", strings.Join(got, "\n"))
+	}
+	e.Clock.Advance(time.Minute)
+	e.flood(100, signIn) // 30 more answered, then 70 refused
+	if got := lines(); len(got) != 2 || !strings.Contains(got[1], "refused=70 ") {
+		t.Errorf("log a minute later:\n%s\nwant a second line counting the 69 refusals since the first and this one", strings.Join(got, "\n"))
 	}
 }

@@ -41,7 +41,7 @@ func (s *Server) routes() http.Handler {
 	// origins). Every endpoint is limited per client address and tenant.
 	capi := s.clientAPI
 	client := func(fn clientapi.HandlerFunc) http.Handler { return capi.Handler(s.clientLimited(fn)) }
-	mux.Handle("OPTIONS /v1/client/", s.perAddress(s.limits.ip, asJSON, capi.Preflight()))
+	mux.Handle("OPTIONS /v1/client/", s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, capi.Preflight()))
 	mux.Handle("POST /v1/client/user-authenticators/passkey/registration-options", client(capi.RegistrationOptions))
 	mux.Handle("POST /v1/client/user-authenticators/passkey", client(capi.AddPasskey))
 	mux.Handle("GET /v1/client/user-authenticators/passkey", client(capi.FindPasskey))
@@ -84,10 +84,10 @@ func (s *Server) routes() http.Handler {
 	// Pages and their JSON steps are limited per client address.
 	ui := s.hosted
 	page := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return s.perAddress(s.limits.ip, asPage, ui.Page(fn))
+		return s.perAddress(s.limits.ip, s.limits.ipRefused, asPage, ui.Page(fn))
 	}
 	pageJSON := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return s.perAddress(s.limits.ip, asJSON, ui.JSON(fn))
+		return s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, ui.JSON(fn))
 	}
 	mux.HandleFunc("GET "+hosted.AssetPrefix+"{name}", ui.Asset)
 	mux.Handle("GET /login", page(ui.Login))
@@ -116,8 +116,12 @@ func (s *Server) routes() http.Handler {
 	// pages redirect to /console/signin without one, JSON answers 401,
 	// and every post needs the session's CSRF field.
 	con, cpage, cjson := s.console, s.console.Page, s.console.API
-	anonPage := func(h http.Handler) http.Handler { return s.perAddress(s.limits.consoleIP, asPage, h) }
-	anonJSON := func(h http.Handler) http.Handler { return s.perAddress(s.limits.consoleIP, asJSON, h) }
+	anonPage := func(h http.Handler) http.Handler {
+		return s.perAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asPage, h)
+	}
+	anonJSON := func(h http.Handler) http.Handler {
+		return s.perAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asJSON, h)
+	}
 	mux.HandleFunc("GET "+console.AssetPrefix+"{name}", con.Asset)
 	mux.Handle("GET /console/signin", con.Public(con.SignIn))
 	mux.Handle("POST /console/signin/options", anonJSON(con.PublicJSON(con.SignInOptions)))
