@@ -6,6 +6,7 @@ GO ?= go
 # bounded by time with a spurious "context deadline exceeded" when the
 # machine is busy (golang/go#75804).
 FUZZTIME ?= 100000x
+FUZZTIME_ROUTES ?= 20000x
 NPM_DIRS := $(wildcard e2e/sdk e2e/browser/js)
 
 .PHONY: test npm vet gotest fuzz demo
@@ -25,10 +26,14 @@ vet:
 gotest:
 	$(GO) test -count=1 -timeout 10m ./...
 
-# Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5000000x
+# Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5000000x.
+# With UPLIFT_TEST_POSTGRES set, the HTTP targets send every input to
+# PostgreSQL as well as SQLite. FuzzRoutes spreads its inputs over every
+# route, each slower than track, so it runs fewer of them.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTrackBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
 	$(GO) test -run '^$$' -fuzz '^FuzzChallengeBody$$' -fuzztime $(FUZZTIME) ./internal/serverapi
+	$(GO) test -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME_ROUTES) ./internal/server
 	$(GO) test -run '^$$' -fuzz '^FuzzCompileEval$$' -fuzztime $(FUZZTIME) ./internal/rules
 	$(GO) test -run '^$$' -fuzz '^FuzzFinishRegistration$$' -fuzztime $(FUZZTIME) ./internal/ceremony
 	$(GO) test -run '^$$' -fuzz '^FuzzFinishLogin$$' -fuzztime $(FUZZTIME) ./internal/ceremony

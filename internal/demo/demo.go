@@ -110,6 +110,11 @@ func (a *App) Callback(w http.ResponseWriter, r *http.Request) error {
 		return a.home(w, r, "", "The sign-in did not come back with a token. Try again.", http.StatusBadRequest)
 	}
 	res, err := a.api.Validate(r.Context(), client.ValidateRequest{Token: tok, Action: "signIn"})
+	var apiErr *client.Error
+	if errors.As(err, &apiErr) && apiErr.StatusCode < http.StatusInternalServerError {
+		// Uplift refused the token itself (too long, say): the link is bad, not the app.
+		return a.home(w, r, "", "The sign-in came back with a token that doesn't work. Try again.", http.StatusBadRequest)
+	}
 	if err != nil {
 		return err
 	}

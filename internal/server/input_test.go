@@ -32,6 +32,15 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// takeErrorLines returns the lines logged at ERROR and empties the buffer.
+func (b *logBuffer) takeErrorLines() []string {
+	lines := b.errorLines()
+	b.mu.Lock()
+	b.buf.Reset()
+	b.mu.Unlock()
+	return lines
+}
+
 // errorLines returns the lines logged at ERROR.
 func (b *logBuffer) errorLines() []string {
 	var out []string

@@ -5,10 +5,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
+	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -103,31 +105,51 @@ func TestContentTypeMustBeJSON(t *testing.T) {
 	}
 }
 
-// FuzzTrackBody sends arbitrary bodies to track: every answer must be a
-// 2xx or a 4xx with a JSON error, never a 500.
+// fuzzEnvs starts the server for a fuzz target on each database it runs
+// on: a new SQLite file always, and PostgreSQL as well when
+// UPLIFT_TEST_POSTGRES names a server (or UPLIFT_REQUIRE_POSTGRES=1 wants
+// one). Each input goes to every one.
+func fuzzEnvs(f *testing.F, o apitest.Options) []*apitest.Env {
+	envs := []*apitest.Env{apitest.NewWith(f, o)}
+	if os.Getenv("UPLIFT_TEST_POSTGRES") != "" || os.Getenv("UPLIFT_REQUIRE_POSTGRES") == "1" {
+		o.DatabaseURL = pgtest.URL(f)
+		envs = append(envs, apitest.NewWith(f, o))
+	}
+	return envs
+}
+
+// FuzzTrackBody sends arbitrary bodies to track, on SQLite and PostgreSQL:
+// every answer must be a 2xx or a 4xx with a JSON error, never a 500.
 func FuzzTrackBody(f *testing.F) {
-	e := apitest.New(f)
-	_, key := e.Tenant("T")
+	envs := fuzzEnvs(f, apitest.Options{})
+	keys := make([]string, len(envs))
+	for i, e := range envs {
+		_, keys[i] = e.Tenant("T")
+	}
 	for _, seed := range []string{
 		`{}`, `{"email":"a@b.co","custom":{"n":1,"b":true,"s":"x"}}`, `{"idempotencyKey":"abc"}`,
 		`{"scope":"add:authenticators"}`, `{"redirectUrl":"http://localhost:8080/cb"}`, `null`, `[]`, `"x"`,
 		`{"custom":{"a":[1]}}`, `{"email":"\u0000"}`, `{"deviceId":"` + strings.Repeat("d", 200) + `"}`,
+		`{"username":"a\u0000","userAgent":"\u001b","ipAddress":"\u0000"}`, "{\"username\":\"\xff\xfe\"}",
+		`{"challengeId":"a\u0000"}`, `{"custom":{"\u0000":"x"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		res := e.With(t).Do(key, "POST", "/v1/users/fuzz/actions/signIn", body)
-		switch {
-		case res.Status == http.StatusOK:
-			if res.Str("token") == "" {
-				t.Fatalf("200 without token: %s", res.Body)
+		for i, e := range envs {
+			res := e.With(t).Do(keys[i], "POST", "/v1/users/fuzz/actions/signIn", body)
+			switch {
+			case res.Status == http.StatusOK:
+				if res.Str("token") == "" {
+					t.Fatalf("200 without token: %s", res.Body)
+				}
+			case res.Status >= 400 && res.Status < 500:
+				if res.Str("error") == "" {
+					t.Fatalf("%d without error code: %s", res.Status, res.Body)
+				}
+			default:
+				t.Fatalf("status %d for body %q: %s", res.Status, body, res.Body)
 			}
-		case res.Status >= 400 && res.Status < 500:
-			if res.Str("error") == "" {
-				t.Fatalf("%d without error code: %s", res.Status, res.Body)
-			}
-		default:
-			t.Fatalf("status %d for body %q: %s", res.Status, body, res.Body)
 		}
 	})
 }
