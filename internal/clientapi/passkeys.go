@@ -46,7 +46,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientC
 		ChallengeID            string          `json:"challengeId" text:"uuid"`
 		RegistrationCredential json.RawMessage `json:"registrationCredential"`
 		ConditionalCreate      bool            `json:"conditionalCreate"`
-		DeviceID               string          `json:"deviceId"`
+		DeviceID               string          `json:"deviceId" text:"128"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
@@ -73,7 +73,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientC
 func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
 	var in struct {
 		Action         string `json:"action"`
-		IdempotencyKey string `json:"idempotencyKey"`
+		IdempotencyKey string `json:"idempotencyKey" text:"128"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
@@ -107,7 +107,7 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, c flows.ClientCalle
 	var in struct {
 		ChallengeID              string          `json:"challengeId" text:"uuid"`
 		AuthenticationCredential json.RawMessage `json:"authenticationCredential"`
-		DeviceID                 string          `json:"deviceId"`
+		DeviceID                 string          `json:"deviceId" text:"128"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err

@@ -100,7 +100,7 @@ func (c *Console) Invite(w http.ResponseWriter, r *http.Request) error {
 // InviteOptions begins the registration of an invited admin's passkey.
 func (c *Console) InviteOptions(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Name string `json:"name"`
+		Name string `json:"name" text:"100"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err

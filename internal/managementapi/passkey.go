@@ -34,7 +34,7 @@ func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
 
 type passkeyConfigInput struct {
 	RelyingParty                optional[string]                     `json:"relyingParty"`
-	RelyingPartyName            optional[string]                     `json:"relyingPartyName"`
+	RelyingPartyName            optional[string]                     `json:"relyingPartyName" text:"100"`
 	ExpectedOrigins             optional[[]string]                   `json:"expectedOrigins"`
 	UserVerificationRequirement optional[model.UserVerification]     `json:"userVerificationRequirement"`
 	RecoveryMethods             optional[[]model.VerificationMethod] `json:"recoveryMethods"`

@@ -15,12 +15,12 @@ import (
 // trackRequest is the body of track; its text follows jsonapi's rule
 // (one line of at most 256 characters unless a text tag says otherwise).
 type trackRequest struct {
-	IdempotencyKey     string         `json:"idempotencyKey"`
+	IdempotencyKey     string         `json:"idempotencyKey" text:"128"`
 	RedirectURL        string         `json:"redirectUrl" text:"2048"`
 	RedirectToSettings bool           `json:"redirectToSettings"`
-	IPAddress          string         `json:"ipAddress"`
+	IPAddress          string         `json:"ipAddress" text:"128"`
 	UserAgent          string         `json:"userAgent" text:"1024"`
-	DeviceID           string         `json:"deviceId"`
+	DeviceID           string         `json:"deviceId" text:"128"`
 	Scope              string         `json:"scope"`
 	Email              string         `json:"email"`
 	PhoneNumber        string         `json:"phoneNumber"`

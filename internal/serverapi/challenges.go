@@ -17,14 +17,14 @@ type challengeRequest struct {
 	VerificationMethod model.VerificationMethod `json:"verificationMethod"`
 	Action             string                   `json:"action"`
 	ChallengeID        string                   `json:"challengeId"`
-	IdempotencyKey     string                   `json:"idempotencyKey"`
+	IdempotencyKey     string                   `json:"idempotencyKey" text:"128"`
 	UserID             string                   `json:"userId"`
 	Email              string                   `json:"email"`
 	PhoneNumber        string                   `json:"phoneNumber"`
 	SMSChannel         string                   `json:"smsChannel"`
 	Locale             string                   `json:"locale"`
-	DeviceID           string                   `json:"deviceId"`
-	IPAddress          string                   `json:"ipAddress"`
+	DeviceID           string                   `json:"deviceId" text:"128"`
+	IPAddress          string                   `json:"ipAddress" text:"128"`
 	UserAgent          string                   `json:"userAgent" text:"1024"`
 	Custom             map[string]any           `json:"custom" text:"1024"`
 	Scope              string                   `json:"scope"`
