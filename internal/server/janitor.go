@@ -35,6 +35,7 @@ func (s *Server) startJanitor(ctx context.Context, tick <-chan time.Time) (stop 
 // purgeExpired runs one purge; a failure is logged and the next tick tries
 // again.
 func (s *Server) purgeExpired(ctx context.Context) {
+	start := time.Now()
 	p, err := s.svc.PurgeExpired(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -44,6 +45,6 @@ func (s *Server) purgeExpired(ctx context.Context) {
 	}
 	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions > 0 {
 		s.log.DebugContext(ctx, "purged expired ceremonies", "passkey_challenges", p.PasskeyChallenges,
-			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions)
+			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "duration", time.Since(start))
 	}
 }
