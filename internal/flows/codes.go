@@ -148,8 +148,11 @@ type codeAttempt struct {
 }
 
 // maxAttemptRaces bounds how often an attempt is judged again after
-// losing a race with a concurrent attempt at the same challenge.
-const maxAttemptRaces = 5
+// losing a race with a concurrent attempt at the same challenge or by the
+// same user and method. Each race has a winner, so n attempts at once
+// all finish within n rounds; an attempt that loses more often than this
+// is refused as a conflict.
+const maxAttemptRaces = 16
 
 // attemptCode judges a code against a challenge and stores the outcome
 // atomically: the attempt counts only if no other attempt was stored
