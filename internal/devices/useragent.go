@@ -10,6 +10,7 @@ package devices
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/mileusna/useragent"
 
@@ -19,12 +20,23 @@ import (
 // MaxUserAgent is the longest user agent string kept; longer ones are cut.
 const MaxUserAgent = 1024
 
+// Truncate cuts a user agent string to at most MaxUserAgent bytes,
+// never inside a character.
+func Truncate(raw string) string {
+	if len(raw) <= MaxUserAgent {
+		return raw
+	}
+	cut := MaxUserAgent
+	for cut > 0 && !utf8.RuneStart(raw[cut]) {
+		cut--
+	}
+	return raw[:cut]
+}
+
 // ParseUserAgent parses a User-Agent header. An empty string gives a zero
 // UserAgent.
 func ParseUserAgent(raw string) model.UserAgent {
-	if len(raw) > MaxUserAgent {
-		raw = raw[:MaxUserAgent]
-	}
+	raw = Truncate(raw)
 	if raw == "" {
 		return model.UserAgent{}
 	}

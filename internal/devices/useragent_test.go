@@ -3,6 +3,7 @@ package devices_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -44,7 +45,18 @@ func TestParseUserAgent(t *testing.T) {
 
 func TestParseUserAgentCutsLongStrings(t *testing.T) {
 	got := devices.ParseUserAgent("Mozilla/5.0 " + strings.Repeat("x", 4000))
-	if len(got.UA) != devices.MaxUserAgent {
-		t.Errorf("len(UA) = %d, want %d", len(got.UA), devices.MaxUserAgent)
+	if len(got.UA) != devices.devices.MaxUserAgent {
+		t.Errorf("len(UA) = %d, want %d", len(got.UA), devices.devices.MaxUserAgent)
+	}
+}
+
+func TestTruncateKeepsCharactersWhole(t *testing.T) {
+	long := strings.Repeat("a", devices.MaxUserAgent-1) + "é" + "tail"
+	got := devices.Truncate(long)
+	if len(got) != devices.MaxUserAgent-1 || !utf8.ValidString(got) {
+		t.Errorf("Truncate cut to %d bytes, valid UTF-8 %v; want %d bytes, valid", len(got), utf8.ValidString(got), devices.MaxUserAgent-1)
+	}
+	if short := "Mozilla/5.0"; devices.Truncate(short) != short {
+		t.Errorf("Truncate changed a short user agent")
 	}
 }

@@ -253,12 +253,7 @@ type signInContext struct {
 }
 
 // truncateUserAgent cuts a user agent to the length Uplift keeps.
-func truncateUserAgent(ua string) string {
-	if len(ua) > devices.MaxUserAgent {
-		return ua[:devices.MaxUserAgent]
-	}
-	return ua
-}
+func truncateUserAgent(ua string) string { return devices.Truncate(ua) }
 
 // completeSignIn records a verified sign-in and moves its action to
 // CHALLENGE_SUCCEEDED in one transaction that first uses the challenge.
