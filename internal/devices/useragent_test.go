@@ -45,8 +45,8 @@ func TestParseUserAgent(t *testing.T) {
 
 func TestParseUserAgentCutsLongStrings(t *testing.T) {
 	got := devices.ParseUserAgent("Mozilla/5.0 " + strings.Repeat("x", 4000))
-	if len(got.UA) != devices.devices.MaxUserAgent {
-		t.Errorf("len(UA) = %d, want %d", len(got.UA), devices.devices.MaxUserAgent)
+	if len(got.UA) != devices.MaxUserAgent {
+		t.Errorf("len(UA) = %d, want %d", len(got.UA), devices.MaxUserAgent)
 	}
 }
 
