@@ -59,7 +59,7 @@ func (s *Service) CreateAdminInvite(ctx context.Context, tenantID string) (Admin
 	if _, err := s.store.Tenant(ctx, tenantID); err != nil {
 		return AdminInviteLink{}, err
 	}
-	token := s.randomToken(32)
+	token := s.RandomToken(32)
 	now := s.Now()
 	inv := model.AdminInvite{TokenHash: hashToken(token), TenantID: tenantID, CreatedAt: now, ExpiresAt: now.Add(AdminInviteTTL)}
 	if err := s.store.CreateAdminInvite(ctx, inv); err != nil {
@@ -102,14 +102,14 @@ func (s *Service) BeginAdminEnrollment(ctx context.Context, token, name string) 
 	if _, err := s.store.AdminInvite(ctx, hashToken(token), s.Now()); err != nil {
 		return nil, "", err
 	}
-	handle := s.randomBytes(32)
+	handle := s.RandomBytes(32)
 	options, session, err := ceremony.BeginRegistration(rp, ceremony.User{Handle: handle, Name: name, DisplayName: name},
 		ceremony.RegistrationOptions{UserVerification: model.UVRequired})
 	if err != nil {
 		return nil, "", err
 	}
 	now := s.Now()
-	c := model.AdminCeremony{ID: s.newID(), InviteHash: hashToken(token), AdminName: name, Handle: handle,
+	c := model.AdminCeremony{ID: s.NewID(), InviteHash: hashToken(token), AdminName: name, Handle: handle,
 		Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
 	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
 		return nil, "", err
@@ -154,7 +154,7 @@ func (s *Service) FinishAdminEnrollment(ctx context.Context, token, ceremonyID s
 		if err != nil {
 			return err
 		}
-		a := model.Admin{ID: s.newID(), TenantID: tenantID, Name: c.AdminName, Handle: c.Handle, CreatedAt: now}
+		a := model.Admin{ID: s.NewID(), TenantID: tenantID, Name: c.AdminName, Handle: c.Handle, CreatedAt: now}
 		if err := q.CreateAdmin(ctx, a); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Service) BeginAdminSignIn(ctx context.Context) (options json.RawMessage
 		return nil, "", err
 	}
 	now := s.Now()
-	c := model.AdminCeremony{ID: s.newID(), Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
+	c := model.AdminCeremony{ID: s.NewID(), Session: session, ExpiresAt: now.Add(ceremony.Timeout)}
 	if err := s.store.CreateAdminCeremony(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -247,7 +247,7 @@ func (s *Service) FinishAdminSignIn(ctx context.Context, ceremonyID string, resp
 }
 
 func (s *Service) startAdminSession(ctx context.Context, q store.Queries, a model.Admin) (AdminSignIn, error) {
-	token := s.randomToken(32)
+	token := s.RandomToken(32)
 	now := s.Now()
 	sess := model.AdminSession{TokenHash: hashToken(token), AdminID: a.ID, TenantID: a.TenantID,
 		CreatedAt: now, ExpiresAt: now.Add(AdminSessionTTL)}

@@ -50,7 +50,7 @@ func (s *Service) EnrollApp(ctx context.Context, c ClientCaller) (AppEnrolment, 
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	key, err := totp.NewKey(s.rand, firstNonEmpty(c.Tenant.Name, c.Tenant.RPName),
+	key, err := totp.NewKey(s.Rand, firstNonEmpty(c.Tenant.Name, c.Tenant.RPName),
 		firstNonEmpty(u.Email, u.Username, u.PhoneNumber, u.ID))
 	if err != nil {
 		return AppEnrolment{}, err
@@ -60,8 +60,8 @@ func (s *Service) EnrollApp(ctx context.Context, c ClientCaller) (AppEnrolment, 
 		return AppEnrolment{}, err
 	}
 	now := s.Now()
-	ch := model.CodeChallenge{ID: s.newID(), TenantID: c.Tenant.ID, Kind: model.CodeEnrol,
-		Method: model.MethodAuthenticatorApp, Subject: userSubject(claims.UserID), AuthenticatorID: s.newID(),
+	ch := model.CodeChallenge{ID: s.NewID(), TenantID: c.Tenant.ID, Kind: model.CodeEnrol,
+		Method: model.MethodAuthenticatorApp, Subject: userSubject(claims.UserID), AuthenticatorID: s.NewID(),
 		TOTPSecret: key.Secret, MaxAttempts: otp.DefaultMaxAttempts, CreatedAt: now, ExpiresAt: now.Add(otp.Lifetime)}
 	if a, ok := authenticatorOf(auths, model.MethodAuthenticatorApp, false); ok {
 		ch.AuthenticatorID = a.ID
@@ -205,7 +205,7 @@ func (s *Service) appChallenge(ctx context.Context, t model.Tenant, claims token
 		if err != nil && !isNotFound(err) {
 			return err
 		}
-		ch = model.CodeChallenge{ID: s.newID(), TenantID: t.ID, Kind: model.CodeSignIn,
+		ch = model.CodeChallenge{ID: s.NewID(), TenantID: t.ID, Kind: model.CodeSignIn,
 			Method: model.MethodAuthenticatorApp, Subject: subject, AuthenticatorID: a.ID,
 			MaxAttempts: otp.DefaultMaxAttempts, CreatedAt: now, ExpiresAt: now.Add(otp.Lifetime)}
 		bindToToken(&ch, claims)

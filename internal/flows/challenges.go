@@ -14,7 +14,7 @@ import (
 func (s *Service) challengeFor(t model.Tenant, kind model.ChallengeKind, claims *token.Claims) model.PasskeyChallenge {
 	now := s.Now()
 	c := model.PasskeyChallenge{
-		ID: s.newID(), TenantID: t.ID, Kind: kind, CreatedAt: now, ExpiresAt: now.Add(ceremony.Timeout),
+		ID: s.NewID(), TenantID: t.ID, Kind: kind, CreatedAt: now, ExpiresAt: now.Add(ceremony.Timeout),
 	}
 	if claims != nil {
 		c.UserID, c.ActionCode, c.IdempotencyKey = claims.UserID, claims.ActionCode, claims.IdempotencyKey

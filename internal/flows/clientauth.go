@@ -26,7 +26,7 @@ func (s *Service) ClientByToken(ctx context.Context, raw string) (ClientCaller, 
 		return ClientCaller{}, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token is missing or not valid")
 	}
 	var t model.Tenant
-	claims, err := token.Parse(raw, s.now(), func(tenantID string) ([]byte, error) {
+	claims, err := token.Parse(raw, s.Clock(), func(tenantID string) ([]byte, error) {
 		if !model.ValidUUID(tenantID) {
 			return nil, errors.New("malformed tenant id")
 		}

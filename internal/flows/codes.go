@@ -61,11 +61,11 @@ func userSubject(userID string) string { return "user:" + userID }
 // challenge is deleted again and the caller gets an ErrUnavailable error.
 func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeChallenge) (model.CodeChallenge, error) {
 	now := s.Now()
-	code, oc, err := otp.NewChallenge(s.rand, now)
+	code, oc, err := otp.NewChallenge(s.Rand, now)
 	if err != nil {
 		return ch, err
 	}
-	ch.ID, ch.TenantID, ch.CreatedAt, ch.ExpiresAt = s.newID(), t.ID, now, oc.ExpiresAt
+	ch.ID, ch.TenantID, ch.CreatedAt, ch.ExpiresAt = s.NewID(), t.ID, now, oc.ExpiresAt
 	ch.CodeHash, ch.Salt, ch.MaxAttempts = oc.Hash, oc.Salt, oc.MaxAttempts
 	s.purgeCodeChallenges(ctx, now)
 	if err := s.reserveSend(ctx, ch); err != nil {
@@ -118,7 +118,7 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 // purgeCodeChallenges deletes, now and then, code challenges old enough to
 // matter to nothing. A failure is only logged.
 func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
-	if s.randomBytes(1)[0]%purgeOdds != 0 {
+	if s.RandomBytes(1)[0]%purgeOdds != 0 {
 		return
 	}
 	if n, err := s.store.PurgeCodeChallenges(ctx, now.Add(-codePurgeAge)); err != nil {

@@ -61,7 +61,7 @@ func (s *Service) EnrollContact(ctx context.Context, c ClientCaller, m model.Ver
 	if err != nil {
 		return Enrolment{}, err
 	}
-	ch.AuthenticatorID = s.newID()
+	ch.AuthenticatorID = s.NewID()
 	if a, ok := authenticatorOf(auths, m, false); ok {
 		ch.AuthenticatorID = a.ID
 	}

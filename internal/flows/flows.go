@@ -4,15 +4,12 @@
 package flows
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -23,10 +20,10 @@ type storeQueries = store.Queries
 
 // Service runs the flows over a store.
 type Service struct {
+	// Source is the clock and random source of every record written.
+	ids.Source
 	store     *store.Store
 	log       *slog.Logger
-	now       func() time.Time
-	rand      io.Reader
 	publicURL string
 	prepared  *preparedCache
 	tenants   *tenantCache
@@ -60,12 +57,6 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -73,47 +64,12 @@ func New(o Options) *Service {
 		o.TenantCacheTTL = DefaultTenantCacheTTL
 	}
 	o.SendCeilings = o.SendCeilings.withDefaults()
-	return &Service{store: o.Store, log: o.Log, now: o.Now, rand: o.Rand, publicURL: o.PublicURL,
+	return &Service{Source: ids.New(o.Now, o.Rand), store: o.Store, log: o.Log, publicURL: o.PublicURL,
 		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), challenges: newChallengeCache(), email: o.Email, sms: o.SMS,
 		ceilings: o.SendCeilings}
 }
 
 // Store returns the store the service runs on.
 func (s *Service) Store() *store.Store { return s.store }
-
-// Now returns the service clock's current time, truncated to the
-// microsecond the store keeps.
-func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-func (s *Service) randomBytes(n int) []byte {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		panic("flows: no randomness: " + err.Error()) // crypto/rand does not fail on supported systems
-	}
-	return b
-}
-
-// newID returns a new identifier: a version 7 UUID (RFC 9562), whose
-// first 48 bits are the time in milliseconds and whose other 74 are
-// random. Rows keyed by new ids (actions by idempotency key, above all)
-// are then added at the end of their indexes, on pages the database has
-// at hand, rather than on a random page of an index that outgrows memory.
-func (s *Service) newID() string {
-	var id uuid.UUID
-	if _, err := io.ReadFull(s.rand, id[6:]); err != nil {
-		panic("flows: no randomness: " + err.Error())
-	}
-	ms := s.now().UnixMilli()
-	for i := 5; i >= 0; i-- {
-		id[i], ms = byte(ms), ms>>8
-	}
-	id[6] = 0x70 | id[6]&0x0f // version 7
-	id[8] = 0x80 | id[8]&0x3f // variant of RFC 9562
-	return id.String()
-}
-
-func (s *Service) randomToken(n int) string {
-	return base64.RawURLEncoding.EncodeToString(s.randomBytes(n))
-}
 
 func isNotFound(err error) bool { return errors.Is(err, model.ErrNotFound) }

@@ -145,7 +145,7 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 		if err != nil {
 			return err
 		}
-		a := model.Authenticator{ID: s.newID(), TenantID: t.ID, UserID: claims.UserID, Method: model.MethodPasskey,
+		a := model.Authenticator{ID: s.NewID(), TenantID: t.ID, UserID: claims.UserID, Method: model.MethodPasskey,
 			IsDefault: first, CreatedAt: p.CreatedAt, VerifiedAt: p.CreatedAt, LastVerifiedAt: p.CreatedAt}
 		p.AuthenticatorID = a.ID
 		if err := q.CreatePasskey(ctx, a, p); err != nil {
@@ -203,7 +203,7 @@ func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, cre
 	var handle []byte
 	var err error
 	if create {
-		handle, err = s.store.EnsureUserHandle(ctx, tenantID, userID, s.randomBytes(userHandleBytes), s.Now())
+		handle, err = s.store.EnsureUserHandle(ctx, tenantID, userID, s.RandomBytes(userHandleBytes), s.Now())
 	} else {
 		handle, err = s.store.UserHandle(ctx, tenantID, userID)
 	}

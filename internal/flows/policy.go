@@ -161,7 +161,7 @@ func CheckRule(r model.Rule) error {
 
 // CreateRule stores a new rule on an existing action configuration.
 func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) (model.Rule, error) {
-	r.TenantID, r.ID = t.ID, s.newID()
+	r.TenantID, r.ID = t.ID, s.NewID()
 	if err := CheckRule(r); err != nil {
 		return r, err
 	}

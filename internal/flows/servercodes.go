@@ -86,7 +86,7 @@ func (s *Service) checkServerChallenge(in *ServerChallengeInput) error {
 		return model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
 	}
 	if in.IdempotencyKey == "" {
-		in.IdempotencyKey = s.newID()
+		in.IdempotencyKey = s.NewID()
 	} else if !model.ValidIdempotencyKey(in.IdempotencyKey) {
 		return model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
 	}
@@ -246,7 +246,7 @@ func (s *Service) enrolClaimedAddress(ctx context.Context, q storeQueries, userI
 	if ofMethod {
 		return model.Authenticator{}, nil
 	}
-	a := model.Authenticator{ID: s.newID(), TenantID: ch.TenantID, UserID: userID, Method: ch.Method,
+	a := model.Authenticator{ID: s.NewID(), TenantID: ch.TenantID, UserID: userID, Method: ch.Method,
 		Email: ch.Email, PhoneNumber: ch.PhoneNumber, IsDefault: len(auths) == 0,
 		CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
 	return a, q.CreateAuthenticator(ctx, a)

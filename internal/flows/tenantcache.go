@@ -119,7 +119,7 @@ func (c *tenantCache) notedAction(k configKey, at time.Time) {
 // tenant returns the tenant with the given id, from the cache while it is
 // fresh.
 func (s *Service) tenant(ctx context.Context, id string) (model.Tenant, error) {
-	now := s.now()
+	now := s.Clock()
 	t, ok, gen := cacheGet(s.tenants, s.tenants.byID, id, now)
 	if ok {
 		return t, nil
@@ -135,7 +135,7 @@ func (s *Service) tenant(ctx context.Context, id string) (model.Tenant, error) {
 // tenantForKeyHash returns the tenant owning the unrevoked secret key
 // with the given hash, from the cache while it is fresh.
 func (s *Service) tenantForKeyHash(ctx context.Context, hash [sha256.Size]byte) (model.Tenant, error) {
-	now := s.now()
+	now := s.Clock()
 	t, ok, gen := cacheGet(s.tenants, s.tenants.bySecret, hash, now)
 	if ok {
 		return t, nil
@@ -151,7 +151,7 @@ func (s *Service) tenantForKeyHash(ctx context.Context, hash [sha256.Size]byte) 
 // actionConfig returns the configuration of one of the tenant's action
 // codes, from the cache while it is fresh.
 func (s *Service) actionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
-	now, k := s.now(), configKey{tenantID, code}
+	now, k := s.Clock(), configKey{tenantID, code}
 	c, ok, gen := cacheGet(s.tenants, s.tenants.configs, k, now)
 	if ok {
 		return c, nil

@@ -55,9 +55,9 @@ func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 		return model.Tenant{}, fmt.Errorf("public URL %q is not usable", s.publicURL)
 	}
 	t := model.Tenant{
-		ID: s.newID(), Name: strings.TrimSpace(nt.Name), RPID: nt.RPID, RPName: nt.RPName,
+		ID: s.NewID(), Name: strings.TrimSpace(nt.Name), RPID: nt.RPID, RPName: nt.RPName,
 		Origins: nt.Origins, RedirectPrefixes: nt.RedirectPrefixes,
-		TokenKey: s.randomBytes(32), Passkey: model.DefaultPasskeyConfig(), CreatedAt: s.Now(),
+		TokenKey: s.RandomBytes(32), Passkey: model.DefaultPasskeyConfig(), CreatedAt: s.Now(),
 	}
 	if t.RPID == "" {
 		t.RPID = public.Hostname()
@@ -111,8 +111,8 @@ func (s *Service) IssueKey(ctx context.Context, tenantID string) (keyID, secret 
 }
 
 func (s *Service) issueKey(ctx context.Context, q storeQueries, tenantID string) (keyID, secret string, err error) {
-	secret = secretKeyPrefix + s.randomToken(32)
-	keyID = s.newID()
+	secret = secretKeyPrefix + s.RandomToken(32)
+	keyID = s.NewID()
 	err = q.CreateAPIKey(ctx, model.APIKey{
 		ID: keyID, TenantID: tenantID, Prefix: secret[:len(secretKeyPrefix)+6],
 		Hash: hashKey(secret), CreatedAt: s.Now(),

@@ -250,7 +250,7 @@ func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
 		return model.Invalid("action must match ^[a-zA-Z0-9_-]{1,64}$")
 	}
 	if in.IdempotencyKey == "" {
-		in.IdempotencyKey = s.newID()
+		in.IdempotencyKey = s.NewID()
 	} else if !model.ValidIdempotencyKey(in.IdempotencyKey) {
 		return model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
 	}

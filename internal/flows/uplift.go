@@ -70,7 +70,7 @@ func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Ac
 	}
 	dec := uplift.Decide(in)
 	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
-		ID: s.newID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
+		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
 		ActionCode: a.Code, Kind: model.UpliftEvaluated, Reason: string(dec.Reason),
 		Platform: devices.ParseUserAgent(d.UserAgent).OSName, At: in.Now,
 	})
@@ -92,7 +92,7 @@ func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Acti
 		platform = devices.ParseUserAgent(d.UserAgent).OSName
 	}
 	return s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
-		ID: s.newID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
+		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
 		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, At: s.Now(),
 	})
 }

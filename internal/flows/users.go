@@ -119,7 +119,7 @@ func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a
 		return a, err
 	}
 	now := s.Now()
-	a.ID, a.TenantID, a.UserID = s.newID(), tenantID, userID
+	a.ID, a.TenantID, a.UserID = s.NewID(), tenantID, userID
 	a.CreatedAt, a.VerifiedAt = now, now
 	err := s.store.InTx(ctx, func(q storeQueries) error {
 		if _, err := q.CreateUserIfMissing(ctx, model.User{TenantID: tenantID, ID: userID, CreatedAt: now, UpdatedAt: now}); err != nil {

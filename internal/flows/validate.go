@@ -20,7 +20,7 @@ type Validation struct {
 
 // ParseToken checks a token issued for tenant t.
 func (s *Service) ParseToken(t model.Tenant, raw string) (token.Claims, error) {
-	return token.Parse(raw, s.now(), func(tenantID string) ([]byte, error) {
+	return token.Parse(raw, s.Clock(), func(tenantID string) ([]byte, error) {
 		if tenantID != t.ID {
 			return nil, errors.New("token belongs to another tenant")
 		}
@@ -87,7 +87,7 @@ func (s *Service) ParseTokenAnyTenant(ctx context.Context, raw string) (token.Cl
 	if raw == "" || len(raw) > 4096 {
 		return token.Claims{}, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token is missing or not valid")
 	}
-	return token.Parse(raw, s.now(), func(tenantID string) ([]byte, error) {
+	return token.Parse(raw, s.Clock(), func(tenantID string) ([]byte, error) {
 		if !model.ValidUUID(tenantID) {
 			return nil, errors.New("malformed tenant id")
 		}

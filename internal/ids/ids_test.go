@@ -1,4 +1,4 @@
-package flows
+package ids
 
 import (
 	"crypto/rand"
@@ -10,14 +10,14 @@ import (
 
 func TestNewIDsAreTimeOrderedVersion7(t *testing.T) {
 	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	s := &Service{now: func() time.Time { return now }, rand: rand.Reader}
+	s := New(func() time.Time { return now }, rand.Reader)
 	prev := ""
 	seen := map[string]bool{}
 	for i := range 1000 {
 		if i%10 == 0 {
 			now = now.Add(time.Millisecond)
 		}
-		id := s.newID()
+		id := s.NewID()
 		u, err := uuid.Parse(id)
 		if err != nil {
 			t.Fatalf("%q: %v", id, err)
