@@ -26,6 +26,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 const (
@@ -69,7 +70,7 @@ type env struct {
 	mail *notifytest.SMTPServer
 	// clock is the service's clock, starting at the real time; tests move
 	// it instead of sleeping.
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // listen opens a loopback listener and returns it with the localhost URL
@@ -99,7 +100,7 @@ func newEnv(t *testing.T) *env {
 	appLn, appURL := listen(t)
 	log := slog.New(slog.DiscardHandler)
 	mail, email := startMail(t)
-	clock := &testClock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL, Email: email, Now: clock.Now})
 	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Browser test", RPID: "localhost", Origins: []string{appURL}})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 // hostedEnv is Uplift in process for the hosted-page scenarios: an inbox
@@ -32,24 +32,6 @@ type hostedEnv struct {
 	st    *store.Store
 	svc   *flows.Service
 	inbox *notify.Inbox
-}
-
-// testClock is the service's clock; tests move it instead of sleeping.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func newHostedEnv(t *testing.T) *hostedEnv {
@@ -74,7 +56,7 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	}
 	apiLn, apiURL := listen(t)
 	appLn, appURL := listen(t)
-	clock := &testClock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	inbox := notify.NewInbox(nil, 0, clock.Now)
 	log := slog.New(slog.DiscardHandler)
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: inbox})

@@ -20,6 +20,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 // Env is a server on a fresh database.
@@ -28,18 +29,10 @@ type Env struct {
 	Store   *store.Store
 	Service *flows.Service
 	Handler http.Handler
-	// Clock is the service's time; tests may move it.
-	Clock *Clock
+	// Clock is the service's time; tests may move it while the server
+	// reads it.
+	Clock *testclock.Clock
 }
-
-// Clock is a settable clock.
-type Clock struct{ now time.Time }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return c.now }
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // Options adjusts the environment NewWith starts.
 type Options struct {
@@ -81,7 +74,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	clock := &Clock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
 		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings})
 	return &Env{T: t, Store: st, Service: svc, Handler: server.New(svc, log).Handler(), Clock: clock}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
@@ -29,16 +29,6 @@ const appOrigin = "http://localhost:3000"
 // rp is the relying party the software authenticator signs for.
 var rp = virtualwebauthn.RelyingParty{ID: "localhost", Name: "Acme", Origin: appOrigin}
 
-// clock is a settable clock for the service under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 // harness is one Uplift server over HTTP with one tenant.
 type harness struct {
 	t      testing.TB
@@ -47,7 +37,7 @@ type harness struct {
 	store  *store.Store
 	tenant model.Tenant
 	secret string
-	clock  *clock
+	clock  *testclock.Clock
 }
 
 // newHarness starts Uplift on a fresh SQLite file.
@@ -67,7 +57,7 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*flow
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, store: st, clock: &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	h := &harness{t: t, store: st, clock: testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	if share != nil {
 		h.clock = share.clock
 	}

@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 // appURL is the app the tenant allows redirects to.
@@ -37,24 +37,7 @@ type env struct {
 	st     *store.Store
 	inbox  *notify.Inbox
 	tenant model.Tenant
-	clock  *clock
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock  *testclock.Clock
 }
 
 func newEnv(t *testing.T, opts ...server.Option) *env {
@@ -68,7 +51,7 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{now: time.Now().UTC()}
+	c := testclock.New(time.Now().UTC())
 	inbox := notify.NewInbox(nil, 0, c.Now)
 	log := slog.New(slog.DiscardHandler)
 	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})

@@ -3,12 +3,12 @@ package loadtest
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 // TestSinkHandsOutCodes sends code emails the way the server does and
@@ -107,11 +107,9 @@ func TestNextCode(t *testing.T) {
 // out a user again only once the throttle allows another code, and the
 // least recently used first.
 func TestCodePool(t *testing.T) {
-	var mu sync.Mutex
-	clock := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
-	p := newCodePool([]*Passkey{{UserID: "a"}, {UserID: "b"}}, now)
+	clock := testclock.New(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))
+	advance := clock.Advance
+	p := newCodePool([]*Passkey{{UserID: "a"}, {UserID: "b"}}, clock.Now)
 	pace := otp.MinInterval / 2
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()

@@ -7,19 +7,14 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/puretest"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
-// clock is a settable time.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 func TestAllowSpendsTheBurstThenTheRate(t *testing.T) {
 	c := newClock()
-	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 3}, 0, c.now) // 3 at once, then 1/s
+	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 3}, 0, c.Now) // 3 at once, then 1/s
 	for i := range 3 {
 		if ok, _ := l.Allow("a"); !ok {
 			t.Fatalf("request %d refused within the burst", i+1)
@@ -35,18 +30,18 @@ func TestAllowSpendsTheBurstThenTheRate(t *testing.T) {
 	if ok, _ := l.Allow("b"); !ok {
 		t.Error("another key was refused: keys must not share a bucket")
 	}
-	c.advance(999 * time.Millisecond)
+	c.Advance(999 * time.Millisecond)
 	if ok, retry := l.Allow("a"); ok || retry != time.Millisecond {
 		t.Errorf("after 999ms: allowed %v, retry %v; want refused, retry 1ms", ok, retry)
 	}
-	c.advance(time.Millisecond)
+	c.Advance(time.Millisecond)
 	if ok, _ := l.Allow("a"); !ok {
 		t.Error("after 1s: refused, want one more allowed")
 	}
 	if ok, _ := l.Allow("a"); ok {
 		t.Error("second request after 1s allowed, want refused")
 	}
-	c.advance(time.Hour)
+	c.Advance(time.Hour)
 	for i := range 3 {
 		if ok, _ := l.Allow("a"); !ok {
 			t.Fatalf("after an hour idle, request %d refused: the burst must be back whole", i+1)
@@ -56,12 +51,12 @@ func TestAllowSpendsTheBurstThenTheRate(t *testing.T) {
 
 func TestRefusedRequestsCostNothing(t *testing.T) {
 	c := newClock()
-	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 1}, 0, c.now)
+	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 1}, 0, c.Now)
 	l.Allow("a")
 	for range 100 {
 		l.Allow("a")
 	}
-	c.advance(time.Second)
+	c.Advance(time.Second)
 	if ok, _ := l.Allow("a"); !ok {
 		t.Error("refused after 1s: refusals must not push the next allowance back")
 	}
@@ -84,7 +79,7 @@ func TestOffAllowsEverything(t *testing.T) {
 func TestDistinctKeysStayBounded(t *testing.T) {
 	c := newClock()
 	const maxKeys = 1000
-	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 2}, maxKeys, c.now)
+	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 2}, maxKeys, c.Now)
 	for i := range 100 * maxKeys {
 		if ok, _ := l.Allow(fmt.Sprint("flood-", i)); !ok {
 			t.Fatalf("new key %d refused", i)
@@ -98,7 +93,7 @@ func TestDistinctKeysStayBounded(t *testing.T) {
 // Keys idle for a refill time are forgotten without a flood pushing them out.
 func TestIdleKeysAreForgotten(t *testing.T) {
 	c := newClock()
-	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 10}, 0, c.now)
+	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 10}, 0, c.Now)
 	for i := range 500 {
 		l.Allow(fmt.Sprint("k", i))
 	}
@@ -106,7 +101,7 @@ func TestIdleKeysAreForgotten(t *testing.T) {
 		t.Fatalf("holds %d keys, want 500", n)
 	}
 	for range 2 {
-		c.advance(10 * time.Second)
+		c.Advance(10 * time.Second)
 		l.Allow("active")
 	}
 	if n := l.Len(); n != 1 {
@@ -117,13 +112,13 @@ func TestIdleKeysAreForgotten(t *testing.T) {
 // Moving through generations never gives a key in use a fresh bucket.
 func TestGenerationsKeepActiveKeys(t *testing.T) {
 	c := newClock()
-	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 5}, 0, c.now)
+	l := ratelimit.New[string](ratelimit.Limit{Rate: 1, Burst: 5}, 0, c.Now)
 	allowed := 0
 	for range 1000 { // 100 s, ten tries a second
 		if ok, _ := l.Allow("a"); ok {
 			allowed++
 		}
-		c.advance(100 * time.Millisecond)
+		c.Advance(100 * time.Millisecond)
 	}
 	if want := 5 + 99; allowed > want || allowed < want-1 {
 		t.Errorf("allowed %d over 100 s at 1/s with a burst of 5, want about %d", allowed, want)

@@ -3,13 +3,13 @@ package server
 import (
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
 // The janitor purges at start and at every tick, and stops when asked.
@@ -23,10 +23,9 @@ func TestJanitorPurgesAtStartAndEveryTick(t *testing.T) {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex // the janitor reads the clock the test moves
-	now := time.Now().UTC()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func() { mu.Lock(); defer mu.Unlock(); now = now.Add(ceremony.Timeout + flows.PurgeGrace + time.Second) }
+	c := testclock.New(time.Now().UTC()) // the janitor reads the clock the test moves
+	clock := c.Now
+	advance := func() { c.Advance(ceremony.Timeout + flows.PurgeGrace + time.Second) }
 	svc := flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), PublicURL: "http://localhost:8080",
 		Now: clock})
 	s := New(svc, slog.New(slog.DiscardHandler))
