@@ -28,19 +28,9 @@ func New(svc *flows.Service, log *slog.Logger) *API {
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) error
 
 // Handler authenticates the caller by secret key (HTTP Basic, the key as
-// user name) and runs fn for its tenant.
+// user name; see jsonapi.SecretKey) and runs fn for its tenant.
 func (a *API) Handler(fn HandlerFunc) http.Handler {
-	return jsonapi.Adapt(a.log, func(w http.ResponseWriter, r *http.Request) error {
-		secret, err := jsonapi.BasicUser(w, r)
-		if err != nil {
-			return err
-		}
-		t, err := a.svc.TenantForSecret(r.Context(), secret)
-		if err != nil {
-			return err
-		}
-		return fn(w, r, t)
-	})
+	return jsonapi.SecretKey(a.log, a.svc.TenantForSecret)(jsonapi.TenantFunc(fn))
 }
 
 // userID reads and checks the {userId} path value.
