@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/uplift-dev/uplift/client"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -108,8 +108,6 @@ func (e *hostedEnv) trackSignIn(userID, action string, extra map[string]any) str
 	return e.serverAPI("POST", "/v1/users/"+userID+"/actions/"+action, body)["url"].(string)
 }
 
-var codeInMessage = regexp.MustCompile(`\b[0-9]{6}\b`)
-
 // lastCode reads the code in the newest email to an address.
 func (e *hostedEnv) lastCode(to string) string {
 	e.t.Helper()
@@ -117,8 +115,8 @@ func (e *hostedEnv) lastCode(to string) string {
 	if !ok {
 		e.t.Fatalf("no email to %s", to)
 	}
-	code := codeInMessage.FindString(d.Text)
-	if code == "" {
+	code, err := mailparse.FindCode(d.Text)
+	if err != nil {
 		e.t.Fatalf("the email to %s holds no code", to)
 	}
 	return code

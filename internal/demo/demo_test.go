@@ -19,6 +19,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
+	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -235,7 +236,10 @@ func TestCallbackSaysWhoSignedInAndHow(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := e.inbox.Last("ada@example.com")
-	code := regexp.MustCompile(`\b[0-9]{6}\b`).FindString(d.Text)
+	code, err := mailparse.FindCode(d.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v, err := e.svc.VerifyContact(ctx, c, model.MethodEmailOTP, code)
 	if err != nil || !v.IsVerified {
 		t.Fatalf("verify = %+v, %v", v, err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -169,10 +170,7 @@ func (b *browser) follow(p page) page {
 	return b.get(p.Header.Get("Location"))
 }
 
-var (
-	fieldPattern = regexp.MustCompile(`name="(token|csrf)" value="([^"]+)"`)
-	codePattern  = regexp.MustCompile(`\b[0-9]{6}\b`)
-)
+var fieldPattern = regexp.MustCompile(`name="(token|csrf)" value="([^"]+)"`)
 
 // fields returns a page's hidden flow fields.
 func (p page) fields(t *testing.T) url.Values {
@@ -210,8 +208,8 @@ func (e *env) lastCode(to string) string {
 	if !ok {
 		e.t.Fatalf("no email to %s", to)
 	}
-	code := codePattern.FindString(d.Text)
-	if code == "" {
+	code, err := mailparse.FindCode(d.Text)
+	if err != nil {
 		e.t.Fatalf("no code in email: %s", d.Text)
 	}
 	return code

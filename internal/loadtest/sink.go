@@ -2,22 +2,18 @@ package loadtest
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
-	"net/mail"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/uplift-dev/uplift/internal/mailparse"
 )
 
 // Bounds of the SMTP sink.
@@ -31,9 +27,6 @@ const (
 	// server answered the challenge.
 	codeWait = 10 * time.Second
 )
-
-// mailCode finds a six-digit code in a message's text.
-var mailCode = regexp.MustCompile(`\b[0-9]{6}\b`)
 
 // smtpSink is an SMTP server on a loopback address that stands in for the
 // mail provider of the server under load: it reads each code email, takes
@@ -182,59 +175,11 @@ func (s *smtpSink) deliver(rcpts []string, data []byte) {
 // messageCode returns the six-digit code in a message's plain-text part
 // (the whole body when the message is not multipart).
 func messageCode(data []byte) (string, error) {
-	msg, err := mail.ReadMessage(strings.NewReader(string(data)))
+	msg, err := mailparse.Parse(data)
 	if err != nil {
 		return "", err
 	}
-	text, err := plainText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, 0)
-	if err != nil {
-		return "", err
-	}
-	code := mailCode.FindString(text)
-	if code == "" {
-		return "", errors.New("the message holds no six-digit code")
-	}
-	return code, nil
-}
-
-// plainText decodes body if it is text/plain, or searches it for such a
-// part if it is multipart, at most a few levels deep.
-func plainText(contentType, encoding string, body io.Reader, depth int) (string, error) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "text/plain", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if mt == "text/plain" {
-		b, err := io.ReadAll(io.LimitReader(transferDecoder(encoding, body), maxMailBytes))
-		return string(b), err
-	}
-	if !strings.HasPrefix(mt, "multipart/") || depth > 3 {
-		return "", errors.New("no text/plain part")
-	}
-	r := multipart.NewReader(body, params["boundary"])
-	for {
-		p, err := r.NextRawPart()
-		if err != nil {
-			return "", errors.New("no text/plain part")
-		}
-		if text, err := plainText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, depth+1); err == nil {
-			return text, nil
-		}
-	}
-}
-
-// transferDecoder undoes a Content-Transfer-Encoding.
-func transferDecoder(encoding string, r io.Reader) io.Reader {
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
-	case "quoted-printable":
-		return quotedprintable.NewReader(r)
-	case "base64":
-		return base64.NewDecoder(base64.StdEncoding, r)
-	}
-	return r
+	return msg.Code()
 }
 
 // sinkBackend starts a session per SMTP connection.

@@ -1,13 +1,11 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net"
 	netmail "net/mail"
 	"net/url"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/uplift-dev/uplift/internal/mailparse"
 )
 
 const testCode = "482913"
@@ -38,36 +38,27 @@ type email struct {
 
 func parseEmail(t *testing.T, data []byte) email {
 	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	msg, err := mailparse.Parse(data)
 	if err != nil {
 		t.Fatalf("read message: %v\n%s", err, data)
 	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	subject, err := msg.DecodedHeader("Subject")
 	if err != nil {
 		t.Fatalf("decode subject: %v", err)
 	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
+	ct := msg.Header().Get("Content-Type")
+	if mediaType, _, err := mime.ParseMediaType(ct); err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q (%v), want multipart/alternative", ct, err)
 	}
-	parts := map[string]string{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("next part: %v", err)
-		}
-		body, err := io.ReadAll(p)
-		if err != nil {
-			t.Fatalf("read part: %v", err)
-		}
-		partType, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		parts[partType] = string(body)
+	parts, err := msg.Parts()
+	if err != nil {
+		t.Fatalf("parts: %v", err)
 	}
-	return email{Header: msg.Header, Subject: subject, Parts: parts}
+	byType := map[string]string{}
+	for _, p := range parts {
+		byType[p.MediaType] = p.Body
+	}
+	return email{Header: msg.Header(), Subject: subject, Parts: byType}
 }
 
 // checkSafe fails the test unless err is a *SendError whose text holds none

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/uplift-dev/uplift/internal/mailparse"
 )
 
 // Text is one text message the webhook received.
@@ -87,7 +89,7 @@ func (r *SMSReceiver) LastCode(to string) (string, error) {
 	defer r.mu.Unlock()
 	for i := len(r.received) - 1; i >= 0; i-- {
 		if r.received[i].To == to {
-			return findCode(r.received[i].Body)
+			return mailparse.FindCode(r.received[i].Body)
 		}
 	}
 	return "", ErrNoMessage

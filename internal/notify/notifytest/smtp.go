@@ -1,21 +1,16 @@
 package notifytest
 
 import (
-	"encoding/base64"
-	"errors"
-	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/uplift-dev/uplift/internal/mailparse"
 )
 
 // Mail is one message the SMTP server received: the envelope and the raw
@@ -28,72 +23,31 @@ type Mail struct {
 
 // Header returns the named header of the message, decoded.
 func (m Mail) Header(name string) (string, error) {
-	msg, err := mail.ReadMessage(strings.NewReader(string(m.Data)))
+	msg, err := mailparse.Parse(m.Data)
 	if err != nil {
 		return "", err
 	}
-	return new(mime.WordDecoder).DecodeHeader(msg.Header.Get(name))
+	return msg.DecodedHeader(name)
 }
 
 // Part returns the decoded body of the message's first part of the given
 // media type, such as "text/plain" or "text/html", looking inside
 // multipart messages.
 func (m Mail) Part(mediaType string) (string, error) {
-	msg, err := mail.ReadMessage(strings.NewReader(string(m.Data)))
+	msg, err := mailparse.Parse(m.Data)
 	if err != nil {
 		return "", err
 	}
-	return findPart(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, mediaType)
-}
-
-// findPart decodes body if it is of mediaType, or searches it if it is
-// multipart.
-func findPart(contentType, encoding string, body io.Reader, mediaType string) (string, error) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return "", fmt.Errorf("notifytest: content type %q: %w", contentType, err)
-	}
-	if mt == mediaType {
-		b, err := io.ReadAll(decodeTransfer(encoding, body))
-		return string(b), err
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		return "", fmt.Errorf("notifytest: no %s part", mediaType)
-	}
-	r := multipart.NewReader(body, params["boundary"])
-	for {
-		p, err := r.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("notifytest: no %s part", mediaType)
-		}
-		if err != nil {
-			return "", err
-		}
-		text, err := findPart(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, mediaType)
-		if err == nil {
-			return text, nil
-		}
-	}
-}
-
-// decodeTransfer undoes a Content-Transfer-Encoding.
-func decodeTransfer(encoding string, r io.Reader) io.Reader {
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
-	case "quoted-printable":
-		return quotedprintable.NewReader(r)
-	case "base64":
-		return base64.NewDecoder(base64.StdEncoding, r)
-	}
-	return r
+	return msg.Part(mediaType)
 }
 
 // Code returns the six-digit code in the message's plain-text part.
 func (m Mail) Code() (string, error) {
-	text, err := m.Part("text/plain")
+	msg, err := mailparse.Parse(m.Data)
 	if err != nil {
 		return "", err
 	}
-	return findCode(text)
+	return msg.Code()
 }
 
 // SMTPServer is an SMTP server on 127.0.0.1 that keeps every message it
