@@ -57,8 +57,10 @@ func TestRejected(t *testing.T) {
 		}
 		return raw
 	}
-	claimsB := good
+	claimsB := good // the same action, relabelled as tenant B's
 	claimsB.TenantID = "tenant-b"
+	future := good
+	future.IssuedAt = t0.Add(time.Minute)
 	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"iss": "uplift", "other": map[string]any{"tenantId": "tenant-a"}})
 	noneRaw, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
 	tests := []struct {
@@ -74,6 +76,8 @@ func TestRejected(t *testing.T) {
 		{"garbage", "not.a.token", t0, "invalid_token"},
 		{"empty", "", t0, "invalid_token"},
 		{"tampered payload", issue(keyA, good)[:40] + "x" + issue(keyA, good)[41:], t0, "invalid_token"},
+		{"names tenant B, signed with tenant A's key", issue(keyA, claimsB), t0, "invalid_token"},
+		{"issued in the future", issue(keyA, future), t0, "invalid_token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,5 +93,60 @@ func TestRejected(t *testing.T) {
 func TestShortKeyRefused(t *testing.T) {
 	if _, err := token.Issue([]byte("short"), token.Claims{IssuedAt: t0}); err == nil {
 		t.Error("Issue accepted a 5-byte key")
+	}
+}
+
+// signed is a token whose registered claims a test sets by hand, signed
+// with the right key of the tenant it names: each case below breaks one
+// claim the way a forger holding a key of that tenant, or a bug, would.
+func signed(t *testing.T, key []byte, edit func(jwt.MapClaims)) string {
+	t.Helper()
+	c := jwt.MapClaims{
+		"iss":   "uplift",
+		"sub":   "alice",
+		"aud":   []string{"tenant-a"},
+		"iat":   t0.Unix(),
+		"exp":   t0.Add(token.Lifetime).Unix(),
+		"other": map[string]any{"tenantId": "tenant-a", "userId": "alice"},
+	}
+	edit(c)
+	raw, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestRegisteredClaimsChecked(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(jwt.MapClaims)
+		wantOK bool
+	}{
+		{"as issued", func(jwt.MapClaims) {}, true},
+		{"audience is another tenant", func(c jwt.MapClaims) { c["aud"] = []string{"tenant-b"} }, false},
+		{"audience adds another tenant", func(c jwt.MapClaims) { c["aud"] = []string{"tenant-a", "tenant-b"} }, false},
+		{"no audience", func(c jwt.MapClaims) { delete(c, "aud") }, false},
+		{"subject is another user", func(c jwt.MapClaims) { c["sub"] = "bob" }, false},
+		{"no subject", func(c jwt.MapClaims) { delete(c, "sub") }, false},
+		{"issued a second from now", func(c jwt.MapClaims) { c["iat"] = t0.Add(time.Second).Unix() }, false},
+		{"another issuer", func(c jwt.MapClaims) { c["iss"] = "someone-else" }, false},
+		{"no expiry", func(c jwt.MapClaims) { delete(c, "exp") }, false},
+		{"no tenant", func(c jwt.MapClaims) { c["other"] = map[string]any{"userId": "alice"} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := token.Parse(signed(t, keyA, tt.edit), t0, keys)
+			if tt.wantOK {
+				if err != nil || got.TenantID != "tenant-a" || got.UserID != "alice" {
+					t.Errorf("Parse = %+v, %v; want tenant-a's alice", got, err)
+				}
+				return
+			}
+			var me *model.Error
+			if !errors.As(err, &me) || !errors.Is(err, model.ErrUnauthenticated) || me.Code != "invalid_token" {
+				t.Errorf("Parse = %+v, %v; want ErrUnauthenticated with code invalid_token", got, err)
+			}
+		})
 	}
 }
