@@ -9,12 +9,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// allMethods are the methods an action permits when neither its
-// configuration nor its winning rule names any, in display order.
-var allMethods = []model.VerificationMethod{
-	model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp,
-}
-
 // pageMethods are the methods these pages can run a challenge with.
 var pageMethods = []model.VerificationMethod{
 	model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp,

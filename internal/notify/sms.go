@@ -83,7 +83,7 @@ func (w *WebhookSender) SendSMS(ctx context.Context, m SMS) error {
 	if !ValidE164(m.To) {
 		return errors.New("notify: the recipient is not an E.164 phone number")
 	}
-	payload, err := json.Marshal(webhookBody{To: m.To, Body: m.Body})
+	payload, err := json.Marshal(webhookBody(m))
 	if err != nil {
 		return fmt.Errorf("notify: encode SMS: %w", err)
 	}

@@ -1,7 +1,6 @@
 package uplift
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -306,11 +305,4 @@ func BenchmarkDecide(b *testing.B) {
 // TestPackageIsPure proves the decision does no I/O: not even os.
 func TestPackageIsPure(t *testing.T) {
 	puretest.Check(t, "github.com/uplift-dev/uplift/internal/uplift", nil, "os")
-}
-
-// isStandard reports whether an import path belongs to the standard library,
-// whose first path element never contains a dot.
-func isStandard(path string) bool {
-	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
 }
