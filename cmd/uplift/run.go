@@ -173,7 +173,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms})
+	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
+		SendCeilings: flows.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
 	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
 		if err := firstTenant(ctx, svc, stdout); err != nil {

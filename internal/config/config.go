@@ -46,6 +46,9 @@ type Config struct {
 	// UPLIFT_RATE_LIMITS=off) and the trusted proxies
 	// (UPLIFT_TRUSTED_PROXIES); see ratelimits.go.
 	RateLimits ratelimit.Limits
+	// SendCeilings cap each tenant's code sends an hour (see
+	// sendceilings.go).
+	SendCeilings SendCeilings
 }
 
 // Defaults. The public URL's default follows the listen address:
@@ -76,6 +79,9 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 		}
 		var err error
 		if c.RateLimits, err = rateLimits(); err != nil {
+			return c, err
+		}
+		if c.SendCeilings, err = sendCeilings(getenv); err != nil {
 			return c, err
 		}
 		c.PublicURLSet = c.PublicURL != ""

@@ -145,6 +145,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /console/actions/{code}/rules/{ruleId}/delete", cpage(con.DeleteRule))
 	mux.Handle("GET /console/users", cpage(con.Users))
 	mux.Handle("GET /console/users/{userId}", cpage(con.User))
+	mux.Handle("POST /console/users/{userId}/locks/{method}/lift", cpage(con.LiftLock))
 	mux.Handle("GET /console/keys", cpage(con.Keys))
 	mux.Handle("POST /console/keys", cpage(con.CreateKey))
 	mux.Handle("POST /console/keys/{keyId}/revoke", cpage(con.RevokeKey))
