@@ -9,9 +9,19 @@ FUZZTIME ?= 100000x
 FUZZTIME_ROUTES ?= 20000x
 NPM_DIRS := $(wildcard e2e/sdk e2e/browser/js)
 
-.PHONY: test npm vet gotest fuzz demo
+# Packages under internal/ that run no goroutines of their own and share
+# no memory between requests: pure decisions and parsers, and helpers of
+# tests. Every other package under internal/ (the store, the domain
+# packages, the surfaces, the server, the rate limiter ...) is tested with
+# the race detector, so a new package is raced unless it is named here.
+NORACE := model|uplift|rules|otp|totp|token|devices|passkeyjson|jsonapi|ceremony|config|mailparse|providers|ids|puretest|pgtest|webauthntest
+# Computed when used, so that `make demo` lists nothing.
+RACE_PKGS = $(shell $(GO) list ./internal/... | grep -vE '/internal/($(NORACE))$$')
+PLAIN_PKGS = $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
 
-test: npm vet gotest fuzz
+.PHONY: test npm vet lint gotest race fuzz demo
+
+test: npm vet lint gotest race fuzz
 
 # Install the official SDKs the compatibility tests drive (from package-lock.json).
 npm:
@@ -22,9 +32,19 @@ npm:
 vet:
 	$(GO) vet ./...
 
-# A hung test fails after the timeout with a goroutine dump.
+# staticcheck, at the version go.mod pins (tool directive); checks are
+# its defaults.
+lint:
+	$(GO) tool staticcheck ./...
+
+# Every test runs once: the packages with concurrency under the race
+# detector (race), the others as they are (gotest). A hung test fails
+# after the timeout with a goroutine dump.
 gotest:
-	$(GO) test -count=1 -timeout 10m ./...
+	$(GO) test -count=1 -timeout 10m $(PLAIN_PKGS)
+
+race:
+	$(GO) test -race -count=1 -timeout 10m $(RACE_PKGS)
 
 # Short fuzzing runs of every fuzz target; longer ones: make fuzz FUZZTIME=5000000x.
 # With UPLIFT_TEST_POSTGRES set, the HTTP targets send every input to
