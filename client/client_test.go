@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -57,9 +58,10 @@ func newTestServer(t *testing.T) testServer {
 	log := slog.New(slog.DiscardHandler)
 	// An inbox stands in for the email and SMS providers, so every method is offered.
 	inbox := notify.NewInbox(nil, 0, nil)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: srv.URL, Now: func() time.Time { return now },
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: srv.URL, Now: func() time.Time { return now },
 		Email: inbox, SMS: inbox})
-	handler = server.New(svc, log).Handler()
+	svc := uplift.Flows
+	handler = server.New(uplift, log).Handler()
 	tenant, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "T"})
 	if err != nil {
 		t.Fatalf("CreateTenant: %v", err)

@@ -9,8 +9,8 @@ import (
 	"strconv"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/demo"
-	"github.com/uplift-dev/uplift/internal/flows"
 )
 
 // demoApp sets up the example app of `uplift demo`: it finds or creates
@@ -18,8 +18,8 @@ import (
 // process, and returns the app with a Go client that calls this very
 // server over the loopback interface. It prints what it did, a console
 // invitation for the demo tenant and the app's address.
-func demoApp(ctx context.Context, svc *flows.Service, publicURL string, addr net.Addr, stdout io.Writer, log *slog.Logger) (*demo.App, error) {
-	t, err := demo.EnsureTenant(ctx, svc, publicURL)
+func demoApp(ctx context.Context, uplift *app.App, publicURL string, addr net.Addr, stdout io.Writer, log *slog.Logger) (*demo.App, error) {
+	t, err := demo.EnsureTenant(ctx, uplift.Flows, publicURL)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func demoApp(ctx context.Context, svc *flows.Service, publicURL string, addr net
 		did, t.Name, t.ID, t.Secret)
 	// Each start offers the console again: the link is one-time and the
 	// demo runs on one machine.
-	if err := printInvite(ctx, svc, t.Tenant, stdout); err != nil {
+	if err := printInvite(ctx, uplift.Admin, t.Tenant, stdout); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "Demo app: %s/demo (codes are printed here and listed at %s/dev/inbox)\n", publicURL, publicURL)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -76,7 +78,8 @@ func checkFileMode(databaseURL string, log *slog.Logger) {
 // firstTenant makes sure the database has a tenant, creating "Default"
 // on an empty one and printing its secret key and a console invitation;
 // otherwise it says which tenants it found.
-func firstTenant(ctx context.Context, svc *flows.Service, stdout io.Writer) error {
+func firstTenant(ctx context.Context, uplift *app.App, stdout io.Writer) error {
+	svc := uplift.Flows
 	t, secret, created, err := svc.EnsureTenant(ctx, flows.NewTenant{Name: firstTenantName}, flows.AnyTenant)
 	if err != nil {
 		return fmt.Errorf("first tenant: %w", err)
@@ -84,7 +87,7 @@ func firstTenant(ctx context.Context, svc *flows.Service, stdout io.Writer) erro
 	if created {
 		fmt.Fprintf(stdout, "Created the first tenant %q. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n",
 			t.Name, t.ID, secret)
-		return printInvite(ctx, svc, t, stdout)
+		return printInvite(ctx, uplift.Admin, t, stdout)
 	}
 	tenants, err := svc.Store().Tenants(ctx)
 	if err != nil {
@@ -102,8 +105,8 @@ func firstTenant(ctx context.Context, svc *flows.Service, stdout io.Writer) erro
 
 // printInvite issues a one-time console invitation for the tenant and
 // prints its link, labelled with the tenant's name.
-func printInvite(ctx context.Context, svc *flows.Service, t model.Tenant, stdout io.Writer) error {
-	link, err := svc.CreateAdminInvite(ctx, t.ID)
+func printInvite(ctx context.Context, admins *admin.Service, t model.Tenant, stdout io.Writer) error {
+	link, err := admins.CreateAdminInvite(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("console invitation: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -173,11 +174,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
 		SendCeilings: flows.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
+	svc := uplift.Flows
 	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
-		if err := firstTenant(ctx, svc, stdout); err != nil {
+		if err := firstTenant(ctx, uplift, stdout); err != nil {
 			return err
 		}
 	}
@@ -189,13 +191,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	opts = append(opts, server.WithPublicURL(cfg.PublicURL), server.WithRateLimits(cfg.RateLimits))
 	if dev {
-		app, err := demoApp(ctx, svc, cfg.PublicURL, ln.Addr(), stdout, log)
+		app, err := demoApp(ctx, uplift, cfg.PublicURL, ln.Addr(), stdout, log)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, server.WithDemo(app))
 	}
-	return server.New(svc, log, opts...).Run(ctx, ln, 15*time.Second)
+	return server.New(uplift, log, opts...).Run(ctx, ln, 15*time.Second)
 }
 
 var migrateCommand = command{name: "migrate", synopsis: "[flags]", about: `Applies the database migrations this version has and the database lacks,

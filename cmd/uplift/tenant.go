@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
 	"github.com/uplift-dev/uplift/internal/flows"
 )
@@ -104,7 +105,8 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer st.Close()
-	svc := flows.New(flows.Options{Store: st, PublicURL: cfg.PublicURL})
+	uplift := app.New(app.Options{Store: st, PublicURL: cfg.PublicURL})
+	svc := uplift.Flows
 
 	switch sub {
 	case "create":
@@ -117,7 +119,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		fmt.Fprintf(stdout, "Created tenant %q. Keep the secret key: it is not shown again.\n  tenant id:  %s\n  secret key: %s\n  relying party: %s\n  origins: %s\n",
 			t.Name, t.ID, secret, t.RPID, strings.Join(t.Origins, ", "))
-		return printInvite(ctx, svc, t, stdout)
+		return printInvite(ctx, uplift.Admin, t, stdout)
 	case "list":
 		tenants, err := st.Tenants(ctx)
 		if err != nil {
@@ -174,7 +176,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		return nil
 	case "invite":
 		if asJSON {
-			link, err := svc.CreateAdminInvite(ctx, tenantID)
+			link, err := uplift.Admin.CreateAdminInvite(ctx, tenantID)
 			if err != nil {
 				return err
 			}
@@ -184,7 +186,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return err
 		}
-		return printInvite(ctx, svc, t, stdout)
+		return printInvite(ctx, uplift.Admin, t, stdout)
 	}
 	return usageErrorf("uplift tenant: unknown subcommand %q", sub)
 }

@@ -25,7 +25,7 @@ type admin struct {
 // first admin of a tenant starts: it lands on the dashboard, signed in.
 func (e *hostedEnv) newAdmin(name string) *admin {
 	e.t.Helper()
-	link, err := e.svc.CreateAdminInvite(context.Background(), e.tenant.ID)
+	link, err := e.admin.CreateAdminInvite(context.Background(), e.tenant.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}

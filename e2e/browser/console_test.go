@@ -303,7 +303,7 @@ func TestConsoleAccessibility(t *testing.T) {
 	visitor.open(e.api + "/console/signin")
 	visitor.find("button", "Sign in with passkey")
 	vc.check("signin")
-	link, err := e.svc.CreateAdminInvite(context.Background(), e.tenant.ID)
+	link, err := e.admin.CreateAdminInvite(context.Background(), e.tenant.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

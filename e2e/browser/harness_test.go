@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
@@ -101,7 +102,8 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.DiscardHandler)
 	mail, email := startMail(t)
 	clock := testclock.New(time.Now().UTC())
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL, Email: email, Now: clock.Now})
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Email: email, Now: clock.Now})
+	svc := uplift.Flows
 	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Browser test", RPID: "localhost", Origins: []string{appURL}})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func newEnv(t *testing.T) *env {
 	// Uplift's own origin also serves the page: an origin the tenant does
 	// not expect, for the wrong-origin case.
 	api := http.NewServeMux()
-	api.Handle("/", server.New(svc, log).Handler())
+	api.Handle("/", server.New(uplift, log).Handler())
 	api.Handle("GET /page/", http.StripPrefix("/page", pages))
 	serve(t, apiLn, api)
 	serve(t, appLn, pages)

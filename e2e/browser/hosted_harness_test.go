@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/client"
+	admins "github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/mailparse"
@@ -31,6 +33,7 @@ type hostedEnv struct {
 	*env
 	st    *store.Store
 	svc   *flows.Service
+	admin *admins.Service
 	inbox *notify.Inbox
 }
 
@@ -59,7 +62,8 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	clock := testclock.New(time.Now().UTC())
 	inbox := notify.NewInbox(nil, 0, clock.Now)
 	log := slog.New(slog.DiscardHandler)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: inbox})
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: inbox})
+	svc := uplift.Flows
 	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Hosted pages test", RPName: "Example app",
 		RPID: "localhost", Origins: []string{apiURL}, RedirectPrefixes: []string{appURL + "/"}})
 	if err != nil {
@@ -74,7 +78,7 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 		app := demo.New(client.New(apiURL+"/v1", dt.Secret), apiURL, log)
 		opts = append(opts, server.WithDemo(app), server.WithDevInbox(inbox))
 	}
-	serve(t, apiLn, server.New(svc, log, append(opts, extra...)...).Handler())
+	serve(t, apiLn, server.New(uplift, log, append(opts, extra...)...).Handler())
 	app := http.NewServeMux()
 	app.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -82,7 +86,7 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	})
 	serve(t, appLn, app)
 	return &hostedEnv{env: &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, clock: clock},
-		st: st, svc: svc, inbox: inbox}
+		st: st, svc: svc, admin: uplift.Admin, inbox: inbox}
 }
 
 // emailUser enrols a verified email address for a user through the

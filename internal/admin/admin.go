@@ -1,4 +1,7 @@
-package flows
+// Package admin holds the admin console's people: invitations that make
+// their holder an admin of a tenant, admins' passkeys on the console's own
+// relying party, and their sessions.
+package admin
 
 import (
 	"context"
@@ -6,15 +9,31 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 )
+
+// Service runs the console's invitations, sign-ins and sessions.
+type Service struct {
+	ids.Source
+	store     *store.Store
+	log       *slog.Logger
+	publicURL string
+}
+
+// New returns the service over st; publicURL is where the console is
+// served, and gives the admins' relying party.
+func New(st *store.Store, log *slog.Logger, src ids.Source, publicURL string) *Service {
+	return &Service{Source: src, store: st, log: log, publicURL: publicURL}
+}
 
 // Lifetimes of the console's invitations and sessions.
 const (
@@ -208,7 +227,7 @@ func (s *Service) FinishAdminSignIn(ctx context.Context, ceremonyID string, resp
 		return AdminSignIn{}, err
 	}
 	stored, err := s.store.AdminPasskey(ctx, assertion.CredentialID())
-	if isNotFound(err) {
+	if errors.Is(err, model.ErrNotFound) {
 		return AdminSignIn{}, errConsoleSignIn
 	}
 	if err != nil {
@@ -299,4 +318,16 @@ func (s *Service) Admins(ctx context.Context, tenantID string) ([]model.Admin, e
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte("uplift-console\x00" + token))
 	return h[:]
+}
+
+// PurgeExpired deletes the console sign-in ceremonies and sessions that
+// expired before cutoff, so that anonymous sign-in attempts leave no rows
+// behind for long, and reports how many of each. Every instance may run it
+// at any time.
+func (s *Service) PurgeExpired(ctx context.Context, cutoff time.Time) (ceremonies, sessions int64, err error) {
+	if ceremonies, err = s.store.PurgeAdminCeremonies(ctx, cutoff); err != nil {
+		return ceremonies, 0, err
+	}
+	sessions, err = s.store.PurgeAdminSessions(ctx, cutoff)
+	return ceremonies, sessions, err
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -28,6 +29,8 @@ type Env struct {
 	T       testing.TB
 	Store   *store.Store
 	Service *flows.Service
+	// App is every domain service; Service is its Flows.
+	App     *app.App
 	Handler http.Handler
 	// Clock is the service's time; tests may move it while the server
 	// reads it.
@@ -75,9 +78,10 @@ func NewWith(t testing.TB, o Options) *Env {
 		log = slog.New(slog.DiscardHandler)
 	}
 	clock := testclock.New(time.Now().UTC())
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
 		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings})
-	return &Env{T: t, Store: st, Service: svc, Handler: server.New(svc, log).Handler(), Clock: clock}
+	svc := uplift.Flows
+	return &Env{T: t, Store: st, Service: svc, App: uplift, Handler: server.New(uplift, log).Handler(), Clock: clock}
 }
 
 // With returns the environment reporting to t, for subtests and fuzz

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 	"github.com/uplift-dev/uplift/internal/pgtest"
@@ -22,7 +22,7 @@ func TestCodesAcrossInstancesOnePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withEmail := func(o *flows.Options) { o.Email = email }
+	withEmail := func(o *app.Options) { o.Email = email }
 	first := newHarnessOn(t, dbURL, nil, withEmail)
 	second := newHarnessOn(t, dbURL, first, withEmail)
 	const addr = "ada@example.com"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -34,6 +35,7 @@ type harness struct {
 	t      testing.TB
 	url    string
 	svc    *flows.Service
+	app    *app.App
 	store  *store.Store
 	tenant model.Tenant
 	secret string
@@ -49,7 +51,7 @@ func newHarness(t testing.TB) *harness {
 // newHarnessOn starts Uplift on the database at dbURL. With share nil it
 // migrates and creates a tenant; otherwise it serves share's tenant on
 // share's clock. opts adjust the service's options.
-func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*flows.Options)) *harness {
+func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*app.Options)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL)
@@ -61,11 +63,12 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*flow
 	if share != nil {
 		h.clock = share.clock
 	}
-	o := flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), Now: h.clock.Now, PublicURL: "http://localhost:8080"}
+	o := app.Options{Store: st, Log: slog.New(slog.DiscardHandler), Now: h.clock.Now, PublicURL: "http://localhost:8080"}
 	for _, adjust := range opts {
 		adjust(&o)
 	}
-	h.svc = flows.New(o)
+	h.app = app.New(o)
+	h.svc = h.app.Flows
 	if share == nil {
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)
@@ -78,7 +81,7 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*flow
 	} else {
 		h.tenant, h.secret = share.tenant, share.secret
 	}
-	srv := httptest.NewServer(server.New(h.svc, slog.New(slog.DiscardHandler)).Handler())
+	srv := httptest.NewServer(server.New(h.app, slog.New(slog.DiscardHandler)).Handler())
 	t.Cleanup(srv.Close)
 	h.url = srv.URL
 	return h

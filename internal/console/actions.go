@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -75,7 +76,7 @@ func policyMethodsText(ms []model.VerificationMethod, none string) string {
 	return strings.Join(labels, ", ")
 }
 
-func actionPagePath(code string) string { return flows.ConsolePath + "/actions/" + code }
+func actionPagePath(code string) string { return admin.ConsolePath + "/actions/" + code }
 
 // actionConfigRow is one line of the actions table.
 type actionConfigRow struct {

@@ -24,7 +24,7 @@ type signInView struct {
 func (c *Console) SignIn(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if ck, err := r.Cookie(SessionCookie); err == nil {
-		if _, err := c.svc.AdminSession(r.Context(), ck.Value); err == nil {
+		if _, err := c.admins.AdminSession(r.Context(), ck.Value); err == nil {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return nil
 		}
@@ -56,7 +56,7 @@ func (c *Console) SignInOptions(w http.ResponseWriter, r *http.Request) error {
 	if err := jsonapi.Decode(r, &struct{}{}); err != nil {
 		return err
 	}
-	options, id, err := c.svc.BeginAdminSignIn(r.Context())
+	options, id, err := c.admins.BeginAdminSignIn(r.Context())
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (c *Console) SignInVerify(w http.ResponseWriter, r *http.Request) error {
 	if in.CeremonyID == "" || len(in.Response) == 0 {
 		return model.Invalid("ceremonyId and response are required")
 	}
-	signIn, err := c.svc.FinishAdminSignIn(r.Context(), in.CeremonyID, in.Response)
+	signIn, err := c.admins.FinishAdminSignIn(r.Context(), in.CeremonyID, in.Response)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (c *Console) SignInVerify(w http.ResponseWriter, r *http.Request) error {
 // the passkey that makes them an admin.
 func (c *Console) Invite(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
-	t, err := c.svc.AdminInviteTenant(r.Context(), token)
+	t, err := c.admins.AdminInviteTenant(r.Context(), token)
 	if err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return model.Errorf(model.ErrNotFound, "invalid_invitation",
@@ -105,7 +105,7 @@ func (c *Console) InviteOptions(w http.ResponseWriter, r *http.Request) error {
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	options, id, err := c.svc.BeginAdminEnrollment(r.Context(), r.PathValue("token"), in.Name)
+	options, id, err := c.admins.BeginAdminEnrollment(r.Context(), r.PathValue("token"), in.Name)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (c *Console) InviteRegister(w http.ResponseWriter, r *http.Request) error {
 	if in.CeremonyID == "" || len(in.Response) == 0 {
 		return model.Invalid("ceremonyId and response are required")
 	}
-	signIn, err := c.svc.FinishAdminEnrollment(r.Context(), r.PathValue("token"), in.CeremonyID, in.Response)
+	signIn, err := c.admins.FinishAdminEnrollment(r.Context(), r.PathValue("token"), in.CeremonyID, in.Response)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (c *Console) InviteRegister(w http.ResponseWriter, r *http.Request) error {
 
 // SignOut ends the session and returns to the sign-in page.
 func (c *Console) SignOut(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if err := c.svc.EndAdminSession(r.Context(), s.token); err != nil {
+	if err := c.admins.EndAdminSession(r.Context(), s.token); err != nil {
 		return err
 	}
 	c.clearSession(w)

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -36,7 +37,7 @@ const (
 	// CSRFHeader carries the same value on JSON requests.
 	CSRFHeader = "X-Uplift-CSRF"
 	// SignInPath is where a visitor without a session is sent.
-	SignInPath = flows.ConsolePath + "/signin"
+	SignInPath = admin.ConsolePath + "/signin"
 )
 
 // errCSRF refuses a post without the session's CSRF field.
@@ -48,6 +49,7 @@ var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request cam
 // Console serves the admin console.
 type Console struct {
 	svc    *flows.Service
+	admins *admin.Service
 	log    *slog.Logger
 	origin string
 	secure bool
@@ -57,9 +59,9 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, log: log, views: mustParseViews()}
-	if rp, err := svc.ConsoleRelyingParty(); err == nil {
+func New(svc *flows.Service, admins *admin.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, admins: admins, log: log, views: mustParseViews()}
+	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")
 	}
@@ -69,7 +71,7 @@ func New(svc *flows.Service, log *slog.Logger) *Console {
 // Session is a signed-in admin's request: who, which tenant, and the CSRF
 // value the pages embed.
 type Session struct {
-	flows.ConsoleSession
+	admin.ConsoleSession
 	// CSRF is the value of the CSRF field and header for this session.
 	CSRF  string
 	token string
@@ -96,7 +98,7 @@ func (c *Console) session(r *http.Request, submitted func() string) (*Session, e
 	if err != nil {
 		return nil, model.Errorf(model.ErrUnauthenticated, "unauthenticated", "please sign in to the console")
 	}
-	cs, err := c.svc.AdminSession(r.Context(), ck.Value)
+	cs, err := c.admins.AdminSession(r.Context(), ck.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -242,14 +244,14 @@ func (c *Console) PublicJSON(fn PublicFunc) http.Handler {
 
 // setSession gives the browser a new session's cookie: HttpOnly, for the
 // console's paths only, SameSite=Strict, Secure on https.
-func (c *Console) setSession(w http.ResponseWriter, r *http.Request, in flows.AdminSignIn) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: in.Token, Path: flows.ConsolePath,
+func (c *Console) setSession(w http.ResponseWriter, r *http.Request, in admin.AdminSignIn) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: in.Token, Path: admin.ConsolePath,
 		Expires: in.ExpiresAt, MaxAge: int(time.Until(in.ExpiresAt) / time.Second), HttpOnly: true,
 		Secure: c.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
 func (c *Console) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: flows.ConsolePath, MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: admin.ConsolePath, MaxAge: -1,
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
 }
 
@@ -279,11 +281,11 @@ func redirect(w http.ResponseWriter, r *http.Request, path, notice string) {
 // safeNext returns a console path to continue to after sign-in, or the
 // dashboard: never another site.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, flows.ConsolePath+"/") && !strings.HasPrefix(next, "//") &&
+	if strings.HasPrefix(next, admin.ConsolePath+"/") && !strings.HasPrefix(next, "//") &&
 		!strings.ContainsAny(next, "\\\r\n") && !strings.HasPrefix(next, SignInPath) {
 		return next
 	}
-	return flows.ConsolePath + "/"
+	return admin.ConsolePath + "/"
 }
 
 // NotFound answers console paths that match no page, after the sign-in

@@ -149,7 +149,7 @@ func (a *authenticator) assert(t *testing.T, options any) json.RawMessage {
 // inviteToken issues an invitation for tenantID and returns its token.
 func (h *harness) inviteToken(tenantID string) string {
 	h.t.Helper()
-	link, err := h.env.Service.CreateAdminInvite(context.Background(), tenantID)
+	link, err := h.env.App.Admin.CreateAdminInvite(context.Background(), tenantID)
 	if err != nil {
 		h.t.Fatal(err)
 	}

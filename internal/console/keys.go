@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -61,7 +61,7 @@ func (c *Console) RevokeKey(w http.ResponseWriter, r *http.Request, s *Session) 
 		return err
 	}
 	c.log.InfoContext(r.Context(), "console: API key revoked", "tenant", s.Tenant.ID, "key", keyID, "admin", s.Admin.ID)
-	redirect(w, r, flows.ConsolePath+"/keys", "key-revoked")
+	redirect(w, r, admin.ConsolePath+"/keys", "key-revoked")
 	return nil
 }
 
@@ -75,7 +75,7 @@ func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, s *Session,
 		k := keys[i]
 		row := keyRow{Prefix: k.Prefix + "…", Created: k.CreatedAt, Revoked: k.RevokedAt}
 		if k.RevokedAt.IsZero() {
-			row.RevokeURL = flows.ConsolePath + "/keys/" + url.PathEscape(k.ID) + "/revoke"
+			row.RevokeURL = admin.ConsolePath + "/keys/" + url.PathEscape(k.ID) + "/revoke"
 		}
 		if k.ID == kv.newKeyID {
 			kv.NewPrefix, row.New = row.Prefix, true

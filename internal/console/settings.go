@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -180,7 +181,7 @@ func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Sessio
 			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
 		})
 		if err == nil {
-			redirect(w, r, flows.ConsolePath+"/settings", "settings-saved")
+			redirect(w, r, admin.ConsolePath+"/settings", "settings-saved")
 			return nil
 		}
 		if !errors.Is(err, model.ErrInvalid) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -101,14 +102,14 @@ func usersURL(query, order, after string) string {
 		vals.Set("after", after)
 	}
 	if len(vals) == 0 {
-		return flows.ConsolePath + "/users"
+		return admin.ConsolePath + "/users"
 	}
-	return flows.ConsolePath + "/users?" + vals.Encode()
+	return admin.ConsolePath + "/users?" + vals.Encode()
 }
 
 // userURL is the console page of a user; the id is escaped, since a user
 // id may hold any character but a slash.
-func userURL(id string) string { return flows.ConsolePath + "/users/" + url.PathEscape(id) }
+func userURL(id string) string { return admin.ConsolePath + "/users/" + url.PathEscape(id) }
 
 // formatUserCursor writes where a page ended as an opaque link value.
 func formatUserCursor(c store.UserCursor) string {
@@ -444,7 +445,7 @@ func lowerFirst(s string) string {
 
 func newActionRow(a flows.ActionDetail) actionRow {
 	row := actionRow{At: a.Action.CreatedAt, Code: a.Action.Code,
-		CodeURL: flows.ConsolePath + "/actions/" + url.PathEscape(a.Action.Code),
+		CodeURL: admin.ConsolePath + "/actions/" + url.PathEscape(a.Action.Code),
 		State:   stateWords(a.Action.State), Method: "None", DeviceID: a.Action.DeviceID, IP: a.Action.IPAddress}
 	if a.Action.VerificationMethod != "" {
 		row.Method = methodName(a.Action.VerificationMethod)
@@ -474,7 +475,7 @@ func newRuleLink(r model.Rule) ruleLink {
 		return ruleLink{Name: "Deleted rule " + r.ID}
 	}
 	return ruleLink{Name: r.Name,
-		URL: flows.ConsolePath + "/actions/" + url.PathEscape(r.ActionCode) + "/rules/" + url.PathEscape(r.ID)}
+		URL: admin.ConsolePath + "/actions/" + url.PathEscape(r.ActionCode) + "/rules/" + url.PathEscape(r.ID)}
 }
 
 func newEventRow(e model.UpliftEvent) eventRow {

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
@@ -53,7 +54,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(srv.Close)
 	log := slog.New(slog.DiscardHandler)
 	inbox := notify.NewInbox(nil, 0, nil)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: srv.URL, Email: inbox})
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: srv.URL, Email: inbox})
+	svc := uplift.Flows
 	dt, err := demo.EnsureTenant(ctx, svc, srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("the first start found tenant %q (created %v), want a new %q", dt.Name, dt.Created, demo.TenantName)
 	}
 	app := demo.New(client.New(srv.URL+"/v1", dt.Secret), srv.URL, log)
-	handler = server.New(svc, log, server.WithDemo(app)).Handler()
+	handler = server.New(uplift, log, server.WithDemo(app)).Handler()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &env{t: t, srv: srv, svc: svc, inbox: inbox, tenant: dt.Tenant, client: hc}
@@ -144,7 +146,8 @@ func TestEnsureTenantFollowsThePublicURL(t *testing.T) {
 		// Another host: a relying party of its own.
 		{"https://demo.example.com", "demo.example.com", []string{"https://demo.example.com"}},
 	} {
-		svc := flows.New(flows.Options{Store: st, PublicURL: tc.publicURL})
+		uplift := app.New(app.Options{Store: st, PublicURL: tc.publicURL})
+		svc := uplift.Flows
 		got, err := demo.EnsureTenant(ctx, svc, tc.publicURL)
 		if err != nil {
 			t.Fatal(err)

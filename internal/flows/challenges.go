@@ -42,32 +42,12 @@ func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (m
 // process needs to remember when it last did.
 const purgeOdds = 64
 
-// PurgeGrace is how long after they expire ceremonies are kept before
-// PurgeExpired deletes them, so that an instance whose clock runs a little
-// ahead never deletes one another instance still accepts.
-const PurgeGrace = time.Minute
-
-// Purged counts the rows one PurgeExpired deleted.
-type Purged struct {
-	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions int64
-}
-
-// PurgeExpired deletes the passkey challenges, console ceremonies and
-// console sessions that expired PurgeGrace ago or more, so that requests
-// anyone may send (a username-less sign-in, a console sign-in) leave no
-// rows behind for long. Every instance may run it at any time.
-func (s *Service) PurgeExpired(ctx context.Context) (Purged, error) {
-	cutoff := s.Now().Add(-PurgeGrace)
-	var p Purged
-	var err error
-	if p.PasskeyChallenges, err = s.store.PurgePasskeyChallenges(ctx, cutoff); err != nil {
-		return p, err
-	}
-	if p.ConsoleCeremonies, err = s.store.PurgeAdminCeremonies(ctx, cutoff); err != nil {
-		return p, err
-	}
-	p.ConsoleSessions, err = s.store.PurgeAdminSessions(ctx, cutoff)
-	return p, err
+// PurgeExpired deletes the passkey challenges that expired before cutoff,
+// so that requests anyone may send (a username-less sign-in) leave no rows
+// behind for long, and reports how many. Every instance may run it at any
+// time.
+func (s *Service) PurgeExpired(ctx context.Context, cutoff time.Time) (int64, error) {
+	return s.store.PurgePasskeyChallenges(ctx, cutoff)
 }
 
 // checkChallengeCaller makes sure the caller may finish a challenge: a

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -55,12 +56,13 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	c := testclock.New(time.Now().UTC())
 	inbox := notify.NewInbox(nil, 0, c.Now)
 	log := slog.New(slog.DiscardHandler)
-	svc := flows.New(flows.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})
+	svc := uplift.Flows
 	tn, _, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Hosted test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(svc, log, opts...).Handler())
+	srv := httptest.NewServer(server.New(uplift, log, opts...).Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, svc: svc, st: st, inbox: inbox, tenant: tn, clock: c}
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -245,7 +246,7 @@ func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writ
 		return nil, err
 	}
 	public := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	opts := flows.Options{PublicURL: public, SendCeilings: flows.SendCeilings{EmailsPerHour: loadSendCeiling}}
+	opts := app.Options{PublicURL: public, SendCeilings: flows.SendCeilings{EmailsPerHour: loadSendCeiling}}
 	if smtpURL != "" {
 		from, err := notify.SenderAddress("", public)
 		if err == nil {
@@ -268,7 +269,8 @@ func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writ
 	}
 	log := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts.Store, opts.Log = st, log
-	svc := flows.New(opts)
+	uplift := app.New(opts)
+	svc := uplift.Flows
 	t, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Load test", RPID: "localhost", Origins: []string{public}})
 	if err != nil {
 		ln.Close()
@@ -277,7 +279,7 @@ func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writ
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.New(svc, log).Run(runCtx, ln, 10*time.Second) }()
+	go func() { done <- server.New(uplift, log).Run(runCtx, ln, 10*time.Second) }()
 	fmt.Fprintf(progress, "uplift running in process at %s on %s\n", public, redactURL(dbURL))
 	return &spawned{baseURL: public, tenantID: t.ID, secret: secret, database: databaseKind(dbURL),
 		mode: ModeInProcess, pid: os.Getpid(),

@@ -20,7 +20,7 @@ func TestDevInbox(t *testing.T) {
 	inbox.SendEmail(ctx, notify.Message{To: "ada@example.com", Subject: "Your <b>code</b>", Text: "first 111111"})
 	inbox.SendSMS(ctx, notify.SMS{To: "+64211234567", Body: "second 222222"})
 
-	h := server.New(e.Service, slog.New(slog.DiscardHandler), server.WithDevInbox(inbox)).Handler()
+	h := server.New(e.App, slog.New(slog.DiscardHandler), server.WithDevInbox(inbox)).Handler()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/dev/inbox", nil))
 	page := rec.Body.String()
@@ -42,7 +42,7 @@ func TestDevInbox(t *testing.T) {
 
 	// Outside development mode there is no such page.
 	rec = httptest.NewRecorder()
-	server.New(e.Service, slog.New(slog.DiscardHandler)).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/dev/inbox", nil))
+	server.New(e.App, slog.New(slog.DiscardHandler)).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/dev/inbox", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET /dev/inbox without an inbox = %d, want 404", rec.Code)
 	}

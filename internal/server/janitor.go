@@ -6,9 +6,34 @@ import (
 )
 
 // JanitorInterval is how often a running server deletes expired passkey
-// challenges and console ceremonies: with flows.PurgeGrace, none outlives
-// its expiry by more than about two minutes.
+// challenges and console ceremonies: with PurgeGrace, none outlives its
+// expiry by more than about two minutes.
 const JanitorInterval = time.Minute
+
+// PurgeGrace is how long after they expire ceremonies are kept before the
+// janitor deletes them, so that an instance whose clock runs a little
+// ahead never deletes one another instance still accepts.
+const PurgeGrace = time.Minute
+
+// Purged counts the rows one purge deleted.
+type Purged struct {
+	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions int64
+}
+
+// PurgeExpired deletes the passkey challenges, console ceremonies and
+// console sessions that expired PurgeGrace ago or more, so that requests
+// anyone may send (a username-less sign-in, a console sign-in) leave no
+// rows behind for long. Every instance may run it at any time.
+func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
+	cutoff := s.svc.Now().Add(-PurgeGrace)
+	var p Purged
+	var err error
+	if p.PasskeyChallenges, err = s.svc.PurgeExpired(ctx, cutoff); err != nil {
+		return p, err
+	}
+	p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff)
+	return p, err
+}
 
 // startJanitor purges expired ceremonies at once and then at every tick
 // until ctx ends, and returns a function that stops it and waits for it.
@@ -36,7 +61,7 @@ func (s *Server) startJanitor(ctx context.Context, tick <-chan time.Time) (stop 
 // again.
 func (s *Server) purgeExpired(ctx context.Context) {
 	start := time.Now()
-	p, err := s.svc.PurgeExpired(ctx)
+	p, err := s.PurgeExpired(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.WarnContext(ctx, "purge expired ceremonies", "err", err)

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/ceremony"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/testclock"
 )
@@ -25,19 +25,19 @@ func TestJanitorPurgesAtStartAndEveryTick(t *testing.T) {
 	}
 	c := testclock.New(time.Now().UTC()) // the janitor reads the clock the test moves
 	clock := c.Now
-	advance := func() { c.Advance(ceremony.Timeout + flows.PurgeGrace + time.Second) }
-	svc := flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler), PublicURL: "http://localhost:8080",
+	advance := func() { c.Advance(ceremony.Timeout + PurgeGrace + time.Second) }
+	uplift := app.New(app.Options{Store: st, Log: slog.New(slog.DiscardHandler), PublicURL: "http://localhost:8080",
 		Now: clock})
-	s := New(svc, slog.New(slog.DiscardHandler))
+	s := New(uplift, slog.New(slog.DiscardHandler))
 	begin := func() {
 		t.Helper()
-		if _, _, err := svc.BeginAdminSignIn(ctx); err != nil {
+		if _, _, err := uplift.Admin.BeginAdminSignIn(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	left := func() int64 {
 		t.Helper()
-		p, err := svc.PurgeExpired(ctx) // what the janitor left, purged now
+		p, err := s.PurgeExpired(ctx) // what the janitor left, purged now
 		if err != nil {
 			t.Fatal(err)
 		}

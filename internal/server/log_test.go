@@ -17,7 +17,7 @@ func TestRequestLogKeepsPathSecretsOut(t *testing.T) {
 	e := apitest.New(t)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := server.New(e.Service, log).Handler()
+	h := server.New(e.App, log).Handler()
 	const secret = "inviteTOKENabcdefghijklmnopqrstuvwxyz0123456"
 	for _, target := range []string{"/console/invite/" + secret, "/console/invite/" + secret + "/options", "/v1/validate?token=" + secret} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))

@@ -19,7 +19,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/config"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/server"
 )
@@ -30,6 +29,7 @@ type limitedEnv struct {
 	*apitest.Env
 	db   *sql.DB
 	logs *bytes.Buffer // the server's log, from info up
+	srv  *server.Server
 }
 
 func newLimited(t *testing.T, limits ratelimit.Limits) *limitedEnv {
@@ -38,13 +38,14 @@ func newLimited(t *testing.T, limits ratelimit.Limits) *limitedEnv {
 	e := apitest.NewWith(t, apitest.Options{DatabaseURL: "sqlite://" + path})
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	e.Handler = server.New(e.Service, log, server.WithRateLimits(limits)).Handler()
+	srv := server.New(e.App, log, server.WithRateLimits(limits))
+	e.Handler = srv.Handler()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &limitedEnv{Env: e, db: db, logs: &logs}
+	return &limitedEnv{Env: e, db: db, logs: &logs, srv: srv}
 }
 
 // rows counts the rows of a table.
@@ -136,11 +137,11 @@ func TestConsoleSignInFloodIsRefusedAndLeavesFewRows(t *testing.T) {
 
 	// Shortly after they expire, the janitor's purge deletes them all.
 	e.Clock.Advance(ceremony.Timeout)
-	if p, err := e.Service.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 0 {
+	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 0 {
 		t.Errorf("purge at expiry = %+v, %v; want nothing yet (grace)", p, err)
 	}
-	e.Clock.Advance(flows.PurgeGrace + time.Second)
-	if p, err := e.Service.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 31 {
+	e.Clock.Advance(server.PurgeGrace + time.Second)
+	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 31 {
 		t.Errorf("purge past the grace = %+v, %v; want 31 console ceremonies", p, err)
 	}
 	if n := e.rows("admin_ceremonies"); n != 0 {
@@ -171,8 +172,8 @@ func TestUsernamelessSignInFloodIsRefusedAndLeavesFewRows(t *testing.T) {
 	if n := e.rows("passkey_challenges"); n != 50 {
 		t.Errorf("the flood left %d passkey challenges, want 50", n)
 	}
-	e.Clock.Advance(ceremony.Timeout + flows.PurgeGrace + time.Second)
-	if p, err := e.Service.PurgeExpired(t.Context()); err != nil || p.PasskeyChallenges != 50 {
+	e.Clock.Advance(ceremony.Timeout + server.PurgeGrace + time.Second)
+	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.PasskeyChallenges != 50 {
 		t.Errorf("purge = %+v, %v; want 50 passkey challenges", p, err)
 	}
 	if n := e.rows("passkey_challenges"); n != 0 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/flows"
@@ -26,6 +28,7 @@ import (
 type Server struct {
 	confirmFor    time.Duration
 	svc           *flows.Service
+	admins        *admin.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
@@ -64,14 +67,15 @@ func WithConfirmation(d time.Duration) Option { return func(s *Server) { s.confi
 // development mode, where inbox stands in for the email and SMS senders.
 func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devInbox = inbox } }
 
-// New returns a server over svc.
-func New(svc *flows.Service, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{svc: svc, log: log, serverAPI: serverapi.New(svc, log), managementAPI: managementapi.New(svc, log), clientAPI: clientapi.New(svc, log)}
+// New returns a server over the services of a.
+func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
+	svc := a.Flows
+	s := &Server{svc: svc, admins: a.Admin, log: log, serverAPI: serverapi.New(svc, log), managementAPI: managementapi.New(svc, log), clientAPI: clientapi.New(svc, log)}
 	for _, o := range opts {
 		o(s)
 	}
 	s.hosted = hosted.New(svc, log, s.publicURL, s.confirmFor)
-	s.console = console.New(svc, log)
+	s.console = console.New(svc, a.Admin, log)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
 }

@@ -162,7 +162,7 @@ func newSurface(t testing.TB, dbURL string, level slog.Level) *surface {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	app := demo.New(client.New(srv.URL+"/v1", s.secret), origin, log)
-	s.handler = server.New(s.env.Service, log, server.WithDemo(app),
+	s.handler = server.New(s.env.App, log, server.WithDemo(app),
 		server.WithDevInbox(notify.NewInbox(nil, 0, nil))).Handler()
 
 	ctx := context.Background()
@@ -207,7 +207,7 @@ func (s *surface) enrolAdmin() {
 	t := s.t
 	ctx := context.Background()
 	invite := func() string {
-		link, err := s.env.Service.CreateAdminInvite(ctx, s.tenant.ID)
+		link, err := s.env.App.Admin.CreateAdminInvite(ctx, s.tenant.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

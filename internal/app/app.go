@@ -1,0 +1,57 @@
+// Package app builds Uplift's domain services from one set of options,
+// for the commands, the server and tests to share one wiring.
+package app
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/ids"
+	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// Options configures the services. Now and Rand default to the real clock
+// and crypto/rand, Log to discarding. Without Email, email codes are off;
+// without SMS, text message codes are off.
+type Options struct {
+	Store     *store.Store
+	Log       *slog.Logger
+	Now       func() time.Time
+	Rand      io.Reader
+	PublicURL string
+	Email     notify.EmailSender
+	SMS       notify.SMSSender
+	// SendCeilings caps each tenant's email and text message code sends an
+	// hour; zero fields take the defaults.
+	SendCeilings flows.SendCeilings
+	// TenantCacheTTL is how long tenants and action configurations are
+	// used as read: 0 means flows.DefaultTenantCacheTTL, less than 0 reads
+	// them on every use.
+	TenantCacheTTL time.Duration
+}
+
+// App is the domain services over one store.
+type App struct {
+	// Flows holds tenants, actions, policy, passkeys, codes and the
+	// uplift prompt.
+	Flows *flows.Service
+	// Admin holds the console's invitations, admins and sessions.
+	Admin *admin.Service
+}
+
+// New returns the services o describes.
+func New(o Options) *App {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	src := ids.New(o.Now, o.Rand)
+	return &App{
+		Flows: flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
+			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, TenantCacheTTL: o.TenantCacheTTL}),
+		Admin: admin.New(o.Store, o.Log, src, o.PublicURL),
+	}
+}
