@@ -11,6 +11,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -41,6 +42,9 @@ type App struct {
 	Flows *flows.Service
 	// Admin holds the console's invitations, admins and sessions.
 	Admin *admin.Service
+	// Prompt decides, records and explains the uplift prompt, and sums
+	// it up for the dashboard.
+	Prompt *prompt.Service
 }
 
 // New returns the services o describes.
@@ -49,9 +53,11 @@ func New(o Options) *App {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	src := ids.New(o.Now, o.Rand)
+	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
+		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, TenantCacheTTL: o.TenantCacheTTL})
 	return &App{
-		Flows: flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
-			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, TenantCacheTTL: o.TenantCacheTTL}),
-		Admin: admin.New(o.Store, o.Log, src, o.PublicURL),
+		Flows:  fl,
+		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),
+		Prompt: prompt.New(o.Store, o.Log, src, fl, fl),
 	}
 }

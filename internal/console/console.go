@@ -26,6 +26,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 )
 
 // Cookie and field names of the console.
@@ -50,6 +51,7 @@ var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request cam
 type Console struct {
 	svc    *flows.Service
 	admins *admin.Service
+	prompt *prompt.Service
 	log    *slog.Logger
 	origin string
 	secure bool
@@ -59,8 +61,8 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, admins *admin.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, admins: admins, log: log, views: mustParseViews()}
+func New(svc *flows.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")

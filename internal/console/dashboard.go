@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
@@ -60,7 +60,7 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request, s *Session) 
 		c.render(w, r, http.StatusBadRequest, "dashboard", s, View{Title: "Dashboard", Section: "dashboard", Data: v})
 		return nil
 	}
-	d, err := c.svc.AdoptionDashboard(r.Context(), s.Tenant.ID, days)
+	d, err := c.prompt.AdoptionDashboard(r.Context(), s.Tenant.ID, days)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (c *Console) DashboardData(w http.ResponseWriter, r *http.Request, s *Sessi
 	if err != nil {
 		return err
 	}
-	d, err := c.svc.AdoptionDashboard(r.Context(), s.Tenant.ID, days)
+	d, err := c.prompt.AdoptionDashboard(r.Context(), s.Tenant.ID, days)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ type platformJSON struct {
 
 const isoDate = "2006-01-02"
 
-func toDashboardJSON(d flows.Dashboard) dashboardJSON {
+func toDashboardJSON(d prompt.Dashboard) dashboardJSON {
 	f := d.Funnel
 	out := dashboardJSON{From: d.From.Format(isoDate), To: d.To.Format(isoDate),
 		Days: []dayJSON{}, Reasons: []reasonJSON{}, Platforms: []platformJSON{},
@@ -267,7 +267,7 @@ func shortDate(t time.Time) string { return t.UTC().Format("2 Jan") }
 // longDate names a day in sentences.
 func longDate(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
-func newDashboardFigures(d flows.Dashboard, days int) *dashboardFigures {
+func newDashboardFigures(d prompt.Dashboard, days int) *dashboardFigures {
 	f := &dashboardFigures{From: d.From, To: d.To, Days: days}
 	span := longDate(d.From) + " to " + longDate(d.To)
 
@@ -313,7 +313,7 @@ func newDashboardFigures(d flows.Dashboard, days int) *dashboardFigures {
 		{"Dismissed", fn.Dismissed, percent(fn.Dismissed, fn.Shown), "shown"},
 		{"Failed", fn.Failed, percent(fn.Failed, fn.Shown), "shown"},
 	}
-	if fn != (flows.UpliftFunnel{}) {
+	if fn != (prompt.UpliftFunnel{}) {
 		chart := barChart{Summary: fmt.Sprintf("Passkey prompt funnel, %s: %d evaluated, %d eligible, %d shown, %d accepted, %d dismissed, %d failed",
 			span, fn.Evaluated, fn.Eligible, fn.Shown, fn.Accepted, fn.Dismissed, fn.Failed)}
 		for i, s := range f.FunnelSteps {

@@ -12,9 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/prompt"
 )
 
 // User agents of the test devices, and the platforms they report.
@@ -141,7 +141,7 @@ func (w *adoptionWorld) device(id, ua string) {
 	if err := w.h.env.Store.TouchDevice(ctx, model.Device{TenantID: w.tenant.ID, ID: id, UserAgent: ua, LastSeenAt: now}); err != nil {
 		w.h.t.Fatal(err)
 	}
-	caps := map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: true}
+	caps := map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true}
 	if err := w.h.env.Store.SetDeviceCapabilities(ctx, w.tenant.ID, id, caps, now); err != nil {
 		w.h.t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func (w *adoptionWorld) action(key string) model.Action {
 
 // evaluate decides the prompt after an action and remembers the reason.
 func (w *adoptionWorld) evaluate(key, device, platform string) {
-	dec, err := w.h.env.Service.EvaluateUplift(context.Background(), w.tenant, w.action(key), device)
+	dec, err := w.h.env.App.Prompt.EvaluateUplift(context.Background(), w.tenant, w.action(key), device)
 	if err != nil {
 		w.h.t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func (w *adoptionWorld) evaluate(key, device, platform string) {
 // record stores what happened with the prompt after an action.
 func (w *adoptionWorld) record(key, device, platform string, kinds ...model.UpliftEventKind) {
 	for _, k := range kinds {
-		if err := w.h.env.Service.RecordUplift(context.Background(), w.tenant, w.action(key), device, k, ""); err != nil {
+		if err := w.h.env.App.Prompt.RecordUplift(context.Background(), w.tenant, w.action(key), device, k, ""); err != nil {
 			w.h.t.Fatal(err)
 		}
 		w.events = append(w.events, event{w.today(), k, "", platform})

@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/providers"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/uplift"
@@ -174,7 +175,13 @@ func (c *Console) User(w http.ResponseWriter, r *http.Request, s *Session) error
 	if err != nil {
 		return err
 	}
-	v := newUserView(d, c.svc.Now())
+	diagnoses := make([]prompt.Diagnosis, len(d.Devices))
+	for i, dev := range d.Devices {
+		if diagnoses[i], err = c.prompt.DiagnoseUplift(r.Context(), s.Tenant, d.User.ID, dev.Device.ID, d.DiagnosisAction); err != nil {
+			return err
+		}
+	}
+	v := newUserView(d, diagnoses, c.svc.Now())
 	c.render(w, r, http.StatusOK, "user", s, View{Title: "User " + d.User.ID, Section: "users", Data: v})
 	return nil
 }
@@ -236,7 +243,9 @@ type eventRow struct {
 	What, Detail string
 }
 
-func newUserView(d flows.UserDetail, now time.Time) userView {
+// newUserView puts a user's detail in words, with the uplift diagnosis of
+// each of their devices, in the order of d.Devices.
+func newUserView(d flows.UserDetail, diagnoses []prompt.Diagnosis, now time.Time) userView {
 	v := userView{User: d.User, DiagnosisAction: d.DiagnosisAction,
 		DiagnosisSource: "the code of the user's most recent action"}
 	if len(d.Actions) == 0 {
@@ -253,8 +262,8 @@ func newUserView(d flows.UserDetail, now time.Time) userView {
 			v.Methods = append(v.Methods, newMethodRow(a))
 		}
 	}
-	for _, dev := range d.Devices {
-		v.Devices = append(v.Devices, newDeviceRow(dev, names, now))
+	for i, dev := range d.Devices {
+		v.Devices = append(v.Devices, newDeviceRow(dev, diagnoses[i], names, now))
 	}
 	for _, a := range d.Actions {
 		v.Actions = append(v.Actions, newActionRow(a))
@@ -365,11 +374,11 @@ func plural(n int64, one, many string) string {
 	return strconv.FormatInt(n, 10) + " " + many
 }
 
-func newDeviceRow(d flows.UserDevice, passkeyNames map[string]string, now time.Time) deviceRow {
+func newDeviceRow(d flows.UserDevice, dg prompt.Diagnosis, passkeyNames map[string]string, now time.Time) deviceRow {
 	ua := devices.ParseUserAgent(d.Device.UserAgent)
 	row := deviceRow{ID: d.Device.ID, Platform: "Not reported", Browser: "Not reported",
 		FirstSeen: d.FirstSeenAt, LastSeen: d.Device.LastSeenAt, CapabilityAt: d.Device.CapabilitiesAt,
-		Reason: string(d.Diagnosis.Decision.Reason), Diagnosis: diagnosisWords(d.Diagnosis, now)}
+		Reason: string(dg.Decision.Reason), Diagnosis: diagnosisWords(dg, now)}
 	if o := strings.TrimSpace(ua.OSName + " " + ua.OSVersion); o != "" {
 		row.Platform = o
 	}
@@ -380,9 +389,9 @@ func newDeviceRow(d flows.UserDevice, passkeyNames map[string]string, now time.T
 	switch {
 	case len(caps) == 0 && d.Device.CapabilitiesAt.IsZero():
 		row.Capability = "Not reported"
-	case caps[flows.CapPublicKeyCredential] == true && caps[flows.CapPlatformAuthenticator] == true:
+	case caps[prompt.CapPublicKeyCredential] == true && caps[prompt.CapPlatformAuthenticator] == true:
 		row.Capability = "Can create passkeys"
-	case caps[flows.CapPublicKeyCredential] != true:
+	case caps[prompt.CapPublicKeyCredential] != true:
 		row.Capability = "Cannot create passkeys: the browser did not report WebAuthn"
 	default:
 		row.Capability = "Cannot create passkeys: no user-verifying platform authenticator"
@@ -406,7 +415,7 @@ func newDeviceRow(d flows.UserDevice, passkeyNames map[string]string, now time.T
 
 // diagnosisWords says an uplift diagnosis as a sentence an admin can act
 // on, with times relative to now and dates in full.
-func diagnosisWords(dg flows.Diagnosis, now time.Time) string {
+func diagnosisWords(dg prompt.Diagnosis, now time.Time) string {
 	frequency := lowerFirst(uplift.IntervalLabel(int64(dg.Interval / time.Second)))
 	switch dg.Decision.Reason {
 	case uplift.ReasonEligible:

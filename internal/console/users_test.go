@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -202,13 +203,13 @@ func TestUserPageExplainsTheUpliftPrompt(t *testing.T) {
 		if err := st.TouchDevice(ctx, model.Device{TenantID: h.tenant.ID, ID: id, UserAgent: ua, LastSeenAt: h.env.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		caps := map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: true}
+		caps := map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true}
 		if err := st.SetDeviceCapabilities(ctx, h.tenant.ID, id, caps, h.env.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	report("phone-1", iphone)
-	if err := svc.RecordUplift(ctx, tenant, a, "phone-1", model.UpliftDismissed, ""); err != nil {
+	if err := h.env.App.Prompt.RecordUplift(ctx, tenant, a, "phone-1", model.UpliftDismissed, ""); err != nil {
 		t.Fatal(err)
 	}
 	dismissed := svc.Now()

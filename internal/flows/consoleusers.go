@@ -80,12 +80,11 @@ type UserDetail struct {
 	Locks []CodeLock
 }
 
-// UserDevice is a device the user was seen on, the user's passkeys known
-// there, and the uplift diagnosis for it.
+// UserDevice is a device the user was seen on and the user's passkeys
+// known there.
 type UserDevice struct {
 	store.UserDevice
-	Passkeys  []model.DevicePasskey
-	Diagnosis Diagnosis
+	Passkeys []model.DevicePasskey
 }
 
 // ActionDetail is one of the user's actions with the rules that matched
@@ -130,14 +129,14 @@ func (s *Service) UserDetail(ctx context.Context, t model.Tenant, userID string)
 	if len(d.Actions) > 0 {
 		d.DiagnosisAction = d.Actions[0].Action.Code
 	}
-	d.Devices, err = s.userDevices(ctx, t, userID, d.DiagnosisAction, d.Actions)
+	d.Devices, err = s.userDevices(ctx, t, userID, d.Actions)
 	return d, err
 }
 
-// userDevices lists the user's devices with the passkeys known on each and
-// the uplift diagnosis for actionCode there. A device that never reported
+// userDevices lists the user's devices with the passkeys known on each. A
+// device that never reported
 // itself takes the user agent of its latest action among actions.
-func (s *Service) userDevices(ctx context.Context, t model.Tenant, userID, actionCode string, actions []ActionDetail) ([]UserDevice, error) {
+func (s *Service) userDevices(ctx context.Context, t model.Tenant, userID string, actions []ActionDetail) ([]UserDevice, error) {
 	devs, err := s.store.UserDeviceList(ctx, t.ID, userID, userDeviceLimit)
 	if err != nil {
 		return nil, err
@@ -158,9 +157,6 @@ func (s *Service) userDevices(ctx context.Context, t model.Tenant, userID, actio
 			if l.DeviceID == dev.Device.ID {
 				out[i].Passkeys = append(out[i].Passkeys, l)
 			}
-		}
-		if out[i].Diagnosis, err = s.DiagnoseUplift(ctx, t, userID, dev.Device.ID, actionCode); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

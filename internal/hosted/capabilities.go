@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 )
 
 // maxClientCapabilities bounds the getClientCapabilities() map a device
@@ -47,13 +47,13 @@ func parseCapabilities(raw map[string]json.RawMessage) (map[string]any, error) {
 	caps := map[string]any{}
 	for k, v := range raw {
 		switch k {
-		case flows.CapPublicKeyCredential, flows.CapPlatformAuthenticator, flows.CapConditionalMediation:
+		case prompt.CapPublicKeyCredential, prompt.CapPlatformAuthenticator, prompt.CapConditionalMediation:
 			var b bool
 			if err := json.Unmarshal(v, &b); err != nil {
 				return nil, model.Invalid("capabilities.%s must be true or false", k)
 			}
 			caps[k] = b
-		case flows.CapClientCapabilities:
+		case prompt.CapClientCapabilities:
 			var m map[string]bool
 			if err := json.Unmarshal(v, &m); err != nil {
 				return nil, model.Invalid("capabilities.%s must map names to true or false", k)

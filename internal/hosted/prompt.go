@@ -28,7 +28,7 @@ func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
 		return seeOther(w, r, "/login?"+f.query())
 	}
 	t := f.tenant()
-	dec, err := p.svc.EvaluateUplift(r.Context(), t, a, f.deviceID)
+	dec, err := p.prompt.EvaluateUplift(r.Context(), t, a, f.deviceID)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
 	if !dec.Show {
 		return p.finish(w, r, f, a)
 	}
-	if err := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftShown, ""); err != nil {
+	if err := p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftShown, ""); err != nil {
 		return err
 	}
 	p.render(w, http.StatusOK, "prompt", p.baseView(f, problem{Title: "Create a passkey"}))
@@ -65,7 +65,7 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 		p.render(w, http.StatusOK, "prompt", v)
 		return nil
 	}
-	if err := p.svc.RecordUplift(r.Context(), f.tenant(), a, f.deviceID, model.UpliftDismissed, ""); err != nil {
+	if err := p.prompt.RecordUplift(r.Context(), f.tenant(), a, f.deviceID, model.UpliftDismissed, ""); err != nil {
 		return err
 	}
 	return p.finishLink(w, r, f)
@@ -94,11 +94,11 @@ func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
 	t := f.tenant()
 	switch in.Outcome {
 	case "dismissed":
-		err = p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftDismissed, "")
+		err = p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftDismissed, "")
 	case "exists":
-		err = p.svc.MarkDeviceHoldsPasskey(r.Context(), t, a.UserID, f.deviceID)
+		err = p.prompt.MarkDeviceHoldsPasskey(r.Context(), t, a.UserID, f.deviceID)
 	case "failed":
-		err = p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, errorName(in.Cause))
+		err = p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, errorName(in.Cause))
 	default:
 		return model.Invalid("outcome must be dismissed, exists or failed")
 	}
@@ -156,12 +156,12 @@ func (p *Pages) Register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		p.log.InfoContext(r.Context(), "uplift registration failed", "tenant", t.ID, "err", err)
 		_, body := jsonapi.Status(err)
-		if rerr := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, body.Error); rerr != nil {
+		if rerr := p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, body.Error); rerr != nil {
 			return rerr
 		}
 		return p.writeFailure(w, f, err)
 	}
-	if err := p.svc.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftAccepted, ""); err != nil {
+	if err := p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftAccepted, ""); err != nil {
 		return err
 	}
 	return p.writeNext(w, f, "/login/created")

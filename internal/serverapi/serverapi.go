@@ -11,17 +11,19 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 )
 
 // API serves the Server API.
 type API struct {
-	svc *flows.Service
-	log *slog.Logger
+	svc    *flows.Service
+	prompt *prompt.Service
+	log    *slog.Logger
 }
 
 // New returns the Server API over svc.
-func New(svc *flows.Service, log *slog.Logger) *API {
-	return &API{svc: svc, log: log}
+func New(svc *flows.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Server API handler; it runs with the caller's tenant.

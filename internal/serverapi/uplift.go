@@ -41,7 +41,7 @@ func (a *API) Uplift(w http.ResponseWriter, r *http.Request, t model.Tenant) err
 	if action != "" && !model.ValidActionCode(action) {
 		return model.Invalid("action must match ^[a-zA-Z0-9_-]{1,64}$")
 	}
-	dg, err := a.svc.DiagnoseUplift(r.Context(), t, id, deviceID, action)
+	dg, err := a.prompt.DiagnoseUplift(r.Context(), t, id, deviceID, action)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package flows_test
+package prompt_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
@@ -41,7 +42,7 @@ func newUpliftWorldWith(t *testing.T, o apitest.Options) *upliftWorld {
 		t.Fatal(err)
 	}
 	w := &upliftWorld{e: e, tenant: tenant, key: key, action: a}
-	w.device(device, map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: true})
+	w.device(device, map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true})
 	return w
 }
 
@@ -68,7 +69,7 @@ func (w *upliftWorld) passkeySettings(change func(*flows.PasskeySettings)) {
 
 func (w *upliftWorld) decide(t *testing.T, deviceID string) uplift.Decision {
 	t.Helper()
-	d, err := w.e.Service.EvaluateUplift(context.Background(), w.tenant, w.action, deviceID)
+	d, err := w.e.App.Prompt.EvaluateUplift(context.Background(), w.tenant, w.action, deviceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 			return "quiet"
 		}, uplift.ReasonDeviceUnsupported},
 		{"device without platform authenticator", func(w *upliftWorld) string {
-			w.device("usb-only", map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: false})
+			w.device("usb-only", map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: false})
 			return "usb-only"
 		}, uplift.ReasonDeviceUnsupported},
 		{"unknown device", func(w *upliftWorld) string { return "never-seen" }, uplift.ReasonDeviceUnsupported},
@@ -122,7 +123,7 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 		}, uplift.ReasonPasskeyOnDevice},
 		{"passkey on another device only", func(w *upliftWorld) string {
 			id := w.addPasskey(t)
-			w.device("phone", map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: true})
+			w.device("phone", map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true})
 			if err := w.e.Store.LinkDevicePasskey(ctx, model.DevicePasskey{TenantID: w.tenant.ID, DeviceID: "phone",
 				AuthenticatorID: id, Relation: model.RelationCreated, LastAt: w.e.Clock.Now()}); err != nil {
 				t.Fatal(err)
@@ -131,13 +132,13 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 		}, uplift.ReasonEligible},
 		{"authenticator holds a passkey", func(w *upliftWorld) string {
 			w.addPasskey(t)
-			if err := w.e.Service.MarkDeviceHoldsPasskey(ctx, w.tenant, "u", device); err != nil {
+			if err := w.e.App.Prompt.MarkDeviceHoldsPasskey(ctx, w.tenant, "u", device); err != nil {
 				t.Fatal(err)
 			}
 			return device
 		}, uplift.ReasonPasskeyOnDevice},
 		{"held marker without any passkey left", func(w *upliftWorld) string {
-			if err := w.e.Service.MarkDeviceHoldsPasskey(ctx, w.tenant, "u", device); err != nil {
+			if err := w.e.App.Prompt.MarkDeviceHoldsPasskey(ctx, w.tenant, "u", device); err != nil {
 				t.Fatal(err)
 			}
 			return device
@@ -160,8 +161,8 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 		}, uplift.ReasonEligible},
 		{"dismissed on another device", func(w *upliftWorld) string {
 			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
-			w.device("tablet", map[string]any{flows.CapPublicKeyCredential: true, flows.CapPlatformAuthenticator: true})
-			if err := w.e.Service.RecordUplift(ctx, w.tenant, w.action, "tablet", model.UpliftDismissed, ""); err != nil {
+			w.device("tablet", map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true})
+			if err := w.e.App.Prompt.RecordUplift(ctx, w.tenant, w.action, "tablet", model.UpliftDismissed, ""); err != nil {
 				t.Fatal(err)
 			}
 			w.e.Clock.Advance(time.Second)
@@ -213,7 +214,7 @@ func (w *upliftWorld) addPasskey(t *testing.T) string {
 
 func (w *upliftWorld) dismiss(t *testing.T) {
 	t.Helper()
-	if err := w.e.Service.RecordUplift(context.Background(), w.tenant, w.action, device, model.UpliftDismissed, ""); err != nil {
+	if err := w.e.App.Prompt.RecordUplift(context.Background(), w.tenant, w.action, device, model.UpliftDismissed, ""); err != nil {
 		t.Fatal(err)
 	}
 	w.e.Clock.Advance(time.Second)
@@ -260,7 +261,7 @@ func TestDiagnosisEndpoint(t *testing.T) {
 
 func TestRecordUpliftRefusesUnknownKinds(t *testing.T) {
 	w := newUpliftWorld(t)
-	if err := w.e.Service.RecordUplift(context.Background(), w.tenant, w.action, device, model.UpliftEvaluated, ""); err == nil {
+	if err := w.e.App.Prompt.RecordUplift(context.Background(), w.tenant, w.action, device, model.UpliftEvaluated, ""); err == nil {
 		t.Error("RecordUplift accepted an evaluated event; those come from EvaluateUplift only")
 	}
 }

@@ -1,4 +1,4 @@
-package flows_test
+package prompt_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
@@ -19,8 +19,8 @@ func TestAdoptionDashboardDays(t *testing.T) {
 	ctx := context.Background()
 	e := apitest.New(t)
 	tn, key := e.Tenant("Shop")
-	for _, days := range []int{0, -1, flows.MaxDashboardDays + 1} {
-		if _, err := e.Service.AdoptionDashboard(ctx, tn.ID, days); !errors.Is(err, model.ErrInvalid) {
+	for _, days := range []int{0, -1, prompt.MaxDashboardDays + 1} {
+		if _, err := e.App.Prompt.AdoptionDashboard(ctx, tn.ID, days); !errors.Is(err, model.ErrInvalid) {
 			t.Errorf("AdoptionDashboard(%d days) error = %v, want %v", days, err, model.ErrInvalid)
 		}
 	}
@@ -35,13 +35,13 @@ func TestAdoptionDashboardDays(t *testing.T) {
 
 	tests := []struct {
 		days int
-		want []flows.DashboardDay
+		want []prompt.DashboardDay
 	}{
-		{1, []flows.DashboardDay{{Day: today, ActiveUsers: 1}}},
-		{3, []flows.DashboardDay{{Day: yesterday.AddDate(0, 0, -1)}, {Day: yesterday, ActiveUsers: 1}, {Day: today, ActiveUsers: 1}}},
+		{1, []prompt.DashboardDay{{Day: today, ActiveUsers: 1}}},
+		{3, []prompt.DashboardDay{{Day: yesterday.AddDate(0, 0, -1)}, {Day: yesterday, ActiveUsers: 1}, {Day: today, ActiveUsers: 1}}},
 	}
 	for _, tt := range tests {
-		d, err := e.Service.AdoptionDashboard(ctx, tn.ID, tt.days)
+		d, err := e.App.Prompt.AdoptionDashboard(ctx, tn.ID, tt.days)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestAdoptionDashboardDays(t *testing.T) {
 			t.Errorf("%d days (-got +want):\n%s", tt.days, diff)
 		}
 	}
-	if d, err := e.Service.AdoptionDashboard(ctx, tn.ID, 30); err != nil || len(d.Days) != 30 {
+	if d, err := e.App.Prompt.AdoptionDashboard(ctx, tn.ID, 30); err != nil || len(d.Days) != 30 {
 		t.Errorf("30 days = %d days, %v", len(d.Days), err)
 	}
 }
@@ -85,19 +85,19 @@ func TestAdoptionDashboardFunnel(t *testing.T) {
 	add(tn.ID, model.UpliftFailed, "", "macOS", 1)
 	add(other.ID, model.UpliftEvaluated, uplift.ReasonEligible, "Windows", 5)
 
-	d, err := e.Service.AdoptionDashboard(ctx, tn.ID, 7)
+	d, err := e.App.Prompt.AdoptionDashboard(ctx, tn.ID, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (flows.UpliftFunnel{Evaluated: 8, Eligible: 4, Shown: 4, Accepted: 2, Dismissed: 1, Failed: 1}); d.Funnel != want {
+	if want := (prompt.UpliftFunnel{Evaluated: 8, Eligible: 4, Shown: 4, Accepted: 2, Dismissed: 1, Failed: 1}); d.Funnel != want {
 		t.Errorf("funnel = %+v, want %+v", d.Funnel, want)
 	}
-	wantReasons := []flows.ReasonCount{{uplift.ReasonEligible, 4}, {uplift.ReasonDeviceUnsupported, 2}, {uplift.ReasonPasskeyOnDevice, 2}}
+	wantReasons := []prompt.ReasonCount{{uplift.ReasonEligible, 4}, {uplift.ReasonDeviceUnsupported, 2}, {uplift.ReasonPasskeyOnDevice, 2}}
 	if diff := cmp.Diff(d.Reasons, wantReasons); diff != "" {
 		t.Errorf("reasons (-got +want):\n%s", diff)
 	}
 	// Busiest first: iOS and macOS both have three evaluations, macOS more prompts shown.
-	wantPlatforms := []flows.PlatformFunnel{
+	wantPlatforms := []prompt.PlatformFunnel{
 		{Platform: "macOS", Evaluated: 3, Shown: 3, Accepted: 2, Failed: 1},
 		{Platform: "iOS", Evaluated: 3, Shown: 1, Dismissed: 1},
 		{Platform: "", Evaluated: 2},

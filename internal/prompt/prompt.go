@@ -1,14 +1,49 @@
-package flows
+// Package prompt is the passkey uplift prompt around the pure decision of
+// package uplift: it loads a decision's facts, stores every decision and
+// what the person did with the prompt as uplift events, explains the
+// decision for any user and device, and sums the events up for the
+// adoption dashboard.
+package prompt
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
+
+// Policy says which of the prompt's three switches are on for an action:
+// the tenant's, the action configuration's and the winning rule's.
+type Policy interface {
+	PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant, action, rule bool, err error)
+}
+
+// Methods says which verification methods this server can challenge
+// users with (email and text codes need a sender).
+type Methods interface {
+	MethodOffered(m model.VerificationMethod) bool
+}
+
+// Service decides, records and explains the uplift prompt.
+type Service struct {
+	ids.Source
+	store   *store.Store
+	log     *slog.Logger
+	policy  Policy
+	methods Methods
+}
+
+// New returns the prompt's service over st, asking policy for the prompt's
+// switches and methods for the methods a user can recover with.
+func New(st *store.Store, log *slog.Logger, src ids.Source, policy Policy, methods Methods) *Service {
+	return &Service{Source: src, store: st, log: log, policy: policy, methods: methods}
+}
 
 // Capability keys the hosted pages report for a device. A missing key
 // means unknown, which counts as unsupported.
@@ -26,7 +61,7 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	in := uplift.Input{Authenticated: authenticated, Now: s.Now(),
 		Interval: time.Duration(t.Passkey.EnrollmentPromptInterval) * time.Second}
 	var err error
-	if in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled, err = s.PromptSwitches(ctx, t, a); err != nil {
+	if in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled, err = s.policy.PromptSwitches(ctx, t, a); err != nil {
 		return in, model.Device{}, err
 	}
 	for _, m := range t.Passkey.RecoveryMethods {
@@ -39,14 +74,14 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	// A method counts for recovery only if this server can challenge with
 	// it: an email authenticator cannot get the user back in while email
 	// codes are not configured.
-	for _, m := range s.offered(store.EnrolmentOf(auths).Methods) {
+	for _, m := range offered(s.methods, store.EnrolmentOf(auths).Methods) {
 		in.VerifiedMethods = append(in.VerifiedMethods, string(m))
 	}
 	if deviceID == "" {
 		return in, model.Device{}, nil // an unknown device reported nothing
 	}
 	d, err := s.store.Device(ctx, t.ID, deviceID)
-	if err != nil && !isNotFound(err) {
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return in, d, err
 	}
 	in.PlatformAuthenticator = d.Capabilities[CapPublicKeyCredential] == true && d.Capabilities[CapPlatformAuthenticator] == true
@@ -152,4 +187,15 @@ func (s *Service) DiagnoseUplift(ctx context.Context, t model.Tenant, userID, de
 
 func storeActionQuery(code string) store.ActionQuery {
 	return store.ActionQuery{Codes: []string{code}, Limit: 1}
+}
+
+// offered returns the methods of ms this server can challenge users with.
+func offered(m Methods, ms []model.VerificationMethod) []model.VerificationMethod {
+	out := make([]model.VerificationMethod, 0, len(ms))
+	for _, v := range ms {
+		if m.MethodOffered(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
