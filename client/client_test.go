@@ -21,6 +21,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // now is the fixed clock of the server under test, and stamp how the
@@ -62,7 +63,7 @@ func newTestServer(t *testing.T) testServer {
 		Email: inbox, SMS: inbox})
 	svc := uplift.Flows
 	handler = server.New(uplift, log).Handler()
-	tenant, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "T"})
+	tenant, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "T"})
 	if err != nil {
 		t.Fatalf("CreateTenant: %v", err)
 	}

@@ -19,7 +19,7 @@ import (
 // server over the loopback interface. It prints what it did, a console
 // invitation for the demo tenant and the app's address.
 func demoApp(ctx context.Context, uplift *app.App, publicURL string, addr net.Addr, stdout io.Writer, log *slog.Logger) (*demo.App, error) {
-	t, err := demo.EnsureTenant(ctx, uplift.Flows, publicURL)
+	t, err := demo.EnsureTenant(ctx, uplift.Tenancy, publicURL)
 	if err != nil {
 		return nil, err
 	}

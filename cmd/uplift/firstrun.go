@@ -14,9 +14,9 @@ import (
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // firstTenantName names the tenant `uplift serve` creates on a database
@@ -79,8 +79,7 @@ func checkFileMode(databaseURL string, log *slog.Logger) {
 // on an empty one and printing its secret key and a console invitation;
 // otherwise it says which tenants it found.
 func firstTenant(ctx context.Context, uplift *app.App, stdout io.Writer) error {
-	svc := uplift.Flows
-	t, secret, created, err := svc.EnsureTenant(ctx, flows.NewTenant{Name: firstTenantName}, flows.AnyTenant)
+	t, secret, created, err := uplift.Tenancy.EnsureTenant(ctx, tenancy.NewTenant{Name: firstTenantName}, tenancy.AnyTenant)
 	if err != nil {
 		return fmt.Errorf("first tenant: %w", err)
 	}
@@ -89,7 +88,7 @@ func firstTenant(ctx context.Context, uplift *app.App, stdout io.Writer) error {
 			t.Name, t.ID, secret)
 		return printInvite(ctx, uplift.Admin, t, stdout)
 	}
-	tenants, err := svc.Store().Tenants(ctx)
+	tenants, err := uplift.Tenancy.Tenants(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 const tenantUsage = `usage: uplift tenant SUBCOMMAND [flags]
@@ -106,11 +106,10 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer st.Close()
 	uplift := app.New(app.Options{Store: st, PublicURL: cfg.PublicURL})
-	svc := uplift.Flows
 
 	switch sub {
 	case "create":
-		t, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: name, RPID: rpID, Origins: origins, RedirectPrefixes: redirects})
+		t, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: name, RPID: rpID, Origins: origins, RedirectPrefixes: redirects})
 		if err != nil {
 			return err
 		}
@@ -159,7 +158,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return tw.Flush()
 	case "issue-key":
-		id, secret, err := svc.IssueKey(ctx, tenantID)
+		id, secret, err := uplift.Tenancy.IssueKey(ctx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -169,7 +168,7 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stdout, "New secret key (not shown again): %s\n  key id: %s\n", secret, id)
 		return nil
 	case "revoke-key":
-		if err := svc.RevokeKey(ctx, tenantID, keyID); err != nil {
+		if err := uplift.Tenancy.RevokeKey(ctx, tenantID, keyID); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Revoked key %s.\n", keyID)

@@ -22,11 +22,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
@@ -103,8 +103,7 @@ func newEnv(t *testing.T) *env {
 	mail, email := startMail(t)
 	clock := testclock.New(time.Now().UTC())
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Email: email, Now: clock.Now})
-	svc := uplift.Flows
-	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Browser test", RPID: "localhost", Origins: []string{appURL}})
+	tn, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Browser test", RPID: "localhost", Origins: []string{appURL}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
@@ -64,14 +65,14 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	log := slog.New(slog.DiscardHandler)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: inbox})
 	svc := uplift.Flows
-	tn, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Hosted pages test", RPName: "Example app",
+	tn, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Hosted pages test", RPName: "Example app",
 		RPID: "localhost", Origins: []string{apiURL}, RedirectPrefixes: []string{appURL + "/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := []server.Option{server.WithPublicURL(apiURL)}
 	if withDemo {
-		dt, err := demo.EnsureTenant(ctx, svc, apiURL)
+		dt, err := demo.EnsureTenant(ctx, uplift.Tenancy, apiURL)
 		if err != nil {
 			t.Fatal(err)
 		}

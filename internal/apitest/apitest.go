@@ -21,6 +21,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
@@ -95,7 +96,7 @@ func (e *Env) With(t testing.TB) *Env {
 // Tenant creates a tenant and returns it with its secret key.
 func (e *Env) Tenant(name string) (model.Tenant, string) {
 	e.T.Helper()
-	t, secret, err := e.Service.CreateTenant(context.Background(), flows.NewTenant{Name: name})
+	t, secret, err := e.App.Tenancy.CreateTenant(context.Background(), tenancy.NewTenant{Name: name})
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Options configures the services. Now and Rand default to the real clock
@@ -30,13 +31,15 @@ type Options struct {
 	// hour; zero fields take the defaults.
 	SendCeilings flows.SendCeilings
 	// TenantCacheTTL is how long tenants and action configurations are
-	// used as read: 0 means flows.DefaultTenantCacheTTL, less than 0 reads
-	// them on every use.
+	// used as read: 0 means tenancy.DefaultTenantCacheTTL, less than 0
+	// reads them on every use.
 	TenantCacheTTL time.Duration
 }
 
 // App is the domain services over one store.
 type App struct {
+	// Tenancy holds tenants, their keys, and the tokens of actions.
+	Tenancy *tenancy.Service
 	// Flows holds tenants, actions, policy, passkeys, codes and the
 	// uplift prompt.
 	Flows *flows.Service
@@ -53,11 +56,13 @@ func New(o Options) *App {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	src := ids.New(o.Now, o.Rand)
+	tn := tenancy.New(o.Store, o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
-		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, TenantCacheTTL: o.TenantCacheTTL})
+		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, Tenancy: tn})
 	return &App{
-		Flows:  fl,
-		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),
-		Prompt: prompt.New(o.Store, o.Log, src, fl, fl),
+		Tenancy: tn,
+		Flows:   fl,
+		Admin:   admin.New(o.Store, o.Log, src, o.PublicURL),
+		Prompt:  prompt.New(o.Store, o.Log, src, fl, fl),
 	}
 }

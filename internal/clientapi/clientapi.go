@@ -17,21 +17,23 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // API serves the Client API.
 type API struct {
-	svc *flows.Service
-	log *slog.Logger
+	svc     *flows.Service
+	tenancy *tenancy.Service
+	log     *slog.Logger
 }
 
 // New returns the Client API over svc.
-func New(svc *flows.Service, log *slog.Logger) *API {
-	return &API{svc: svc, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, log: log}
 }
 
 // HandlerFunc is a Client API handler; it runs for an authenticated caller.
-type HandlerFunc func(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error
 
 // Handler authenticates the caller, answers CORS for the caller's tenant
 // and runs fn.
@@ -52,19 +54,19 @@ func (a *API) Handler(fn HandlerFunc) http.Handler {
 // caller reads the Authorization header: "Bearer <token>" or
 // "Basic <base64>" where the base64 holds the URI-encoded tenant id (the
 // SDK's btoa(encodeURIComponent(tenantId))), optionally followed by ':'.
-func (a *API) caller(r *http.Request) (flows.ClientCaller, error) {
+func (a *API) caller(r *http.Request) (tenancy.ClientCaller, error) {
 	h := r.Header.Get("Authorization")
 	scheme, cred, _ := strings.Cut(h, " ")
 	switch strings.ToLower(scheme) {
 	case "bearer":
-		return a.svc.ClientByToken(r.Context(), strings.TrimSpace(cred))
+		return a.tenancy.ClientByToken(r.Context(), strings.TrimSpace(cred))
 	case "basic":
 		id, ok := tenantIDFromBasic(strings.TrimSpace(cred))
 		if ok {
-			return a.svc.ClientByTenantID(r.Context(), id)
+			return a.tenancy.ClientByTenantID(r.Context(), id)
 		}
 	}
-	return flows.ClientCaller{}, model.Errorf(model.ErrUnauthenticated, "unauthorized",
+	return tenancy.ClientCaller{}, model.Errorf(model.ErrUnauthenticated, "unauthorized",
 		"send a token as Bearer, or the tenant id as Basic, in the Authorization header")
 }
 

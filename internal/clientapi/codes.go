@@ -8,6 +8,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // enrollResponse is the browser SDK's EnrollResponse: the authenticator
@@ -28,7 +29,7 @@ type verifyCodeResponse struct {
 
 // EnrollEmail answers POST /v1/client/user-authenticators/email-otp
 // {email}: it sends a code to the address.
-func (a *API) EnrollEmail(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) EnrollEmail(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		Email string `json:"email"`
 	}
@@ -40,7 +41,7 @@ func (a *API) EnrollEmail(w http.ResponseWriter, r *http.Request, c flows.Client
 
 // EnrollSMS answers POST /v1/client/user-authenticators/sms {phoneNumber}:
 // it sends a code to the number.
-func (a *API) EnrollSMS(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) EnrollSMS(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		PhoneNumber string `json:"phoneNumber"`
 	}
@@ -50,7 +51,7 @@ func (a *API) EnrollSMS(w http.ResponseWriter, r *http.Request, c flows.ClientCa
 	return a.enrollContact(w, r, c, model.MethodSMS, in.PhoneNumber)
 }
 
-func (a *API) enrollContact(w http.ResponseWriter, r *http.Request, c flows.ClientCaller, m model.VerificationMethod, address string) error {
+func (a *API) enrollContact(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, m model.VerificationMethod, address string) error {
 	e, err := a.svc.EnrollContact(r.Context(), c, m, address)
 	if err != nil {
 		return err
@@ -61,7 +62,7 @@ func (a *API) enrollContact(w http.ResponseWriter, r *http.Request, c flows.Clie
 // EnrollApp answers POST /v1/client/user-authenticators/totp: the
 // SDK's EnrollTotpResponse (uri and secret) plus qrCode, the URI as a PNG
 // data URL ready for an <img>.
-func (a *API) EnrollApp(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) EnrollApp(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	if err := jsonapi.Decode(r, &struct{}{}); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (a *API) EnrollApp(w http.ResponseWriter, r *http.Request, c flows.ClientCa
 
 // ChallengeEmail answers POST /v1/client/challenge/email-otp: it sends a
 // code to the user's email authenticator.
-func (a *API) ChallengeEmail(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) ChallengeEmail(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	if err := jsonapi.Decode(r, &struct{}{}); err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (a *API) ChallengeEmail(w http.ResponseWriter, r *http.Request, c flows.Cli
 // ChallengeSMS answers POST /v1/client/challenge/sms {smsChannel?}: it
 // sends a code to the user's phone authenticator. Only the DEFAULT
 // channel (a plain text message) is offered.
-func (a *API) ChallengeSMS(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) ChallengeSMS(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		SMSChannel string `json:"smsChannel"`
 	}
@@ -103,7 +104,7 @@ func (a *API) ChallengeSMS(w http.ResponseWriter, r *http.Request, c flows.Clien
 	return a.challengeContact(w, r, c, model.MethodSMS)
 }
 
-func (a *API) challengeContact(w http.ResponseWriter, r *http.Request, c flows.ClientCaller, m model.VerificationMethod) error {
+func (a *API) challengeContact(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, m model.VerificationMethod) error {
 	id, err := a.svc.ChallengeContact(r.Context(), c, m)
 	if err != nil {
 		return err
@@ -119,16 +120,16 @@ type verifyCodeRequest struct {
 }
 
 // VerifyEmail answers POST /v1/client/verify/email-otp {verificationCode}.
-func (a *API) VerifyEmail(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) VerifyEmail(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	return a.verifyContact(w, r, c, model.MethodEmailOTP)
 }
 
 // VerifySMS answers POST /v1/client/verify/sms {verificationCode}.
-func (a *API) VerifySMS(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) VerifySMS(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	return a.verifyContact(w, r, c, model.MethodSMS)
 }
 
-func (a *API) verifyContact(w http.ResponseWriter, r *http.Request, c flows.ClientCaller, m model.VerificationMethod) error {
+func (a *API) verifyContact(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, m model.VerificationMethod) error {
 	var in verifyCodeRequest
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
@@ -141,7 +142,7 @@ func (a *API) verifyContact(w http.ResponseWriter, r *http.Request, c flows.Clie
 }
 
 // VerifyApp answers POST /v1/client/verify/totp {verificationCode}.
-func (a *API) VerifyApp(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) VerifyApp(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in verifyCodeRequest
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err

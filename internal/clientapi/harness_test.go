@@ -20,6 +20,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/testclock"
 	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
@@ -73,7 +74,7 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*app.
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
-		h.tenant, h.secret, err = h.svc.CreateTenant(ctx, flows.NewTenant{Name: "Acme", RPID: "localhost",
+		h.tenant, h.secret, err = h.app.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Acme", RPID: "localhost",
 			Origins: []string{appOrigin}})
 		if err != nil {
 			t.Fatalf("create tenant: %v", err)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // tenantState is everything of a tenant a Client API call could read or
@@ -83,7 +83,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func testTenantIsolation(t *testing.T, a *harness) {
-	tenantB, secretB, err := a.svc.CreateTenant(context.Background(), flows.NewTenant{Name: "Beta", RPID: "localhost",
+	tenantB, secretB, err := a.app.Tenancy.CreateTenant(context.Background(), tenancy.NewTenant{Name: "Beta", RPID: "localhost",
 		Origins: []string{appOrigin}})
 	if err != nil {
 		t.Fatal(err)

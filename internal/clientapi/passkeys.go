@@ -9,6 +9,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeyjson"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 type optionsResponse struct {
@@ -17,7 +18,7 @@ type optionsResponse struct {
 }
 
 // RegistrationOptions answers POST /v1/client/user-authenticators/passkey/registration-options.
-func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		Username                string   `json:"username" text:"255"`
 		DisplayName             string   `json:"displayName" text:"255"`
@@ -41,7 +42,7 @@ func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c flow
 }
 
 // AddPasskey answers POST /v1/client/user-authenticators/passkey.
-func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		ChallengeID            string          `json:"challengeId" text:"uuid"`
 		RegistrationCredential json.RawMessage `json:"registrationCredential"`
@@ -70,7 +71,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientC
 
 // Challenge answers POST /v1/client/challenge: a username-less passkey
 // sign-in for an action.
-func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		Action         string `json:"action"`
 		IdempotencyKey string `json:"idempotencyKey" text:"128"`
@@ -88,7 +89,7 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c flows.ClientCa
 }
 
 // AuthenticationOptions answers POST /v1/client/user-authenticators/passkey/authentication-options.
-func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		ChallengeID string `json:"challengeId" text:"uuid"`
 	}
@@ -103,7 +104,7 @@ func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c fl
 }
 
 // Verify answers POST /v1/client/verify/passkey.
-func (a *API) Verify(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) Verify(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		ChallengeID              string          `json:"challengeId" text:"uuid"`
 		AuthenticationCredential json.RawMessage `json:"authenticationCredential"`
@@ -131,7 +132,7 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, c flows.ClientCalle
 
 // FindPasskey answers GET /v1/client/user-authenticators/passkey?credentialIds=a,b:
 // the most recently verified of the tenant's passkeys among those listed.
-func (a *API) FindPasskey(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+func (a *API) FindPasskey(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	q := r.URL.Query()
 	for k := range q {
 		if k != "credentialIds" {

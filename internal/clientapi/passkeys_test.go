@@ -8,8 +8,8 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/webauthntest"
 )
 
@@ -343,7 +343,7 @@ func TestCORS(t *testing.T) {
 	if got.header.Get("Access-Control-Allow-Origin") != appOrigin || got.header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("request from the tenant's origin: %v", got.header)
 	}
-	if _, _, err := h.svc.CreateTenant(t.Context(), flows.NewTenant{Name: "Other", RPID: "other.example",
+	if _, _, err := h.app.Tenancy.CreateTenant(t.Context(), tenancy.NewTenant{Name: "Other", RPID: "other.example",
 		Origins: []string{"https://other.example"}}); err != nil {
 		t.Fatal(err)
 	}

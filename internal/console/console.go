@@ -27,6 +27,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/prompt"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Cookie and field names of the console.
@@ -49,20 +50,21 @@ var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request cam
 
 // Console serves the admin console.
 type Console struct {
-	svc    *flows.Service
-	admins *admin.Service
-	prompt *prompt.Service
-	log    *slog.Logger
-	origin string
-	secure bool
-	views  *views
+	svc     *flows.Service
+	admins  *admin.Service
+	prompt  *prompt.Service
+	tenancy *tenancy.Service
+	log     *slog.Logger
+	origin  string
+	secure  bool
+	views   *views
 }
 
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, admins: admins, prompt: pr, log: log, views: mustParseViews()}
+func New(svc *flows.Service, tn *tenancy.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, tenancy: tn, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")

@@ -35,7 +35,7 @@ func (c *Console) Keys(w http.ResponseWriter, r *http.Request, s *Session) error
 // CreateKey issues a new secret key and shows it once, on this answer
 // (not after a redirect, so it never sits in a URL or in history).
 func (c *Console) CreateKey(w http.ResponseWriter, r *http.Request, s *Session) error {
-	keyID, secret, err := c.svc.IssueKey(r.Context(), s.Tenant.ID)
+	keyID, secret, err := c.tenancy.IssueKey(r.Context(), s.Tenant.ID)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (c *Console) CreateKey(w http.ResponseWriter, r *http.Request, s *Session) 
 // key is refused, so the app's backend is never cut off by accident.
 func (c *Console) RevokeKey(w http.ResponseWriter, r *http.Request, s *Session) error {
 	keyID := r.PathValue("keyId")
-	err := c.svc.RevokeKeyKeepingOne(r.Context(), s.Tenant.ID, keyID)
+	err := c.tenancy.RevokeKeyKeepingOne(r.Context(), s.Tenant.ID, keyID)
 	if errors.Is(err, model.ErrConflict) {
 		var me *model.Error
 		msg := "This key cannot be revoked now."
@@ -67,7 +67,7 @@ func (c *Console) RevokeKey(w http.ResponseWriter, r *http.Request, s *Session) 
 
 // renderKeys shows the keys page with the tenant's keys, as of now.
 func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, s *Session, status int, v View, kv keysView) error {
-	keys, err := c.svc.APIKeys(r.Context(), s.Tenant.ID)
+	keys, err := c.tenancy.APIKeys(r.Context(), s.Tenant.ID)
 	if err != nil {
 		return err
 	}

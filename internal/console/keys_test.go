@@ -12,7 +12,7 @@ var secretKeyPattern = regexp.MustCompile(`sk_[A-Za-z0-9_-]{40,}`)
 // keyID returns the id of the tenant's key with the given prefix.
 func (h *harness) keyID(tenantID, prefix string) string {
 	h.t.Helper()
-	keys, err := h.env.Service.APIKeys(context.Background(), tenantID)
+	keys, err := h.env.App.Tenancy.APIKeys(context.Background(), tenantID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRevokeKey(t *testing.T) {
 
 	// Another tenant's key is not found, and keeps working.
 	other, otherSecret := h.env.Tenant("Globex")
-	if _, _, err := h.env.Service.IssueKey(context.Background(), other.ID); err != nil {
+	if _, _, err := h.env.App.Tenancy.IssueKey(context.Background(), other.ID); err != nil {
 		t.Fatal(err)
 	}
 	p = h.post("/console/keys/"+h.keyID(other.ID, otherSecret[:9])+"/revoke", s, nil)
@@ -114,7 +114,7 @@ func TestRevokeKey(t *testing.T) {
 	if p := h.post("/console/keys/no-such-key/revoke", s, nil); p.status != 404 {
 		t.Errorf("revoking an unknown key = %d, want 404", p.status)
 	}
-	keys, _ := h.env.Service.APIKeys(context.Background(), other.ID)
+	keys, _ := h.env.App.Tenancy.APIKeys(context.Background(), other.ID)
 	for _, k := range keys {
 		if !k.RevokedAt.IsZero() {
 			t.Errorf("the other tenant's key %s was revoked", k.Prefix)

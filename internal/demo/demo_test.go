@@ -25,6 +25,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // env serves Uplift with the demo app, whose Go client calls the same
@@ -33,6 +34,7 @@ type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	svc    *flows.Service
+	tn     *tenancy.Service
 	inbox  *notify.Inbox
 	tenant model.Tenant
 	client *http.Client
@@ -55,8 +57,7 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.DiscardHandler)
 	inbox := notify.NewInbox(nil, 0, nil)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: srv.URL, Email: inbox})
-	svc := uplift.Flows
-	dt, err := demo.EnsureTenant(ctx, svc, srv.URL)
+	dt, err := demo.EnsureTenant(ctx, uplift.Tenancy, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	handler = server.New(uplift, log, server.WithDemo(app)).Handler()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: svc, inbox: inbox, tenant: dt.Tenant, client: hc}
+	return &env{t: t, srv: srv, svc: uplift.Flows, tn: uplift.Tenancy, inbox: inbox, tenant: dt.Tenant, client: hc}
 }
 
 func (e *env) do(method, path string, form url.Values) (*http.Response, string) {
@@ -107,14 +108,14 @@ func (e *env) signIn(username string) *http.Response {
 func TestEnsureTenantIssuesAKeyPerRun(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	again, err := demo.EnsureTenant(ctx, e.svc, e.srv.URL)
+	again, err := demo.EnsureTenant(ctx, e.tn, e.srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.ID != e.tenant.ID || again.Created {
 		t.Errorf("a second start gave tenant %s (created %v), want to find the demo tenant %s", again.ID, again.Created, e.tenant.ID)
 	}
-	if _, err := e.svc.TenantForSecret(ctx, again.Secret); err != nil {
+	if _, err := e.tn.TenantForSecret(ctx, again.Secret); err != nil {
 		t.Errorf("the new key does not work: %v", err)
 	}
 	// The first run's key, held by the app, was revoked: the app can no
@@ -147,8 +148,7 @@ func TestEnsureTenantFollowsThePublicURL(t *testing.T) {
 		{"https://demo.example.com", "demo.example.com", []string{"https://demo.example.com"}},
 	} {
 		uplift := app.New(app.Options{Store: st, PublicURL: tc.publicURL})
-		svc := uplift.Flows
-		got, err := demo.EnsureTenant(ctx, svc, tc.publicURL)
+		got, err := demo.EnsureTenant(ctx, uplift.Tenancy, tc.publicURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestSignInTracksAndOpensTheHostedPages(t *testing.T) {
 		t.Fatalf("status %d, Location %q; want the hosted pages", res.StatusCode, loc)
 	}
 	u, _ := url.Parse(loc)
-	c, err := e.svc.ClientByToken(context.Background(), u.Query().Get("token"))
+	c, err := e.tn.ClientByToken(context.Background(), u.Query().Get("token"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestCallbackSaysWhoSignedInAndHow(t *testing.T) {
 		t.Fatal(err)
 	}
 	loc, _ := url.Parse(e.signIn("ada").Header.Get("Location"))
-	c, err := e.svc.ClientByToken(ctx, loc.Query().Get("token"))
+	c, err := e.tn.ClientByToken(ctx, loc.Query().Get("token"))
 	if err != nil {
 		t.Fatal(err)
 	}

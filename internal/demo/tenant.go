@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // TenantName names the tenant of `uplift demo`: the example app signs its
@@ -36,9 +35,9 @@ type Tenant struct {
 // publicURL: its origin and redirects are added to the tenant's, and
 // when publicURL has another host the relying party becomes that host
 // (passkeys made for the old one are no longer offered).
-func EnsureTenant(ctx context.Context, svc *flows.Service, publicURL string) (Tenant, error) {
-	t, _, created, err := svc.EnsureTenant(ctx, flows.NewTenant{Name: TenantName, RPName: "Uplift demo app"},
-		flows.TenantNamed(TenantName))
+func EnsureTenant(ctx context.Context, svc *tenancy.Service, publicURL string) (Tenant, error) {
+	t, _, created, err := svc.EnsureTenant(ctx, tenancy.NewTenant{Name: TenantName, RPName: "Uplift demo app"},
+		tenancy.TenantNamed(TenantName))
 	if err != nil {
 		return Tenant{}, fmt.Errorf("the demo tenant: %w", err)
 	}
@@ -59,19 +58,14 @@ func EnsureTenant(ctx context.Context, svc *flows.Service, publicURL string) (Te
 
 // followPublicURL makes the tenant expect publicURL's origin and allow
 // redirects below it, so that the demo works on whatever port it runs.
-func followPublicURL(ctx context.Context, svc *flows.Service, tenantID, publicURL string) (model.Tenant, error) {
+func followPublicURL(ctx context.Context, svc *tenancy.Service, tenantID, publicURL string) (model.Tenant, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil || u.Host == "" {
 		return model.Tenant{}, fmt.Errorf("public URL %q is not usable", publicURL)
 	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
 	host := strings.ToLower(u.Hostname())
-	var t model.Tenant
-	err = svc.Store().InTx(ctx, func(q store.Queries) error {
-		var err error
-		if t, err = q.Tenant(ctx, tenantID); err != nil {
-			return err
-		}
+	return svc.UpdateTenant(ctx, tenantID, func(t *model.Tenant) bool {
 		changed := false
 		switch {
 		case t.RPID != host:
@@ -88,17 +82,12 @@ func followPublicURL(ctx context.Context, svc *flows.Service, tenantID, publicUR
 				t.RedirectPrefixes = t.RedirectPrefixes[len(t.RedirectPrefixes)-maxOrigins:]
 			}
 		}
-		if !changed {
-			return nil
-		}
-		return q.UpdateTenant(ctx, t)
+		return changed
 	})
-	svc.ForgetTenant(tenantID)
-	return t, err
 }
 
-func revokeKeys(ctx context.Context, svc *flows.Service, tenantID string) error {
-	keys, err := svc.Store().APIKeys(ctx, tenantID)
+func revokeKeys(ctx context.Context, svc *tenancy.Service, tenantID string) error {
+	keys, err := svc.APIKeys(ctx, tenantID)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 	"github.com/uplift-dev/uplift/internal/totp"
 )
@@ -31,8 +32,8 @@ type AppEnrolment struct {
 // user: a new secret, kept with the action until a code from the app
 // proves it. A user has one authenticator app: a new one replaces it once
 // verified.
-func (s *Service) EnrollApp(ctx context.Context, c ClientCaller) (AppEnrolment, error) {
-	claims, err := c.requireToken()
+func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnrolment, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return AppEnrolment{}, err
 	}
@@ -80,8 +81,8 @@ func (s *Service) EnrollApp(ctx context.Context, c ClientCaller) (AppEnrolment, 
 // the user has. Codes from one step either side of now are accepted, and
 // a time step once accepted never is again. The attempts of one action
 // are limited as for email codes.
-func (s *Service) VerifyApp(ctx context.Context, c ClientCaller, code string) (CodeVerification, error) {
-	claims, err := c.requireToken()
+func (s *Service) VerifyApp(ctx context.Context, c tenancy.ClientCaller, code string) (CodeVerification, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return CodeVerification{}, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) PurgeExpired(ctx context.Context, cutoff time.Time) (int64, er
 // checkChallengeCaller makes sure the caller may finish a challenge: a
 // token caller only one bound to its token's user and action, a tenant-id
 // caller only an unbound one.
-func checkChallengeCaller(c model.PasskeyChallenge, caller ClientCaller, kind model.ChallengeKind) error {
+func checkChallengeCaller(c model.PasskeyChallenge, caller tenancy.ClientCaller, kind model.ChallengeKind) error {
 	if c.Kind != kind {
 		return model.Errorf(model.ErrInvalid, "invalid_challenge", "the challenge is for a %s, not a %s", c.Kind, kind)
 	}

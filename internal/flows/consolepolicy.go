@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // ChallengeMethodChoices returns the methods an action configuration or
@@ -21,4 +22,6 @@ func CheckPasskeySettings(ps *PasskeySettings) error { return checkPasskeySettin
 
 // CheckRelyingPartyID reports whether rpID suits the (normalised)
 // origins, the last check of CheckPasskeySettings.
-func CheckRelyingPartyID(rpID string, origins []string) error { return validRPID(rpID, origins) }
+func CheckRelyingPartyID(rpID string, origins []string) error {
+	return tenancy.ValidRPID(rpID, origins)
+}

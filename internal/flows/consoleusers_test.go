@@ -138,19 +138,19 @@ func TestRevokeKeyKeepingOne(t *testing.T) {
 	ctx := context.Background()
 	e := apitest.New(t)
 	tn, _ := e.Tenant("Shop")
-	keys, err := e.Service.APIKeys(ctx, tn.ID)
+	keys, err := e.App.Tenancy.APIKeys(ctx, tn.ID)
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("keys = %v, %v", keys, err)
 	}
-	err = e.Service.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID)
+	err = e.App.Tenancy.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID)
 	var me *model.Error
 	if !errors.Is(err, model.ErrConflict) || !errors.As(err, &me) || !strings.HasPrefix(me.Description, "Create another key first") {
 		t.Errorf("revoking the only key: %v", err)
 	}
-	if _, _, err := e.Service.IssueKey(ctx, tn.ID); err != nil {
+	if _, _, err := e.App.Tenancy.IssueKey(ctx, tn.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Service.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID); err != nil {
+	if err := e.App.Tenancy.RevokeKeyKeepingOne(ctx, tn.ID, keys[0].ID); err != nil {
 		t.Errorf("revoking with another key left: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -39,8 +40,8 @@ type CodeVerification struct {
 // number (SMS) for the token's user by sending it a code; verifying the
 // code completes the enrolment. A user has one authenticator of each of
 // these methods: enrolling another address replaces it once verified.
-func (s *Service) EnrollContact(ctx context.Context, c ClientCaller, m model.VerificationMethod, address string) (Enrolment, error) {
-	claims, err := c.requireToken()
+func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod, address string) (Enrolment, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -91,8 +92,8 @@ func setAddress(ch *model.CodeChallenge, address string) error {
 
 // ChallengeContact sends a code to the token user's email (EMAIL_OTP) or
 // phone (SMS) authenticator and returns the challenge id.
-func (s *Service) ChallengeContact(ctx context.Context, c ClientCaller, m model.VerificationMethod) (string, error) {
-	claims, err := c.requireToken()
+func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod) (string, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return "", err
 	}
@@ -121,8 +122,8 @@ func (s *Service) ChallengeContact(ctx context.Context, c ClientCaller, m model.
 // message, for the action's latest enrolment or sign-in of that method.
 // A right code completes the enrolment or sign-in and the action; the
 // last wrong code allowed fails the action's challenge.
-func (s *Service) VerifyContact(ctx context.Context, c ClientCaller, m model.VerificationMethod, code string) (CodeVerification, error) {
-	claims, err := c.requireToken()
+func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod, code string) (CodeVerification, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return CodeVerification{}, err
 	}
@@ -211,7 +212,7 @@ func (s *Service) finishVerification(t model.Tenant, claims token.Claims, r otp.
 		return CodeVerification{FailureReason: r.FailureReason()}, nil
 	}
 	res.IsVerified = true
-	res.AccessToken, err = s.IssueActionToken(t, model.Action{UserID: claims.UserID, Code: claims.ActionCode,
+	res.AccessToken, err = s.tenancy.IssueActionToken(t, model.Action{UserID: claims.UserID, Code: claims.ActionCode,
 		IdempotencyKey: claims.IdempotencyKey}, claims.DeviceID, claims.Scope)
 	return res, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // storeQueries is the store's query set, inside or outside a transaction.
@@ -26,7 +27,7 @@ type Service struct {
 	log       *slog.Logger
 	publicURL string
 	prepared  *preparedCache
-	tenants   *tenantCache
+	tenancy   *tenancy.Service
 	// challenges keeps the sign-in challenges this instance began.
 	challenges *challengeCache
 	email      notify.EmailSender
@@ -49,10 +50,9 @@ type Options struct {
 	// SendCeilings caps each tenant's email and text message code sends an
 	// hour; zero fields take the defaults.
 	SendCeilings SendCeilings
-	// TenantCacheTTL is how long tenants and action configurations are
-	// used as read, by the Now clock: 0 means DefaultTenantCacheTTL, less
-	// than 0 reads them on every use.
-	TenantCacheTTL time.Duration
+	// Tenancy finds tenants and action configurations, and issues the
+	// tokens of actions.
+	Tenancy *tenancy.Service
 }
 
 // New returns a Service.
@@ -60,12 +60,9 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.TenantCacheTTL == 0 {
-		o.TenantCacheTTL = DefaultTenantCacheTTL
-	}
 	o.SendCeilings = o.SendCeilings.withDefaults()
 	return &Service{Source: ids.New(o.Now, o.Rand), store: o.Store, log: o.Log, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenants: newTenantCache(o.TenantCacheTTL), challenges: newChallengeCache(), email: o.Email, sms: o.SMS,
+		prepared: &preparedCache{}, tenancy: o.Tenancy, challenges: newChallengeCache(), email: o.Email, sms: o.SMS,
 		ceilings: o.SendCeilings}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -32,8 +33,8 @@ type PasskeyRegistrationInput struct {
 }
 
 // PasskeyRegistrationOptions starts adding a passkey for the token's user.
-func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c ClientCaller, in PasskeyRegistrationInput) (PasskeyOptions, error) {
-	claims, err := c.requireToken()
+func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c tenancy.ClientCaller, in PasskeyRegistrationInput) (PasskeyOptions, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return PasskeyOptions{}, err
 	}
@@ -92,8 +93,8 @@ type AddPasskeyResult struct {
 // A user's first authenticator completes the action's challenge (SPEC §2,
 // step 3); a passkey added after a challenge or with the add-authenticators
 // scope leaves the action as it is.
-func (s *Service) AddPasskey(ctx context.Context, c ClientCaller, in AddPasskeyInput) (AddPasskeyResult, error) {
-	claims, err := c.requireToken()
+func (s *Service) AddPasskey(ctx context.Context, c tenancy.ClientCaller, in AddPasskeyInput) (AddPasskeyResult, error) {
+	claims, err := c.RequireToken()
 	if err != nil {
 		return AddPasskeyResult{}, err
 	}
@@ -130,7 +131,7 @@ func (s *Service) AddPasskey(ctx context.Context, c ClientCaller, in AddPasskeyI
 	}
 	s.log.InfoContext(ctx, "passkey added", "tenant", c.Tenant.ID, "authenticator", res.Authenticator.ID,
 		"conditional_create", in.ConditionalCreate, "backup_eligible", p.Flags.BackupEligible)
-	res.AccessToken, err = s.IssueActionToken(c.Tenant, model.Action{UserID: claims.UserID,
+	res.AccessToken, err = s.tenancy.IssueActionToken(c.Tenant, model.Action{UserID: claims.UserID,
 		Code: claims.ActionCode, IdempotencyKey: claims.IdempotencyKey}, deviceID, claims.Scope)
 	return res, err
 }

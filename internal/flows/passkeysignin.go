@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // DefaultPasskeyAction is the action a username-less passkey sign-in
@@ -23,7 +24,7 @@ const DefaultPasskeyAction = "signInWithPasskey"
 // user is known (POST /v1/client/challenge). The ceremony begins here, so
 // the options call that follows only reads it; the action itself is
 // tracked when the passkey names its user. idempotencyKey is optional.
-func (s *Service) StartPasskeyChallenge(ctx context.Context, c ClientCaller, action, idempotencyKey string) (string, error) {
+func (s *Service) StartPasskeyChallenge(ctx context.Context, c tenancy.ClientCaller, action, idempotencyKey string) (string, error) {
 	if c.Claims != nil {
 		return "", model.Invalid("a token already names its action; request authentication options with it instead")
 	}
@@ -51,7 +52,7 @@ func (s *Service) StartPasskeyChallenge(ctx context.Context, c ClientCaller, act
 // StartPasskeyChallenge or an earlier options call of the same caller:
 // its options are issued again while at least half of the ceremony's
 // time is left, and otherwise the ceremony begins anew.
-func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c ClientCaller, challengeID string) (PasskeyOptions, error) {
+func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c tenancy.ClientCaller, challengeID string) (PasskeyOptions, error) {
 	if challengeID == "" {
 		ch := s.challengeFor(c.Tenant, model.ChallengeAuthentication, c.Claims)
 		if err := s.beginLogin(ctx, c.Tenant, &ch); err != nil {
@@ -144,7 +145,7 @@ type VerifyPasskeyResult struct {
 // finishing the same ceremony exactly one succeeds, and a sign-in is
 // stored entirely or not at all. A response that fails any check still
 // uses up its challenge.
-func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
+func (s *Service) VerifyPasskey(ctx context.Context, c tenancy.ClientCaller, in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
 	if in.ChallengeID == "" || len(in.Response) == 0 {
 		return VerifyPasskeyResult{}, model.Invalid("challengeId and authenticationCredential are required")
 	}
@@ -163,7 +164,7 @@ func (s *Service) VerifyPasskey(ctx context.Context, c ClientCaller, in VerifyPa
 	return res, err
 }
 
-func (s *Service) verifyPasskey(ctx context.Context, c ClientCaller, ch model.PasskeyChallenge, assertion ceremony.Assertion,
+func (s *Service) verifyPasskey(ctx context.Context, c tenancy.ClientCaller, ch model.PasskeyChallenge, assertion ceremony.Assertion,
 	in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
 	if err := checkChallengeCaller(ch, c, model.ChallengeAuthentication); err != nil {
 		return VerifyPasskeyResult{}, err
@@ -336,7 +337,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	}
 	res.User = user
 	res.AuthenticatorID = p.AuthenticatorID
-	res.AccessToken, err = s.IssueActionToken(t, res.Action, sc.deviceID, ch.Scope)
+	res.AccessToken, err = s.tenancy.IssueActionToken(t, res.Action, sc.deviceID, ch.Scope)
 	return res, err
 }
 

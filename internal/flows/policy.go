@@ -12,6 +12,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // challengeMethods are the methods an action or rule may permit.
@@ -81,7 +82,7 @@ func CheckActionConfig(t model.Tenant, c model.ActionConfig) error {
 	if err := checkPrompt(c.PromptToEnrollMethods); err != nil {
 		return err
 	}
-	if c.RedirectURL != "" && !RedirectAllowed(t, c.RedirectURL) {
+	if c.RedirectURL != "" && !tenancy.RedirectAllowed(t, c.RedirectURL) {
 		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", truncate(c.RedirectURL))
 	}
 	return nil
@@ -98,7 +99,7 @@ func (s *Service) CreateActionConfig(ctx context.Context, t model.Tenant, c mode
 	}
 	c.CreatedAt, c.UpdatedAt = s.Now(), s.Now()
 	err := s.store.CreateActionConfig(ctx, c)
-	s.ForgetTenant(t.ID)
+	s.tenancy.ForgetTenant(t.ID)
 	return c, err
 }
 
@@ -119,14 +120,14 @@ func (s *Service) UpdateActionConfig(ctx context.Context, t model.Tenant, code s
 		c.UpdatedAt = s.Now()
 		return q.UpdateActionConfig(ctx, c)
 	})
-	s.ForgetTenant(t.ID)
+	s.tenancy.ForgetTenant(t.ID)
 	return c, err
 }
 
 // DeleteActionConfig removes an action configuration with its rules.
 func (s *Service) DeleteActionConfig(ctx context.Context, tenantID, code string) error {
 	err := s.store.DeleteActionConfig(ctx, tenantID, code)
-	s.ForgetTenant(tenantID)
+	s.tenancy.ForgetTenant(tenantID)
 	return err
 }
 
@@ -172,7 +173,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 		}
 		return q.CreateRule(ctx, r)
 	})
-	s.ForgetTenant(t.ID)
+	s.tenancy.ForgetTenant(t.ID)
 	return r, err
 }
 
@@ -193,14 +194,14 @@ func (s *Service) UpdateRule(ctx context.Context, t model.Tenant, code, id strin
 		r.UpdatedAt = s.Now()
 		return q.UpdateRule(ctx, r)
 	})
-	s.ForgetTenant(t.ID)
+	s.tenancy.ForgetTenant(t.ID)
 	return r, err
 }
 
 // DeleteRule removes a rule.
 func (s *Service) DeleteRule(ctx context.Context, tenantID, code, id string) error {
 	err := s.store.DeleteRule(ctx, tenantID, code, id)
-	s.ForgetTenant(tenantID)
+	s.tenancy.ForgetTenant(tenantID)
 	return err
 }
 
@@ -267,14 +268,14 @@ func (s *Service) SaveValueList(ctx context.Context, t model.Tenant, l model.Val
 		l.UpdatedAt = s.Now()
 		return q.SaveValueList(ctx, l)
 	})
-	s.ForgetTenant(t.ID)
+	s.tenancy.ForgetTenant(t.ID)
 	return l, err
 }
 
 // DeleteValueList removes a value list.
 func (s *Service) DeleteValueList(ctx context.Context, tenantID, alias string) error {
 	err := s.store.DeleteValueList(ctx, tenantID, alias)
-	s.ForgetTenant(tenantID)
+	s.tenancy.ForgetTenant(tenantID)
 	return err
 }
 
@@ -307,7 +308,7 @@ func (s *Service) UpdatePasskeySettings(ctx context.Context, tenantID string, ch
 		t.RPID, t.RPName, t.Origins, t.Passkey = ps.RPID, ps.RPName, ps.Origins, ps.Passkey
 		return q.UpdateTenant(ctx, t)
 	})
-	s.ForgetTenant(tenantID)
+	s.tenancy.ForgetTenant(tenantID)
 	return t, err
 }
 
@@ -331,13 +332,13 @@ func checkPasskeySettings(ps *PasskeySettings) error {
 		return model.Invalid("expectedOrigins must list 1 to 20 origins")
 	}
 	for i, o := range ps.Origins {
-		norm, err := normalizeOrigin(o)
+		norm, err := tenancy.NormalizeOrigin(o)
 		if err != nil {
 			return err
 		}
 		ps.Origins[i] = norm
 	}
-	return validRPID(ps.RPID, ps.Origins)
+	return tenancy.ValidRPID(ps.RPID, ps.Origins)
 }
 
 // compileConditions checks a rule's conditions: a JSONLogic object that

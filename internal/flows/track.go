@@ -10,6 +10,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -159,7 +160,7 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 	}
 	p.user, p.fillUser = withAttributes(user, in)
 	p.fillUser = p.fillUser && !p.newUser
-	cfg, err := s.actionConfig(ctx, t.ID, in.ActionCode)
+	cfg, err := s.tenancy.ActionConfig(ctx, t.ID, in.ActionCode)
 	if isNotFound(err) {
 		// The first action of its code: the configuration is stored once,
 		// in its own short transaction.
@@ -172,7 +173,7 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 		return nil, err
 	}
 	if p.noteConfig = store.ActionNoteDue(cfg, p.now); p.noteConfig {
-		s.tenants.notedAction(configKey{t.ID, in.ActionCode}, p.now)
+		s.tenancy.NotedAction(t.ID, in.ActionCode, p.now)
 	}
 	p.enrolment, p.deviceKnown = facts.Enrolment, facts.DeviceKnown
 	outcome, err := s.decideOutcome(ctx, s.store.Queries, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
@@ -254,7 +255,7 @@ func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
 	} else if !model.ValidIdempotencyKey(in.IdempotencyKey) {
 		return model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
 	}
-	if in.RedirectURL != "" && !RedirectAllowed(t, in.RedirectURL) {
+	if in.RedirectURL != "" && !tenancy.RedirectAllowed(t, in.RedirectURL) {
 		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", in.RedirectURL)
 	}
 	for _, sc := range strings.Fields(in.Scope) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/token"
 )
 
 // Validation is what validate says of a token.
@@ -18,16 +17,6 @@ type Validation struct {
 	Error string
 }
 
-// ParseToken checks a token issued for tenant t.
-func (s *Service) ParseToken(t model.Tenant, raw string) (token.Claims, error) {
-	return token.Parse(raw, s.Clock(), func(tenantID string) ([]byte, error) {
-		if tenantID != t.ID {
-			return nil, errors.New("token belongs to another tenant")
-		}
-		return t.TokenKey, nil
-	})
-}
-
 // Validate reports whether a token shows a successfully completed
 // challenge for its action. userID and actionCode, when given, must match
 // the token's. A token that is forged, expired or another tenant's is not
@@ -36,7 +25,7 @@ func (s *Service) Validate(ctx context.Context, t model.Tenant, raw, userID, act
 	if raw == "" {
 		return Validation{}, model.Invalid("token is required")
 	}
-	claims, err := s.ParseToken(t, raw)
+	claims, err := s.tenancy.ParseToken(t, raw)
 	if err != nil {
 		var me *model.Error
 		if errors.As(err, &me) {
@@ -79,22 +68,4 @@ func (s *Service) SetActionState(ctx context.Context, tenantID, userID, code, ke
 		return q.SetActionState(ctx, a)
 	})
 	return a, err
-}
-
-// ParseTokenAnyTenant checks a token presented without a secret key (by a
-// browser or the Client API): the tenant is the one the token names.
-func (s *Service) ParseTokenAnyTenant(ctx context.Context, raw string) (token.Claims, error) {
-	if raw == "" || len(raw) > 4096 {
-		return token.Claims{}, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token is missing or not valid")
-	}
-	return token.Parse(raw, s.Clock(), func(tenantID string) ([]byte, error) {
-		if !model.ValidUUID(tenantID) {
-			return nil, errors.New("malformed tenant id")
-		}
-		t, err := s.tenant(ctx, tenantID)
-		if err != nil {
-			return nil, err
-		}
-		return t.TokenKey, nil
-	})
 }

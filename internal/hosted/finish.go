@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Finish serves GET /login/finish?token=...: back to the app with a fresh
@@ -57,7 +57,7 @@ func (p *Pages) finish(w http.ResponseWriter, r *http.Request, f *flow, a model.
 // when neither is set or the tenant does not allow it (any more).
 func (p *Pages) redirectTarget(ctx context.Context, t model.Tenant, a model.Action) (string, error) {
 	if a.RedirectURL != "" {
-		if flows.RedirectAllowed(t, a.RedirectURL) {
+		if tenancy.RedirectAllowed(t, a.RedirectURL) {
 			return a.RedirectURL, nil
 		}
 		p.log.WarnContext(ctx, "redirect URL no longer allowed; not redirecting", "tenant", t.ID, "action", a.Code)
@@ -70,7 +70,7 @@ func (p *Pages) redirectTarget(ctx context.Context, t model.Tenant, a model.Acti
 	if err != nil {
 		return "", err
 	}
-	if cfg.RedirectURL != "" && flows.RedirectAllowed(t, cfg.RedirectURL) {
+	if cfg.RedirectURL != "" && tenancy.RedirectAllowed(t, cfg.RedirectURL) {
 		return cfg.RedirectURL, nil
 	}
 	return "", nil

@@ -7,8 +7,8 @@ import (
 	"net/url"
 
 	"github.com/uplift-dev/uplift/internal/devices"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
 
@@ -17,7 +17,7 @@ import (
 // and the browser's cookies (device id, CSRF secret). Nothing about it is
 // kept in the process, so any instance can serve any step.
 type flow struct {
-	caller   flows.ClientCaller
+	caller   tenancy.ClientCaller
 	raw      string
 	deviceID string
 	csrf     string
@@ -33,7 +33,7 @@ func csrfScope(c token.Claims) string { return c.TenantID + "/" + c.IdempotencyK
 // gives the browser a device id and CSRF secret if it has none, and
 // records the device as seen with its user agent.
 func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*flow, error) {
-	c, err := p.svc.ClientByToken(r.Context(), raw)
+	c, err := p.tenancy.ClientByToken(r.Context(), raw)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 // must be valid, the CSRF field must match the browser's cookie, and the
 // browser must hold a device id.
 func (p *Pages) postedFlow(r *http.Request, raw, csrf string) (*flow, error) {
-	c, err := p.svc.ClientByToken(r.Context(), raw)
+	c, err := p.tenancy.ClientByToken(r.Context(), raw)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (p *Pages) action(ctx context.Context, f *flow) (model.Action, error) {
 // device, for the next page or the app.
 func (p *Pages) freshToken(f *flow) (string, error) {
 	c := f.claims()
-	return p.svc.IssueActionToken(f.tenant(), model.Action{UserID: c.UserID, Code: c.ActionCode,
+	return p.tenancy.IssueActionToken(f.tenant(), model.Action{UserID: c.UserID, Code: c.ActionCode,
 		IdempotencyKey: c.IdempotencyKey}, f.deviceID, c.Scope)
 }
 

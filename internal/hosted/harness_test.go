@@ -24,6 +24,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/testclock"
 )
 
@@ -36,6 +37,7 @@ type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	svc    *flows.Service
+	tn     *tenancy.Service
 	st     *store.Store
 	inbox  *notify.Inbox
 	tenant model.Tenant
@@ -58,13 +60,13 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	log := slog.New(slog.DiscardHandler)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})
 	svc := uplift.Flows
-	tn, _, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Hosted test"})
+	tn, _, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Hosted test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(server.New(uplift, log, opts...).Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, svc: svc, st: st, inbox: inbox, tenant: tn, clock: c}
+	return &env{t: t, srv: srv, svc: svc, tn: uplift.Tenancy, st: st, inbox: inbox, tenant: tn, clock: c}
 }
 
 // emailUser enrols a verified email for a user.

@@ -21,12 +21,14 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/prompt"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Pages serves the hosted UI.
 type Pages struct {
 	svc     *flows.Service
 	prompt  *prompt.Service
+	tenancy *tenancy.Service
 	log     *slog.Logger
 	cookies Cookies
 	views   *views
@@ -40,11 +42,11 @@ const DefaultConfirmation = 3 * time.Second
 
 // New returns the hosted pages over svc, served at publicURL; confirmFor
 // is how long confirmations show (DefaultConfirmation when zero).
-func New(svc *flows.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
+func New(svc *flows.Service, tn *tenancy.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
 	if confirmFor <= 0 {
 		confirmFor = DefaultConfirmation
 	}
-	return &Pages{svc: svc, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
+	return &Pages{svc: svc, tenancy: tn, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
 }
 
 // pageFunc is a page handler; its error becomes a page a person can read.

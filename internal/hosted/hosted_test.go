@@ -282,7 +282,7 @@ func TestForeignRedirectRefused(t *testing.T) {
 	if err := e.st.UpdateTenant(context.Background(), tn); err != nil {
 		t.Fatal(err)
 	}
-	e.svc.ForgetTenant(tn.ID) // as after a change made through another instance, once its time is up
+	e.tn.ForgetTenant(tn.ID) // as after a change made through another instance, once its time is up
 	p := b.follow(right)
 	if p.StatusCode != http.StatusOK || p.Header.Get("Location") != "" || !p.has("You're signed in") {
 		t.Errorf("status %d, Location %q; want the signed-in page and no redirect: %s", p.StatusCode, p.Header.Get("Location"), p.body)

@@ -25,6 +25,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Server modes, as reported in the summary.
@@ -270,8 +271,7 @@ func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writ
 	log := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts.Store, opts.Log = st, log
 	uplift := app.New(opts)
-	svc := uplift.Flows
-	t, secret, err := svc.CreateTenant(ctx, flows.NewTenant{Name: "Load test", RPID: "localhost", Origins: []string{public}})
+	t, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Load test", RPID: "localhost", Origins: []string{public}})
 	if err != nil {
 		ln.Close()
 		st.Close()

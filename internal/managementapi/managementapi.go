@@ -12,17 +12,19 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // API serves the Management API.
 type API struct {
-	svc *flows.Service
-	log *slog.Logger
+	svc     *flows.Service
+	tenancy *tenancy.Service
+	log     *slog.Logger
 }
 
 // New returns the Management API over svc.
-func New(svc *flows.Service, log *slog.Logger) *API {
-	return &API{svc: svc, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, log: log}
 }
 
 // HandlerFunc is a Management API handler; it runs with the caller's tenant.
@@ -31,7 +33,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 // Handler authenticates the caller by secret key (HTTP Basic, the key as
 // user name; see jsonapi.SecretKey) and runs fn for its tenant.
 func (a *API) Handler(fn HandlerFunc) http.Handler {
-	return jsonapi.SecretKey(a.log, a.svc.TenantForSecret)(jsonapi.TenantFunc(fn))
+	return jsonapi.SecretKey(a.log, a.tenancy.TenantForSecret)(jsonapi.TenantFunc(fn))
 }
 
 // optional is a PATCH field: Set tells whether the field was present, and

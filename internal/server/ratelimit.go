@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/clientapi"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/serverapi"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // WithRateLimits limits request rates as l says, in this instance's
@@ -121,7 +121,7 @@ func (s *Server) clientLimited(fn clientapi.HandlerFunc) clientapi.HandlerFunc {
 	if s.limits.ip == nil && s.limits.tenant == nil {
 		return fn
 	}
-	return func(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error {
+	return func(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 		if ok, wait := s.limits.allowAddress(s.limits.ip, r); !ok {
 			s.note(s.limits.ipRefused, r)
 			return tooManyRequests(w, wait, "from this address")

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // BenchmarkLimitsPerSignIn is what the limits add to a passkey sign-in
@@ -28,8 +28,8 @@ func BenchmarkLimitsPerSignIn(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := &Server{log: slog.New(slog.DiscardHandler), limits: newLimiters(tc.limits, time.Now)}
-			h := s.clientLimited(func(w http.ResponseWriter, r *http.Request, c flows.ClientCaller) error { return nil })
-			caller := flows.ClientCaller{Tenant: model.Tenant{ID: "0198c2a4-5f0e-7c3a-9d41-2b6e8f1a0c77"}}
+			h := s.clientLimited(func(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error { return nil })
+			caller := tenancy.ClientCaller{Tenant: model.Tenant{ID: "0198c2a4-5f0e-7c3a-9d41-2b6e8f1a0c77"}}
 			reqs := make([]*http.Request, 1000)
 			for i := range reqs {
 				reqs[i] = httptest.NewRequest("POST", "/v1/client/verify/passkey", nil)

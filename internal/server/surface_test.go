@@ -166,7 +166,7 @@ func newSurface(t testing.TB, dbURL string, level slog.Level) *surface {
 		server.WithDevInbox(notify.NewInbox(nil, 0, nil))).Handler()
 
 	ctx := context.Background()
-	svc := s.env.Service
+	svc := s.env.App.Tenancy
 	if s.spareKeyID, _, err = svc.IssueKey(ctx, s.tenant.ID); err != nil {
 		t.Fatal(err)
 	}

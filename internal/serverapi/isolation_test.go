@@ -119,7 +119,7 @@ func TestSecretKeyRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Service.RevokeKey(context.Background(), tenant.ID, keys[0].ID); err != nil {
+	if err := e.App.Tenancy.RevokeKey(context.Background(), tenant.ID, keys[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, secret := range []string{"", "sk_wrong", "not-a-key", key} {

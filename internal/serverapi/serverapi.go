@@ -12,18 +12,20 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/prompt"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // API serves the Server API.
 type API struct {
-	svc    *flows.Service
-	prompt *prompt.Service
-	log    *slog.Logger
+	svc     *flows.Service
+	prompt  *prompt.Service
+	tenancy *tenancy.Service
+	log     *slog.Logger
 }
 
 // New returns the Server API over svc.
-func New(svc *flows.Service, pr *prompt.Service, log *slog.Logger) *API {
-	return &API{svc: svc, prompt: pr, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Server API handler; it runs with the caller's tenant.
@@ -32,7 +34,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 // Handler authenticates the caller by secret key (HTTP Basic, the key as
 // user name; see jsonapi.SecretKey) and runs fn for its tenant.
 func (a *API) Handler(fn HandlerFunc) http.Handler {
-	return jsonapi.SecretKey(a.log, a.svc.TenantForSecret)(jsonapi.TenantFunc(fn))
+	return jsonapi.SecretKey(a.log, a.tenancy.TenantForSecret)(jsonapi.TenantFunc(fn))
 }
 
 // userID reads and checks the {userId} path value.

@@ -137,7 +137,7 @@ func (a *API) QueryUsers(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	}
 	var resp queryUsersResponse
 	if raw := q.Get("token"); raw != "" {
-		claims, err := a.svc.ParseToken(t, raw)
+		claims, err := a.tenancy.ParseToken(t, raw)
 		if err != nil {
 			return model.Invalid("token is not valid")
 		}

@@ -1,15 +1,42 @@
-package flows
+// Package tenancy holds tenants: creating them and their secret keys,
+// finding the tenant a secret key or a token belongs to (with a short
+// cache shared by every request), and the tokens of actions.
+package tenancy
 
 import (
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 )
+
+// Service runs tenants, their keys and the tokens of their actions.
+type Service struct {
+	ids.Source
+	store     *store.Store
+	log       *slog.Logger
+	publicURL string
+	cache     *tenantCache
+}
+
+// New returns the tenancy service over st. publicURL gives a new
+// tenant's default relying party and origin; cacheTTL is how long tenants
+// and action configurations are used as read (0 means
+// DefaultTenantCacheTTL, less than 0 reads them on every use).
+func New(st *store.Store, log *slog.Logger, src ids.Source, publicURL string, cacheTTL time.Duration) *Service {
+	if cacheTTL == 0 {
+		cacheTTL = DefaultTenantCacheTTL
+	}
+	return &Service{Source: src, store: st, log: log, publicURL: publicURL, cache: newTenantCache(cacheTTL)}
+}
 
 // NewTenant describes a tenant to create. Empty fields take defaults from
 // the public URL: the relying party id is its host, the origin is itself,
@@ -33,7 +60,7 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant,
 		return model.Tenant{}, "", err
 	}
 	var secret string
-	err = s.store.InTx(ctx, func(q storeQueries) error {
+	err = s.store.InTx(ctx, func(q store.Queries) error {
 		var err error
 		secret, err = s.insertTenant(ctx, q, t)
 		return err
@@ -69,7 +96,7 @@ func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 		t.Origins = []string{public.Scheme + "://" + public.Host}
 	}
 	for i, o := range t.Origins {
-		norm, err := normalizeOrigin(o)
+		norm, err := NormalizeOrigin(o)
 		if err != nil {
 			return model.Tenant{}, err
 		}
@@ -85,7 +112,7 @@ func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 			return model.Tenant{}, err
 		}
 	}
-	if err := validRPID(t.RPID, t.Origins); err != nil {
+	if err := ValidRPID(t.RPID, t.Origins); err != nil {
 		return model.Tenant{}, err
 	}
 	return t, nil
@@ -93,7 +120,7 @@ func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 
 // insertTenant stores a tenant made by newTenant with its first secret
 // key, and returns the key.
-func (s *Service) insertTenant(ctx context.Context, q storeQueries, t model.Tenant) (string, error) {
+func (s *Service) insertTenant(ctx context.Context, q store.Queries, t model.Tenant) (string, error) {
 	if err := q.CreateTenant(ctx, t); err != nil {
 		return "", err
 	}
@@ -110,7 +137,7 @@ func (s *Service) IssueKey(ctx context.Context, tenantID string) (keyID, secret 
 	return s.issueKey(ctx, s.store.Queries, tenantID)
 }
 
-func (s *Service) issueKey(ctx context.Context, q storeQueries, tenantID string) (keyID, secret string, err error) {
+func (s *Service) issueKey(ctx context.Context, q store.Queries, tenantID string) (keyID, secret string, err error) {
 	secret = secretKeyPrefix + s.RandomToken(32)
 	keyID = s.NewID()
 	err = q.CreateAPIKey(ctx, model.APIKey{
@@ -151,7 +178,9 @@ func hashKey(secret string) []byte {
 	return h[:]
 }
 
-func normalizeOrigin(raw string) (string, error) {
+// NormalizeOrigin checks that raw is an http(s) origin (scheme, host and
+// port, nothing more) and returns it in lower case.
+func NormalizeOrigin(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
@@ -168,9 +197,9 @@ func parseRedirectPrefix(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// validRPID checks that the relying party id is a host name that every
+// ValidRPID checks that the relying party id is a host name that every
 // origin's host equals or ends with, as WebAuthn requires.
-func validRPID(rpID string, origins []string) error {
+func ValidRPID(rpID string, origins []string) error {
 	if rpID == "" || strings.ContainsAny(rpID, ":/ ") {
 		return model.Invalid("relying party id %q must be a host name such as example.com", rpID)
 	}
@@ -203,4 +232,28 @@ func RedirectAllowed(t model.Tenant, raw string) bool {
 		}
 	}
 	return false
+}
+
+// UpdateTenant changes a tenant in one transaction: change edits it and
+// reports whether it changed anything, and only then is it written. The
+// tenant is read afresh on this instance's next use of it.
+func (s *Service) UpdateTenant(ctx context.Context, tenantID string, change func(*model.Tenant) bool) (model.Tenant, error) {
+	var t model.Tenant
+	err := s.store.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = q.Tenant(ctx, tenantID); err != nil {
+			return err
+		}
+		if !change(&t) {
+			return nil
+		}
+		return q.UpdateTenant(ctx, t)
+	})
+	s.ForgetTenant(tenantID)
+	return t, err
+}
+
+// Tenants lists every tenant, oldest first.
+func (s *Service) Tenants(ctx context.Context) ([]model.Tenant, error) {
+	return s.store.Tenants(ctx)
 }

@@ -1,9 +1,10 @@
-package flows
+package tenancy
 
 import (
 	"context"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // EnsureTenant returns the tenant that pick chooses among those that
@@ -16,7 +17,7 @@ func (s *Service) EnsureTenant(ctx context.Context, nt NewTenant, pick func([]mo
 	if err != nil {
 		return model.Tenant{}, "", false, err
 	}
-	err = s.store.InTx(ctx, func(q storeQueries) error {
+	err = s.store.InTx(ctx, func(q store.Queries) error {
 		t, secret, created = model.Tenant{}, "", false
 		if err := q.LockTenantCreation(ctx, s.store.Dialect()); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package flows
+package tenancy
 
 import (
 	"context"
@@ -116,11 +116,11 @@ func (c *tenantCache) notedAction(k configKey, at time.Time) {
 	}
 }
 
-// tenant returns the tenant with the given id, from the cache while it is
+// Tenant returns the tenant with the given id, from the cache while it is
 // fresh.
-func (s *Service) tenant(ctx context.Context, id string) (model.Tenant, error) {
+func (s *Service) Tenant(ctx context.Context, id string) (model.Tenant, error) {
 	now := s.Clock()
-	t, ok, gen := cacheGet(s.tenants, s.tenants.byID, id, now)
+	t, ok, gen := cacheGet(s.cache, s.cache.byID, id, now)
 	if ok {
 		return t, nil
 	}
@@ -128,7 +128,7 @@ func (s *Service) tenant(ctx context.Context, id string) (model.Tenant, error) {
 	if err != nil {
 		return t, err
 	}
-	cachePut(s.tenants, s.tenants.byID, id, t, gen, now)
+	cachePut(s.cache, s.cache.byID, id, t, gen, now)
 	return t, nil
 }
 
@@ -136,7 +136,7 @@ func (s *Service) tenant(ctx context.Context, id string) (model.Tenant, error) {
 // with the given hash, from the cache while it is fresh.
 func (s *Service) tenantForKeyHash(ctx context.Context, hash [sha256.Size]byte) (model.Tenant, error) {
 	now := s.Clock()
-	t, ok, gen := cacheGet(s.tenants, s.tenants.bySecret, hash, now)
+	t, ok, gen := cacheGet(s.cache, s.cache.bySecret, hash, now)
 	if ok {
 		return t, nil
 	}
@@ -144,15 +144,15 @@ func (s *Service) tenantForKeyHash(ctx context.Context, hash [sha256.Size]byte) 
 	if err != nil {
 		return t, err
 	}
-	cachePut(s.tenants, s.tenants.bySecret, hash, t, gen, now)
+	cachePut(s.cache, s.cache.bySecret, hash, t, gen, now)
 	return t, nil
 }
 
-// actionConfig returns the configuration of one of the tenant's action
+// ActionConfig returns the configuration of one of the tenant's action
 // codes, from the cache while it is fresh.
-func (s *Service) actionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
+func (s *Service) ActionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
 	now, k := s.Clock(), configKey{tenantID, code}
-	c, ok, gen := cacheGet(s.tenants, s.tenants.configs, k, now)
+	c, ok, gen := cacheGet(s.cache, s.cache.configs, k, now)
 	if ok {
 		return c, nil
 	}
@@ -160,7 +160,7 @@ func (s *Service) actionConfig(ctx context.Context, tenantID, code string) (mode
 	if err != nil {
 		return c, err
 	}
-	cachePut(s.tenants, s.tenants.configs, k, c, gen, now)
+	cachePut(s.cache, s.cache.configs, k, c, gen, now)
 	return c, nil
 }
 
@@ -170,5 +170,13 @@ func (s *Service) actionConfig(ctx context.Context, tenantID, code string) (mode
 // Service calls it; code that changes them in the store directly calls it
 // after committing.
 func (s *Service) ForgetTenant(tenantID string) {
-	s.tenants.forget(tenantID)
+	s.cache.forget(tenantID)
+}
+
+// NotedAction records on the cached configuration of an action code that
+// a track is noting an action of that code at the given time (see
+// store.ActionNoteDue), so that the tracks that follow within the cache's
+// time do not note it again.
+func (s *Service) NotedAction(tenantID, code string, at time.Time) {
+	s.cache.notedAction(configKey{tenantID, code}, at)
 }

@@ -1,14 +1,15 @@
-package flows_test
+package tenancy_test
 
 import (
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Instances starting at once on an empty database, each with its own
@@ -27,7 +28,7 @@ func TestEnsureTenantCreatesOnceUnderConcurrency(t *testing.T) {
 			t.Parallel()
 			url := d.url(t)
 			const instances = 6
-			svcs := make([]*flows.Service, instances)
+			svcs := make([]*tenancy.Service, instances)
 			for i := range svcs {
 				st, err := store.Open(t.Context(), url)
 				if err != nil {
@@ -37,7 +38,7 @@ func TestEnsureTenantCreatesOnceUnderConcurrency(t *testing.T) {
 				if _, err := st.Migrate(t.Context()); err != nil {
 					t.Fatal(err)
 				}
-				svcs[i] = flows.New(flows.Options{Store: st, PublicURL: "http://localhost:8080"})
+				svcs[i] = tenancy.New(st, nil, ids.New(nil, nil), "http://localhost:8080", 0)
 			}
 			type result struct {
 				t       model.Tenant
@@ -54,7 +55,7 @@ func TestEnsureTenantCreatesOnceUnderConcurrency(t *testing.T) {
 					defer wg.Done()
 					<-start
 					var r result
-					r.t, r.secret, r.created, r.err = svc.EnsureTenant(t.Context(), flows.NewTenant{Name: "Default"}, flows.AnyTenant)
+					r.t, r.secret, r.created, r.err = svc.EnsureTenant(t.Context(), tenancy.NewTenant{Name: "Default"}, tenancy.AnyTenant)
 					results[i] = r
 				}()
 			}
@@ -77,7 +78,7 @@ func TestEnsureTenantCreatesOnceUnderConcurrency(t *testing.T) {
 					t.Errorf("instance %d has tenant %s, instance 0 has %s", i, r.t.ID, results[0].t.ID)
 				}
 			}
-			all, err := svcs[0].Store().Tenants(t.Context())
+			all, err := svcs[0].Tenants(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,10 +101,10 @@ func TestTenantChoices(t *testing.T) {
 		in     []model.Tenant
 		wantID string
 	}{
-		{"any, the oldest", flows.AnyTenant, tenants, "c"},
-		{"any of none", flows.AnyTenant, nil, ""},
-		{"named, the oldest of that name", flows.TenantNamed("Uplift demo"), tenants, "b"},
-		{"named, none of that name", flows.TenantNamed("Acme"), tenants, ""},
+		{"any, the oldest", tenancy.AnyTenant, tenants, "c"},
+		{"any of none", tenancy.AnyTenant, nil, ""},
+		{"named, the oldest of that name", tenancy.TenantNamed("Uplift demo"), tenants, "b"},
+		{"named, none of that name", tenancy.TenantNamed("Acme"), tenants, ""},
 	} {
 		got, ok := tc.pick(tc.in)
 		if got.ID != tc.wantID || ok != (tc.wantID != "") {

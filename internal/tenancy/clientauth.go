@@ -1,4 +1,4 @@
-package flows
+package tenancy
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func (s *Service) ClientByToken(ctx context.Context, raw string) (ClientCaller, 
 			return nil, errors.New("malformed tenant id")
 		}
 		var err error
-		t, err = s.tenant(ctx, tenantID)
+		t, err = s.Tenant(ctx, tenantID)
 		return t.TokenKey, err
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ func (s *Service) ClientByTenantID(ctx context.Context, tenantID string) (Client
 	if !model.ValidUUID(tenantID) {
 		return ClientCaller{}, errClientAuth
 	}
-	t, err := s.tenant(ctx, tenantID)
+	t, err := s.Tenant(ctx, tenantID)
 	if errors.Is(err, model.ErrNotFound) {
 		return ClientCaller{}, model.Errorf(model.ErrUnauthenticated, "unauthorized", "unknown tenant")
 	}
@@ -56,9 +56,9 @@ func (s *Service) ClientByTenantID(ctx context.Context, tenantID string) (Client
 	return ClientCaller{Tenant: t}, nil
 }
 
-// requireToken returns the caller's claims, or an error for a caller that
+// RequireToken returns the caller's claims, or an error for a caller that
 // presented only a tenant id.
-func (c ClientCaller) requireToken() (token.Claims, error) {
+func (c ClientCaller) RequireToken() (token.Claims, error) {
 	if c.Claims == nil {
 		return token.Claims{}, model.Errorf(model.ErrUnauthenticated, "token_not_set",
 			"this endpoint needs a token from track or an earlier step as Bearer")

@@ -1,4 +1,4 @@
-package flows
+package tenancy
 
 import (
 	"testing"
@@ -35,25 +35,6 @@ func TestRedirectAllowed(t *testing.T) {
 	}
 }
 
-func TestStateFor(t *testing.T) {
-	tests := []struct {
-		outcome  model.Outcome
-		enrolled bool
-		want     model.ActionState
-	}{
-		{model.OutcomeChallenge, true, model.StateChallengeRequired},
-		{model.OutcomeChallenge, false, model.StateAllow},
-		{model.OutcomeAllow, true, model.StateAllow},
-		{model.OutcomeBlock, false, model.StateBlock},
-		{model.OutcomeReview, true, model.StateReviewRequired},
-	}
-	for _, tt := range tests {
-		if got := stateFor(tt.outcome, tt.enrolled); got != tt.want {
-			t.Errorf("stateFor(%s, enrolled=%v) = %s, want %s", tt.outcome, tt.enrolled, got, tt.want)
-		}
-	}
-}
-
 func TestValidRPID(t *testing.T) {
 	tests := []struct {
 		rpID    string
@@ -68,8 +49,8 @@ func TestValidRPID(t *testing.T) {
 		{"", nil, false},
 	}
 	for _, tt := range tests {
-		if err := validRPID(tt.rpID, tt.origins); (err == nil) != tt.ok {
-			t.Errorf("validRPID(%q, %v) = %v, want ok=%v", tt.rpID, tt.origins, err, tt.ok)
+		if err := ValidRPID(tt.rpID, tt.origins); (err == nil) != tt.ok {
+			t.Errorf("ValidRPID(%q, %v) = %v, want ok=%v", tt.rpID, tt.origins, err, tt.ok)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package flows_test
+package tenancy_test
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // testClock is a settable clock for services sharing it.
@@ -27,12 +29,12 @@ func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d)
 
 // twoInstances returns two services sharing one database and one clock,
 // as two instances behind a load balancer, with a tenant and its key.
-func twoInstances(t *testing.T, ttl time.Duration) (a, b *flows.Service, clock *testClock, tenant model.Tenant, secret string) {
+func twoInstances(t *testing.T, ttl time.Duration) (a, b *app.App, clock *testClock, tenant model.Tenant, secret string) {
 	t.Helper()
 	ctx := context.Background()
 	path := "sqlite://" + filepath.Join(t.TempDir(), "u.db")
 	clock = &testClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	var svcs []*flows.Service
+	var svcs []*app.App
 	for range 2 {
 		st, err := store.Open(ctx, path)
 		if err != nil {
@@ -42,10 +44,10 @@ func twoInstances(t *testing.T, ttl time.Duration) (a, b *flows.Service, clock *
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		svcs = append(svcs, flows.New(flows.Options{Store: st, Log: slog.New(slog.DiscardHandler),
+		svcs = append(svcs, app.New(app.Options{Store: st, Log: slog.New(slog.DiscardHandler),
 			PublicURL: "http://localhost:8080", Now: clock.Now, TenantCacheTTL: ttl}))
 	}
-	tenant, secret, err := svcs[0].CreateTenant(ctx, flows.NewTenant{Name: "Shop"})
+	tenant, secret, err := svcs[0].Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Shop"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,52 +57,52 @@ func twoInstances(t *testing.T, ttl time.Duration) (a, b *flows.Service, clock *
 func TestRevokedKeyStopsWorkingWithinTheCacheTime(t *testing.T) {
 	ctx := context.Background()
 	a, b, clock, tenant, secret := twoInstances(t, 0)
-	for _, svc := range []*flows.Service{a, b} {
-		if _, err := svc.TenantForSecret(ctx, secret); err != nil {
+	for _, svc := range []*app.App{a, b} {
+		if _, err := svc.Tenancy.TenantForSecret(ctx, secret); err != nil {
 			t.Fatalf("a fresh key is refused: %v", err)
 		}
 	}
-	keys, err := a.Store().APIKeys(ctx, tenant.ID)
+	keys, err := a.Flows.Store().APIKeys(ctx, tenant.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
+	if err := a.Tenancy.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+	if _, err := a.Tenancy.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
 		t.Errorf("the instance that revoked the key still accepts it: %v", err)
 	}
 	// The other instance uses the tenant it read until its copy is too
 	// old: that is the bound on how long a revoked key keeps working.
-	clock.Advance(flows.DefaultTenantCacheTTL - time.Millisecond)
-	if _, err := b.TenantForSecret(ctx, secret); err != nil {
+	clock.Advance(tenancy.DefaultTenantCacheTTL - time.Millisecond)
+	if _, err := b.Tenancy.TenantForSecret(ctx, secret); err != nil {
 		t.Errorf("the other instance read the key again before its cache time was up: %v", err)
 	}
 	clock.Advance(time.Millisecond)
-	if _, err := b.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
-		t.Errorf("the other instance accepts a key revoked %v ago: %v", flows.DefaultTenantCacheTTL, err)
+	if _, err := b.Tenancy.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+		t.Errorf("the other instance accepts a key revoked %v ago: %v", tenancy.DefaultTenantCacheTTL, err)
 	}
 }
 
 func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 	ctx := context.Background()
 	a, b, clock, tenant, _ := twoInstances(t, 0)
-	for _, svc := range []*flows.Service{a, b} {
-		if c, err := svc.ClientByTenantID(ctx, tenant.ID); err != nil || c.Tenant.RPName != "Shop" {
+	for _, svc := range []*app.App{a, b} {
+		if c, err := svc.Tenancy.ClientByTenantID(ctx, tenant.ID); err != nil || c.Tenant.RPName != "Shop" {
 			t.Fatalf("ClientByTenantID = %q, %v", c.Tenant.RPName, err)
 		}
 	}
-	if _, err := a.UpdatePasskeySettings(ctx, tenant.ID, func(ps *flows.PasskeySettings) { ps.RPName = "Shop & Co" }); err != nil {
+	if _, err := a.Flows.UpdatePasskeySettings(ctx, tenant.ID, func(ps *flows.PasskeySettings) { ps.RPName = "Shop & Co" }); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := a.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
+	if c, _ := a.Tenancy.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
 		t.Errorf("the changing instance serves relying party name %q, want the new one at once", c.Tenant.RPName)
 	}
-	if c, _ := b.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop" {
+	if c, _ := b.Tenancy.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop" {
 		t.Errorf("the other instance read the tenant again before its cache time was up (%q)", c.Tenant.RPName)
 	}
-	clock.Advance(flows.DefaultTenantCacheTTL)
-	if c, _ := b.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
+	clock.Advance(tenancy.DefaultTenantCacheTTL)
+	if c, _ := b.Tenancy.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
 		t.Errorf("the other instance serves relying party name %q after the cache time, want the new one", c.Tenant.RPName)
 	}
 }
@@ -108,14 +110,14 @@ func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 func TestTenantCacheOff(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, tenant, secret := twoInstances(t, -1)
-	keys, _ := a.Store().APIKeys(ctx, tenant.ID)
-	if _, err := b.TenantForSecret(ctx, secret); err != nil {
+	keys, _ := a.Flows.Store().APIKeys(ctx, tenant.ID)
+	if _, err := b.Tenancy.TenantForSecret(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
+	if err := a.Tenancy.RevokeKey(ctx, tenant.ID, keys[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
+	if _, err := b.Tenancy.TenantForSecret(ctx, secret); !errors.Is(err, model.ErrUnauthenticated) {
 		t.Errorf("without a cache, another instance still accepts a revoked key: %v", err)
 	}
 }
@@ -123,12 +125,12 @@ func TestTenantCacheOff(t *testing.T) {
 func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 	ctx := context.Background()
 	a, b, clock, tenant, _ := twoInstances(t, 0)
-	if _, err := a.CreateActionConfig(ctx, tenant, model.ActionConfig{Code: "pay", DefaultOutcome: model.OutcomeAllow}); err != nil {
+	if _, err := a.Flows.CreateActionConfig(ctx, tenant, model.ActionConfig{Code: "pay", DefaultOutcome: model.OutcomeAllow}); err != nil {
 		t.Fatal(err)
 	}
-	state := func(svc *flows.Service) model.ActionState {
+	state := func(svc *app.App) model.ActionState {
 		t.Helper()
-		res, err := svc.Track(ctx, tenant, flows.TrackInput{UserID: "ana", ActionCode: "pay"})
+		res, err := svc.Flows.Track(ctx, tenant, flows.TrackInput{UserID: "ana", ActionCode: "pay"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,25 +144,25 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 		want   model.ActionState
 	}{
 		{"default outcome", func() error {
-			_, err := a.UpdateActionConfig(ctx, tenant, "pay", func(c *model.ActionConfig) { c.DefaultOutcome = model.OutcomeBlock })
+			_, err := a.Flows.UpdateActionConfig(ctx, tenant, "pay", func(c *model.ActionConfig) { c.DefaultOutcome = model.OutcomeBlock })
 			return err
 		}, model.StateBlock},
 		{"new rule", func() error {
-			_, err := a.CreateRule(ctx, tenant, model.Rule{ActionCode: "pay", Name: "all", IsActive: true,
+			_, err := a.Flows.CreateRule(ctx, tenant, model.Rule{ActionCode: "pay", Name: "all", IsActive: true,
 				Outcome: model.OutcomeReview, Conditions: []byte(`{"==":[1,1]}`)})
 			return err
 		}, model.StateReviewRequired},
 		{"rule deleted", func() error {
-			rules, err := a.Store().Rules(ctx, tenant.ID, "pay")
+			rules, err := a.Flows.Store().Rules(ctx, tenant.ID, "pay")
 			if err != nil || len(rules) != 1 {
 				return fmt.Errorf("rules = %v, %v", rules, err)
 			}
-			return a.DeleteRule(ctx, tenant.ID, "pay", rules[0].ID)
+			return a.Flows.DeleteRule(ctx, tenant.ID, "pay", rules[0].ID)
 		}, model.StateBlock},
 	}
 	before := model.StateAllow
 	for _, st := range steps {
-		for _, svc := range []*flows.Service{a, b} {
+		for _, svc := range []*app.App{a, b} {
 			if got := state(svc); got != before {
 				t.Fatalf("%s: an instance decides %s before the change, want %s", st.name, got, before)
 			}
@@ -174,7 +176,7 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 		if got := state(b); got != before {
 			t.Errorf("%s: the other instance decides %s before its cache time is up, want still %s", st.name, got, before)
 		}
-		clock.Advance(flows.DefaultTenantCacheTTL)
+		clock.Advance(tenancy.DefaultTenantCacheTTL)
 		if got := state(b); got != st.want {
 			t.Errorf("%s: the other instance decides %s after the cache time, want %s", st.name, got, st.want)
 		}
