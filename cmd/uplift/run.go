@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/app"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/config"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -175,7 +175,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
-		SendCeilings: flows.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
+		SendCeilings: codes.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
 	svc := uplift.Flows
 	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/app"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -49,7 +50,7 @@ type Options struct {
 	DatabaseURL string
 	// SendCeilings caps each tenant's code sends an hour; zero fields take
 	// the defaults.
-	SendCeilings flows.SendCeilings
+	SendCeilings codes.SendCeilings
 }
 
 // New starts an environment whose clock reads the real time at start.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -29,7 +30,7 @@ type Options struct {
 	SMS       notify.SMSSender
 	// SendCeilings caps each tenant's email and text message code sends an
 	// hour; zero fields take the defaults.
-	SendCeilings flows.SendCeilings
+	SendCeilings codes.SendCeilings
 	// TenantCacheTTL is how long tenants and action configurations are
 	// used as read: 0 means tenancy.DefaultTenantCacheTTL, less than 0
 	// reads them on every use.
@@ -43,6 +44,9 @@ type App struct {
 	// Flows holds tenants, actions, policy, passkeys, codes and the
 	// uplift prompt.
 	Flows *flows.Service
+	// Codes sends and checks email, text message and authenticator app
+	// codes.
+	Codes *codes.Service
 	// Admin holds the console's invitations, admins and sessions.
 	Admin *admin.Service
 	// Prompt decides, records and explains the uplift prompt, and sums
@@ -58,11 +62,13 @@ func New(o Options) *App {
 	src := ids.New(o.Now, o.Rand)
 	tn := tenancy.New(o.Store, o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
-		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, Tenancy: tn})
+		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn})
 	return &App{
 		Tenancy: tn,
 		Flows:   fl,
-		Admin:   admin.New(o.Store, o.Log, src, o.PublicURL),
-		Prompt:  prompt.New(o.Store, o.Log, src, fl, fl),
+		Codes: codes.New(codes.Options{Store: o.Store, Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
+			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
+		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),
+		Prompt: prompt.New(o.Store, o.Log, src, fl, fl),
 	}
 }

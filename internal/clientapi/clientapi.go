@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -24,12 +25,13 @@ import (
 type API struct {
 	svc     *flows.Service
 	tenancy *tenancy.Service
+	codes   *codes.Service
 	log     *slog.Logger
 }
 
 // New returns the Client API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, codes: cd, log: log}
 }
 
 // HandlerFunc is a Client API handler; it runs for an authenticated caller.

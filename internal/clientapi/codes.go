@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -52,7 +52,7 @@ func (a *API) EnrollSMS(w http.ResponseWriter, r *http.Request, c tenancy.Client
 }
 
 func (a *API) enrollContact(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, m model.VerificationMethod, address string) error {
-	e, err := a.svc.EnrollContact(r.Context(), c, m, address)
+	e, err := a.codes.EnrollContact(r.Context(), c, m, address)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (a *API) EnrollApp(w http.ResponseWriter, r *http.Request, c tenancy.Client
 	if err := jsonapi.Decode(r, &struct{}{}); err != nil {
 		return err
 	}
-	e, err := a.svc.EnrollApp(r.Context(), c)
+	e, err := a.codes.EnrollApp(r.Context(), c)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (a *API) ChallengeSMS(w http.ResponseWriter, r *http.Request, c tenancy.Cli
 }
 
 func (a *API) challengeContact(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, m model.VerificationMethod) error {
-	id, err := a.svc.ChallengeContact(r.Context(), c, m)
+	id, err := a.codes.ChallengeContact(r.Context(), c, m)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *API) verifyContact(w http.ResponseWriter, r *http.Request, c tenancy.Cl
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.VerifyContact(r.Context(), c, m, in.VerificationCode)
+	res, err := a.codes.VerifyContact(r.Context(), c, m, in.VerificationCode)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (a *API) VerifyApp(w http.ResponseWriter, r *http.Request, c tenancy.Client
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.VerifyApp(r.Context(), c, in.VerificationCode)
+	res, err := a.codes.VerifyApp(r.Context(), c, in.VerificationCode)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (a *API) VerifyApp(w http.ResponseWriter, r *http.Request, c tenancy.Client
 // with isVerified false and the reason, as the SDK expects. A code refused
 // because the method is locked (TOO_MANY_ATTEMPTS) also says, in
 // Retry-After, how long the lock lasts.
-func writeVerification(w http.ResponseWriter, res flows.CodeVerification) error {
+func writeVerification(w http.ResponseWriter, res codes.CodeVerification) error {
 	if res.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(res.RetryAfter.Seconds())))
 	}
@@ -173,7 +173,7 @@ func writeVerification(w http.ResponseWriter, res flows.CodeVerification) error 
 // setRetryAfter adds a Retry-After header, in whole seconds, to the
 // answer to a caller refused for sending codes too often.
 func setRetryAfter(w http.ResponseWriter, err error) {
-	if d, ok := flows.RetryAfter(err); ok {
+	if d, ok := codes.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())))
 	}
 }

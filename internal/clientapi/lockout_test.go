@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/pgtest"
 )
 
@@ -280,7 +280,7 @@ func TestSendsThrottledPerDestination(t *testing.T) {
 // would: the tenant's ceiling stops them, says when to try again, and the
 // log says it once.
 func TestTenantCeilingOnSends(t *testing.T) {
-	c := newCodeEnvWith(t, apitest.Options{SendCeilings: flows.SendCeilings{TextsPerHour: 3}})
+	c := newCodeEnvWith(t, apitest.Options{SendCeilings: codes.SendCeilings{TextsPerHour: 3}})
 	send := func(i int) apitest.Response {
 		return c.Do(c.secret, "POST", "/v1/challenge", map[string]any{"verificationMethod": "SMS",
 			"action": "signIn", "phoneNumber": fmt.Sprintf("+6421000%04d", i)})

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -54,6 +55,7 @@ type Console struct {
 	admins  *admin.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
+	codes   *codes.Service
 	log     *slog.Logger
 	origin  string
 	secure  bool
@@ -63,8 +65,8 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, tn *tenancy.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, tenancy: tn, admins: admins, prompt: pr, log: log, views: mustParseViews()}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, tenancy: tn, codes: cd, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")

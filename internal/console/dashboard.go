@@ -65,14 +65,14 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request, s *Session) 
 		return err
 	}
 	v.Figures = newDashboardFigures(d, days)
-	trips, err := c.svc.SendCeilingTrips(r.Context(), s.Tenant.ID)
+	trips, err := c.codes.SendCeilingTrips(r.Context(), s.Tenant.ID)
 	if err != nil {
 		return err
 	}
 	for _, t := range trips {
 		v.CeilingTrips = append(v.CeilingTrips, fmt.Sprintf(
 			"%ss reached this app's ceiling of %d an hour at %s: %s sent that hour, %s refused.",
-			methodName(t.Method), c.svc.SendCeiling(t.Method), formatTime(t.FirstRefusedAt, "2 Jan 2006 15:04 MST"),
+			methodName(t.Method), c.codes.SendCeiling(t.Method), formatTime(t.FirstRefusedAt, "2 Jan 2006 15:04 MST"),
 			strconv.Itoa(t.Sends), strconv.Itoa(t.Refused)))
 	}
 	c.render(w, r, http.StatusOK, "dashboard", s, View{Title: "Dashboard", Section: "dashboard", Data: v})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -181,7 +182,11 @@ func (c *Console) User(w http.ResponseWriter, r *http.Request, s *Session) error
 			return err
 		}
 	}
-	v := newUserView(d, diagnoses, c.svc.Now())
+	locks, err := c.codes.CodeLocks(r.Context(), s.Tenant.ID, d.User.ID)
+	if err != nil {
+		return err
+	}
+	v := newUserView(d, diagnoses, locks, c.svc.Now())
 	c.render(w, r, http.StatusOK, "user", s, View{Title: "User " + d.User.ID, Section: "users", Data: v})
 	return nil
 }
@@ -244,8 +249,8 @@ type eventRow struct {
 }
 
 // newUserView puts a user's detail in words, with the uplift diagnosis of
-// each of their devices, in the order of d.Devices.
-func newUserView(d flows.UserDetail, diagnoses []prompt.Diagnosis, now time.Time) userView {
+// each of their devices, in the order of d.Devices, and their code locks.
+func newUserView(d flows.UserDetail, diagnoses []prompt.Diagnosis, locks []codes.CodeLock, now time.Time) userView {
 	v := userView{User: d.User, DiagnosisAction: d.DiagnosisAction,
 		DiagnosisSource: "the code of the user's most recent action"}
 	if len(d.Actions) == 0 {
@@ -268,7 +273,7 @@ func newUserView(d flows.UserDetail, diagnoses []prompt.Diagnosis, now time.Time
 	for _, a := range d.Actions {
 		v.Actions = append(v.Actions, newActionRow(a))
 	}
-	for _, l := range d.Locks {
+	for _, l := range locks {
 		v.Locks = append(v.Locks, newLockRow(d.User.ID, l, now))
 	}
 	return v
@@ -281,14 +286,14 @@ type lockRow struct {
 	LiftURL        string
 }
 
-func newLockRow(userID string, l flows.CodeLock, now time.Time) lockRow {
+func newLockRow(userID string, l codes.CodeLock, now time.Time) lockRow {
 	row := lockRow{Method: methodName(l.Method), Failures: l.Failures,
 		LiftURL: userURL(userID) + "/locks/" + string(l.Method) + "/lift",
 		Status: fmt.Sprintf("Open: %s in a row; %d more lock it",
 			plural(int64(l.Failures), "wrong code", "wrong codes"), l.Left)}
 	if !l.LockedUntil.IsZero() {
 		row.Status = "Locked after too many wrong codes until " + formatTime(l.LockedUntil, "2 Jan 2006 15:04 MST") +
-			" (" + flows.Roughly(l.LockedUntil.Sub(now)) + " from now)"
+			" (" + codes.Roughly(l.LockedUntil.Sub(now)) + " from now)"
 	}
 	return row
 }
@@ -298,7 +303,7 @@ func newLockRow(userID string, l flows.CodeLock, now time.Time) lockRow {
 func (c *Console) LiftLock(w http.ResponseWriter, r *http.Request, s *Session) error {
 	userID := r.PathValue("userId")
 	m := model.VerificationMethod(r.PathValue("method"))
-	if err := c.svc.LiftCodeLock(r.Context(), s.Tenant.ID, userID, m, s.Admin.ID); err != nil {
+	if err := c.codes.LiftCodeLock(r.Context(), s.Tenant.ID, userID, m, s.Admin.ID); err != nil {
 		return err
 	}
 	redirect(w, r, userURL(userID), "lock-lifted")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/uplift-dev/uplift/client"
 	"github.com/uplift-dev/uplift/internal/app"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
@@ -35,6 +36,7 @@ type env struct {
 	srv    *httptest.Server
 	svc    *flows.Service
 	tn     *tenancy.Service
+	codes  *codes.Service
 	inbox  *notify.Inbox
 	tenant model.Tenant
 	client *http.Client
@@ -68,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	handler = server.New(uplift, log, server.WithDemo(app)).Handler()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: uplift.Flows, tn: uplift.Tenancy, inbox: inbox, tenant: dt.Tenant, client: hc}
+	return &env{t: t, srv: srv, svc: uplift.Flows, tn: uplift.Tenancy, codes: uplift.Codes, inbox: inbox, tenant: dt.Tenant, client: hc}
 }
 
 func (e *env) do(method, path string, form url.Values) (*http.Response, string) {
@@ -235,7 +237,7 @@ func TestCallbackSaysWhoSignedInAndHow(t *testing.T) {
 	if _, page := e.do("GET", "/demo/callback?token="+url.QueryEscape(loc.Query().Get("token")), nil); !strings.Contains(page, "Not signed in") {
 		t.Errorf("before the challenge the callback says: %s", page)
 	}
-	if _, err := e.svc.ChallengeContact(ctx, c, model.MethodEmailOTP); err != nil {
+	if _, err := e.codes.ChallengeContact(ctx, c, model.MethodEmailOTP); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := e.inbox.Last("ada@example.com")
@@ -243,7 +245,7 @@ func TestCallbackSaysWhoSignedInAndHow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.svc.VerifyContact(ctx, c, model.MethodEmailOTP, code)
+	v, err := e.codes.VerifyContact(ctx, c, model.MethodEmailOTP, code)
 	if err != nil || !v.IsVerified {
 		t.Fatalf("verify = %+v, %v", v, err)
 	}

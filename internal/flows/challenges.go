@@ -38,11 +38,6 @@ func (s *Service) newChallenge(ctx context.Context, c model.PasskeyChallenge) (m
 	return c, nil
 }
 
-// purgeOdds: one code challenge creation in purgeOdds also deletes old
-// code challenges (see purgeCodeChallenges). Any instance may do it, so no
-// process needs to remember when it last did.
-const purgeOdds = 64
-
 // PurgeExpired deletes the passkey challenges that expired before cutoff,
 // so that requests anyone may send (a username-less sign-in) leave no rows
 // behind for long, and reports how many. Every instance may run it at any

@@ -75,8 +75,6 @@ type UserDetail struct {
 	DiagnosisAction string
 	// Actions are the user's most recent actions, newest first.
 	Actions []ActionDetail
-	// Locks are the code methods with wrong codes on record or locked.
-	Locks []CodeLock
 }
 
 // UserDevice is a device the user was seen on and the user's passkeys
@@ -120,9 +118,6 @@ func (s *Service) UserDetail(ctx context.Context, t model.Tenant, userID string)
 		d.Passkeys = append(d.Passkeys, s.viewPasskey(ctx, p))
 	}
 	if d.Actions, err = s.actionDetails(ctx, t.ID, userID); err != nil {
-		return d, err
-	}
-	if d.Locks, err = s.userCodeLocks(ctx, t.ID, userID); err != nil {
 		return d, err
 	}
 	if len(d.Actions) > 0 {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -30,26 +29,21 @@ type Service struct {
 	tenancy   *tenancy.Service
 	// challenges keeps the sign-in challenges this instance began.
 	challenges *challengeCache
-	email      notify.EmailSender
-	sms        notify.SMSSender
-	// ceilings caps each tenant's code sends an hour, by method.
-	ceilings SendCeilings
+	// offered says which methods this server can challenge users with.
+	offered func(model.VerificationMethod) bool
 }
 
 // Options configures a Service. Now and Rand default to the real clock and
-// crypto/rand. Without Email, email codes are off; without SMS, text
-// message codes are off.
+// crypto/rand.
 type Options struct {
 	Store     *store.Store
 	Log       *slog.Logger
 	Now       func() time.Time
 	Rand      io.Reader
 	PublicURL string
-	Email     notify.EmailSender
-	SMS       notify.SMSSender
-	// SendCeilings caps each tenant's email and text message code sends an
-	// hour; zero fields take the defaults.
-	SendCeilings SendCeilings
+	// Offered says which methods this server can challenge users with
+	// (email and text codes need a sender); nil means every method.
+	Offered func(model.VerificationMethod) bool
 	// Tenancy finds tenants and action configurations, and issues the
 	// tokens of actions.
 	Tenancy *tenancy.Service
@@ -60,10 +54,11 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	o.SendCeilings = o.SendCeilings.withDefaults()
+	if o.Offered == nil {
+		o.Offered = func(model.VerificationMethod) bool { return true }
+	}
 	return &Service{Source: ids.New(o.Now, o.Rand), store: o.Store, log: o.Log, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenancy: o.Tenancy, challenges: newChallengeCache(), email: o.Email, sms: o.SMS,
-		ceilings: o.SendCeilings}
+		prepared: &preparedCache{}, tenancy: o.Tenancy, challenges: newChallengeCache(), offered: o.Offered}
 }
 
 // Store returns the store the service runs on.

@@ -1,9 +1,9 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
@@ -43,7 +43,7 @@ func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c tenancy.Clie
 			return PasskeyOptions{}, model.Invalid("%s must be at most 255 characters of valid text", name)
 		}
 	}
-	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
 		return PasskeyOptions{}, err
 	}
 	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, true)
@@ -54,8 +54,8 @@ func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c tenancy.Clie
 	if err != nil {
 		return PasskeyOptions{}, err
 	}
-	cu.Name = firstNonEmpty(in.Username, u.Username, u.Email, u.PhoneNumber, u.ID)
-	cu.DisplayName = firstNonEmpty(in.DisplayName, u.DisplayName, cu.Name)
+	cu.Name = cmp.Or(in.Username, u.Username, u.Email, u.PhoneNumber, u.ID)
+	cu.DisplayName = cmp.Or(in.DisplayName, u.DisplayName, cu.Name)
 	opts, session, err := ceremony.BeginRegistration(ceremony.ForTenant(c.Tenant), cu, ceremony.RegistrationOptions{
 		UserVerification: c.Tenant.Passkey.UserVerification, Attachment: in.Attachment, Hints: in.Hints,
 	})
@@ -142,7 +142,7 @@ func (s *Service) AddPasskey(ctx context.Context, c tenancy.ClientCaller, in Add
 func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
 	var res AddPasskeyResult
 	err := s.store.InTx(ctx, func(q storeQueries) error {
-		first, err := s.mayAddAuthenticator(ctx, q, claims)
+		first, err := s.MayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 		if !first {
 			return nil
 		}
-		_, err = s.completeAction(ctx, q, t.ID, claims.IdempotencyKey, model.MethodPasskey, a.ID)
+		_, err = s.CompleteAction(ctx, q, t.ID, claims.IdempotencyKey, model.MethodPasskey, a.ID)
 		return err
 	})
 	if err != nil {
@@ -167,35 +167,6 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 	}
 	res.Passkey = s.viewPasskey(ctx, p)
 	return res, nil
-}
-
-// mayAddAuthenticator applies the enrolment rule of SPEC §7 to any
-// method (a passkey, an email address, a phone number or an authenticator
-// app): a user with no authenticator may enrol the first with a plain
-// track token; a user who has one may add another only after completing a
-// challenge in the same action, or with a token whose scope includes
-// add:authenticators. It reports whether this would be the user's first
-// authenticator.
-func (s *Service) mayAddAuthenticator(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
-	auths, err := q.Authenticators(ctx, claims.TenantID, claims.UserID)
-	if err != nil {
-		return false, err
-	}
-	a, err := q.Action(ctx, claims.TenantID, claims.IdempotencyKey)
-	if errors.Is(err, model.ErrNotFound) || (err == nil && (a.UserID != claims.UserID || a.Code != claims.ActionCode)) {
-		return false, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
-	}
-	if err != nil {
-		return false, err
-	}
-	switch {
-	case len(auths) == 0:
-		return true, nil
-	case a.State == model.StateChallengeSucceeded, claims.HasScope(model.ScopeAddAuthenticators):
-		return false, nil
-	}
-	return false, model.Errorf(model.ErrForbidden, "forbidden",
-		"the user already has an authenticator: complete a challenge in this action first, or track with scope add:authenticators")
 }
 
 // ceremonyUser loads what a ceremony needs of a user: their user handle
@@ -216,13 +187,4 @@ func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, cre
 		return ceremony.User{}, err
 	}
 	return ceremony.User{Handle: handle, Passkeys: ps}, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

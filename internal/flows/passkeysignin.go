@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -269,7 +270,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	var user model.User
 	var err error
 	if ch.UserID == "" {
-		in := TrackInput{UserID: p.UserID, ActionCode: firstNonEmpty(ch.ActionCode, DefaultPasskeyAction),
+		in := TrackInput{UserID: p.UserID, ActionCode: cmp.Or(ch.ActionCode, DefaultPasskeyAction),
 			IdempotencyKey: ch.IdempotencyKey, DeviceID: sc.deviceID, UserAgent: sc.userAgent, IPAddress: sc.ip}
 		if err := s.checkTrack(t, &in); err != nil {
 			return VerifyPasskeyResult{}, err
@@ -307,7 +308,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 			// A sign-in for a known user, an action tracked before under
 			// the same key, or one the passkey cannot complete.
 			var err error
-			res.Action, err = s.completeAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID)
+			res.Action, err = s.CompleteAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID)
 			if err != nil && plan != nil && errors.Is(err, model.ErrForbidden) {
 				refused = err
 				return nil
@@ -368,38 +369,6 @@ func completeOnCreate(p *trackPlan, authID string) {
 	}
 	p.earlier = []model.ActionState{a.State}
 	a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, authID
-}
-
-// completeAction records that an authenticator completed the action's
-// challenge: CHALLENGE_REQUIRED and ALLOW become CHALLENGE_SUCCEEDED with
-// the method that completed it, if the action permits that method; an action already succeeded keeps the
-// method that completed it first; blocked, failed or reviewed actions
-// cannot be completed.
-func (s *Service) completeAction(ctx context.Context, q storeQueries, tenantID, key string,
-	method model.VerificationMethod, authID string) (model.Action, error) {
-	a, err := q.Action(ctx, tenantID, key)
-	if err != nil {
-		return a, err
-	}
-	if a.State == model.StateChallengeSucceeded {
-		return a, nil
-	}
-	if err := cannotComplete(a, method); err != nil {
-		return a, err
-	}
-	a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
-	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
-	return a, q.SetActionState(ctx, a)
-}
-
-// cannotComplete reports why a challenge by method cannot complete the
-// action, or nil when it can.
-func cannotComplete(a model.Action, method model.VerificationMethod) error {
-	switch a.State {
-	case model.StateChallengeRequired, model.StateAllow:
-		return methodPermitted(a, method)
-	}
-	return model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
 }
 
 // FindPasskeys returns those of the tenant's passkeys whose base64url

@@ -57,6 +57,17 @@ var knownScopes = []string{
 	model.ScopeUpdateAuthenticators, model.ScopeRemoveAuthenticators,
 }
 
+// NormalizeScope checks that scope lists only known scopes, separated by
+// spaces, and returns it with single spaces.
+func NormalizeScope(scope string) (string, error) {
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(knownScopes, sc) {
+			return "", model.Invalid("unknown scope %q; known scopes are %s", sc, strings.Join(knownScopes, ", "))
+		}
+	}
+	return strings.Join(strings.Fields(scope), " "), nil
+}
+
 // Track records an action for a user (creating the user on first sight),
 // decides its state, and issues the token and hosted-UI URL for it. The
 // same idempotency key returns the action stored the first time.
@@ -188,7 +199,7 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 		DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
 		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
 		Scope: in.Scope, Locale: in.Locale, Custom: in.Custom,
-		AllowedMethods: s.offered(allowedMethods(p.cfg)),
+		AllowedMethods: s.offeredOf(allowedMethods(p.cfg)),
 	}
 	return p, nil
 }
@@ -258,12 +269,11 @@ func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
 	if in.RedirectURL != "" && !tenancy.RedirectAllowed(t, in.RedirectURL) {
 		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", in.RedirectURL)
 	}
-	for _, sc := range strings.Fields(in.Scope) {
-		if !slices.Contains(knownScopes, sc) {
-			return model.Invalid("unknown scope %q; known scopes are %s", sc, strings.Join(knownScopes, ", "))
-		}
+	scope, err := NormalizeScope(in.Scope)
+	if err != nil {
+		return err
 	}
-	in.Scope = strings.Join(strings.Fields(in.Scope), " ")
+	in.Scope = scope
 	if err := checkAttributes(in.Email, in.PhoneNumber, in.Username, in.Custom); err != nil {
 		return err
 	}
@@ -392,7 +402,7 @@ func (s *Service) PermittedMethods(ctx context.Context, t model.Tenant, a model.
 	}
 	methods := a.AllowedMethods
 	if len(methods) == 0 {
-		methods = s.offered(allowedMethods(cfg))
+		methods = s.offeredOf(allowedMethods(cfg))
 	}
 	return methods, cfg.DefaultMethod, nil
 }

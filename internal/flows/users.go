@@ -140,26 +140,9 @@ func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a
 		if err := q.CreateAuthenticator(ctx, a); err != nil {
 			return err
 		}
-		return s.markContactVerified(ctx, q, tenantID, userID, a.Email, a.PhoneNumber)
+		return s.MarkContactVerified(ctx, q, tenantID, userID, a.Email, a.PhoneNumber)
 	})
 	return a, err
-}
-
-// markContactVerified records a verified email or phone number on the user
-// when the user has none or has the same one unverified.
-func (s *Service) markContactVerified(ctx context.Context, q storeQueries, tenantID, userID, email, phone string) error {
-	u, err := q.User(ctx, tenantID, userID)
-	if err != nil {
-		return err
-	}
-	if email != "" && (u.Email == "" || strings.EqualFold(u.Email, email)) {
-		u.Email, u.EmailVerified = email, true
-	}
-	if phone != "" && (u.PhoneNumber == "" || u.PhoneNumber == phone) {
-		u.PhoneNumber, u.PhoneNumberVerified = phone, true
-	}
-	u.UpdatedAt = s.Now()
-	return q.UpdateUser(ctx, u)
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -229,7 +212,7 @@ func (s *Service) UserProfile(ctx context.Context, u model.User) (Profile, error
 	if err != nil {
 		return Profile{}, err
 	}
-	p := Profile{Authenticators: auths, Enrolled: store.EnrolmentOf(auths).Methods, Allowed: s.offered(defaultMethods)}
+	p := Profile{Authenticators: auths, Enrolled: store.EnrolmentOf(auths).Methods, Allowed: s.offeredOf(defaultMethods)}
 	p.Default = defaultMethod(model.ActionConfig{}, p.Enrolled, p.Allowed)
 	for _, a := range auths {
 		if a.IsDefault && !a.VerifiedAt.IsZero() && slices.Contains(p.Allowed, a.Method) {

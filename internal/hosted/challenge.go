@@ -3,7 +3,7 @@ package hosted
 import (
 	"net/http"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -81,7 +81,7 @@ func (p *Pages) challengePage(w http.ResponseWriter, r *http.Request, choosing b
 		}
 	}
 	if wait := queryWait(r, "busy"); wait > 0 {
-		v.Error = "This app has sent as many codes as it can for now. Try again in " + flows.Roughly(wait) +
+		v.Error = "This app has sent as many codes as it can for now. Try again in " + codes.Roughly(wait) +
 			", or use another method."
 	}
 	v.Challenge = challengeView{Primary: mc.Primary, Others: mc.Others, Choosing: choosing,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
 )
@@ -33,8 +33,8 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 	if err := p.requireOffered(r.Context(), f, m); err != nil {
 		return err
 	}
-	_, err = p.svc.ChallengeContact(r.Context(), f.caller, m)
-	if wait, ok := flows.RetryAfter(err); ok {
+	_, err = p.codes.ChallengeContact(r.Context(), f.caller, m)
+	if wait, ok := codes.RetryAfter(err); ok {
 		return p.throttled(w, r, f, m, wait, err)
 	}
 	if err != nil {
@@ -51,10 +51,10 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 // long to wait.
 func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, m model.VerificationMethod, wait time.Duration, refusal error) error {
 	after := strconv.Itoa(int(wait.Seconds()))
-	if _, ok := flows.AsLocked(refusal); ok {
+	if _, ok := codes.AsLocked(refusal); ok {
 		return seeOther(w, r, "/login?"+f.query()+"&locked="+after+"&lockedMethod="+string(m))
 	}
-	if flows.CeilingReached(refusal) {
+	if codes.CeilingReached(refusal) {
 		return seeOther(w, r, "/login?"+f.query()+"&busy="+after)
 	}
 	secs := "&wait=" + after
@@ -89,11 +89,11 @@ func (p *Pages) Resend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if last.Kind == model.CodeEnrol {
-		_, err = p.svc.EnrollContact(r.Context(), f.caller, m, last.Address())
+		_, err = p.codes.EnrollContact(r.Context(), f.caller, m, last.Address())
 	} else {
-		_, err = p.svc.ChallengeContact(r.Context(), f.caller, m)
+		_, err = p.codes.ChallengeContact(r.Context(), f.caller, m)
 	}
-	if wait, ok := flows.RetryAfter(err); ok {
+	if wait, ok := codes.RetryAfter(err); ok {
 		return p.throttled(w, r, f, m, wait, err)
 	}
 	if err != nil {
@@ -111,8 +111,8 @@ func (p *Pages) EnrollEmail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := r.PostFormValue("email")
-	_, err = p.svc.EnrollContact(r.Context(), f.caller, model.MethodEmailOTP, email)
-	if wait, ok := flows.RetryAfter(err); ok {
+	_, err = p.codes.EnrollContact(r.Context(), f.caller, model.MethodEmailOTP, email)
+	if wait, ok := codes.RetryAfter(err); ok {
 		return p.throttled(w, r, f, model.MethodEmailOTP, wait, err)
 	}
 	var me *model.Error
@@ -147,14 +147,14 @@ func (p *Pages) Verify(w http.ResponseWriter, r *http.Request) error {
 	if code == "" {
 		return p.codePage(w, r, f, m, "Enter the code we sent you.", http.StatusBadRequest)
 	}
-	var res flows.CodeVerification
+	var res codes.CodeVerification
 	if m == model.MethodAuthenticatorApp {
 		if err := p.requireOffered(r.Context(), f, m); err != nil {
 			return err
 		}
-		res, err = p.svc.VerifyApp(r.Context(), f.caller, code)
+		res, err = p.codes.VerifyApp(r.Context(), f.caller, code)
 	} else {
-		res, err = p.svc.VerifyContact(r.Context(), f.caller, m, code)
+		res, err = p.codes.VerifyContact(r.Context(), f.caller, m, code)
 	}
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func lockedText(m model.VerificationMethod, wait time.Duration) string {
 		what = "Authenticator app codes are"
 	}
 	return "Too many wrong codes were entered. For your security, " + strings.ToLower(what[:1]) + what[1:] +
-		" paused for your account. Try again in " + flows.Roughly(wait) + ", or use another method."
+		" paused for your account. Try again in " + codes.Roughly(wait) + ", or use another method."
 }
 
 // queryWait reads a wait in seconds from the query parameter name; zero

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -29,6 +30,7 @@ type Pages struct {
 	svc     *flows.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
+	codes   *codes.Service
 	log     *slog.Logger
 	cookies Cookies
 	views   *views
@@ -42,11 +44,11 @@ const DefaultConfirmation = 3 * time.Second
 
 // New returns the hosted pages over svc, served at publicURL; confirmFor
 // is how long confirmations show (DefaultConfirmation when zero).
-func New(svc *flows.Service, tn *tenancy.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
 	if confirmFor <= 0 {
 		confirmFor = DefaultConfirmation
 	}
-	return &Pages{svc: svc, tenancy: tn, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
+	return &Pages{svc: svc, tenancy: tn, codes: cd, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
 }
 
 // pageFunc is a page handler; its error becomes a page a person can read.

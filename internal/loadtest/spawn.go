@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -247,7 +247,7 @@ func startInProcess(ctx context.Context, dbURL, smtpURL string, progress io.Writ
 		return nil, err
 	}
 	public := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	opts := app.Options{PublicURL: public, SendCeilings: flows.SendCeilings{EmailsPerHour: loadSendCeiling}}
+	opts := app.Options{PublicURL: public, SendCeilings: codes.SendCeilings{EmailsPerHour: loadSendCeiling}}
 	if smtpURL != "" {
 		from, err := notify.SenderAddress("", public)
 		if err == nil {

@@ -70,12 +70,12 @@ func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devIn
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Flows
-	s := &Server{svc: svc, admins: a.Admin, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, log), clientAPI: clientapi.New(svc, a.Tenancy, log)}
+	s := &Server{svc: svc, admins: a.Admin, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Codes, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, log)}
 	for _, o := range opts {
 		o(s)
 	}
-	s.hosted = hosted.New(svc, a.Tenancy, a.Prompt, log, s.publicURL, s.confirmFor)
-	s.console = console.New(svc, a.Tenancy, a.Admin, a.Prompt, log)
+	s.hosted = hosted.New(svc, a.Tenancy, a.Codes, a.Prompt, log, s.publicURL, s.confirmFor)
+	s.console = console.New(svc, a.Tenancy, a.Codes, a.Admin, a.Prompt, log)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
 }

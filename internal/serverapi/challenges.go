@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -44,12 +44,12 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	if in.SMSChannel != "" && in.SMSChannel != "DEFAULT" {
 		return model.Invalid("smsChannel %q is not offered; leave it out or send DEFAULT", truncate(in.SMSChannel))
 	}
-	ch, err := a.svc.StartServerChallenge(r.Context(), t, flows.ServerChallengeInput{
+	ch, err := a.codes.StartServerChallenge(r.Context(), t, codes.ServerChallengeInput{
 		Method: in.VerificationMethod, ActionCode: in.Action, IdempotencyKey: in.IdempotencyKey, UserID: in.UserID,
 		Email: in.Email, PhoneNumber: in.PhoneNumber, Scope: in.Scope, DeviceID: in.DeviceID,
 	})
 	if err != nil {
-		if d, ok := flows.RetryAfter(err); ok {
+		if d, ok := codes.RetryAfter(err); ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())))
 		}
 		return err
@@ -74,7 +74,7 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, t model.Tenant) err
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	v, err := a.svc.VerifyServerChallenge(r.Context(), t, in.ChallengeID, in.VerificationCode)
+	v, err := a.codes.VerifyServerChallenge(r.Context(), t, in.ChallengeID, in.VerificationCode)
 	if err != nil {
 		return err
 	}

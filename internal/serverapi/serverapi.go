@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -20,12 +21,13 @@ type API struct {
 	svc     *flows.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
+	codes   *codes.Service
 	log     *slog.Logger
 }
 
 // New returns the Server API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, pr *prompt.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, prompt: pr, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, codes: cd, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Server API handler; it runs with the caller's tenant.

@@ -1,13 +1,15 @@
-package flows
+package codes
 
 import (
 	"context"
-	"slices"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
@@ -52,10 +54,10 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 	if err := s.requireMethod(m); err != nil {
 		return Enrolment{}, err
 	}
-	if err := s.checkTokenAction(ctx, claims, m); err != nil {
+	if err := s.actions.CheckTokenAction(ctx, claims, m); err != nil {
 		return Enrolment{}, err
 	}
-	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
 		return Enrolment{}, err
 	}
 	auths, err := s.store.Authenticators(ctx, c.Tenant.ID, claims.UserID)
@@ -75,12 +77,12 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 func setAddress(ch *model.CodeChallenge, address string) error {
 	switch ch.Method {
 	case model.MethodEmailOTP:
-		if !ValidEmail(address) {
+		if !flows.ValidEmail(address) {
 			return model.Invalid("email must be a valid email address")
 		}
 		ch.Email = address
 	case model.MethodSMS:
-		if !ValidPhoneNumber(address) {
+		if !flows.ValidPhoneNumber(address) {
 			return model.Invalid("phoneNumber must be in E.164 form, such as +14155550100")
 		}
 		ch.PhoneNumber = address
@@ -100,7 +102,7 @@ func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, 
 	if err := s.requireMethod(m); err != nil {
 		return "", err
 	}
-	if err := s.checkTokenAction(ctx, claims, m); err != nil {
+	if err := s.actions.CheckTokenAction(ctx, claims, m); err != nil {
 		return "", err
 	}
 	auths, err := s.store.Authenticators(ctx, c.Tenant.ID, claims.UserID)
@@ -130,7 +132,7 @@ func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m m
 	if err := checkCodeInput(code); err != nil {
 		return CodeVerification{}, err
 	}
-	if failed, err := s.actionFailed(ctx, claims); err != nil || failed {
+	if failed, err := s.actions.ActionFailed(ctx, claims); err != nil || failed {
 		return failedVerification(), err
 	}
 	var res CodeVerification
@@ -138,13 +140,13 @@ func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m m
 		load: func(ctx context.Context) (model.CodeChallenge, error) {
 			ch, err := s.store.LatestCodeChallenge(ctx, c.Tenant.ID, claims.UserID, claims.IdempotencyKey, m,
 				model.CodeEnrol, model.CodeSignIn)
-			if isNotFound(err) {
+			if errors.Is(err, model.ErrNotFound) {
 				err = model.Invalid("no %s code has been sent for this action; call enroll or challenge first", m)
 			}
 			return ch, err
 		},
 		matches: matchesCode(code),
-		settle: func(ctx context.Context, q storeQueries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, nil)
 		},
 	})
@@ -157,11 +159,11 @@ func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m m
 // the action; the last wrong code allowed fails the action's challenge.
 // proveApp, for an authenticator app, stores what the code proved of it
 // once the authenticator is saved.
-func (s *Service) settleClientCode(ctx context.Context, q storeQueries, claims token.Claims, ch model.CodeChallenge,
+func (s *Service) settleClientCode(ctx context.Context, q store.Queries, claims token.Claims, ch model.CodeChallenge,
 	r otp.Result, res *CodeVerification, proveApp func(model.Authenticator) error) error {
 	switch r {
 	case otp.MaxAttemptsExceeded:
-		return s.failAction(ctx, q, claims.TenantID, claims.IdempotencyKey)
+		return s.actions.FailAction(ctx, q, claims.TenantID, claims.IdempotencyKey)
 	case otp.Verified:
 	default:
 		return nil
@@ -170,7 +172,7 @@ func (s *Service) settleClientCode(ctx context.Context, q storeQueries, claims t
 	var err error
 	complete := true
 	if ch.Kind == model.CodeEnrol {
-		if complete, err = s.mayAddAuthenticator(ctx, q, claims); err != nil {
+		if complete, err = s.actions.MayAddAuthenticator(ctx, q, claims); err != nil {
 			return err
 		}
 		if a, err = s.saveEnrolledAuthenticator(ctx, q, ch); err != nil {
@@ -186,7 +188,7 @@ func (s *Service) settleClientCode(ctx context.Context, q storeQueries, claims t
 		}
 	}
 	if ch.Email != "" || ch.PhoneNumber != "" {
-		if err := s.markContactVerified(ctx, q, claims.TenantID, claims.UserID, ch.Email, ch.PhoneNumber); err != nil {
+		if err := s.actions.MarkContactVerified(ctx, q, claims.TenantID, claims.UserID, ch.Email, ch.PhoneNumber); err != nil {
 			return err
 		}
 	}
@@ -195,7 +197,7 @@ func (s *Service) settleClientCode(ctx context.Context, q storeQueries, claims t
 		// or after a challenge leaves the action as it is.
 		return nil
 	}
-	_, err = s.completeAction(ctx, q, claims.TenantID, claims.IdempotencyKey, ch.Method, a.ID)
+	_, err = s.actions.CompleteAction(ctx, q, claims.TenantID, claims.IdempotencyKey, ch.Method, a.ID)
 	return err
 }
 
@@ -226,7 +228,7 @@ func failedVerification() CodeVerification {
 // saveEnrolledAuthenticator stores the authenticator a verified enrolment
 // proved: a new one with the id the enrolment announced, or, when the user
 // already has one of the method, that one with the new address.
-func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q storeQueries, ch model.CodeChallenge) (model.Authenticator, error) {
+func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q store.Queries, ch model.CodeChallenge) (model.Authenticator, error) {
 	auths, err := q.Authenticators(ctx, ch.TenantID, ch.UserID)
 	if err != nil {
 		return model.Authenticator{}, err
@@ -248,7 +250,7 @@ func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q storeQueries,
 
 // recordAuthenticatorUse notes that a sign-in code proved the challenge's
 // authenticator, which must still be there with the same address.
-func (s *Service) recordAuthenticatorUse(ctx context.Context, q storeQueries, ch model.CodeChallenge) (model.Authenticator, error) {
+func (s *Service) recordAuthenticatorUse(ctx context.Context, q store.Queries, ch model.CodeChallenge) (model.Authenticator, error) {
 	auths, err := q.Authenticators(ctx, ch.TenantID, ch.UserID)
 	if err != nil {
 		return model.Authenticator{}, err
@@ -263,79 +265,6 @@ func (s *Service) recordAuthenticatorUse(ctx context.Context, q storeQueries, ch
 		a.VerifiedAt = a.LastVerifiedAt
 	}
 	return a, q.SetAuthenticatorVerified(ctx, a)
-}
-
-// failAction records that the action's challenge failed after too many
-// wrong codes. An action already completed, blocked or under review keeps
-// its state.
-func (s *Service) failAction(ctx context.Context, q storeQueries, tenantID, key string) error {
-	a, err := q.Action(ctx, tenantID, key)
-	if err != nil {
-		return err
-	}
-	if a.State != model.StateChallengeRequired && a.State != model.StateAllow {
-		return nil
-	}
-	a.State, a.StateUpdatedAt = model.StateChallengeFailed, s.Now()
-	s.log.InfoContext(ctx, "challenge failed after too many wrong codes", "tenant", tenantID, "action", a.Code)
-	return q.SetActionState(ctx, a)
-}
-
-// tokenAction loads the action a Client API token names.
-func (s *Service) tokenAction(ctx context.Context, claims token.Claims) (model.Action, error) {
-	a, err := s.store.Action(ctx, claims.TenantID, claims.IdempotencyKey)
-	if isNotFound(err) || (err == nil && (a.UserID != claims.UserID || a.Code != claims.ActionCode)) {
-		return a, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
-	}
-	return a, err
-}
-
-// checkTokenAction refuses to send codes for an action no challenge can
-// complete any more, or that does not permit the method.
-func (s *Service) checkTokenAction(ctx context.Context, claims token.Claims, m model.VerificationMethod) error {
-	a, err := s.tokenAction(ctx, claims)
-	if err != nil {
-		return err
-	}
-	if err := actionOpen(a); err != nil {
-		return err
-	}
-	return methodPermitted(a, m)
-}
-
-// methodPermitted refuses a method the action does not permit.
-func methodPermitted(a model.Action, m model.VerificationMethod) error {
-	if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, m) {
-		return model.Errorf(model.ErrForbidden, "method_not_allowed",
-			"this action does not permit %s; use one of %s", m, joinMethods(a.AllowedMethods))
-	}
-	return nil
-}
-
-// actionOpen reports why no challenge can complete an action, if none can.
-func actionOpen(a model.Action) error {
-	switch a.State {
-	case model.StateAllow, model.StateChallengeRequired, model.StateChallengeSucceeded:
-		return nil
-	case model.StateChallengeFailed:
-		return model.Errorf(model.ErrForbidden, "forbidden",
-			"the action's challenge failed after too many wrong codes; track a new action")
-	}
-	return model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
-}
-
-// actionFailed reports whether the token's action already failed its
-// challenge, in which case no code is checked any more; an action no
-// challenge can complete for another reason is an error.
-func (s *Service) actionFailed(ctx context.Context, claims token.Claims) (bool, error) {
-	a, err := s.tokenAction(ctx, claims)
-	if err != nil {
-		return false, err
-	}
-	if a.State == model.StateChallengeFailed {
-		return true, nil
-	}
-	return false, actionOpen(a)
 }
 
 // bindToToken ties a challenge to the token's user and action.

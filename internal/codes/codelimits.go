@@ -1,4 +1,4 @@
-package flows
+package codes
 
 import (
 	"context"
@@ -222,7 +222,7 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 	}
 	slices.Sort(subjects) // one order everywhere, so two sends never wait for each other's locks
 	refused := false
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		for _, sub := range subjects {
 			if err := q.LockCodeSubject(ctx, ch.TenantID, sub, ch.Method, ch.CreatedAt); err != nil {
 				return err
@@ -304,9 +304,9 @@ type CodeLock struct {
 	Left int
 }
 
-// userCodeLocks returns the user's methods that have wrong codes on
+// CodeLocks returns the user's methods that have wrong codes on
 // record or are locked, by method.
-func (s *Service) userCodeLocks(ctx context.Context, tenantID, userID string) ([]CodeLock, error) {
+func (s *Service) CodeLocks(ctx context.Context, tenantID, userID string) ([]CodeLock, error) {
 	records, err := s.store.CodeLockouts(ctx, tenantID, userSubject(userID))
 	if err != nil {
 		return nil, err

@@ -1,12 +1,14 @@
-package flows
+package codes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 	"github.com/uplift-dev/uplift/internal/totp"
@@ -37,10 +39,10 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	if err := s.checkTokenAction(ctx, claims, model.MethodAuthenticatorApp); err != nil {
+	if err := s.actions.CheckTokenAction(ctx, claims, model.MethodAuthenticatorApp); err != nil {
 		return AppEnrolment{}, err
 	}
-	if _, err := s.mayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
 		return AppEnrolment{}, err
 	}
 	u, err := s.store.User(ctx, c.Tenant.ID, claims.UserID)
@@ -51,8 +53,8 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	key, err := totp.NewKey(s.Rand, firstNonEmpty(c.Tenant.Name, c.Tenant.RPName),
-		firstNonEmpty(u.Email, u.Username, u.PhoneNumber, u.ID))
+	key, err := totp.NewKey(s.Rand, cmp.Or(c.Tenant.Name, c.Tenant.RPName),
+		cmp.Or(u.Email, u.Username, u.PhoneNumber, u.ID))
 	if err != nil {
 		return AppEnrolment{}, err
 	}
@@ -89,13 +91,13 @@ func (s *Service) VerifyApp(ctx context.Context, c tenancy.ClientCaller, code st
 	if err := checkCodeInput(code); err != nil {
 		return CodeVerification{}, err
 	}
-	if failed, err := s.actionFailed(ctx, claims); err != nil || failed {
+	if failed, err := s.actions.ActionFailed(ctx, claims); err != nil || failed {
 		return failedVerification(), err
 	}
 	code = strings.TrimSpace(code)
 	enrol, err := s.store.LatestCodeChallenge(ctx, c.Tenant.ID, claims.UserID, claims.IdempotencyKey,
 		model.MethodAuthenticatorApp, model.CodeEnrol)
-	if err != nil && !isNotFound(err) {
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return CodeVerification{}, err
 	}
 	if err == nil && asOTP(enrol).Open(s.Now()) {
@@ -130,7 +132,7 @@ func (s *Service) verifyAppEnrolment(ctx context.Context, t model.Tenant, claims
 			step, err = totp.Validate(ch.TOTPSecret, code, s.Now(), 0)
 			return appCodeMatched(err)
 		},
-		settle: func(ctx context.Context, q storeQueries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, func(a model.Authenticator) error {
 				return q.SaveTOTPSecret(ctx, a, ch.TOTPSecret, step)
 			})
@@ -161,7 +163,7 @@ func (s *Service) verifyAppSignIn(ctx context.Context, t model.Tenant, claims to
 			step, err = totp.Validate(secret, code, s.Now(), last)
 			return appCodeMatched(err)
 		},
-		settle: func(ctx context.Context, q storeQueries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, func(model.Authenticator) error {
 				// ErrStale here means a concurrent sign-in used this step
 				// or a later one: the attempt is judged again, as a replay.
@@ -192,7 +194,7 @@ func appCodeMatched(err error) (bool, error) {
 func (s *Service) appChallenge(ctx context.Context, t model.Tenant, claims token.Claims, a model.Authenticator) (model.CodeChallenge, error) {
 	now := s.Now()
 	var ch model.CodeChallenge
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		subject := userSubject(claims.UserID)
 		if err := q.LockCodeSubject(ctx, t.ID, subject, model.MethodAuthenticatorApp, now); err != nil {
 			return err
@@ -203,7 +205,7 @@ func (s *Service) appChallenge(ctx context.Context, t model.Tenant, claims token
 		if err == nil && (asOTP(ch).Open(now) || ch.Attempts >= ch.MaxAttempts) {
 			return nil
 		}
-		if err != nil && !isNotFound(err) {
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
 			return err
 		}
 		ch = model.CodeChallenge{ID: s.NewID(), TenantID: t.ID, Kind: model.CodeSignIn,

@@ -1,22 +1,69 @@
-package flows
+// Package codes proves users by one-time codes: email and text message
+// codes sent to an address, and authenticator app (TOTP) codes. It sends
+// them within the throttles and ceilings, judges them within the attempt
+// limits and the per-user lock, and completes or fails the action through
+// the action state machine.
+package codes
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/otp"
 	"github.com/uplift-dev/uplift/internal/store"
+	"github.com/uplift-dev/uplift/internal/tenancy"
 )
+
+// Service sends and checks codes.
+type Service struct {
+	ids.Source
+	store    *store.Store
+	log      *slog.Logger
+	actions  *flows.Service
+	tenancy  *tenancy.Service
+	email    notify.EmailSender
+	sms      notify.SMSSender
+	ceilings SendCeilings
+}
+
+// Options configures the codes service. Without Email, email codes are
+// off; without SMS, text message codes are off.
+type Options struct {
+	Store   *store.Store
+	Log     *slog.Logger
+	IDs     ids.Source
+	Actions *flows.Service
+	Tenancy *tenancy.Service
+	Email   notify.EmailSender
+	SMS     notify.SMSSender
+	// SendCeilings caps each tenant's email and text message code sends
+	// an hour; zero fields take the defaults.
+	SendCeilings SendCeilings
+}
+
+// New returns the codes service o describes.
+func New(o Options) *Service {
+	return &Service{Source: o.IDs, store: o.Store, log: o.Log, actions: o.Actions, tenancy: o.Tenancy,
+		email: o.Email, sms: o.SMS, ceilings: o.SendCeilings.withDefaults()}
+}
 
 // codePurgeAge is how old a code challenge must be before it may be
 // purged: well past its expiry, its claim window and the throttle window.
 const codePurgeAge = 2 * time.Hour
+
+// purgeOdds: one code challenge creation in purgeOdds also deletes old
+// code challenges (see purgeCodeChallenges). Any instance may do it, so no
+// process needs to remember when it last did.
+const purgeOdds = 64
 
 // maxCodeLength bounds the verification code a caller may send.
 const maxCodeLength = 64
@@ -24,14 +71,20 @@ const maxCodeLength = 64
 // MethodOffered reports whether this server can challenge users with m:
 // email and text message codes need a sender; passkeys and authenticator
 // apps need nothing more.
-func (s *Service) MethodOffered(m model.VerificationMethod) bool {
-	switch m {
-	case model.MethodEmailOTP:
-		return s.email != nil
-	case model.MethodSMS:
-		return s.sms != nil
+func (s *Service) MethodOffered(m model.VerificationMethod) bool { return Offered(s.email, s.sms)(m) }
+
+// Offered returns whether a server with these senders (nil when there is
+// none) can challenge users with a method.
+func Offered(email notify.EmailSender, sms notify.SMSSender) func(model.VerificationMethod) bool {
+	return func(m model.VerificationMethod) bool {
+		switch m {
+		case model.MethodEmailOTP:
+			return email != nil
+		case model.MethodSMS:
+			return sms != nil
+		}
+		return true
 	}
-	return true
 }
 
 // offered returns the methods of ms this server can challenge users with.
@@ -144,7 +197,7 @@ func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
 type codeAttempt struct {
 	load    func(ctx context.Context) (model.CodeChallenge, error)
 	matches func(ch model.CodeChallenge) (bool, error)
-	settle  func(ctx context.Context, q storeQueries, ch model.CodeChallenge, r otp.Result) error
+	settle  func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error
 }
 
 // maxAttemptRaces bounds how often an attempt is judged again after
@@ -208,7 +261,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	} else {
 		st, tripped = st.Fail(now)
 	}
-	err = s.store.InTx(ctx, func(q storeQueries) error {
+	err = s.store.InTx(ctx, func(q store.Queries) error {
 		if err := q.RecordCodeAttempt(ctx, ch, read.Attempts); err != nil {
 			return err
 		}
@@ -229,7 +282,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 // was counted meanwhile, it returns store.ErrStale and the attempt is
 // judged again. A clean record that stays clean is not written, only
 // checked.
-func (s *Service) storeStanding(ctx context.Context, q storeQueries, read model.CodeLockout, st otp.Standing) error {
+func (s *Service) storeStanding(ctx context.Context, q store.Queries, read model.CodeLockout, st otp.Standing) error {
 	if st == standing(read) {
 		now, err := q.CodeLockout(ctx, read.TenantID, read.Subject, read.Method)
 		if err != nil {

@@ -1,0 +1,166 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
+)
+
+// The action state machine: who may complete an action, fail it, or add
+// an authenticator during it. The domains that prove users (passkeys,
+// codes) call these inside the transactions that store their proofs.
+
+// MayAddAuthenticator applies the enrolment rule of SPEC §7 to any
+// method (a passkey, an email address, a phone number or an authenticator
+// app): a user with no authenticator may enrol the first with a plain
+// track token; a user who has one may add another only after completing a
+// challenge in the same action, or with a token whose scope includes
+// add:authenticators. It reports whether this would be the user's first
+// authenticator.
+func (s *Service) MayAddAuthenticator(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
+	auths, err := q.Authenticators(ctx, claims.TenantID, claims.UserID)
+	if err != nil {
+		return false, err
+	}
+	a, err := q.Action(ctx, claims.TenantID, claims.IdempotencyKey)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && (a.UserID != claims.UserID || a.Code != claims.ActionCode)) {
+		return false, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case len(auths) == 0:
+		return true, nil
+	case a.State == model.StateChallengeSucceeded, claims.HasScope(model.ScopeAddAuthenticators):
+		return false, nil
+	}
+	return false, model.Errorf(model.ErrForbidden, "forbidden",
+		"the user already has an authenticator: complete a challenge in this action first, or track with scope add:authenticators")
+}
+
+// CompleteAction records that an authenticator completed the action's
+// challenge: CHALLENGE_REQUIRED and ALLOW become CHALLENGE_SUCCEEDED with
+// the method that completed it, if the action permits that method; an action already succeeded keeps the
+// method that completed it first; blocked, failed or reviewed actions
+// cannot be completed.
+func (s *Service) CompleteAction(ctx context.Context, q storeQueries, tenantID, key string,
+	method model.VerificationMethod, authID string) (model.Action, error) {
+	a, err := q.Action(ctx, tenantID, key)
+	if err != nil {
+		return a, err
+	}
+	if a.State == model.StateChallengeSucceeded {
+		return a, nil
+	}
+	if err := cannotComplete(a, method); err != nil {
+		return a, err
+	}
+	a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
+	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
+	return a, q.SetActionState(ctx, a)
+}
+
+// cannotComplete reports why a challenge by method cannot complete the
+// action, or nil when it can.
+func cannotComplete(a model.Action, method model.VerificationMethod) error {
+	switch a.State {
+	case model.StateChallengeRequired, model.StateAllow:
+		return methodPermitted(a, method)
+	}
+	return model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
+}
+
+// MarkContactVerified records a verified email or phone number on the user
+// when the user has none or has the same one unverified.
+func (s *Service) MarkContactVerified(ctx context.Context, q storeQueries, tenantID, userID, email, phone string) error {
+	u, err := q.User(ctx, tenantID, userID)
+	if err != nil {
+		return err
+	}
+	if email != "" && (u.Email == "" || strings.EqualFold(u.Email, email)) {
+		u.Email, u.EmailVerified = email, true
+	}
+	if phone != "" && (u.PhoneNumber == "" || u.PhoneNumber == phone) {
+		u.PhoneNumber, u.PhoneNumberVerified = phone, true
+	}
+	u.UpdatedAt = s.Now()
+	return q.UpdateUser(ctx, u)
+}
+
+// FailAction records that the action's challenge failed after too many
+// wrong codes. An action already completed, blocked or under review keeps
+// its state.
+func (s *Service) FailAction(ctx context.Context, q storeQueries, tenantID, key string) error {
+	a, err := q.Action(ctx, tenantID, key)
+	if err != nil {
+		return err
+	}
+	if a.State != model.StateChallengeRequired && a.State != model.StateAllow {
+		return nil
+	}
+	a.State, a.StateUpdatedAt = model.StateChallengeFailed, s.Now()
+	s.log.InfoContext(ctx, "challenge failed after too many wrong codes", "tenant", tenantID, "action", a.Code)
+	return q.SetActionState(ctx, a)
+}
+
+// TokenAction loads the action a Client API token names.
+func (s *Service) TokenAction(ctx context.Context, claims token.Claims) (model.Action, error) {
+	a, err := s.store.Action(ctx, claims.TenantID, claims.IdempotencyKey)
+	if isNotFound(err) || (err == nil && (a.UserID != claims.UserID || a.Code != claims.ActionCode)) {
+		return a, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
+	}
+	return a, err
+}
+
+// CheckTokenAction refuses to send codes for an action no challenge can
+// complete any more, or that does not permit the method.
+func (s *Service) CheckTokenAction(ctx context.Context, claims token.Claims, m model.VerificationMethod) error {
+	a, err := s.TokenAction(ctx, claims)
+	if err != nil {
+		return err
+	}
+	if err := actionOpen(a); err != nil {
+		return err
+	}
+	return methodPermitted(a, m)
+}
+
+// methodPermitted refuses a method the action does not permit.
+func methodPermitted(a model.Action, m model.VerificationMethod) error {
+	if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, m) {
+		return model.Errorf(model.ErrForbidden, "method_not_allowed",
+			"this action does not permit %s; use one of %s", m, joinMethods(a.AllowedMethods))
+	}
+	return nil
+}
+
+// actionOpen reports why no challenge can complete an action, if none can.
+func actionOpen(a model.Action) error {
+	switch a.State {
+	case model.StateAllow, model.StateChallengeRequired, model.StateChallengeSucceeded:
+		return nil
+	case model.StateChallengeFailed:
+		return model.Errorf(model.ErrForbidden, "forbidden",
+			"the action's challenge failed after too many wrong codes; track a new action")
+	}
+	return model.Errorf(model.ErrForbidden, "forbidden", "the action is %s; a challenge cannot complete it", a.State)
+}
+
+// ActionFailed reports whether the token's action already failed its
+// challenge, in which case no code is checked any more; an action no
+// challenge can complete for another reason is an error.
+func (s *Service) ActionFailed(ctx context.Context, claims token.Claims) (bool, error) {
+	a, err := s.TokenAction(ctx, claims)
+	if err != nil {
+		return false, err
+	}
+	if a.State == model.StateChallengeFailed {
+		return true, nil
+	}
+	return false, actionOpen(a)
+}
