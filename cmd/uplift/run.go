@@ -176,8 +176,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
 		SendCeilings: codes.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
-	svc := uplift.Flows
-	svc.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
+	uplift.Passkeys.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
 		if err := firstTenant(ctx, uplift, stdout); err != nil {
 			return err

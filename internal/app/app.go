@@ -12,6 +12,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -44,6 +45,8 @@ type App struct {
 	// Flows holds tenants, actions, policy, passkeys, codes and the
 	// uplift prompt.
 	Flows *flows.Service
+	// Passkeys registers passkeys and signs users in with them.
+	Passkeys *passkeys.Service
 	// Codes sends and checks email, text message and authenticator app
 	// codes.
 	Codes *codes.Service
@@ -64,8 +67,9 @@ func New(o Options) *App {
 	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn})
 	return &App{
-		Tenancy: tn,
-		Flows:   fl,
+		Tenancy:  tn,
+		Flows:    fl,
+		Passkeys: passkeys.New(o.Store, o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: o.Store, Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
 		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),

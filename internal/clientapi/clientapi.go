@@ -18,6 +18,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -26,12 +27,13 @@ type API struct {
 	svc     *flows.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
+	keys    *passkeys.Service
 	log     *slog.Logger
 }
 
 // New returns the Client API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, codes: cd, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, log: log}
 }
 
 // HandlerFunc is a Client API handler; it runs for an authenticated caller.

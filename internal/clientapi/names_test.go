@@ -26,7 +26,7 @@ func TestProviderNamesFromAAGUIDList(t *testing.T) {
 		json.NewEncoder(w).Encode(list)
 	}))
 	defer src.Close()
-	n, err := h.svc.RefreshPasskeyNames(t.Context(), src.URL, src.Client())
+	n, err := h.app.Passkeys.RefreshPasskeyNames(t.Context(), src.URL, src.Client())
 	if err != nil || n != 2 {
 		t.Fatalf("RefreshPasskeyNames = %d, %v; want 2 names", n, err)
 	}
@@ -46,7 +46,7 @@ func TestProviderNamesFromAAGUIDList(t *testing.T) {
 	t.Run("a failed fetch keeps the cached names", func(t *testing.T) {
 		bad := httptest.NewServer(http.NotFoundHandler())
 		defer bad.Close()
-		if _, err := h.svc.RefreshPasskeyNames(t.Context(), bad.URL, bad.Client()); err == nil {
+		if _, err := h.app.Passkeys.RefreshPasskeyNames(t.Context(), bad.URL, bad.Client()); err == nil {
 			t.Error("RefreshPasskeyNames from a 404 succeeded")
 		}
 		if n, err := h.store.ProviderNameCount(t.Context()); err != nil || n != 2 {
@@ -78,7 +78,7 @@ func TestDevicesNotePasskeys(t *testing.T) {
 	for dev, want := range map[string][]model.DevicePasskeyRelation{
 		"device-ada": {model.RelationCreated}, "phone-2": nil, "laptop-3": {model.RelationUsedPlatform},
 	} {
-		got, err := h.svc.DevicePasskeys(t.Context(), h.tenant.ID, "ada", dev)
+		got, err := h.app.Passkeys.DevicePasskeys(t.Context(), h.tenant.ID, "ada", dev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestDevicesNotePasskeys(t *testing.T) {
 		t.Errorf("the cross-platform device was not recorded: %v", err)
 	}
 	h.must(h.do("DELETE", "/v1/users/ada/authenticators/"+authID, h.secretAuth(), nil), 200)
-	if got, _ := h.svc.DevicePasskeys(t.Context(), h.tenant.ID, "ada", "device-ada"); len(got) != 0 {
+	if got, _ := h.app.Passkeys.DevicePasskeys(t.Context(), h.tenant.ID, "ada", "device-ada"); len(got) != 0 {
 		t.Errorf("a deleted passkey is still known on its device: %v", got)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeyjson"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -32,7 +32,7 @@ func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c tena
 	if in.AuthenticatorAttachment != nil {
 		attachment = *in.AuthenticatorAttachment
 	}
-	o, err := a.svc.PasskeyRegistrationOptions(r.Context(), c, flows.PasskeyRegistrationInput{
+	o, err := a.keys.PasskeyRegistrationOptions(r.Context(), c, passkeys.PasskeyRegistrationInput{
 		Username: in.Username, DisplayName: in.DisplayName, Attachment: attachment, Hints: in.Hints,
 	})
 	if err != nil {
@@ -52,7 +52,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c tenancy.Clien
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.AddPasskey(r.Context(), c, flows.AddPasskeyInput{
+	res, err := a.keys.AddPasskey(r.Context(), c, passkeys.AddPasskeyInput{
 		ChallengeID: in.ChallengeID, Response: in.RegistrationCredential, ConditionalCreate: in.ConditionalCreate,
 		DeviceID: in.DeviceID, UserAgent: r.UserAgent(),
 	})
@@ -79,7 +79,7 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, c tenancy.Client
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	id, err := a.svc.StartPasskeyChallenge(r.Context(), c, in.Action, in.IdempotencyKey)
+	id, err := a.keys.StartPasskeyChallenge(r.Context(), c, in.Action, in.IdempotencyKey)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (a *API) AuthenticationOptions(w http.ResponseWriter, r *http.Request, c te
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	o, err := a.svc.PasskeyAuthenticationOptions(r.Context(), c, in.ChallengeID)
+	o, err := a.keys.PasskeyAuthenticationOptions(r.Context(), c, in.ChallengeID)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, c tenancy.ClientCal
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.VerifyPasskey(r.Context(), c, flows.VerifyPasskeyInput{
+	res, err := a.keys.VerifyPasskey(r.Context(), c, passkeys.VerifyPasskeyInput{
 		ChallengeID: in.ChallengeID, Response: in.AuthenticationCredential, DeviceID: in.DeviceID,
 		UserAgent: r.UserAgent(), IPAddress: clientIP(r),
 	})
@@ -143,7 +143,7 @@ func (a *API) FindPasskey(w http.ResponseWriter, r *http.Request, c tenancy.Clie
 	if len(raw) > 64<<10 {
 		return model.Invalid("credentialIds is too long")
 	}
-	ps, err := a.svc.FindPasskeys(r.Context(), c.Tenant.ID, strings.Split(raw, ","))
+	ps, err := a.keys.FindPasskeys(r.Context(), c.Tenant.ID, strings.Split(raw, ","))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ type authenticatorJSON struct {
 	WebauthnCredential      *passkeyjson.WebauthnCredential `json:"webauthnCredential,omitempty"`
 }
 
-func toAuthenticatorJSON(au model.Authenticator, v *flows.PasskeyView) authenticatorJSON {
+func toAuthenticatorJSON(au model.Authenticator, v *passkeys.PasskeyView) authenticatorJSON {
 	out := authenticatorJSON{
 		UserAuthenticatorID: au.ID, VerificationMethod: au.Method, CreatedAt: jsonapi.Time(au.CreatedAt),
 		VerifiedAt: jsonapi.Time(au.VerifiedAt), LastVerifiedAt: jsonapi.Time(au.LastVerifiedAt),

@@ -27,6 +27,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -56,6 +57,7 @@ type Console struct {
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
+	keys    *passkeys.Service
 	log     *slog.Logger
 	origin  string
 	secure  bool
@@ -65,8 +67,8 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, tenancy: tn, codes: cd, admins: admins, prompt: pr, log: log, views: mustParseViews()}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, tenancy: tn, codes: cd, keys: pk, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")

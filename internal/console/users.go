@@ -16,6 +16,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/providers"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -186,7 +187,11 @@ func (c *Console) User(w http.ResponseWriter, r *http.Request, s *Session) error
 	if err != nil {
 		return err
 	}
-	v := newUserView(d, diagnoses, locks, c.svc.Now())
+	pks, err := c.keys.PasskeyViews(r.Context(), s.Tenant.ID, d.User.ID)
+	if err != nil {
+		return err
+	}
+	v := newUserView(d, pks, diagnoses, locks, c.svc.Now())
 	c.render(w, r, http.StatusOK, "user", s, View{Title: "User " + d.User.ID, Section: "users", Data: v})
 	return nil
 }
@@ -249,15 +254,16 @@ type eventRow struct {
 }
 
 // newUserView puts a user's detail in words, with the uplift diagnosis of
-// each of their devices, in the order of d.Devices, and their code locks.
-func newUserView(d flows.UserDetail, diagnoses []prompt.Diagnosis, locks []codes.CodeLock, now time.Time) userView {
+// each of their devices, in the order of d.Devices, their passkeys and
+// their code locks.
+func newUserView(d flows.UserDetail, pks []passkeys.PasskeyView, diagnoses []prompt.Diagnosis, locks []codes.CodeLock, now time.Time) userView {
 	v := userView{User: d.User, DiagnosisAction: d.DiagnosisAction,
 		DiagnosisSource: "the code of the user's most recent action"}
 	if len(d.Actions) == 0 {
 		v.DiagnosisSource = "the user has no action yet, so " + flows.DiagnosisDefaultAction + " is used"
 	}
 	names := map[string]string{}
-	for _, p := range d.Passkeys {
+	for _, p := range pks {
 		row := newPasskeyRow(p)
 		names[p.Passkey.AuthenticatorID] = row.Name
 		v.Passkeys = append(v.Passkeys, row)
@@ -310,7 +316,7 @@ func (c *Console) LiftLock(w http.ResponseWriter, r *http.Request, s *Session) e
 	return nil
 }
 
-func newPasskeyRow(pv flows.PasskeyView) passkeyRow {
+func newPasskeyRow(pv passkeys.PasskeyView) passkeyRow {
 	p := pv.Passkey
 	row := passkeyRow{Name: p.Name, Browser: browserOn(p.ParsedUserAgent), DeviceID: p.DeviceID,
 		Created: p.CreatedAt, LastUsed: p.LastVerifiedAt, Sync: "Single-device", Attachment: attachmentWords(p.Attachment)}

@@ -67,9 +67,7 @@ func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order 
 type UserDetail struct {
 	User           model.User
 	Authenticators []model.Authenticator
-	// Passkeys are the user's passkeys with their providers, oldest first.
-	Passkeys []PasskeyView
-	Devices  []UserDevice
+	Devices        []UserDevice
 	// DiagnosisAction is the action code the devices' diagnoses use: the
 	// code of the user's most recent action, else DiagnosisDefaultAction.
 	DiagnosisAction string
@@ -109,13 +107,6 @@ func (s *Service) UserDetail(ctx context.Context, t model.Tenant, userID string)
 	d := UserDetail{User: u, DiagnosisAction: DiagnosisDefaultAction}
 	if d.Authenticators, err = s.store.Authenticators(ctx, t.ID, userID); err != nil {
 		return d, err
-	}
-	passkeys, err := s.store.Passkeys(ctx, t.ID, userID)
-	if err != nil {
-		return d, err
-	}
-	for _, p := range passkeys {
-		d.Passkeys = append(d.Passkeys, s.viewPasskey(ctx, p))
 	}
 	if d.Actions, err = s.actionDetails(ctx, t.ID, userID); err != nil {
 		return d, err

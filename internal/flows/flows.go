@@ -27,8 +27,6 @@ type Service struct {
 	publicURL string
 	prepared  *preparedCache
 	tenancy   *tenancy.Service
-	// challenges keeps the sign-in challenges this instance began.
-	challenges *challengeCache
 	// offered says which methods this server can challenge users with.
 	offered func(model.VerificationMethod) bool
 }
@@ -58,7 +56,7 @@ func New(o Options) *Service {
 		o.Offered = func(model.VerificationMethod) bool { return true }
 	}
 	return &Service{Source: ids.New(o.Now, o.Rand), store: o.Store, log: o.Log, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenancy: o.Tenancy, challenges: newChallengeCache(), offered: o.Offered}
+		prepared: &preparedCache{}, tenancy: o.Tenancy, offered: o.Offered}
 }
 
 // Store returns the store the service runs on.

@@ -80,16 +80,16 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		}
 		claim = &ch
 	}
-	if err := s.checkTrack(t, &in); err != nil {
+	if err := s.CheckTrack(t, &in); err != nil {
 		return TrackResult{}, err
 	}
-	p, err := s.planTrack(ctx, t, in, nil)
+	p, err := s.PlanTrack(ctx, t, in, nil)
 	if err != nil {
 		return TrackResult{}, err
 	}
 	var res TrackResult
 	err = s.store.InTx(ctx, func(q storeQueries) error {
-		stored, _, err := s.writeTrack(ctx, q, p)
+		stored, _, err := s.WriteTrack(ctx, q, p)
 		if err != nil {
 			return err
 		}
@@ -122,14 +122,14 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 	return res, nil
 }
 
-// trackPlan is an action decided from what track read before its write
+// TrackPlan is an action decided from what track read before its write
 // transaction: the user, the action's configuration, the user's
 // authenticators and devices, and the rules. Only the writes and the
 // checks they need happen inside the transaction (writeTrack), so the
 // single writer of SQLite is held as briefly as possible. A change that
 // commits between the reads and the write is judged as if it came after
 // the track.
-type trackPlan struct {
+type TrackPlan struct {
 	in  TrackInput
 	now time.Time
 	// user is the user as the track leaves them; newUser says they are
@@ -148,12 +148,12 @@ type trackPlan struct {
 	earlier []model.ActionState
 }
 
-// planTrack reads what a track decides on, outside any transaction, and
+// PlanTrack reads what a track decides on, outside any transaction, and
 // decides the action's state. A passkey sign-in has already read the user
 // with their devices and enrolment along with the passkey (signer); a
 // track reads them here, in one query.
-func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *store.SigningUser) (*trackPlan, error) {
-	p := &trackPlan{in: in, now: s.Now()}
+func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *store.SigningUser) (*TrackPlan, error) {
+	p := &TrackPlan{in: in, now: s.Now()}
 	var facts store.UserFacts
 	var err error
 	if signer != nil && signer.User.ID == in.UserID {
@@ -204,11 +204,11 @@ func (s *Service) planTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 	return p, nil
 }
 
-// writeTrack stores a planned action inside q's transaction, with the
+// WriteTrack stores a planned action inside q's transaction, with the
 // user and configuration writes it needs, and returns the action as
 // stored: the one already stored under the idempotency key, if any
 // (created false).
-func (s *Service) writeTrack(ctx context.Context, q storeQueries, p *trackPlan) (model.Action, bool, error) {
+func (s *Service) WriteTrack(ctx context.Context, q storeQueries, p *TrackPlan) (model.Action, bool, error) {
 	tenantID, in := p.action.TenantID, p.in
 	switch {
 	case p.newUser:
@@ -245,7 +245,7 @@ func (s *Service) writeTrack(ctx context.Context, q storeQueries, p *trackPlan) 
 }
 
 // result is what track answers for the stored action.
-func (p *trackPlan) result(stored model.Action, e store.Enrolment) TrackResult {
+func (p *TrackPlan) result(stored model.Action, e store.Enrolment) TrackResult {
 	res := TrackResult{Action: stored}
 	res.EnrolledVerificationMethods = e.Methods
 	res.IsEnrolled = e.Authenticators > 0
@@ -254,7 +254,9 @@ func (p *trackPlan) result(stored model.Action, e store.Enrolment) TrackResult {
 	return res
 }
 
-func (s *Service) checkTrack(t model.Tenant, in *TrackInput) error {
+// CheckTrack checks a track request and fills in what it leaves out (the
+// idempotency key, a normalised scope).
+func (s *Service) CheckTrack(t model.Tenant, in *TrackInput) error {
 	if !model.ValidUserID(in.UserID) {
 		return model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
 	}
@@ -406,3 +408,19 @@ func (s *Service) PermittedMethods(ctx context.Context, t model.Tenant, a model.
 	}
 	return methods, cfg.DefaultMethod, nil
 }
+
+// CompleteOnCreate makes a planned track create its action completed by
+// the passkey, when the tracked state is one a challenge may complete and
+// the action permits passkeys: its history then holds the tracked state
+// followed by CHALLENGE_SUCCEEDED, as if completed right after the track.
+func (p *TrackPlan) CompleteOnCreate(authID string) {
+	a := &p.action
+	if (a.State != model.StateChallengeRequired && a.State != model.StateAllow) || methodPermitted(*a, model.MethodPasskey) != nil {
+		return
+	}
+	p.earlier = []model.ActionState{a.State}
+	a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, authID
+}
+
+// User is the user as the planned track leaves them.
+func (p *TrackPlan) User() model.User { return p.user }

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 )
 
 // SignInOptions serves POST /login/passkey/options: the options for a
@@ -26,7 +26,7 @@ func (p *Pages) SignInOptions(w http.ResponseWriter, r *http.Request) error {
 	if err := p.requireOffered(r.Context(), f, model.MethodPasskey); err != nil {
 		return err
 	}
-	o, err := p.svc.PasskeyAuthenticationOptions(r.Context(), f.caller, "")
+	o, err := p.keys.PasskeyAuthenticationOptions(r.Context(), f.caller, "")
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (p *Pages) SignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := p.svc.VerifyPasskey(r.Context(), f.caller, flows.VerifyPasskeyInput{
+	res, err := p.keys.VerifyPasskey(r.Context(), f.caller, passkeys.VerifyPasskeyInput{
 		ChallengeID: in.ChallengeID, Response: in.Credential, DeviceID: f.deviceID,
 		UserAgent: r.UserAgent(), IPAddress: clientIP(r),
 	})

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 )
 
 // Done serves GET /login/done?token=...: the step after a successful
@@ -123,7 +123,7 @@ func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) erro
 	if _, err := p.succeededAction(r.Context(), f); err != nil {
 		return err
 	}
-	o, err := p.svc.PasskeyRegistrationOptions(r.Context(), f.caller, flows.PasskeyRegistrationInput{
+	o, err := p.keys.PasskeyRegistrationOptions(r.Context(), f.caller, passkeys.PasskeyRegistrationInput{
 		Attachment: "platform", Hints: []string{"client-device"},
 	})
 	if err != nil {
@@ -151,7 +151,7 @@ func (p *Pages) Register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t := f.tenant()
-	_, err = p.svc.AddPasskey(r.Context(), f.caller, flows.AddPasskeyInput{ChallengeID: in.ChallengeID,
+	_, err = p.keys.AddPasskey(r.Context(), f.caller, passkeys.AddPasskeyInput{ChallengeID: in.ChallengeID,
 		Response: in.Credential, DeviceID: f.deviceID, UserAgent: r.UserAgent()})
 	if err != nil {
 		p.log.InfoContext(r.Context(), "uplift registration failed", "tenant", t.ID, "err", err)

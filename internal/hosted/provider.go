@@ -17,7 +17,7 @@ type providerView struct {
 // savedIn names the provider of the passkey this device made last for
 // the flow's user, when its AAGUID names one; nil otherwise.
 func (p *Pages) savedIn(ctx context.Context, f *flow) *providerView {
-	ps, err := p.svc.UserPasskeys(ctx, f.tenant().ID, f.claims().UserID)
+	ps, err := p.keys.UserPasskeys(ctx, f.tenant().ID, f.claims().UserID)
 	if err != nil {
 		p.log.WarnContext(ctx, "list the user's passkeys", "err", err)
 		return nil

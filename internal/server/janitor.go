@@ -28,7 +28,7 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	cutoff := s.svc.Now().Add(-PurgeGrace)
 	var p Purged
 	var err error
-	if p.PasskeyChallenges, err = s.svc.PurgeExpired(ctx, cutoff); err != nil {
+	if p.PasskeyChallenges, err = s.keys.PurgeExpired(ctx, cutoff); err != nil {
 		return p, err
 	}
 	p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff)

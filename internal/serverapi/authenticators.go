@@ -48,7 +48,7 @@ func (a *API) ListAuthenticators(w http.ResponseWriter, r *http.Request, t model
 	if err != nil {
 		return err
 	}
-	passkeys, err := a.svc.UserPasskeys(r.Context(), t.ID, id)
+	passkeys, err := a.keys.UserPasskeys(r.Context(), t.ID, id)
 	if err != nil {
 		return err
 	}

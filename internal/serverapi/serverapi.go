@@ -12,6 +12,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -22,12 +23,13 @@ type API struct {
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
+	keys    *passkeys.Service
 	log     *slog.Logger
 }
 
 // New returns the Server API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pr *prompt.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, codes: cd, prompt: pr, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Server API handler; it runs with the caller's tenant.

@@ -1,10 +1,11 @@
-package flows
+package passkeys
 
 import (
 	"context"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // maxDeviceID is the longest device id accepted.
@@ -25,7 +26,7 @@ func resolveDeviceID(requested, fromToken string) (string, error) {
 // notePasskeyOnDevice records that the device was seen and, when rel is
 // not empty, how the passkey is known on it. Without a device id it does
 // nothing.
-func notePasskeyOnDevice(ctx context.Context, q storeQueries, tenantID, deviceID, userAgent, authID string,
+func notePasskeyOnDevice(ctx context.Context, q store.Queries, tenantID, deviceID, userAgent, authID string,
 	rel model.DevicePasskeyRelation, now time.Time) error {
 	if deviceID == "" {
 		return nil

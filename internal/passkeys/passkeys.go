@@ -1,17 +1,42 @@
-package flows
+// Package passkeys registers passkeys and signs users in with them: the
+// ceremonies' options and challenges (kept in the database, and for a
+// while in this instance's memory), verifying responses, what a passkey
+// is known to be usable on, and passkey provider names.
+package passkeys
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
+
+// Service runs passkey registration and sign-in.
+type Service struct {
+	ids.Source
+	store   *store.Store
+	log     *slog.Logger
+	actions *flows.Service
+	tenancy *tenancy.Service
+	// challenges keeps the sign-in challenges this instance began.
+	challenges *challengeCache
+}
+
+// New returns the passkeys service over st, completing actions through
+// actions and finding tenants through tn.
+func New(st *store.Store, log *slog.Logger, src ids.Source, actions *flows.Service, tn *tenancy.Service) *Service {
+	return &Service{Source: src, store: st, log: log, actions: actions, tenancy: tn, challenges: newChallengeCache()}
+}
 
 // userHandleBytes is the length of a WebAuthn user handle Uplift makes.
 const userHandleBytes = 32
@@ -43,7 +68,7 @@ func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c tenancy.Clie
 			return PasskeyOptions{}, model.Invalid("%s must be at most 255 characters of valid text", name)
 		}
 	}
-	if _, err := s.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
 		return PasskeyOptions{}, err
 	}
 	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, true)
@@ -141,8 +166,8 @@ func (s *Service) AddPasskey(ctx context.Context, c tenancy.ClientCaller, in Add
 // user's first authenticator.
 func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
 	var res AddPasskeyResult
-	err := s.store.InTx(ctx, func(q storeQueries) error {
-		first, err := s.MayAddAuthenticator(ctx, q, claims)
+	err := s.store.InTx(ctx, func(q store.Queries) error {
+		first, err := s.actions.MayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err
 		}
@@ -159,7 +184,7 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 		if !first {
 			return nil
 		}
-		_, err = s.CompleteAction(ctx, q, t.ID, claims.IdempotencyKey, model.MethodPasskey, a.ID)
+		_, err = s.actions.CompleteAction(ctx, q, t.ID, claims.IdempotencyKey, model.MethodPasskey, a.ID)
 		return err
 	})
 	if err != nil {

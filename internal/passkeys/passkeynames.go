@@ -1,4 +1,4 @@
-package flows
+package passkeys
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/providers"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // maxProviderList caps the size of a fetched AAGUID list; the community
@@ -54,7 +55,7 @@ func (s *Service) RefreshPasskeyNames(ctx context.Context, url string, client *h
 	}
 	names := list.All()
 	now := s.Now()
-	err = s.store.InTx(ctx, func(q storeQueries) error { return q.SaveProviderNames(ctx, names, now) })
+	err = s.store.InTx(ctx, func(q store.Queries) error { return q.SaveProviderNames(ctx, names, now) })
 	return len(names), err
 }
 
@@ -130,6 +131,20 @@ func (s *Service) UserPasskeys(ctx context.Context, tenantID, userID string) (ma
 	out := make(map[string]PasskeyView, len(ps))
 	for _, p := range ps {
 		out[p.AuthenticatorID] = s.viewPasskey(ctx, p)
+	}
+	return out, nil
+}
+
+// PasskeyViews returns the user's passkeys with their providers, oldest
+// first.
+func (s *Service) PasskeyViews(ctx context.Context, tenantID, userID string) ([]PasskeyView, error) {
+	ps, err := s.store.Passkeys(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PasskeyView, len(ps))
+	for i, p := range ps {
+		out[i] = s.viewPasskey(ctx, p)
 	}
 	return out, nil
 }

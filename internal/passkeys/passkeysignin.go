@@ -1,4 +1,4 @@
-package flows
+package passkeys
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -266,20 +267,20 @@ func truncateUserAgent(ua string) string { return devices.Truncate(ua) }
 func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login,
 	signer *store.SigningUser, sc signInContext) (VerifyPasskeyResult, error) {
 	p := login.Passkey
-	var plan *trackPlan
+	var plan *flows.TrackPlan
 	var user model.User
 	var err error
 	if ch.UserID == "" {
-		in := TrackInput{UserID: p.UserID, ActionCode: cmp.Or(ch.ActionCode, DefaultPasskeyAction),
+		in := flows.TrackInput{UserID: p.UserID, ActionCode: cmp.Or(ch.ActionCode, DefaultPasskeyAction),
 			IdempotencyKey: ch.IdempotencyKey, DeviceID: sc.deviceID, UserAgent: sc.userAgent, IPAddress: sc.ip}
-		if err := s.checkTrack(t, &in); err != nil {
+		if err := s.actions.CheckTrack(t, &in); err != nil {
 			return VerifyPasskeyResult{}, err
 		}
-		if plan, err = s.planTrack(ctx, t, in, signer); err != nil {
+		if plan, err = s.actions.PlanTrack(ctx, t, in, signer); err != nil {
 			return VerifyPasskeyResult{}, err
 		}
-		completeOnCreate(plan, p.AuthenticatorID)
-		user = plan.user
+		plan.CompleteOnCreate(p.AuthenticatorID)
+		user = plan.User()
 	} else if user, err = s.store.User(ctx, t.ID, p.UserID); err != nil {
 		return VerifyPasskeyResult{}, err
 	}
@@ -291,13 +292,13 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	}
 	var res VerifyPasskeyResult
 	var refused error // the action could not be completed; what was tracked stays
-	err = s.store.InTx(ctx, func(q storeQueries) error {
+	err = s.store.InTx(ctx, func(q store.Queries) error {
 		if err := useChallenge(ctx, q, ch, now); err != nil {
 			return err
 		}
 		key, completed := ch.IdempotencyKey, false
 		if plan != nil {
-			stored, created, err := s.writeTrack(ctx, q, plan)
+			stored, created, err := s.actions.WriteTrack(ctx, q, plan)
 			if err != nil {
 				return err
 			}
@@ -308,7 +309,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 			// A sign-in for a known user, an action tracked before under
 			// the same key, or one the passkey cannot complete.
 			var err error
-			res.Action, err = s.CompleteAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID)
+			res.Action, err = s.actions.CompleteAction(ctx, q, t.ID, key, model.MethodPasskey, p.AuthenticatorID)
 			if err != nil && plan != nil && errors.Is(err, model.ErrForbidden) {
 				refused = err
 				return nil
@@ -346,7 +347,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 // transaction. It must still hold the session the response was verified
 // against: options issued again for it in the meantime began a new
 // ceremony.
-func useChallenge(ctx context.Context, q storeQueries, ch model.PasskeyChallenge, now time.Time) error {
+func useChallenge(ctx context.Context, q store.Queries, ch model.PasskeyChallenge, now time.Time) error {
 	used, err := q.ConsumePasskeyChallenge(ctx, ch.TenantID, ch.ID, now)
 	if err != nil {
 		return errors.Join(err, errChallengeLost)
@@ -356,19 +357,6 @@ func useChallenge(ctx context.Context, q storeQueries, ch model.PasskeyChallenge
 			"the challenge began a new ceremony meanwhile; start again"), errChallengeLost)
 	}
 	return nil
-}
-
-// completeOnCreate makes a planned track create its action completed by
-// the passkey, when the tracked state is one a challenge may complete and
-// the action permits passkeys: its history then holds the tracked state
-// followed by CHALLENGE_SUCCEEDED, as if completed right after the track.
-func completeOnCreate(p *trackPlan, authID string) {
-	a := &p.action
-	if (a.State != model.StateChallengeRequired && a.State != model.StateAllow) || methodPermitted(*a, model.MethodPasskey) != nil {
-		return
-	}
-	p.earlier = []model.ActionState{a.State}
-	a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, authID
 }
 
 // FindPasskeys returns those of the tenant's passkeys whose base64url
