@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -45,6 +46,9 @@ type App struct {
 	// Flows holds tenants, actions, policy, passkeys, codes and the
 	// uplift prompt.
 	Flows *flows.Service
+	// Policy holds action configurations, rules, value lists and the
+	// passkey settings.
+	Policy *policy.Service
 	// Passkeys registers passkeys and signs users in with them.
 	Passkeys *passkeys.Service
 	// Codes sends and checks email, text message and authenticator app
@@ -64,15 +68,17 @@ func New(o Options) *App {
 	}
 	src := ids.New(o.Now, o.Rand)
 	tn := tenancy.New(o.Store, o.Log, src, o.PublicURL, o.TenantCacheTTL)
+	pol := policy.New(o.Store, o.Log, src, tn)
 	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
-		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn})
+		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})
 	return &App{
 		Tenancy:  tn,
+		Policy:   pol,
 		Flows:    fl,
 		Passkeys: passkeys.New(o.Store, o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: o.Store, Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
 		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),
-		Prompt: prompt.New(o.Store, o.Log, src, fl, fl),
+		Prompt: prompt.New(o.Store, o.Log, src, pol, fl),
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/admin"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 )
 
 // policyOutcomes are the outcomes in display order with their names.
@@ -43,7 +43,7 @@ func outcomeSelect(selected model.Outcome) []selectOption {
 // defaultMethodSelect are the choices of a default method, none first.
 func defaultMethodSelect(selected model.VerificationMethod, none string) []selectOption {
 	out := []selectOption{{Value: "", Label: none, Selected: selected == ""}}
-	for _, m := range flows.ChallengeMethodChoices() {
+	for _, m := range policy.ChallengeMethodChoices() {
 		out = append(out, selectOption{Value: string(m), Label: methodName(m), Selected: m == selected})
 	}
 	return out
@@ -101,7 +101,7 @@ func (c *Console) Actions(w http.ResponseWriter, r *http.Request, s *Session) er
 // defaults and opens it.
 func (c *Console) CreateAction(w http.ResponseWriter, r *http.Request, s *Session) error {
 	code := strings.TrimSpace(r.PostFormValue("code"))
-	cfg, err := c.svc.CreateActionConfig(r.Context(), s.Tenant, model.ActionConfig{Code: code})
+	cfg, err := c.policy.CreateActionConfig(r.Context(), s.Tenant, model.ActionConfig{Code: code})
 	switch {
 	case err == nil:
 		redirect(w, r, actionPagePath(cfg.Code), "action-created")
@@ -202,7 +202,7 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 	f := actionConfigForm{Prompt: r.PostFormValue("prompt") != "", Outcome: model.Outcome(r.PostFormValue("outcome")),
 		Methods: postedMethods(r, "methods"), DefaultMethod: model.VerificationMethod(r.PostFormValue("defaultMethod")),
 		RedirectURL: strings.TrimSpace(r.PostFormValue("redirectUrl"))}
-	_, err = c.svc.UpdateActionConfig(r.Context(), s.Tenant, cfg.Code, f.apply)
+	_, err = c.policy.UpdateActionConfig(r.Context(), s.Tenant, cfg.Code, f.apply)
 	if err == nil {
 		redirect(w, r, actionPagePath(cfg.Code), "action-saved")
 		return nil
@@ -213,7 +213,7 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 	good := func() model.ActionConfig {
 		return model.ActionConfig{TenantID: s.Tenant.ID, Code: cfg.Code, DefaultOutcome: model.OutcomeChallenge}
 	}
-	check := func(a *model.ActionConfig) error { return flows.CheckActionConfig(s.Tenant, *a) }
+	check := func(a *model.ActionConfig) error { return policy.CheckActionConfig(s.Tenant, *a) }
 	p := placeRefusals(good, check, []fieldProbe[model.ActionConfig]{
 		{"outcome", func(a *model.ActionConfig) { a.DefaultOutcome = f.Outcome }},
 		{"methods", func(a *model.ActionConfig) {
@@ -235,7 +235,7 @@ func (c *Console) renderAction(w http.ResponseWriter, r *http.Request, s *Sessio
 	}
 	slices.SortStableFunc(rules, func(a, b model.Rule) int { return a.Priority - b.Priority })
 	v := actionConfigView{Code: code, Form: f, Outcomes: outcomeSelect(f.Outcome),
-		Methods:        methodCheckboxes(flows.ChallengeMethodChoices(), f.Methods),
+		Methods:        methodCheckboxes(policy.ChallengeMethodChoices(), f.Methods),
 		DefaultMethods: defaultMethodSelect(f.DefaultMethod, "No preference"), Problems: p}
 	for _, ru := range rules {
 		v.Rules = append(v.Rules, ruleTableRow{ID: ru.ID, Name: ru.Name, Outcome: policyOutcomeLabel(ru.Outcome),

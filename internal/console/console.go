@@ -28,6 +28,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -58,6 +59,7 @@ type Console struct {
 	tenancy *tenancy.Service
 	codes   *codes.Service
 	keys    *passkeys.Service
+	policy  *policy.Service
 	log     *slog.Logger
 	origin  string
 	secure  bool
@@ -67,8 +69,8 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, tenancy: tn, codes: cd, keys: pk, admins: admins, prompt: pr, log: log, views: mustParseViews()}
+func New(svc *flows.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/rules"
 )
 
@@ -141,7 +141,7 @@ func goodRule() model.Rule {
 	return model.Rule{Name: "rule", Outcome: model.OutcomeChallenge, Conditions: []byte(`{"!!":[true]}`)}
 }
 
-func checkRule(ru *model.Rule) error { return flows.CheckRule(*ru) }
+func checkRule(ru *model.Rule) error { return policy.CheckRule(*ru) }
 
 // ruleProblems places the refusals of a rule form next to its fields;
 // err, when the form got as far as flows, is shown above the form if no
@@ -224,7 +224,7 @@ func (c *Console) CreateRule(w http.ResponseWriter, r *http.Request, s *Session)
 	if priority, ok := f.priority(); ok {
 		ru := model.Rule{ActionCode: cfg.Code}
 		f.apply(&ru, priority)
-		ru, err = c.svc.CreateRule(r.Context(), s.Tenant, ru)
+		ru, err = c.policy.CreateRule(r.Context(), s.Tenant, ru)
 		if err == nil {
 			redirect(w, r, rulePagePath(cfg.Code, ru.ID), "rule-created")
 			return nil
@@ -256,7 +256,7 @@ func (c *Console) SaveRule(w http.ResponseWriter, r *http.Request, s *Session) e
 	}
 	f := readRuleForm(r)
 	if priority, ok := f.priority(); ok {
-		_, err = c.svc.UpdateRule(r.Context(), s.Tenant, ru.ActionCode, ru.ID, func(stored *model.Rule) { f.apply(stored, priority) })
+		_, err = c.policy.UpdateRule(r.Context(), s.Tenant, ru.ActionCode, ru.ID, func(stored *model.Rule) { f.apply(stored, priority) })
 		if err == nil {
 			redirect(w, r, rulePagePath(ru.ActionCode, ru.ID), "rule-saved")
 			return nil
@@ -276,7 +276,7 @@ func (c *Console) DeleteRule(w http.ResponseWriter, r *http.Request, s *Session)
 	if err != nil {
 		return err
 	}
-	if err := c.svc.DeleteRule(r.Context(), s.Tenant.ID, ru.ActionCode, ru.ID); err != nil {
+	if err := c.policy.DeleteRule(r.Context(), s.Tenant.ID, ru.ActionCode, ru.ID); err != nil {
 		return err
 	}
 	redirect(w, r, actionPagePath(ru.ActionCode), "rule-deleted")
@@ -285,7 +285,7 @@ func (c *Console) DeleteRule(w http.ResponseWriter, r *http.Request, s *Session)
 
 func (c *Console) renderRule(w http.ResponseWriter, r *http.Request, s *Session, status int, title string, v ruleView) {
 	v.Outcomes = outcomeSelect(v.Form.Outcome)
-	v.Methods = methodCheckboxes(flows.ChallengeMethodChoices(), v.Form.Methods)
+	v.Methods = methodCheckboxes(policy.ChallengeMethodChoices(), v.Form.Methods)
 	v.DefaultMethods = defaultMethodSelect(v.Form.DefaultMethod, "The action's default")
 	v.Catalog = builderCatalog
 	view := View{Title: title, Section: "actions", Data: v}
@@ -315,7 +315,7 @@ func (c *Console) CheckCondition(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 	ru := goodRule()
 	ru.Conditions = in.Conditions
-	if err := flows.CheckRule(ru); err != nil {
+	if err := policy.CheckRule(ru); err != nil {
 		if !errors.Is(err, model.ErrInvalid) {
 			return err
 		}

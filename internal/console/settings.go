@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/admin"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 )
 
 // selectOption is one entry of a select.
@@ -150,14 +150,14 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 }
 
 // settings turns the form into flows' passkey settings.
-func (f settingsForm) settings() flows.PasskeySettings {
+func (f settingsForm) settings() policy.PasskeySettings {
 	var origins []string
 	for _, line := range strings.Split(f.Origins, "\n") {
 		if o := strings.TrimSpace(line); o != "" {
 			origins = append(origins, o)
 		}
 	}
-	return flows.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: origins, Passkey: model.PasskeyConfig{
+	return policy.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: origins, Passkey: model.PasskeyConfig{
 		DisableEnrollmentPrompt: !f.Prompt, EnrollmentPromptInterval: f.Interval,
 		RecoveryMethods: slices.Clone(f.Recovery), UserVerification: f.UV,
 	}}
@@ -175,7 +175,7 @@ func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Sessio
 	f, refused := readSettingsForm(r)
 	in := f.settings()
 	if len(refused) == 0 {
-		_, err := c.svc.UpdatePasskeySettings(r.Context(), s.Tenant.ID, func(ps *flows.PasskeySettings) {
+		_, err := c.policy.UpdatePasskeySettings(r.Context(), s.Tenant.ID, func(ps *policy.PasskeySettings) {
 			ps.RPID, ps.RPName, ps.Origins = in.RPID, in.RPName, slices.Clone(in.Origins)
 			ps.Passkey = in.Passkey
 			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
@@ -197,8 +197,8 @@ func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 // goodSettings are settings that pass every check.
-func goodSettings() flows.PasskeySettings {
-	return flows.PasskeySettings{RPID: "example.com", RPName: "Example", Origins: []string{"https://example.com"},
+func goodSettings() policy.PasskeySettings {
+	return policy.PasskeySettings{RPID: "example.com", RPName: "Example", Origins: []string{"https://example.com"},
 		Passkey: model.DefaultPasskeyConfig()}
 }
 
@@ -206,20 +206,22 @@ func goodSettings() flows.PasskeySettings {
 // origins and the relying party ID are checked together, as they depend
 // on each other; a refusal that the relying party check alone repeats is
 // about the ID, any other about the origins.
-func settingsProblems(in flows.PasskeySettings) fieldErrors {
-	p := placeRefusals(goodSettings, flows.CheckPasskeySettings, []fieldProbe[flows.PasskeySettings]{
-		{"interval", func(ps *flows.PasskeySettings) {
+func settingsProblems(in policy.PasskeySettings) fieldErrors {
+	p := placeRefusals(goodSettings, policy.CheckPasskeySettings, []fieldProbe[policy.PasskeySettings]{
+		{"interval", func(ps *policy.PasskeySettings) {
 			ps.Passkey.EnrollmentPromptInterval = in.Passkey.EnrollmentPromptInterval
 		}},
-		{"recovery", func(ps *flows.PasskeySettings) { ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods) }},
-		{"uv", func(ps *flows.PasskeySettings) { ps.Passkey.UserVerification = in.Passkey.UserVerification }},
-		{"rpName", func(ps *flows.PasskeySettings) { ps.RPName = in.RPName }},
+		{"recovery", func(ps *policy.PasskeySettings) {
+			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
+		}},
+		{"uv", func(ps *policy.PasskeySettings) { ps.Passkey.UserVerification = in.Passkey.UserVerification }},
+		{"rpName", func(ps *policy.PasskeySettings) { ps.RPName = in.RPName }},
 	})
 	ps := goodSettings()
 	ps.RPID, ps.Origins = in.RPID, slices.Clone(in.Origins)
-	if err := flows.CheckPasskeySettings(&ps); err != nil {
+	if err := policy.CheckPasskeySettings(&ps); err != nil {
 		field := "origins"
-		if rp := flows.CheckRelyingPartyID(in.RPID, ps.Origins); rp != nil && rp.Error() == err.Error() {
+		if rp := policy.CheckRelyingPartyID(in.RPID, ps.Origins); rp != nil && rp.Error() == err.Error() {
 			field = "rpId"
 		}
 		p[field] = refusal(err)
@@ -228,7 +230,7 @@ func settingsProblems(in flows.PasskeySettings) fieldErrors {
 }
 
 func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, s *Session, status int, f settingsForm, p fieldErrors) {
-	v := settingsView{Form: f, Recovery: methodCheckboxes(flows.RecoveryMethodChoices(), f.Recovery), Problems: p}
+	v := settingsView{Form: f, Recovery: methodCheckboxes(policy.RecoveryMethodChoices(), f.Recovery), Problems: p}
 	preset := false
 	for _, ps := range promptPresets {
 		v.Intervals = append(v.Intervals, selectOption{Value: strconv.FormatInt(ps.seconds, 10), Label: ps.label, Selected: ps.seconds == f.Interval})

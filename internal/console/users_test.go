@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -174,7 +175,7 @@ func TestUserPageExplainsTheUpliftPrompt(t *testing.T) {
 	svc, st := h.env.Service, h.env.Store
 	// The prompt appears at most once a week, with no recovery method
 	// required (this server sends no email codes).
-	if _, err := svc.UpdatePasskeySettings(ctx, h.tenant.ID, func(ps *flows.PasskeySettings) {
+	if _, err := h.env.App.Policy.UpdatePasskeySettings(ctx, h.tenant.ID, func(ps *policy.PasskeySettings) {
 		ps.Passkey.RecoveryMethods, ps.Passkey.EnrollmentPromptInterval = nil, 604800
 	}); err != nil {
 		t.Fatal(err)

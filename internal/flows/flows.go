@@ -11,6 +11,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -25,7 +26,7 @@ type Service struct {
 	store     *store.Store
 	log       *slog.Logger
 	publicURL string
-	prepared  *preparedCache
+	policy    *policy.Service
 	tenancy   *tenancy.Service
 	// offered says which methods this server can challenge users with.
 	offered func(model.VerificationMethod) bool
@@ -45,6 +46,8 @@ type Options struct {
 	// Tenancy finds tenants and action configurations, and issues the
 	// tokens of actions.
 	Tenancy *tenancy.Service
+	// Policy decides an action's outcome from its configuration and rules.
+	Policy *policy.Service
 }
 
 // New returns a Service.
@@ -56,7 +59,7 @@ func New(o Options) *Service {
 		o.Offered = func(model.VerificationMethod) bool { return true }
 	}
 	return &Service{Source: ids.New(o.Now, o.Rand), store: o.Store, log: o.Log, publicURL: o.PublicURL,
-		prepared: &preparedCache{}, tenancy: o.Tenancy, offered: o.Offered}
+		policy: o.Policy, tenancy: o.Tenancy, offered: o.Offered}
 }
 
 // Store returns the store the service runs on.

@@ -134,7 +134,7 @@ func (s *Service) CheckTokenAction(ctx context.Context, claims token.Claims, m m
 func methodPermitted(a model.Action, m model.VerificationMethod) error {
 	if len(a.AllowedMethods) > 0 && !slices.Contains(a.AllowedMethods, m) {
 		return model.Errorf(model.ErrForbidden, "method_not_allowed",
-			"this action does not permit %s; use one of %s", m, joinMethods(a.AllowedMethods))
+			"this action does not permit %s; use one of %s", m, model.JoinMethods(a.AllowedMethods))
 	}
 	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/rules"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
@@ -187,7 +189,7 @@ func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 		s.tenancy.NotedAction(t.ID, in.ActionCode, p.now)
 	}
 	p.enrolment, p.deviceKnown = facts.Enrolment, facts.DeviceKnown
-	outcome, err := s.decideOutcome(ctx, s.store.Queries, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
+	outcome, err := s.policy.DecideOutcome(ctx, s.store.Queries, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
 	if err != nil {
 		return nil, err
 	}
@@ -424,3 +426,26 @@ func (p *TrackPlan) CompleteOnCreate(authID string) {
 
 // User is the user as the planned track leaves them.
 func (p *TrackPlan) User() model.User { return p.user }
+
+// trackFacts assembles what rule conditions see at track time.
+func trackFacts(u model.User, e store.Enrolment, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
+	f := &rules.Facts{
+		User: rules.UserFacts{UserID: u.ID, Email: u.Email, EmailDomain: rules.EmailDomain(u.Email),
+			Username: u.Username, Custom: u.Custom},
+		Device: rules.DeviceFacts{ID: in.DeviceID, UserDeviceCount: deviceCount,
+			IsNew: in.DeviceID != "" && !deviceKnown},
+		IP:     rules.IPFacts{Address: in.IPAddress},
+		Action: rules.ActionFacts{Code: in.ActionCode, Custom: in.Custom},
+	}
+	for _, m := range e.Methods {
+		f.User.EnrolledMethods = append(f.User.EnrolledMethods, string(m))
+	}
+	f.User.IsEnrolled = len(f.User.EnrolledMethods) > 0
+	f.User.PasskeyCount = e.Passkeys
+	f.User.HasPasskey = f.User.PasskeyCount > 0
+	if in.UserAgent != "" {
+		ua := devices.ParseUserAgent(in.UserAgent)
+		f.Device.Platform, f.Device.Browser, f.Device.IsBot = ua.OSName, ua.BrowserName, ua.IsBot
+	}
+	return f
+}

@@ -162,7 +162,7 @@ func ValidPhoneNumber(s string) bool { return e164.MatchString(s) }
 // checkAttributes validates user attributes; empty strings are not checked.
 func checkAttributes(email, phone, username string, custom map[string]any) error {
 	if email != "" && !ValidEmail(email) {
-		return model.Invalid("email %q is not a valid email address", truncate(email))
+		return model.Invalid("email %q is not a valid email address", model.Excerpt(email))
 	}
 	if phone != "" && !ValidPhoneNumber(phone) {
 		return model.Invalid("phoneNumber must be in E.164 form, such as +14155550100")
@@ -181,20 +181,13 @@ func checkAttributes(email, phone, username string, custom map[string]any) error
 		case bool, float64:
 		case string:
 			if len(v) > 1024 {
-				return model.Invalid("custom value %q is longer than 1024 characters", truncate(k))
+				return model.Invalid("custom value %q is longer than 1024 characters", model.Excerpt(k))
 			}
 		default:
-			return model.Invalid("custom value %q must be a string, number or boolean", truncate(k))
+			return model.Invalid("custom value %q must be a string, number or boolean", model.Excerpt(k))
 		}
 	}
 	return nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // Profile is what a user has enrolled and may use.

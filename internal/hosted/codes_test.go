@@ -132,7 +132,7 @@ func TestOnlyPermittedMethodsOffered(t *testing.T) {
 		model.Authenticator{Method: model.MethodSMS, PhoneNumber: "+14155550142"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CreateActionConfig(ctx, e.tenant, model.ActionConfig{Code: "signIn",
+	if _, err := e.policy.CreateActionConfig(ctx, e.tenant, model.ActionConfig{Code: "signIn",
 		VerificationMethods: []model.VerificationMethod{model.MethodEmailOTP}}); err != nil {
 		t.Fatal(err)
 	}

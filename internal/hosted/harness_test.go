@@ -22,6 +22,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -38,6 +39,7 @@ type env struct {
 	srv    *httptest.Server
 	svc    *flows.Service
 	tn     *tenancy.Service
+	policy *policy.Service
 	st     *store.Store
 	inbox  *notify.Inbox
 	tenant model.Tenant
@@ -66,7 +68,7 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	}
 	srv := httptest.NewServer(server.New(uplift, log, opts...).Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, svc: svc, tn: uplift.Tenancy, st: st, inbox: inbox, tenant: tn, clock: c}
+	return &env{t: t, srv: srv, svc: svc, tn: uplift.Tenancy, policy: uplift.Policy, st: st, inbox: inbox, tenant: tn, clock: c}
 }
 
 // emailUser enrols a verified email for a user.

@@ -357,7 +357,7 @@ func TestRedirectFallsBackToTheActionConfiguration(t *testing.T) {
 		t.Errorf("with no redirect URL: status %d: %s", p.StatusCode, p.body)
 	}
 	const configured = "http://localhost:8080/app/configured"
-	if _, err := e.svc.UpdateActionConfig(ctx, e.tenant, "signIn", func(c *model.ActionConfig) { c.RedirectURL = configured }); err != nil {
+	if _, err := e.policy.UpdateActionConfig(ctx, e.tenant, "signIn", func(c *model.ActionConfig) { c.RedirectURL = configured }); err != nil {
 		t.Fatal(err)
 	}
 	if p := signIn(); !strings.HasPrefix(p.Header.Get("Location"), configured+"?token=") {

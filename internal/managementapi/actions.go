@@ -73,7 +73,7 @@ func (a *API) CreateActionConfig(w http.ResponseWriter, r *http.Request, t model
 	}
 	c := model.ActionConfig{Code: in.ActionCode.Value}
 	in.apply(&c)
-	c, err := a.svc.CreateActionConfig(r.Context(), t, c)
+	c, err := a.policy.CreateActionConfig(r.Context(), t, c)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (a *API) UpdateActionConfig(w http.ResponseWriter, r *http.Request, t model
 	if in.ActionCode.Set && in.ActionCode.Value != code {
 		return model.Invalid("actionCode cannot be changed")
 	}
-	c, err := a.svc.UpdateActionConfig(r.Context(), t, code, in.apply)
+	c, err := a.policy.UpdateActionConfig(r.Context(), t, code, in.apply)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (a *API) DeleteActionConfig(w http.ResponseWriter, r *http.Request, t model
 	if err != nil {
 		return err
 	}
-	if err := a.svc.DeleteActionConfig(r.Context(), t.ID, code); err != nil {
+	if err := a.policy.DeleteActionConfig(r.Context(), t.ID, code); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})

@@ -91,7 +91,7 @@ func (a *API) CreateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 	if err := in.apply(&l); err != nil {
 		return err
 	}
-	l, err := a.svc.SaveValueList(r.Context(), t, l, true)
+	l, err := a.policy.SaveValueList(r.Context(), t, l, true)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (a *API) UpdateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 	if err := in.apply(&l); err != nil {
 		return err
 	}
-	if l, err = a.svc.SaveValueList(r.Context(), t, l, false); err != nil {
+	if l, err = a.policy.SaveValueList(r.Context(), t, l, false); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, toValueListJSON(l))
@@ -131,7 +131,7 @@ func (a *API) UpdateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 
 // DeleteValueList answers DELETE /v1/management/value-lists/{alias}.
 func (a *API) DeleteValueList(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	if err := a.svc.DeleteValueList(r.Context(), t.ID, alias(r)); err != nil {
+	if err := a.policy.DeleteValueList(r.Context(), t.ID, alias(r)); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})

@@ -12,6 +12,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -19,12 +20,13 @@ import (
 type API struct {
 	svc     *flows.Service
 	tenancy *tenancy.Service
+	policy  *policy.Service
 	log     *slog.Logger
 }
 
 // New returns the Management API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, log: log}
+func New(svc *flows.Service, tn *tenancy.Service, pol *policy.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, policy: pol, log: log}
 }
 
 // HandlerFunc is a Management API handler; it runs with the caller's tenant.

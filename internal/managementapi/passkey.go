@@ -3,9 +3,9 @@ package managementapi
 import (
 	"net/http"
 
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 )
 
 // passkeyConfigJSON is the passkey authenticator configuration, the uplift
@@ -57,7 +57,7 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 	if in.IsActive.Set && !in.IsActive.Value {
 		return model.Invalid("passkeys cannot be switched off; set disableEnrollmentPrompt to stop the uplift prompt")
 	}
-	t, err := a.svc.UpdatePasskeySettings(r.Context(), t.ID, func(ps *flows.PasskeySettings) {
+	t, err := a.policy.UpdatePasskeySettings(r.Context(), t.ID, func(ps *policy.PasskeySettings) {
 		in.RelyingParty.apply(&ps.RPID)
 		in.RelyingPartyName.apply(&ps.RPName)
 		in.ExpectedOrigins.apply(&ps.Origins)

@@ -129,7 +129,7 @@ func (a *API) CreateRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if !in.Priority.Set {
 		return model.Invalid("priority is required (0 to 99, lower wins)")
 	}
-	ru, err = a.svc.CreateRule(r.Context(), t, ru)
+	ru, err = a.policy.CreateRule(r.Context(), t, ru)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (a *API) UpdateRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if err := in.checkIdentity(t, code, id); err != nil {
 		return err
 	}
-	ru, err := a.svc.UpdateRule(r.Context(), t, code, id, in.apply)
+	ru, err := a.policy.UpdateRule(r.Context(), t, code, id, in.apply)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (a *API) DeleteRule(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if err != nil {
 		return err
 	}
-	if err := a.svc.DeleteRule(r.Context(), t.ID, code, id); err != nil {
+	if err := a.policy.DeleteRule(r.Context(), t.ID, code, id); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, map[string]bool{"success": true})

@@ -3,6 +3,7 @@ package model
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -317,4 +318,13 @@ type UpliftEvent struct {
 	// Platform is the device's operating system, for breakdowns.
 	Platform string
 	At       time.Time
+}
+
+// JoinMethods lists methods by name, separated by commas, for messages.
+func JoinMethods(ms []VerificationMethod) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
 }

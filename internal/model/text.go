@@ -100,3 +100,16 @@ func ValidUUID(s string) bool {
 	}
 	return true
 }
+
+// Excerpt returns s, or its first 40 bytes cut on a character boundary
+// and followed by "…", for quoting what a caller sent in an error.
+func Excerpt(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
@@ -59,8 +59,8 @@ func (w *upliftWorld) device(id string, caps map[string]any) {
 	}
 }
 
-func (w *upliftWorld) passkeySettings(change func(*flows.PasskeySettings)) {
-	t, err := w.e.Service.UpdatePasskeySettings(context.Background(), w.tenant.ID, change)
+func (w *upliftWorld) passkeySettings(change func(*policy.PasskeySettings)) {
+	t, err := w.e.App.Policy.UpdatePasskeySettings(context.Background(), w.tenant.ID, change)
 	if err != nil {
 		w.e.T.Fatal(err)
 	}
@@ -85,11 +85,11 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 	}{
 		{"eligible", func(w *upliftWorld) string { return device }, uplift.ReasonEligible},
 		{"prompt disabled", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.DisableEnrollmentPrompt = true })
+			w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.DisableEnrollmentPrompt = true })
 			return device
 		}, uplift.ReasonPromptDisabled},
 		{"action switch on again", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.DisableEnrollmentPrompt = true })
+			w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.DisableEnrollmentPrompt = true })
 			w.e.Do(w.key, "PATCH", "/v1/management/action-configurations/signIn",
 				map[string]any{"promptToEnrollVerificationMethods": []string{"PASSKEY"}}).MustOK(w.e.T)
 			return device
@@ -99,7 +99,7 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 			return device
 		}, uplift.ReasonNotAuthenticated},
 		{"no recovery method", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) {
+			w.passkeySettings(func(ps *policy.PasskeySettings) {
 				ps.Passkey.RecoveryMethods = []model.VerificationMethod{model.MethodSMS}
 			})
 			return device
@@ -148,19 +148,19 @@ func TestEvaluateUpliftReasons(t *testing.T) {
 			return device
 		}, uplift.ReasonEligible},
 		{"dismissed, weekly", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
+			w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
 			w.dismiss(t)
 			w.e.Clock.Advance(6*24*time.Hour - time.Second)
 			return device
 		}, uplift.ReasonFrequencyNotElapsed},
 		{"dismissed, weekly, a week later", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
+			w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
 			w.dismiss(t)
 			w.e.Clock.Advance(7*24*time.Hour - time.Second)
 			return device
 		}, uplift.ReasonEligible},
 		{"dismissed on another device", func(w *upliftWorld) string {
-			w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
+			w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 604800 })
 			w.device("tablet", map[string]any{prompt.CapPublicKeyCredential: true, prompt.CapPlatformAuthenticator: true})
 			if err := w.e.App.Prompt.RecordUplift(ctx, w.tenant, w.action, "tablet", model.UpliftDismissed, ""); err != nil {
 				t.Fatal(err)
@@ -196,7 +196,7 @@ func TestRecoveryNeedsASendableMethod(t *testing.T) {
 	if got := w.decide(t, device); got.Reason != uplift.ReasonNoRecoveryMethod {
 		t.Errorf("without an email sender: %s, want %s", got.Reason, uplift.ReasonNoRecoveryMethod)
 	}
-	w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.RecoveryMethods = nil })
+	w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.RecoveryMethods = nil })
 	if got := w.decide(t, device); got.Reason != uplift.ReasonEligible {
 		t.Errorf("with no recovery requirement: %s, want %s", got.Reason, uplift.ReasonEligible)
 	}
@@ -222,7 +222,7 @@ func (w *upliftWorld) dismiss(t *testing.T) {
 
 func TestDiagnosisEndpoint(t *testing.T) {
 	w := newUpliftWorld(t)
-	w.passkeySettings(func(ps *flows.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 86400 })
+	w.passkeySettings(func(ps *policy.PasskeySettings) { ps.Passkey.EnrollmentPromptInterval = 86400 })
 	dismissedAt := w.e.Clock.Now()
 	w.dismiss(t)
 	w.e.Clock.Advance(time.Hour - time.Second)

@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -92,7 +93,7 @@ func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 			t.Fatalf("ClientByTenantID = %q, %v", c.Tenant.RPName, err)
 		}
 	}
-	if _, err := a.Flows.UpdatePasskeySettings(ctx, tenant.ID, func(ps *flows.PasskeySettings) { ps.RPName = "Shop & Co" }); err != nil {
+	if _, err := a.Policy.UpdatePasskeySettings(ctx, tenant.ID, func(ps *policy.PasskeySettings) { ps.RPName = "Shop & Co" }); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := a.Tenancy.ClientByTenantID(ctx, tenant.ID); c.Tenant.RPName != "Shop & Co" {
@@ -125,7 +126,7 @@ func TestTenantCacheOff(t *testing.T) {
 func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 	ctx := context.Background()
 	a, b, clock, tenant, _ := twoInstances(t, 0)
-	if _, err := a.Flows.CreateActionConfig(ctx, tenant, model.ActionConfig{Code: "pay", DefaultOutcome: model.OutcomeAllow}); err != nil {
+	if _, err := a.Policy.CreateActionConfig(ctx, tenant, model.ActionConfig{Code: "pay", DefaultOutcome: model.OutcomeAllow}); err != nil {
 		t.Fatal(err)
 	}
 	state := func(svc *app.App) model.ActionState {
@@ -144,11 +145,11 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 		want   model.ActionState
 	}{
 		{"default outcome", func() error {
-			_, err := a.Flows.UpdateActionConfig(ctx, tenant, "pay", func(c *model.ActionConfig) { c.DefaultOutcome = model.OutcomeBlock })
+			_, err := a.Policy.UpdateActionConfig(ctx, tenant, "pay", func(c *model.ActionConfig) { c.DefaultOutcome = model.OutcomeBlock })
 			return err
 		}, model.StateBlock},
 		{"new rule", func() error {
-			_, err := a.Flows.CreateRule(ctx, tenant, model.Rule{ActionCode: "pay", Name: "all", IsActive: true,
+			_, err := a.Policy.CreateRule(ctx, tenant, model.Rule{ActionCode: "pay", Name: "all", IsActive: true,
 				Outcome: model.OutcomeReview, Conditions: []byte(`{"==":[1,1]}`)})
 			return err
 		}, model.StateReviewRequired},
@@ -157,7 +158,7 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 			if err != nil || len(rules) != 1 {
 				return fmt.Errorf("rules = %v, %v", rules, err)
 			}
-			return a.Flows.DeleteRule(ctx, tenant.ID, "pay", rules[0].ID)
+			return a.Policy.DeleteRule(ctx, tenant.ID, "pay", rules[0].ID)
 		}, model.StateBlock},
 	}
 	before := model.StateAllow

@@ -1,19 +1,40 @@
-package flows
+// Package policy holds what an admin decides for a tenant's actions:
+// action configurations, their rules and value lists, the passkey
+// settings, and the outcome and prompt switches they give an action.
+package policy
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
+
+// Service edits and applies a tenant's policy.
+type Service struct {
+	ids.Source
+	store    *store.Store
+	log      *slog.Logger
+	tenancy  *tenancy.Service
+	prepared *preparedCache
+}
+
+// New returns the policy service over st; tn's cache learns of every
+// change.
+func New(st *store.Store, log *slog.Logger, src ids.Source, tn *tenancy.Service) *Service {
+	return &Service{Source: src, store: st, log: log, tenancy: tn, prepared: &preparedCache{}}
+}
 
 // challengeMethods are the methods an action or rule may permit.
 var challengeMethods = []model.VerificationMethod{
@@ -30,7 +51,7 @@ func checkMethods(field string, methods []model.VerificationMethod, def model.Ve
 	seen := map[model.VerificationMethod]bool{}
 	for _, m := range methods {
 		if !slices.Contains(allowed, m) {
-			return model.Invalid("%s: %q is not one of %s", field, m, joinMethods(allowed))
+			return model.Invalid("%s: %q is not one of %s", field, m, model.JoinMethods(allowed))
 		}
 		if seen[m] {
 			return model.Invalid("%s lists %s twice", field, m)
@@ -39,7 +60,7 @@ func checkMethods(field string, methods []model.VerificationMethod, def model.Ve
 	}
 	if def != "" {
 		if !slices.Contains(allowed, def) {
-			return model.Invalid("defaultVerificationMethod: %q is not one of %s", def, joinMethods(allowed))
+			return model.Invalid("defaultVerificationMethod: %q is not one of %s", def, model.JoinMethods(allowed))
 		}
 		if len(methods) > 0 && !seen[def] {
 			return model.Invalid("defaultVerificationMethod %s is not among the %s", def, field)
@@ -60,14 +81,6 @@ func checkPrompt(methods []model.VerificationMethod) error {
 	return nil
 }
 
-func joinMethods(ms []model.VerificationMethod) string {
-	s := make([]string, len(ms))
-	for i, m := range ms {
-		s[i] = string(m)
-	}
-	return strings.Join(s, ", ")
-}
-
 // CheckActionConfig validates an action configuration for tenant t.
 func CheckActionConfig(t model.Tenant, c model.ActionConfig) error {
 	if !model.ValidActionCode(c.Code) {
@@ -83,7 +96,7 @@ func CheckActionConfig(t model.Tenant, c model.ActionConfig) error {
 		return err
 	}
 	if c.RedirectURL != "" && !tenancy.RedirectAllowed(t, c.RedirectURL) {
-		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", truncate(c.RedirectURL))
+		return model.Invalid("redirectUrl %q is not below any of the tenant's allowed redirect URLs", model.Excerpt(c.RedirectURL))
 	}
 	return nil
 }
@@ -107,7 +120,7 @@ func (s *Service) CreateActionConfig(ctx context.Context, t model.Tenant, c mode
 // stores the result if it is valid.
 func (s *Service) UpdateActionConfig(ctx context.Context, t model.Tenant, code string, change func(*model.ActionConfig)) (model.ActionConfig, error) {
 	var c model.ActionConfig
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		var err error
 		if c, err = q.ActionConfig(ctx, t.ID, code); err != nil {
 			return err
@@ -167,7 +180,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = s.Now(), s.Now()
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		if _, err := q.ActionConfig(ctx, t.ID, r.ActionCode); err != nil {
 			return err
 		}
@@ -181,7 +194,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 // is valid.
 func (s *Service) UpdateRule(ctx context.Context, t model.Tenant, code, id string, change func(*model.Rule)) (model.Rule, error) {
 	var r model.Rule
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		var err error
 		if r, err = q.Rule(ctx, t.ID, code, id); err != nil {
 			return err
@@ -239,7 +252,7 @@ func CheckValueList(l *model.ValueList) error {
 		case model.ListCIDR:
 			p, err := rules.ParseCIDR(it)
 			if err != nil {
-				return model.Invalid("valueListItems[%d] %q is not an IP address or CIDR range", i, truncate(it))
+				return model.Invalid("valueListItems[%d] %q is not an IP address or CIDR range", i, model.Excerpt(it))
 			}
 			l.Items[i] = p.String()
 		}
@@ -253,7 +266,7 @@ func (s *Service) SaveValueList(ctx context.Context, t model.Tenant, l model.Val
 	if err := CheckValueList(&l); err != nil {
 		return l, err
 	}
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		old, err := q.ValueList(ctx, t.ID, l.Alias)
 		switch {
 		case err == nil && create:
@@ -295,7 +308,7 @@ const maxPromptInterval = 10 * 365 * 24 * 3600
 // and stores them if they are valid.
 func (s *Service) UpdatePasskeySettings(ctx context.Context, tenantID string, change func(*PasskeySettings)) (model.Tenant, error) {
 	var t model.Tenant
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q store.Queries) error {
 		var err error
 		if t, err = q.Tenant(ctx, tenantID); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package flows_test
+package policy_test
 
 import (
 	"context"
@@ -40,7 +40,7 @@ func TestRulePromptSwitchReachesTheDecision(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenantOn, actionOn, ruleOn, err := e.Service.PromptSwitches(context.Background(), tenant, act)
+			tenantOn, actionOn, ruleOn, err := e.App.Policy.PromptSwitches(context.Background(), tenant, act)
 			if err != nil {
 				t.Fatal(err)
 			}

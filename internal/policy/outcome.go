@@ -1,11 +1,11 @@
-package flows
+package policy
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 
-	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -21,11 +21,11 @@ type Outcome struct {
 	Winner *model.Rule
 }
 
-// decideOutcome evaluates the action's active rules against the track
+// DecideOutcome evaluates the action's active rules against the track
 // facts. Among the rules that match, the lowest priority number wins (the
 // older rule on a tie) and supplies the outcome; with none, the action's
 // default applies.
-func (s *Service) decideOutcome(ctx context.Context, q storeQueries, cfg model.ActionConfig, facts *rules.Facts) (Outcome, error) {
+func (s *Service) DecideOutcome(ctx context.Context, q store.Queries, cfg model.ActionConfig, facts *rules.Facts) (Outcome, error) {
 	set, err := s.ruleSet(ctx, q, cfg)
 	if err != nil || len(set.prepared) == 0 {
 		return Outcome{Outcome: cfg.DefaultOutcome}, err
@@ -49,7 +49,7 @@ type ruleSet struct {
 
 // ruleSet returns the action's prepared rules for its current rules
 // version, building them once per version.
-func (s *Service) ruleSet(ctx context.Context, q storeQueries, cfg model.ActionConfig) (*ruleSet, error) {
+func (s *Service) ruleSet(ctx context.Context, q store.Queries, cfg model.ActionConfig) (*ruleSet, error) {
 	key := cfg.TenantID + "/" + cfg.Code + "@" + strconv.FormatInt(cfg.RulesVersion, 10)
 	if set := s.prepared.get(key); set != nil {
 		return set, nil
@@ -82,14 +82,14 @@ func (s *Service) ruleSet(ctx context.Context, q storeQueries, cfg model.ActionC
 
 // loadLists loads and prepares the named value lists; inactive and
 // missing lists are left out, so they match nothing.
-func loadLists(ctx context.Context, q storeQueries, tenantID string, names []string) (map[string]rules.List, error) {
+func loadLists(ctx context.Context, q store.Queries, tenantID string, names []string) (map[string]rules.List, error) {
 	out := make(map[string]rules.List, len(names))
 	for _, name := range names {
 		if _, done := out[name]; done {
 			continue
 		}
 		l, err := q.ValueList(ctx, tenantID, name)
-		if isNotFound(err) {
+		if errors.Is(err, model.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -102,6 +102,7 @@ func loadLists(ctx context.Context, q storeQueries, tenantID string, names []str
 	return out, nil
 }
 
+// prepareList turns a stored value list into the form conditions use.
 func prepareList(l model.ValueList) rules.List {
 	switch l.ItemType {
 	case model.ListCIDR:
@@ -117,29 +118,6 @@ func prepareList(l model.ValueList) rules.List {
 		return rules.NewNumberList(nums)
 	}
 	return rules.NewStringList(l.Items)
-}
-
-// trackFacts assembles what rule conditions see at track time.
-func trackFacts(u model.User, e store.Enrolment, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
-	f := &rules.Facts{
-		User: rules.UserFacts{UserID: u.ID, Email: u.Email, EmailDomain: rules.EmailDomain(u.Email),
-			Username: u.Username, Custom: u.Custom},
-		Device: rules.DeviceFacts{ID: in.DeviceID, UserDeviceCount: deviceCount,
-			IsNew: in.DeviceID != "" && !deviceKnown},
-		IP:     rules.IPFacts{Address: in.IPAddress},
-		Action: rules.ActionFacts{Code: in.ActionCode, Custom: in.Custom},
-	}
-	for _, m := range e.Methods {
-		f.User.EnrolledMethods = append(f.User.EnrolledMethods, string(m))
-	}
-	f.User.IsEnrolled = len(f.User.EnrolledMethods) > 0
-	f.User.PasskeyCount = e.Passkeys
-	f.User.HasPasskey = f.User.PasskeyCount > 0
-	if in.UserAgent != "" {
-		ua := devices.ParseUserAgent(in.UserAgent)
-		f.Device.Platform, f.Device.Browser, f.Device.IsBot = ua.OSName, ua.BrowserName, ua.IsBot
-	}
-	return f
 }
 
 // preparedCache keeps prepared rule sets by tenant, action and rules
@@ -175,13 +153,13 @@ func (c *preparedCache) put(key string, set *ruleSet) {
 func (s *Service) PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant, action, rule bool, err error) {
 	tenant = !t.Passkey.DisableEnrollmentPrompt
 	cfg, err := s.store.ActionConfig(ctx, t.ID, a.Code)
-	if err != nil && !isNotFound(err) {
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return false, false, false, err
 	}
 	action = promptsPasskey(cfg.PromptToEnrollMethods)
 	if a.PriorityRuleID != "" {
 		r, err := s.store.Rule(ctx, t.ID, a.Code, a.PriorityRuleID)
-		if err != nil && !isNotFound(err) {
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
 			return false, false, false, err
 		}
 		rule = promptsPasskey(r.PromptToEnrollMethods)
