@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -36,7 +36,7 @@ type testServer struct {
 	URL      string // the Server API base URL, ending in /v1
 	Secret   string
 	TenantID string
-	svc      *flows.Service
+	svc      *actions.Service
 	c        *client.Client
 }
 
@@ -61,7 +61,7 @@ func newTestServer(t *testing.T) testServer {
 	inbox := notify.NewInbox(nil, 0, nil)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: srv.URL, Now: func() time.Time { return now },
 		Email: inbox, SMS: inbox})
-	svc := uplift.Flows
+	svc := uplift.Actions
 	handler = server.New(uplift, log).Handler()
 	tenant, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "T"})
 	if err != nil {

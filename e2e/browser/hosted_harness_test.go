@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/actions"
 	admins "github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/demo"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -33,7 +33,7 @@ import (
 type hostedEnv struct {
 	*env
 	st    *store.Store
-	svc   *flows.Service
+	svc   *actions.Service
 	admin *admins.Service
 	inbox *notify.Inbox
 }
@@ -64,7 +64,7 @@ func startHostedEnv(t *testing.T, withDemo bool, extra ...server.Option) *hosted
 	inbox := notify.NewInbox(nil, 0, clock.Now)
 	log := slog.New(slog.DiscardHandler)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: inbox})
-	svc := uplift.Flows
+	svc := uplift.Actions
 	tn, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Hosted pages test", RPName: "Example app",
 		RPID: "localhost", Origins: []string{apiURL}, RedirectPrefixes: []string{appURL + "/"}})
 	if err != nil {

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -30,7 +30,7 @@ import (
 type Env struct {
 	T       testing.TB
 	Store   *store.Store
-	Service *flows.Service
+	Service *actions.Service
 	// App is every domain service; Service is its Flows.
 	App     *app.App
 	Handler http.Handler
@@ -82,7 +82,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	clock := testclock.New(time.Now().UTC())
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
 		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings})
-	svc := uplift.Flows
+	svc := uplift.Actions
 	return &Env{T: t, Store: st, Service: svc, App: uplift, Handler: server.New(uplift, log).Handler(), Clock: clock}
 }
 

@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -43,9 +43,9 @@ type Options struct {
 type App struct {
 	// Tenancy holds tenants, their keys, and the tokens of actions.
 	Tenancy *tenancy.Service
-	// Flows holds tenants, actions, policy, passkeys, codes and the
-	// uplift prompt.
-	Flows *flows.Service
+	// Actions tracks and validates actions, runs their state machine, and
+	// holds users, their authenticators and devices.
+	Actions *actions.Service
 	// Policy holds action configurations, rules, value lists and the
 	// passkey settings.
 	Policy *policy.Service
@@ -69,12 +69,12 @@ func New(o Options) *App {
 	src := ids.New(o.Now, o.Rand)
 	tn := tenancy.New(o.Store, o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	pol := policy.New(o.Store, o.Log, src, tn)
-	fl := flows.New(flows.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
+	fl := actions.New(actions.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})
 	return &App{
 		Tenancy:  tn,
 		Policy:   pol,
-		Flows:    fl,
+		Actions:  fl,
 		Passkeys: passkeys.New(o.Store, o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: o.Store, Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),

@@ -14,8 +14,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -24,7 +24,7 @@ import (
 
 // API serves the Client API.
 type API struct {
-	svc     *flows.Service
+	svc     *actions.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
 	keys    *passkeys.Service
@@ -32,7 +32,7 @@ type API struct {
 }
 
 // New returns the Client API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, log *slog.Logger) *API {
+func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, log *slog.Logger) *API {
 	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, log: log}
 }
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -35,7 +35,7 @@ var rp = virtualwebauthn.RelyingParty{ID: "localhost", Name: "Acme", Origin: app
 type harness struct {
 	t      testing.TB
 	url    string
-	svc    *flows.Service
+	svc    *actions.Service
 	app    *app.App
 	store  *store.Store
 	tenant model.Tenant
@@ -69,7 +69,7 @@ func newHarnessOn(t testing.TB, dbURL string, share *harness, opts ...func(*app.
 		adjust(&o)
 	}
 	h.app = app.New(o)
-	h.svc = h.app.Flows
+	h.svc = h.app.Actions
 	if share == nil {
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)

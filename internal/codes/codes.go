@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -28,7 +28,7 @@ type Service struct {
 	ids.Source
 	store    *store.Store
 	log      *slog.Logger
-	actions  *flows.Service
+	actions  *actions.Service
 	tenancy  *tenancy.Service
 	email    notify.EmailSender
 	sms      notify.SMSSender
@@ -41,7 +41,7 @@ type Options struct {
 	Store   *store.Store
 	Log     *slog.Logger
 	IDs     ids.Source
-	Actions *flows.Service
+	Actions *actions.Service
 	Tenancy *tenancy.Service
 	Email   notify.EmailSender
 	SMS     notify.SMSSender

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -77,12 +77,12 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 func setAddress(ch *model.CodeChallenge, address string) error {
 	switch ch.Method {
 	case model.MethodEmailOTP:
-		if !flows.ValidEmail(address) {
+		if !actions.ValidEmail(address) {
 			return model.Invalid("email must be a valid email address")
 		}
 		ch.Email = address
 	case model.MethodSMS:
-		if !flows.ValidPhoneNumber(address) {
+		if !actions.ValidPhoneNumber(address) {
 			return model.Invalid("phoneNumber must be in E.164 form, such as +14155550100")
 		}
 		ch.PhoneNumber = address

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -89,7 +89,7 @@ func (s *Service) checkServerChallenge(in *ServerChallengeInput) error {
 	} else if !model.ValidIdempotencyKey(in.IdempotencyKey) {
 		return model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
 	}
-	scope, err := flows.NormalizeScope(in.Scope)
+	scope, err := actions.NormalizeScope(in.Scope)
 	if err != nil {
 		return err
 	}

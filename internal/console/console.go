@@ -21,9 +21,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -53,7 +53,7 @@ var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request cam
 
 // Console serves the admin console.
 type Console struct {
-	svc     *flows.Service
+	svc     *actions.Service
 	admins  *admin.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
@@ -69,7 +69,7 @@ type Console struct {
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *flows.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
 	c := &Console{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, admins: admins, prompt: pr, log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]

@@ -122,7 +122,7 @@ func readRuleForm(r *http.Request) ruleForm {
 	}
 }
 
-// priority reads the typed priority; the range is flows' to check.
+// priority reads the typed priority; the range is policy's to check.
 func (f ruleForm) priority() (int, bool) {
 	n, err := strconv.Atoi(f.Priority)
 	return n, err == nil
@@ -144,7 +144,7 @@ func goodRule() model.Rule {
 func checkRule(ru *model.Rule) error { return policy.CheckRule(*ru) }
 
 // ruleProblems places the refusals of a rule form next to its fields;
-// err, when the form got as far as flows, is shown above the form if no
+// err, when the form got as far as policy, is shown above the form if no
 // field explains it.
 func ruleProblems(f ruleForm, err error) fieldErrors {
 	priority, ok := f.priority()

@@ -66,7 +66,7 @@ type fieldProbe[T any] struct {
 
 // placeRefusals finds which fields a refused form got wrong by checking,
 // for each field, a known-good value with only that field taken from the
-// form. The messages are those of the one check that flows applies, so
+// form. The messages are those of the one check that policy applies, so
 // the console and the Management API refuse the same input with the same
 // words; this only places each message next to its field.
 func placeRefusals[T any](good func() T, check func(*T) error, probes []fieldProbe[T]) fieldErrors {
@@ -149,7 +149,7 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 	return f, p
 }
 
-// settings turns the form into flows' passkey settings.
+// settings turns the form into policy's passkey settings.
 func (f settingsForm) settings() policy.PasskeySettings {
 	var origins []string
 	for _, line := range strings.Split(f.Origins, "\n") {

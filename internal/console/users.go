@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/devices"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/prompt"
@@ -57,7 +57,7 @@ var userOrders = []orderOption{
 // search finds, fifty at a time.
 func (c *Console) Users(w http.ResponseWriter, r *http.Request, s *Session) error {
 	q := r.URL.Query()
-	v := usersView{Query: q.Get("q"), Order: q.Get("order"), Orders: userOrders, MaxQuery: flows.MaxUserSearch}
+	v := usersView{Query: q.Get("q"), Order: q.Get("order"), Orders: userOrders, MaxQuery: actions.MaxUserSearch}
 	if v.Order != string(store.UsersByID) {
 		v.Order = string(store.UsersNewest)
 	}
@@ -69,7 +69,7 @@ func (c *Console) Users(w http.ResponseWriter, r *http.Request, s *Session) erro
 	}
 	page, err := c.svc.SearchUsers(r.Context(), s.Tenant.ID, v.Query, store.UserOrder(v.Order), after)
 	if errors.Is(err, model.ErrInvalid) {
-		v.QueryError = "Search for at most " + strconv.Itoa(flows.MaxUserSearch) + " characters."
+		v.QueryError = "Search for at most " + strconv.Itoa(actions.MaxUserSearch) + " characters."
 		c.render(w, r, http.StatusBadRequest, "users", s, View{Title: "Users", Section: "users",
 			Error: "The search was not run. Shorten it and try again.", Data: v})
 		return nil
@@ -256,11 +256,11 @@ type eventRow struct {
 // newUserView puts a user's detail in words, with the uplift diagnosis of
 // each of their devices, in the order of d.Devices, their passkeys and
 // their code locks.
-func newUserView(d flows.UserDetail, pks []passkeys.PasskeyView, diagnoses []prompt.Diagnosis, locks []codes.CodeLock, now time.Time) userView {
+func newUserView(d actions.UserDetail, pks []passkeys.PasskeyView, diagnoses []prompt.Diagnosis, locks []codes.CodeLock, now time.Time) userView {
 	v := userView{User: d.User, DiagnosisAction: d.DiagnosisAction,
 		DiagnosisSource: "the code of the user's most recent action"}
 	if len(d.Actions) == 0 {
-		v.DiagnosisSource = "the user has no action yet, so " + flows.DiagnosisDefaultAction + " is used"
+		v.DiagnosisSource = "the user has no action yet, so " + actions.DiagnosisDefaultAction + " is used"
 	}
 	names := map[string]string{}
 	for _, p := range pks {
@@ -385,7 +385,7 @@ func plural(n int64, one, many string) string {
 	return strconv.FormatInt(n, 10) + " " + many
 }
 
-func newDeviceRow(d flows.UserDevice, dg prompt.Diagnosis, passkeyNames map[string]string, now time.Time) deviceRow {
+func newDeviceRow(d actions.UserDevice, dg prompt.Diagnosis, passkeyNames map[string]string, now time.Time) deviceRow {
 	ua := devices.ParseUserAgent(d.Device.UserAgent)
 	row := deviceRow{ID: d.Device.ID, Platform: "Not reported", Browser: "Not reported",
 		FirstSeen: d.FirstSeenAt, LastSeen: d.Device.LastSeenAt, CapabilityAt: d.Device.CapabilitiesAt,
@@ -463,7 +463,7 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-func newActionRow(a flows.ActionDetail) actionRow {
+func newActionRow(a actions.ActionDetail) actionRow {
 	row := actionRow{At: a.Action.CreatedAt, Code: a.Action.Code,
 		CodeURL: admin.ConsolePath + "/actions/" + url.PathEscape(a.Action.Code),
 		State:   stateWords(a.Action.State), Method: "None", DeviceID: a.Action.DeviceID, IP: a.Action.IPAddress}

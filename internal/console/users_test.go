@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/devices"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
@@ -110,7 +110,7 @@ func TestUsersSearch(t *testing.T) {
 		t.Errorf("page of 100%%club = %d", p.status)
 	}
 	// A search too long is refused next to the box, the text kept.
-	long := strings.Repeat("x", flows.MaxUserSearch+1)
+	long := strings.Repeat("x", actions.MaxUserSearch+1)
 	p = h.get("/console/users?q="+long, s)
 	if p.status != 400 || !strings.Contains(p.body, `aria-invalid="true"`) || !strings.Contains(p.body, `value="`+long+`"`) ||
 		!strings.Contains(p.body, `id="user-search-error"`) {
@@ -125,7 +125,7 @@ func TestUsersPages(t *testing.T) {
 	h := newHarness(t)
 	s := h.admin()
 	ctx := context.Background()
-	for i := range flows.UserSearchPageSize + 2 {
+	for i := range actions.UserSearchPageSize + 2 {
 		now := h.env.Clock.Now()
 		if _, err := h.env.Store.CreateUserIfMissing(ctx, model.User{TenantID: h.tenant.ID, ID: fmt.Sprintf("user-%02d", i),
 			CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -139,7 +139,7 @@ func TestUsersPages(t *testing.T) {
 	for n := 1; path != ""; n++ {
 		p := h.get(path, s)
 		ids := userLinks(p)
-		if n == 1 && (len(ids) != flows.UserSearchPageSize || ids[0] != "user-51") {
+		if n == 1 && (len(ids) != actions.UserSearchPageSize || ids[0] != "user-51") {
 			t.Errorf("first page: %d users from %v", len(ids), ids[:1])
 		}
 		for _, id := range ids {
@@ -160,8 +160,8 @@ func TestUsersPages(t *testing.T) {
 			t.Error("the last page has no First page link")
 		}
 	}
-	if len(seen) != flows.UserSearchPageSize+2 {
-		t.Errorf("%d users over the pages, want %d", len(seen), flows.UserSearchPageSize+2)
+	if len(seen) != actions.UserSearchPageSize+2 {
+		t.Errorf("%d users over the pages, want %d", len(seen), actions.UserSearchPageSize+2)
 	}
 }
 

@@ -16,10 +16,10 @@ import (
 	"testing"
 
 	"github.com/uplift-dev/uplift/client"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/demo"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -34,7 +34,7 @@ import (
 type env struct {
 	t      *testing.T
 	srv    *httptest.Server
-	svc    *flows.Service
+	svc    *actions.Service
 	tn     *tenancy.Service
 	codes  *codes.Service
 	inbox  *notify.Inbox
@@ -70,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	handler = server.New(uplift, log, server.WithDemo(app)).Handler()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: uplift.Flows, tn: uplift.Tenancy, codes: uplift.Codes, inbox: inbox, tenant: dt.Tenant, client: hc}
+	return &env{t: t, srv: srv, svc: uplift.Actions, tn: uplift.Tenancy, codes: uplift.Codes, inbox: inbox, tenant: dt.Tenant, client: hc}
 }
 
 func (e *env) do(method, path string, form url.Values) (*http.Response, string) {

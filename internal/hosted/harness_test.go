@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/mailparse"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -37,7 +37,7 @@ const appURL = "http://localhost:8080/app/callback"
 type env struct {
 	t      *testing.T
 	srv    *httptest.Server
-	svc    *flows.Service
+	svc    *actions.Service
 	tn     *tenancy.Service
 	policy *policy.Service
 	st     *store.Store
@@ -61,7 +61,7 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	inbox := notify.NewInbox(nil, 0, c.Now)
 	log := slog.New(slog.DiscardHandler)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: c.Now, Email: inbox, SMS: inbox})
-	svc := uplift.Flows
+	svc := uplift.Actions
 	tn, _, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Hosted test"})
 	if err != nil {
 		t.Fatal(err)
@@ -97,9 +97,9 @@ func (e *env) passkeyElsewhere(userID string) {
 }
 
 // track tracks signIn for a user and returns the hosted URL's path and query.
-func (e *env) track(userID string) (string, flows.TrackResult) {
+func (e *env) track(userID string) (string, actions.TrackResult) {
 	e.t.Helper()
-	res, err := e.svc.Track(context.Background(), e.tenant, flows.TrackInput{UserID: userID, ActionCode: "signIn",
+	res, err := e.svc.Track(context.Background(), e.tenant, actions.TrackInput{UserID: userID, ActionCode: "signIn",
 		RedirectURL: appURL})
 	if err != nil {
 		e.t.Fatal(err)

@@ -17,8 +17,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -28,7 +28,7 @@ import (
 
 // Pages serves the hosted UI.
 type Pages struct {
-	svc     *flows.Service
+	svc     *actions.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
@@ -46,7 +46,7 @@ const DefaultConfirmation = 3 * time.Second
 
 // New returns the hosted pages over svc, served at publicURL; confirmFor
 // is how long confirmations show (DefaultConfirmation when zero).
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
+func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
 	if confirmFor <= 0 {
 		confirmFor = DefaultConfirmation
 	}
@@ -75,7 +75,7 @@ func (p *Pages) Page(fn pageFunc) http.Handler {
 	})
 }
 
-// maxTokenField is the longest token a form carries, as the flows take it.
+// maxTokenField is the longest token a form carries, as the domain packages take it.
 const maxTokenField = 4096
 
 // checkInput checks the text a page request carries. Form fields are one

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/server"
@@ -341,7 +341,7 @@ func TestRedirectFallsBackToTheActionConfiguration(t *testing.T) {
 	ctx := context.Background()
 	signIn := func() page {
 		t.Helper()
-		res, err := e.svc.Track(ctx, e.tenant, flows.TrackInput{UserID: "ada", ActionCode: "signIn"})
+		res, err := e.svc.Track(ctx, e.tenant, actions.TrackInput{UserID: "ada", ActionCode: "signIn"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
@@ -18,14 +18,14 @@ import (
 
 // API serves the Management API.
 type API struct {
-	svc     *flows.Service
+	svc     *actions.Service
 	tenancy *tenancy.Service
 	policy  *policy.Service
 	log     *slog.Logger
 }
 
 // New returns the Management API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, pol *policy.Service, log *slog.Logger) *API {
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, log *slog.Logger) *API {
 	return &API{svc: svc, tenancy: tn, policy: pol, log: log}
 }
 

@@ -11,9 +11,9 @@ import (
 	"log/slog"
 	"unicode/utf8"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -26,7 +26,7 @@ type Service struct {
 	ids.Source
 	store   *store.Store
 	log     *slog.Logger
-	actions *flows.Service
+	actions *actions.Service
 	tenancy *tenancy.Service
 	// challenges keeps the sign-in challenges this instance began.
 	challenges *challengeCache
@@ -34,7 +34,7 @@ type Service struct {
 
 // New returns the passkeys service over st, completing actions through
 // actions and finding tenants through tn.
-func New(st *store.Store, log *slog.Logger, src ids.Source, actions *flows.Service, tn *tenancy.Service) *Service {
+func New(st *store.Store, log *slog.Logger, src ids.Source, actions *actions.Service, tn *tenancy.Service) *Service {
 	return &Service{Source: src, store: st, log: log, actions: actions, tenancy: tn, challenges: newChallengeCache()}
 }
 

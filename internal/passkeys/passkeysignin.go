@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
@@ -267,11 +267,11 @@ func truncateUserAgent(ua string) string { return devices.Truncate(ua) }
 func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login,
 	signer *store.SigningUser, sc signInContext) (VerifyPasskeyResult, error) {
 	p := login.Passkey
-	var plan *flows.TrackPlan
+	var plan *actions.TrackPlan
 	var user model.User
 	var err error
 	if ch.UserID == "" {
-		in := flows.TrackInput{UserID: p.UserID, ActionCode: cmp.Or(ch.ActionCode, DefaultPasskeyAction),
+		in := actions.TrackInput{UserID: p.UserID, ActionCode: cmp.Or(ch.ActionCode, DefaultPasskeyAction),
 			IdempotencyKey: ch.IdempotencyKey, DeviceID: sc.deviceID, UserAgent: sc.userAgent, IPAddress: sc.ip}
 		if err := s.actions.CheckTrack(t, &in); err != nil {
 			return VerifyPasskeyResult{}, err

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
@@ -28,7 +28,7 @@ import (
 // Server is Uplift's HTTP server.
 type Server struct {
 	confirmFor    time.Duration
-	svc           *flows.Service
+	svc           *actions.Service
 	admins        *admin.Service
 	keys          *passkeys.Service
 	log           *slog.Logger
@@ -71,7 +71,7 @@ func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devIn
 
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
-	svc := a.Flows
+	svc := a.Actions
 	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
 	for _, o := range opts {
 		o(s)

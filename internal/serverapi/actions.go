@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -56,7 +56,7 @@ func (a *API) Track(w http.ResponseWriter, r *http.Request, t model.Tenant) erro
 	if in.CustomDomain != "" {
 		return model.Invalid("customDomain is not supported; set UPLIFT_PUBLIC_URL instead")
 	}
-	res, err := a.svc.Track(r.Context(), t, flows.TrackInput{
+	res, err := a.svc.Track(r.Context(), t, actions.TrackInput{
 		UserID: id, ActionCode: r.PathValue("action"), IdempotencyKey: in.IdempotencyKey,
 		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings, IPAddress: in.IPAddress,
 		UserAgent: in.UserAgent, DeviceID: in.DeviceID, Scope: in.Scope, Email: in.Email,

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/codes"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -19,7 +19,7 @@ import (
 
 // API serves the Server API.
 type API struct {
-	svc     *flows.Service
+	svc     *actions.Service
 	prompt  *prompt.Service
 	tenancy *tenancy.Service
 	codes   *codes.Service
@@ -28,7 +28,7 @@ type API struct {
 }
 
 // New returns the Server API over svc.
-func New(svc *flows.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
+func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
 	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, prompt: pr, log: log}
 }
 

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/uplift-dev/uplift/internal/flows"
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -71,7 +71,7 @@ func (a *API) UpdateUser(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	u, err := a.svc.UpdateUser(r.Context(), t.ID, id, flows.UserPatch{
+	u, err := a.svc.UpdateUser(r.Context(), t.ID, id, actions.UserPatch{
 		Email: in.Email, EmailVerified: in.EmailVerified, PhoneNumber: in.PhoneNumber,
 		PhoneNumberVerified: in.PhoneNumberVerified, Username: in.Username,
 		DisplayName: in.DisplayName, Locale: in.Locale, Custom: in.Custom,

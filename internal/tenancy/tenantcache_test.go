@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/app"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -63,7 +63,7 @@ func TestRevokedKeyStopsWorkingWithinTheCacheTime(t *testing.T) {
 			t.Fatalf("a fresh key is refused: %v", err)
 		}
 	}
-	keys, err := a.Flows.Store().APIKeys(ctx, tenant.ID)
+	keys, err := a.Actions.Store().APIKeys(ctx, tenant.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 func TestTenantCacheOff(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, tenant, secret := twoInstances(t, -1)
-	keys, _ := a.Flows.Store().APIKeys(ctx, tenant.ID)
+	keys, _ := a.Actions.Store().APIKeys(ctx, tenant.ID)
 	if _, err := b.Tenancy.TenantForSecret(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 	}
 	state := func(svc *app.App) model.ActionState {
 		t.Helper()
-		res, err := svc.Flows.Track(ctx, tenant, flows.TrackInput{UserID: "ana", ActionCode: "pay"})
+		res, err := svc.Actions.Track(ctx, tenant, actions.TrackInput{UserID: "ana", ActionCode: "pay"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 			return err
 		}, model.StateReviewRequired},
 		{"rule deleted", func() error {
-			rules, err := a.Flows.Store().Rules(ctx, tenant.ID, "pay")
+			rules, err := a.Actions.Store().Rules(ctx, tenant.ID, "pay")
 			if err != nil || len(rules) != 1 {
 				return fmt.Errorf("rules = %v, %v", rules, err)
 			}

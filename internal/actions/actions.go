@@ -1,7 +1,8 @@
-// Package flows holds Uplift's operations independent of HTTP: tenants and
-// keys, tracking actions, validating tokens, users and their
-// authenticators. Surfaces (the JSON APIs, the hosted UI, the CLI) call it.
-package flows
+// Package actions holds what happens to a user's action: tracking it
+// (with its user and device), validating its token, its state machine
+// (who may complete or fail it, and add an authenticator during it, in
+// machine.go), and the users and authenticators it concerns.
+package actions
 
 import (
 	"errors"
@@ -19,7 +20,7 @@ import (
 // storeQueries is the store's query set, inside or outside a transaction.
 type storeQueries = store.Queries
 
-// Service runs the flows over a store.
+// Service tracks actions and runs their state machine over a store.
 type Service struct {
 	// Source is the clock and random source of every record written.
 	ids.Source

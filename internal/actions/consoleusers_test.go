@@ -1,4 +1,4 @@
-package flows_test
+package actions_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/apitest"
-	"github.com/uplift-dev/uplift/internal/flows"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 )
@@ -18,7 +18,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 	ctx := context.Background()
 	e := apitest.New(t)
 	tn, _ := e.Tenant("Shop")
-	for i := range flows.UserSearchPageSize + 1 {
+	for i := range actions.UserSearchPageSize + 1 {
 		now := e.Clock.Now()
 		if _, err := e.Store.CreateUserIfMissing(ctx, model.User{TenantID: tn.ID, ID: fmt.Sprintf("user-%02d", i),
 			CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -30,7 +30,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(first.Users), flows.UserSearchPageSize; got != want || first.Next == nil {
+	if got, want := len(first.Users), actions.UserSearchPageSize; got != want || first.Next == nil {
 		t.Fatalf("first page: %d users, next %v; want %d and a next page", got, first.Next, want)
 	}
 	if got := first.Users[0].User.ID; got != "user-50" {
@@ -47,7 +47,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 	if err != nil || unknown.Users[0].User.ID != "user-50" {
 		t.Errorf("an unknown order lists the newest first: %v", err)
 	}
-	if _, err := e.Service.SearchUsers(ctx, tn.ID, strings.Repeat("é", flows.MaxUserSearch+1), store.UsersByID, nil); !errors.Is(err, model.ErrInvalid) {
+	if _, err := e.Service.SearchUsers(ctx, tn.ID, strings.Repeat("é", actions.MaxUserSearch+1), store.UsersByID, nil); !errors.Is(err, model.ErrInvalid) {
 		t.Errorf("a long search: %v, want invalid", err)
 	}
 }
@@ -80,7 +80,7 @@ func TestUserDetail(t *testing.T) {
 	ctx := context.Background()
 	w := newDetailWorld(t)
 	e, key := w.e, w.key
-	detail := func() flows.UserDetail {
+	detail := func() actions.UserDetail {
 		t.Helper()
 		d, err := e.Service.UserDetail(ctx, w.tenant, "u")
 		if err != nil {
