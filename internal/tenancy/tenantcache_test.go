@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +15,16 @@ import (
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/testclock"
 )
-
-// testClock is a settable clock for services sharing it.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // twoInstances returns two services sharing one database and one clock,
 // as two instances behind a load balancer, with a tenant and its key.
-func twoInstances(t *testing.T, ttl time.Duration) (a, b *app.App, clock *testClock, tenant model.Tenant, secret string) {
+func twoInstances(t *testing.T, ttl time.Duration) (a, b *app.App, clock *testclock.Clock, tenant model.Tenant, secret string) {
 	t.Helper()
 	ctx := context.Background()
 	path := "sqlite://" + filepath.Join(t.TempDir(), "u.db")
-	clock = &testClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock = testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	var svcs []*app.App
 	for range 2 {
 		st, err := store.Open(ctx, path)
