@@ -6,7 +6,9 @@
 // Pages are rendered on the server. Every page and endpoint behind the
 // sign-in goes through Page or API, which open the admin's session from
 // its cookie (no session: pages redirect to /console/signin, JSON answers
-// 401) and check the CSRF field of every post, so no handler can forget
+// 401). The server's browser mux runs CSRF, which checks the Origin and
+// the session's CSRF field, on every post before the handler, and
+// SignInCSRF on the steps before sign-in, so no handler can forget
 // either. Every query a handler makes is scoped to the session's tenant.
 package console
 
@@ -101,9 +103,22 @@ type PageFunc func(w http.ResponseWriter, r *http.Request, s *Session) error
 // PublicFunc is a handler of the pages and endpoints before sign-in.
 type PublicFunc func(w http.ResponseWriter, r *http.Request) error
 
-// session opens the request's session, checking the CSRF value on every
-// request that is not a GET or HEAD.
-func (c *Console) session(r *http.Request, submitted func() string) (*Session, error) {
+// session returns the request's session: the one the CSRF guard opened
+// and checked for a post, or, for a GET or HEAD, the cookie's. A post
+// with a session the guard did not see is refused.
+func (c *Console) session(r *http.Request) (*Session, error) {
+	if s, ok := r.Context().Value(sessionKey{}).(*Session); ok {
+		return s, nil
+	}
+	s, err := c.openSession(r)
+	if err == nil && unsafeMethod(r) {
+		return nil, errUnguarded
+	}
+	return s, err
+}
+
+// openSession opens the session the request's cookie names.
+func (c *Console) openSession(r *http.Request) (*Session, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, model.Errorf(model.ErrUnauthenticated, "unauthenticated", "please sign in to the console")
@@ -112,16 +127,7 @@ func (c *Console) session(r *http.Request, submitted func() string) (*Session, e
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{ConsoleSession: cs, CSRF: csrfFor(ck.Value), token: ck.Value}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if err := c.checkOrigin(r); err != nil {
-			return nil, err
-		}
-		if !hmac.Equal([]byte(submitted()), []byte(s.CSRF)) {
-			return nil, errCSRF
-		}
-	}
-	return s, nil
+	return &Session{ConsoleSession: cs, CSRF: csrfFor(ck.Value), token: ck.Value}, nil
 }
 
 // checkOrigin refuses a post whose Origin header names another site.
@@ -142,20 +148,11 @@ const MaxFormBody = 4 * jsonapi.MaxBody
 
 // Page adapts a page behind the sign-in. Without a session, a GET is
 // redirected to the sign-in page (and back afterwards) and anything else
-// is sent there too; a post without the CSRF field is refused.
+// is sent there too; the CSRF guard has checked a post's field.
 func (c *Console) Page(fn PageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
-		var formErr error
-		if r.Method == http.MethodPost {
-			formErr = r.ParseForm()
-		}
-		s, err := c.session(r, func() string { return r.PostFormValue(CSRFField) })
-		if errors.Is(err, errCSRF) && formErr != nil {
-			// The CSRF field was not read because the form was not.
-			err = model.Errorf(model.ErrInvalid, "invalid_request",
-				"the form could not be read (it may be larger than %d KiB); nothing was saved", MaxFormBody>>10)
-		}
+		s, err := c.session(r)
 		if errors.Is(err, model.ErrUnauthenticated) {
 			c.clearSession(w)
 			target := SignInPath
@@ -204,11 +201,11 @@ func formRule(field string) model.TextRule {
 	return model.TextRule{}
 }
 
-// API adapts a JSON endpoint behind the sign-in: 401 without a session,
-// 403 without the CSRF header on anything but a GET.
+// API adapts a JSON endpoint behind the sign-in: 401 without a session;
+// the CSRF guard has checked a post's header.
 func (c *Console) API(fn PageFunc) http.Handler {
 	inner := jsonapi.Adapt(c.log, func(w http.ResponseWriter, r *http.Request) error {
-		s, err := c.session(r, func() string { return r.Header.Get(CSRFHeader) })
+		s, err := c.session(r)
 		if err != nil {
 			return err
 		}
@@ -225,6 +222,9 @@ func (c *Console) Public(fn PublicFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
 		err := jsonapi.CheckRequest(r)
+		if err == nil && !guarded(r) {
+			err = errUnguarded
+		}
 		if err == nil {
 			err = fn(w, r)
 		}
@@ -234,15 +234,12 @@ func (c *Console) Public(fn PublicFunc) http.Handler {
 	})
 }
 
-// PublicJSON adapts a JSON step of the sign-in ceremonies: posts from
-// this site only, as JSON (which a form on another site cannot send).
+// PublicJSON adapts a JSON step of the sign-in ceremonies, whose posts
+// SignInCSRF has checked: from this site only, as JSON.
 func (c *Console) PublicJSON(fn PublicFunc) http.Handler {
 	inner := jsonapi.Adapt(c.log, func(w http.ResponseWriter, r *http.Request) error {
-		if err := c.checkOrigin(r); err != nil {
-			return err
-		}
-		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			return model.Invalid("send the request as application/json")
+		if !guarded(r) {
+			return errUnguarded
 		}
 		return fn(w, r)
 	})

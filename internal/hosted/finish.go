@@ -97,13 +97,18 @@ func (p *Pages) finishLink(w http.ResponseWriter, r *http.Request, f *flow) erro
 	return seeOther(w, r, "/login/finish?token="+url.QueryEscape(tok))
 }
 
-// jsonFlow decodes a JSON request into in and resumes its flow from the
-// token field (tok points into in) and the CSRF header.
+// jsonFlow decodes a JSON request into in and returns its flow, which
+// the CSRF guard resumed from the body's token and checked; tok points
+// at the token field of in, which must name that same flow.
 func (p *Pages) jsonFlow(r *http.Request, in any, tok *string) (*flow, error) {
 	if err := jsonapi.Decode(r, in); err != nil {
 		return nil, err
 	}
-	return p.postedFlow(r, *tok, r.Header.Get(CSRFHeader))
+	f, err := postedFlow(r)
+	if err == nil && *tok != f.raw {
+		err = errCSRF
+	}
+	return f, err
 }
 
 // nextJSON tells the script where to go next.

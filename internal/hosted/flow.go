@@ -45,31 +45,9 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 	return f, nil
 }
 
-// postedFlow resumes a flow from a form post or JSON request: the token
-// must be valid, the CSRF field must match the browser's cookie, and the
-// browser must hold a device id.
-func (p *Pages) postedFlow(r *http.Request, raw, csrf string) (*flow, error) {
-	c, err := p.tenancy.ClientByToken(r.Context(), raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckCSRF(r, csrfScope(*c.Claims), csrf); err != nil {
-		return nil, err
-	}
-	deviceID, ok := p.cookies.ExistingDeviceID(r)
-	if !ok {
-		return nil, errCookies
-	}
-	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf}, nil
-}
-
-// formFlow resumes a flow from a form post's hidden fields.
-func (p *Pages) formFlow(r *http.Request) (*flow, error) {
-	if err := r.ParseForm(); err != nil {
-		return nil, model.Invalid("the form could not be read")
-	}
-	return p.postedFlow(r, r.PostFormValue("token"), r.PostFormValue("csrf"))
-}
+// formFlow returns the flow of a form post, which the CSRF guard resumed
+// from the form's hidden fields and checked.
+func (p *Pages) formFlow(r *http.Request) (*flow, error) { return postedFlow(r) }
 
 func (p *Pages) touchDevice(ctx context.Context, f *flow, userAgent string) error {
 	return p.svc.Store().TouchDevice(ctx, model.Device{TenantID: f.tenant().ID, ID: f.deviceID,

@@ -6,8 +6,9 @@
 // JavaScript module and one stylesheet, embedded in the binary, run the
 // WebAuthn ceremonies, report the device's capabilities and call the
 // Signal API. Every page carries a strict Content-Security-Policy, every
-// post a CSRF field, and no state lives in the process: the signed token
-// in the page identifies the flow, cookies identify the browser.
+// post a CSRF field that the CSRF guard checks before any handler runs,
+// and no state lives in the process: the signed token in the page
+// identifies the flow, cookies identify the browser.
 package hosted
 
 import (
@@ -61,11 +62,15 @@ type jsonFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Page adapts a page handler: it sets the security headers, refuses text
 // that breaks its rule (path, query, User-Agent and, on a post, every
-// form field; see jsonapi.CheckRequest) and renders an error as a page.
+// form field; see jsonapi.CheckRequest) and a post no guard let through,
+// and renders an error as a page.
 func (p *Pages) Page(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w, nil)
 		err := checkInput(r)
+		if err == nil && !guarded(r) {
+			err = errUnguarded
+		}
 		if err == nil {
 			err = fn(w, r)
 		}
@@ -98,10 +103,15 @@ func checkInput(r *http.Request) error {
 	})
 }
 
-// JSON adapts a JSON endpoint: security headers, and errors as
-// {"error", "errorDescription"}.
+// JSON adapts a JSON endpoint: security headers, a post no guard let
+// through refused, and errors as {"error", "errorDescription"}.
 func (p *Pages) JSON(fn jsonFunc) http.Handler {
-	inner := jsonapi.Adapt(p.log, jsonapi.HandlerFunc(fn))
+	inner := jsonapi.Adapt(p.log, func(w http.ResponseWriter, r *http.Request) error {
+		if !guarded(r) {
+			return errUnguarded
+		}
+		return fn(w, r)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w, nil)
 		inner.ServeHTTP(w, r)

@@ -10,8 +10,19 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// routes lists every route Uplift serves.
+// routes returns the handler of every route Uplift serves. The JSON APIs
+// and the browser's pages are on separate muxes with their own
+// middleware (see browser.go); the request log and the panic recovery
+// are the same for both.
 func (s *Server) routes() http.Handler {
+	api := limitBodies(apiBodyLimit, s.apiRoutes())
+	browser := limitBodies(browserBodyLimit, s.browserRoutes())
+	return s.logRequests(s.recoverPanics(byPath(api, browser)))
+}
+
+// apiRoutes lists the routes of the JSON APIs: health, and everything
+// under /v1/. None takes a cookie.
+func (s *Server) apiRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	api := s.serverAPI
 	secret := api.Handler
@@ -80,94 +91,110 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PATCH /v1/management/value-lists/{alias}", manage(mgmt.UpdateValueList))
 	mux.Handle("DELETE /v1/management/value-lists/{alias}", manage(mgmt.DeleteValueList))
 
-	// Hosted UI (server-rendered pages; CSRF field on every post, strict CSP).
-	// Pages and their JSON steps are limited per client address.
-	ui := s.hosted
-	page := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return s.perAddress(s.limits.ip, s.limits.ipRefused, asPage, ui.Page(fn))
-	}
-	pageJSON := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, ui.JSON(fn))
-	}
-	mux.HandleFunc("GET "+hosted.AssetPrefix+"{name}", ui.Asset)
-	mux.Handle("GET /login", page(ui.Login))
-	mux.Handle("GET /login/methods", page(ui.Methods))
-	mux.Handle("POST /login/passkey", page(ui.PasskeyWithoutScript))
-	mux.Handle("POST /login/email", page(ui.SendEmailCode))
-	mux.Handle("POST /login/sms", page(ui.SendTextCode))
-	mux.Handle("POST /login/enroll/email", page(ui.EnrollEmail))
-	mux.Handle("GET /login/code", page(ui.CodeEntry))
-	mux.Handle("POST /login/resend", page(ui.Resend))
-	mux.Handle("POST /login/verify", page(ui.Verify))
-	mux.Handle("GET /login/done", page(ui.Done))
-	mux.Handle("POST /login/prompt", page(ui.Prompt))
-	mux.Handle("GET /login/created", page(ui.Created))
-	mux.Handle("GET /login/finish", page(ui.Finish))
-	mux.Handle("POST /login/capabilities", pageJSON(ui.Capabilities))
-	mux.Handle("POST /login/passkey/options", pageJSON(ui.SignInOptions))
-	mux.Handle("POST /login/passkey/verify", pageJSON(ui.SignIn))
-	mux.Handle("POST /login/passkey/register/options", pageJSON(ui.RegistrationOptions))
-	mux.Handle("POST /login/passkey/register", pageJSON(ui.Register))
-	mux.Handle("POST /login/prompt/result", pageJSON(ui.PromptResult))
-
-	// Admin console. Before sign-in: the sign-in page and invitations with
-	// their passkey ceremonies, limited per client address. Everything
-	// else needs an admin session:
-	// pages redirect to /console/signin without one, JSON answers 401,
-	// and every post needs the session's CSRF field.
-	con, cpage, cjson := s.console, s.console.Page, s.console.API
-	anonPage := func(h http.Handler) http.Handler {
-		return s.perAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asPage, h)
-	}
-	anonJSON := func(h http.Handler) http.Handler {
-		return s.perAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asJSON, h)
-	}
-	mux.HandleFunc("GET "+console.AssetPrefix+"{name}", con.Asset)
-	mux.Handle("GET /console/signin", con.Public(con.SignIn))
-	mux.Handle("POST /console/signin/options", anonJSON(con.PublicJSON(con.SignInOptions)))
-	mux.Handle("POST /console/signin/verify", anonJSON(con.PublicJSON(con.SignInVerify)))
-	mux.Handle("GET /console/invite/{token}", anonPage(con.Public(con.Invite)))
-	mux.Handle("POST /console/invite/{token}/options", anonJSON(con.PublicJSON(con.InviteOptions)))
-	mux.Handle("POST /console/invite/{token}/register", anonJSON(con.PublicJSON(con.InviteRegister)))
-	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
-	mux.Handle("GET /console/{$}", cpage(con.Dashboard))
-	mux.Handle("POST /console/signout", cpage(con.SignOut))
-	mux.Handle("GET /console/settings", cpage(con.Settings))
-	mux.Handle("POST /console/settings", cpage(con.SaveSettings))
-	mux.Handle("GET /console/actions", cpage(con.Actions))
-	mux.Handle("POST /console/actions", cpage(con.CreateAction))
-	mux.Handle("GET /console/actions/{code}", cpage(con.Action))
-	mux.Handle("POST /console/actions/{code}", cpage(con.SaveAction))
-	mux.Handle("GET /console/actions/{code}/rules/new", cpage(con.NewRule))
-	mux.Handle("POST /console/actions/{code}/rules", cpage(con.CreateRule))
-	mux.Handle("GET /console/actions/{code}/rules/{ruleId}", cpage(con.Rule))
-	mux.Handle("POST /console/actions/{code}/rules/{ruleId}", cpage(con.SaveRule))
-	mux.Handle("POST /console/actions/{code}/rules/{ruleId}/delete", cpage(con.DeleteRule))
-	mux.Handle("GET /console/users", cpage(con.Users))
-	mux.Handle("GET /console/users/{userId}", cpage(con.User))
-	mux.Handle("POST /console/users/{userId}/locks/{method}/lift", cpage(con.LiftLock))
-	mux.Handle("GET /console/keys", cpage(con.Keys))
-	mux.Handle("POST /console/keys", cpage(con.CreateKey))
-	mux.Handle("POST /console/keys/{keyId}/revoke", cpage(con.RevokeKey))
-	mux.Handle("GET /console/api/dashboard", cjson(con.DashboardData))
-	mux.Handle("POST /console/api/conditions/check", cjson(con.CheckCondition))
-	mux.Handle("/console/", cpage(con.NotFound))
-
-	// Example app (uplift demo only).
-	if d := s.demo; d != nil {
-		mux.Handle("GET /demo", page(d.Home))
-		mux.Handle("POST /demo/signin", page(d.SignIn))
-		mux.Handle("GET /demo/callback", page(d.Callback))
-	}
-
-	// Development mode only: the messages that would have been sent.
-	if s.devInbox != nil {
-		mux.HandleFunc("GET /dev/inbox", s.devInboxPage)
-	}
-
 	// Anything else under /v1 answers in JSON.
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {
 		return model.NotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
-	return s.logRequests(s.recoverPanics(s.limitBodies(mux)))
+	return mux
+}
+
+// browserRoutes lists the routes browsers load with cookies: the hosted
+// pages, the console, the example app and the development inbox. Each
+// is registered through its surface, whose guard checks every request
+// with an unsafe method (POST, PUT, PATCH, DELETE, ...) before the
+// route's handler runs, after the route's rate limit.
+func (s *Server) browserRoutes() *browserMux {
+	b := newBrowserMux()
+	ipPages := s.byAddress(s.limits.ip, s.limits.ipRefused, asPage)
+	ipJSON := s.byAddress(s.limits.ip, s.limits.ipRefused, asJSON)
+
+	// Hosted UI (server-rendered pages, strict CSP). Every post carries
+	// its flow's token and CSRF field (hidden fields, or the JSON body's
+	// token and the X-Uplift-CSRF header); the guard checks both and
+	// hands the flow to the handler. Pages and their JSON steps are
+	// limited per client address.
+	ui := s.hosted
+	login := b.surface(ui.CSRF)
+	pages, steps := login.limited(ipPages), login.limited(ipJSON)
+	login.Handle("GET "+hosted.AssetPrefix+"{name}", http.HandlerFunc(ui.Asset))
+	pages.Handle("GET /login", ui.Page(ui.Login))
+	pages.Handle("GET /login/methods", ui.Page(ui.Methods))
+	pages.Handle("POST /login/passkey", ui.Page(ui.PasskeyWithoutScript))
+	pages.Handle("POST /login/email", ui.Page(ui.SendEmailCode))
+	pages.Handle("POST /login/sms", ui.Page(ui.SendTextCode))
+	pages.Handle("POST /login/enroll/email", ui.Page(ui.EnrollEmail))
+	pages.Handle("GET /login/code", ui.Page(ui.CodeEntry))
+	pages.Handle("POST /login/resend", ui.Page(ui.Resend))
+	pages.Handle("POST /login/verify", ui.Page(ui.Verify))
+	pages.Handle("GET /login/done", ui.Page(ui.Done))
+	pages.Handle("POST /login/prompt", ui.Page(ui.Prompt))
+	pages.Handle("GET /login/created", ui.Page(ui.Created))
+	pages.Handle("GET /login/finish", ui.Page(ui.Finish))
+	steps.Handle("POST /login/capabilities", ui.JSON(ui.Capabilities))
+	steps.Handle("POST /login/passkey/options", ui.JSON(ui.SignInOptions))
+	steps.Handle("POST /login/passkey/verify", ui.JSON(ui.SignIn))
+	steps.Handle("POST /login/passkey/register/options", ui.JSON(ui.RegistrationOptions))
+	steps.Handle("POST /login/passkey/register", ui.JSON(ui.Register))
+	steps.Handle("POST /login/prompt/result", ui.JSON(ui.PromptResult))
+
+	// Admin console before sign-in: the sign-in page and invitations with
+	// their passkey ceremonies. There is no session to derive a CSRF field
+	// from, so the guard takes JSON from the console's own origin only.
+	// All but the sign-in page are limited per client address.
+	con := s.console
+	signIn := b.surface(con.SignInCSRF)
+	invitePages := signIn.limited(s.byAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asPage))
+	ceremonies := signIn.limited(s.byAddress(s.limits.consoleIP, s.limits.consoleIPRefused, asJSON))
+	signIn.Handle("GET /console/signin", con.Public(con.SignIn))
+	ceremonies.Handle("POST /console/signin/options", con.PublicJSON(con.SignInOptions))
+	ceremonies.Handle("POST /console/signin/verify", con.PublicJSON(con.SignInVerify))
+	invitePages.Handle("GET /console/invite/{token}", con.Public(con.Invite))
+	ceremonies.Handle("POST /console/invite/{token}/options", con.PublicJSON(con.InviteOptions))
+	ceremonies.Handle("POST /console/invite/{token}/register", con.PublicJSON(con.InviteRegister))
+
+	// Admin console behind the sign-in. Pages redirect to /console/signin
+	// without a session and JSON answers 401; with one, the guard checks
+	// the Origin and the session's CSRF field (or X-Uplift-CSRF header)
+	// of every post and hands the session to the handler.
+	signedIn := b.surface(con.CSRF)
+	signedIn.Handle("GET "+console.AssetPrefix+"{name}", http.HandlerFunc(con.Asset))
+	signedIn.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	signedIn.Handle("GET /console/{$}", con.Page(con.Dashboard))
+	signedIn.Handle("POST /console/signout", con.Page(con.SignOut))
+	signedIn.Handle("GET /console/settings", con.Page(con.Settings))
+	signedIn.Handle("POST /console/settings", con.Page(con.SaveSettings))
+	signedIn.Handle("GET /console/actions", con.Page(con.Actions))
+	signedIn.Handle("POST /console/actions", con.Page(con.CreateAction))
+	signedIn.Handle("GET /console/actions/{code}", con.Page(con.Action))
+	signedIn.Handle("POST /console/actions/{code}", con.Page(con.SaveAction))
+	signedIn.Handle("GET /console/actions/{code}/rules/new", con.Page(con.NewRule))
+	signedIn.Handle("POST /console/actions/{code}/rules", con.Page(con.CreateRule))
+	signedIn.Handle("GET /console/actions/{code}/rules/{ruleId}", con.Page(con.Rule))
+	signedIn.Handle("POST /console/actions/{code}/rules/{ruleId}", con.Page(con.SaveRule))
+	signedIn.Handle("POST /console/actions/{code}/rules/{ruleId}/delete", con.Page(con.DeleteRule))
+	signedIn.Handle("GET /console/users", con.Page(con.Users))
+	signedIn.Handle("GET /console/users/{userId}", con.Page(con.User))
+	signedIn.Handle("POST /console/users/{userId}/locks/{method}/lift", con.Page(con.LiftLock))
+	signedIn.Handle("GET /console/keys", con.Page(con.Keys))
+	signedIn.Handle("POST /console/keys", con.Page(con.CreateKey))
+	signedIn.Handle("POST /console/keys/{keyId}/revoke", con.Page(con.RevokeKey))
+	signedIn.Handle("GET /console/api/dashboard", con.API(con.DashboardData))
+	signedIn.Handle("POST /console/api/conditions/check", con.API(con.CheckCondition))
+	signedIn.Handle("/console/", con.Page(con.NotFound))
+
+	// Example app (uplift demo only), limited like the hosted pages: its
+	// sign-in form carries a CSRF field bound to the app, from the hosted
+	// pages' cookie.
+	if d := s.demo; d != nil {
+		example := b.surface(ui.ScopeCSRF(d.CSRFScope())).limited(ipPages)
+		example.Handle("GET /demo", ui.Page(d.Home))
+		example.Handle("POST /demo/signin", ui.Page(d.SignIn))
+		example.Handle("GET /demo/callback", ui.Page(d.Callback))
+	}
+
+	// Development mode only: the messages that would have been sent.
+	if s.devInbox != nil {
+		b.surface(readOnly).Handle("GET /dev/inbox", http.HandlerFunc(s.devInboxPage))
+	}
+	return b
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
@@ -56,6 +55,9 @@ type Demo interface {
 	Home(w http.ResponseWriter, r *http.Request) error
 	SignIn(w http.ResponseWriter, r *http.Request) error
 	Callback(w http.ResponseWriter, r *http.Request) error
+	// CSRFScope is what the sign-in form's CSRF field is bound to (see
+	// hosted.CSRFField); the browser mux checks it on every post.
+	CSRFScope() string
 }
 
 // WithDemo serves the example app at /demo (development mode only).
@@ -182,20 +184,6 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 // console invitation's token); the query string, where tokens travel, is
 // never logged either.
 func loggedPath(r *http.Request) string { return jsonapi.Route(r) }
-
-// limitBodies caps every request body; the JSON decoder reports the excess.
-// Console forms get a larger cap (see console.MaxFormBody).
-func (s *Server) limitBodies(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := int64(jsonapi.MaxBody + 1)
-		if strings.HasPrefix(r.URL.Path, "/console/") &&
-			strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			limit = console.MaxFormBody + 1
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		next.ServeHTTP(w, r)
-	})
-}
 
 // recoverPanics turns a panic in a handler into a logged 500.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {

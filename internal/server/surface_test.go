@@ -41,6 +41,8 @@ type route struct {
 	method string
 	// path is the pattern's path, wildcards included.
 	path string
+	// mux is the mux that serves it: "api" or "browser".
+	mux string
 }
 
 // wildcards returns the names of the route's wildcards, without "..." and
@@ -81,9 +83,16 @@ func (r route) methods() []string {
 	return []string{"GET", "POST"}
 }
 
-var handleCall = regexp.MustCompile(`mux\.Handle(?:Func)?\(\s*((?:"[^"]*"|[\w.]+)(?:\s*\+\s*(?:"[^"]*"|[\w.]+))*)\s*,`)
+var handleCall = regexp.MustCompile(`\.Handle(?:Func)?\(\s*((?:"[^"]*"|[\w.]+)(?:\s*\+\s*(?:"[^"]*"|[\w.]+))*)\s*,`)
 
-// readRoutes reads every route of routes.go, the table the server serves.
+// routeFuncs are the functions of routes.go that list routes, and the mux
+// each fills.
+var routeFuncs = map[string]string{"apiRoutes": "api", "browserRoutes": "browser"}
+
+var funcDecl = regexp.MustCompile(`(?m)^func (?:\([^)]*\) )?(\w+)\(`)
+
+// readRoutes reads every route of routes.go, the table the server serves,
+// with the mux of the function that lists it.
 func readRoutes(t testing.TB) []route {
 	t.Helper()
 	src, err := os.ReadFile("routes.go")
@@ -91,20 +100,32 @@ func readRoutes(t testing.TB) []route {
 		t.Fatal(err)
 	}
 	consts := map[string]string{"hosted.AssetPrefix": hosted.AssetPrefix, "console.AssetPrefix": console.AssetPrefix}
+	funcs := funcDecl.FindAllStringSubmatchIndex(string(src), -1)
 	var out []route
-	for _, m := range handleCall.FindAllStringSubmatch(string(src), -1) {
+	for _, m := range handleCall.FindAllStringSubmatchIndex(string(src), -1) {
+		in := ""
+		for _, f := range funcs {
+			if f[0] < m[0] {
+				in = string(src[f[2]:f[3]])
+			}
+		}
+		mux, ok := routeFuncs[in]
+		if !ok {
+			t.Fatalf("routes.go: a route is registered in %s, which serves neither mux: %s", in, src[m[0]:m[1]])
+		}
+		expr := string(src[m[2]:m[3]])
 		var b strings.Builder
-		for _, part := range strings.Split(m[1], "+") {
+		for _, part := range strings.Split(expr, "+") {
 			part = strings.TrimSpace(part)
 			if s, err := strconv.Unquote(part); err == nil {
 				b.WriteString(s)
 			} else if c, ok := consts[part]; ok {
 				b.WriteString(c)
 			} else {
-				t.Fatalf("routes.go: cannot evaluate %s in %s", part, m[1])
+				t.Fatalf("routes.go: cannot evaluate %s in %s", part, expr)
 			}
 		}
-		r := route{pattern: b.String(), path: b.String()}
+		r := route{pattern: b.String(), path: b.String(), mux: mux}
 		if method, path, ok := strings.Cut(r.pattern, " "); ok {
 			r.method, r.path = method, path
 		}
