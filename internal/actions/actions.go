@@ -63,7 +63,4 @@ func New(o Options) *Service {
 		policy: o.Policy, tenancy: o.Tenancy, offered: o.Offered}
 }
 
-// Store returns the store the service runs on.
-func (s *Service) Store() *store.Store { return s.store }
-
 func isNotFound(err error) bool { return errors.Is(err, model.ErrNotFound) }

@@ -21,7 +21,7 @@ func (a *API) Preflight() http.Handler {
 		if !ok {
 			return model.Errorf(model.ErrForbidden, "forbidden", "a CORS preflight needs a valid Origin header")
 		}
-		known, err := a.svc.Store().OriginKnown(r.Context(), origin)
+		known, err := a.tenancy.OriginKnown(r.Context(), origin)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (a *API) allowKnownOrigin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if known, err := a.svc.Store().OriginKnown(r.Context(), origin); err == nil && known {
+	if known, err := a.tenancy.OriginKnown(r.Context(), origin); err == nil && known {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 	}
 }

@@ -323,3 +323,10 @@ func matchesCode(code string) func(model.CodeChallenge) (bool, error) {
 		return otp.Check(code, ch.Salt, ch.CodeHash), nil
 	}
 }
+
+// LatestCodeChallenge returns the newest code challenge of one of kinds
+// and of method m for a user's action, or a not-found error.
+func (s *Service) LatestCodeChallenge(ctx context.Context, tenantID, userID, idempotencyKey string,
+	m model.VerificationMethod, kinds ...model.CodeChallengeKind) (model.CodeChallenge, error) {
+	return s.store.LatestCodeChallenge(ctx, tenantID, userID, idempotencyKey, m, kinds...)
+}

@@ -113,13 +113,13 @@ func (c *Console) CreateAction(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 func (c *Console) renderActions(w http.ResponseWriter, r *http.Request, s *Session, status int, code string, p fieldErrors) error {
-	cfgs, err := c.svc.Store().ActionConfigs(r.Context(), s.Tenant.ID)
+	cfgs, err := c.policy.ActionConfigs(r.Context(), s.Tenant.ID)
 	if err != nil {
 		return err
 	}
 	v := actionConfigsView{NewCode: code, Problems: p}
 	for _, cfg := range cfgs {
-		rules, err := c.svc.Store().Rules(r.Context(), s.Tenant.ID, cfg.Code)
+		rules, err := c.policy.Rules(r.Context(), s.Tenant.ID, cfg.Code)
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (c *Console) actionConfig(r *http.Request, s *Session) (model.ActionConfig,
 	if !model.ValidActionCode(code) {
 		return model.ActionConfig{}, model.NotFound("there is no such action")
 	}
-	cfg, err := c.svc.Store().ActionConfig(r.Context(), s.Tenant.ID, code)
+	cfg, err := c.policy.ActionConfig(r.Context(), s.Tenant.ID, code)
 	if errors.Is(err, model.ErrNotFound) {
 		return cfg, model.NotFound("there is no such action")
 	}
@@ -229,7 +229,7 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 }
 
 func (c *Console) renderAction(w http.ResponseWriter, r *http.Request, s *Session, status int, code string, f actionConfigForm, p fieldErrors) error {
-	rules, err := c.svc.Store().Rules(r.Context(), s.Tenant.ID, code)
+	rules, err := c.policy.Rules(r.Context(), s.Tenant.ID, code)
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func (c *Console) storedRule(r *http.Request, s *Session) (model.Rule, error) {
 	if !model.ValidUUID(id) {
 		return model.Rule{}, model.NotFound("rule not found")
 	}
-	return c.svc.Store().Rule(r.Context(), s.Tenant.ID, cfg.Code, id)
+	return c.policy.Rule(r.Context(), s.Tenant.ID, cfg.Code, id)
 }
 
 // NewRule shows an empty rule form for an action.

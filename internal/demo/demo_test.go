@@ -185,7 +185,7 @@ func TestSignInTracksAndOpensTheHostedPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.svc.Store().Action(context.Background(), e.tenant.ID, c.Claims.IdempotencyKey)
+	a, err := e.svc.Action(context.Background(), e.tenant.ID, c.Claims.IdempotencyKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestSignInTracksAndOpensTheHostedPages(t *testing.T) {
 		t.Errorf("tracked %s redirecting to %q on device %q; want signIn, /demo/callback and the cookie's device %q",
 			a.Code, a.RedirectURL, a.DeviceID, did)
 	}
-	u2, _ := e.svc.Store().User(context.Background(), e.tenant.ID, "ada@example.com")
+	u2, _ := e.svc.User(context.Background(), e.tenant.ID, "ada@example.com")
 	if u2.Email != "ada@example.com" {
 		t.Errorf("user email %q, want the username given as an email", u2.Email)
 	}

@@ -34,7 +34,7 @@ func (p *Pages) Capabilities(w http.ResponseWriter, r *http.Request) error {
 	if err := p.touchDevice(r.Context(), f, r.UserAgent()); err != nil {
 		return err
 	}
-	if err := p.svc.Store().SetDeviceCapabilities(r.Context(), f.tenant().ID, f.deviceID, caps, p.svc.Now()); err != nil {
+	if err := p.svc.SetDeviceCapabilities(r.Context(), f.tenant().ID, f.deviceID, caps); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

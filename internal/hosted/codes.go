@@ -58,7 +58,7 @@ func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, m mod
 		return seeOther(w, r, "/login?"+f.query()+"&busy="+after)
 	}
 	secs := "&wait=" + after
-	_, err := p.svc.Store().LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
+	_, err := p.codes.LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
 		f.claims().IdempotencyKey, m, model.CodeEnrol, model.CodeSignIn)
 	if errors.Is(err, model.ErrNotFound) {
 		return seeOther(w, r, "/login?"+f.query()+secs)
@@ -83,7 +83,7 @@ func (p *Pages) Resend(w http.ResponseWriter, r *http.Request) error {
 	if m == model.MethodAuthenticatorApp {
 		return model.Invalid("an authenticator app's codes are not sent")
 	}
-	last, err := p.svc.Store().LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
+	last, err := p.codes.LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
 		f.claims().IdempotencyKey, m, model.CodeEnrol, model.CodeSignIn)
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (p *Pages) codePage(w http.ResponseWriter, r *http.Request, f *flow, m mode
 	}
 	last := model.CodeChallenge{Kind: model.CodeSignIn, Method: m}
 	if m != model.MethodAuthenticatorApp {
-		last, err = p.svc.Store().LatestCodeChallenge(r.Context(), f.tenant().ID, a.UserID, a.IdempotencyKey, m,
+		last, err = p.codes.LatestCodeChallenge(r.Context(), f.tenant().ID, a.UserID, a.IdempotencyKey, m,
 			model.CodeEnrol, model.CodeSignIn)
 		if errors.Is(err, model.ErrNotFound) {
 			return seeOther(w, r, "/login?"+f.query())

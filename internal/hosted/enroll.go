@@ -15,7 +15,7 @@ func (p *Pages) enrollPage(w http.ResponseWriter, r *http.Request, f *flow, a mo
 		return &pageError{err: model.Errorf(model.ErrForbidden, "no_method", "no method can be enrolled"),
 			back: "/login/finish?" + f.query()}
 	}
-	u, err := p.svc.Store().User(r.Context(), f.tenant().ID, a.UserID)
+	u, err := p.svc.User(r.Context(), f.tenant().ID, a.UserID)
 	if err != nil {
 		return err
 	}

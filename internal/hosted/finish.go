@@ -63,7 +63,7 @@ func (p *Pages) redirectTarget(ctx context.Context, t model.Tenant, a model.Acti
 		p.log.WarnContext(ctx, "redirect URL no longer allowed; not redirecting", "tenant", t.ID, "action", a.Code)
 		return "", nil
 	}
-	cfg, err := p.svc.Store().ActionConfig(ctx, t.ID, a.Code)
+	cfg, err := p.policy.ActionConfig(ctx, t.ID, a.Code)
 	if errors.Is(err, model.ErrNotFound) {
 		return "", nil
 	}

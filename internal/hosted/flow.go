@@ -50,14 +50,14 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 func (p *Pages) formFlow(r *http.Request) (*flow, error) { return postedFlow(r) }
 
 func (p *Pages) touchDevice(ctx context.Context, f *flow, userAgent string) error {
-	return p.svc.Store().TouchDevice(ctx, model.Device{TenantID: f.tenant().ID, ID: f.deviceID,
+	return p.svc.TouchDevice(ctx, model.Device{TenantID: f.tenant().ID, ID: f.deviceID,
 		UserAgent: devices.ParseUserAgent(userAgent).UA, CreatedAt: p.svc.Now(), LastSeenAt: p.svc.Now()})
 }
 
 // action loads the flow's action, checking that it still belongs to the
 // token's user.
 func (p *Pages) action(ctx context.Context, f *flow) (model.Action, error) {
-	a, err := p.svc.Store().Action(ctx, f.tenant().ID, f.claims().IdempotencyKey)
+	a, err := p.svc.Action(ctx, f.tenant().ID, f.claims().IdempotencyKey)
 	if errors.Is(err, model.ErrNotFound) || (err == nil && (a.UserID != f.claims().UserID || a.Code != f.claims().ActionCode)) {
 		return a, model.Errorf(model.ErrUnauthenticated, "invalid_token", "the token's action no longer exists")
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -34,6 +35,7 @@ type Pages struct {
 	tenancy *tenancy.Service
 	codes   *codes.Service
 	keys    *passkeys.Service
+	policy  *policy.Service
 	log     *slog.Logger
 	cookies Cookies
 	views   *views
@@ -47,11 +49,11 @@ const DefaultConfirmation = 3 * time.Second
 
 // New returns the hosted pages over svc, served at publicURL; confirmFor
 // is how long confirmations show (DefaultConfirmation when zero).
-func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger, publicURL string, confirmFor time.Duration) *Pages {
 	if confirmFor <= 0 {
 		confirmFor = DefaultConfirmation
 	}
-	return &Pages{svc: svc, tenancy: tn, codes: cd, keys: pk, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
+	return &Pages{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, prompt: pr, log: log, cookies: NewCookies(publicURL), views: mustParseViews(), confirmFor: confirmFor}
 }
 
 // pageFunc is a page handler; its error becomes a page a person can read.

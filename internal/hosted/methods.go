@@ -37,7 +37,7 @@ func (p *Pages) chooseMethods(ctx context.Context, f *flow, a model.Action) (met
 	if err != nil {
 		return methodChoice{}, err
 	}
-	auths, err := p.svc.Store().Authenticators(ctx, t.ID, a.UserID)
+	auths, err := p.svc.Authenticators(ctx, t.ID, a.UserID)
 	if err != nil {
 		return methodChoice{}, err
 	}
@@ -64,7 +64,7 @@ func (p *Pages) chooseMethods(ctx context.Context, f *flow, a model.Action) (met
 	}
 	onDevice := false
 	if slices.Contains(usable, model.MethodPasskey) {
-		if onDevice, err = p.svc.Store().PasskeyOnDevice(ctx, t.ID, a.UserID, f.deviceID); err != nil {
+		if onDevice, err = p.keys.OnDevice(ctx, t.ID, a.UserID, f.deviceID); err != nil {
 			return methodChoice{}, err
 		}
 	}

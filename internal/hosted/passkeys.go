@@ -74,11 +74,11 @@ func (p *Pages) SignIn(w http.ResponseWriter, r *http.Request) error {
 
 // acceptedCredentials lists the user's passkeys for the Signal API.
 func (p *Pages) acceptedCredentials(ctx context.Context, t model.Tenant, userID string) (signalJSON, error) {
-	handle, err := p.svc.Store().UserHandle(ctx, t.ID, userID)
+	handle, err := p.keys.UserHandle(ctx, t.ID, userID)
 	if err != nil {
 		return signalJSON{}, err
 	}
-	ps, err := p.svc.Store().Passkeys(ctx, t.ID, userID)
+	ps, err := p.keys.Passkeys(ctx, t.ID, userID)
 	if err != nil {
 		return signalJSON{}, err
 	}

@@ -51,7 +51,7 @@ func (in actionConfigInput) apply(c *model.ActionConfig) {
 
 // ListActionConfigs answers GET /v1/management/action-configurations.
 func (a *API) ListActionConfigs(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	cs, err := a.svc.Store().ActionConfigs(r.Context(), t.ID)
+	cs, err := a.policy.ActionConfigs(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (a *API) GetActionConfig(w http.ResponseWriter, r *http.Request, t model.Te
 	if err != nil {
 		return err
 	}
-	c, err := a.svc.Store().ActionConfig(r.Context(), t.ID, code)
+	c, err := a.policy.ActionConfig(r.Context(), t.ID, code)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func alias(r *http.Request) string { return r.PathValue("alias") }
 
 // ListValueLists answers GET /v1/management/value-lists.
 func (a *API) ListValueLists(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	ls, err := a.svc.Store().ValueLists(r.Context(), t.ID)
+	ls, err := a.policy.ValueLists(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (a *API) CreateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 
 // GetValueList answers GET /v1/management/value-lists/{alias}.
 func (a *API) GetValueList(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	l, err := a.svc.Store().ValueList(r.Context(), t.ID, alias(r))
+	l, err := a.policy.ValueList(r.Context(), t.ID, alias(r))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (a *API) UpdateValueList(w http.ResponseWriter, r *http.Request, t model.Te
 	if in.Alias.Set && in.Alias.Value != alias(r) {
 		return model.Invalid("alias cannot be changed")
 	}
-	l, err := a.svc.Store().ValueList(r.Context(), t.ID, alias(r))
+	l, err := a.policy.ValueList(r.Context(), t.ID, alias(r))
 	if err != nil {
 		return err
 	}

@@ -97,10 +97,10 @@ func (a *API) ListRules(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	if err != nil {
 		return err
 	}
-	if _, err := a.svc.Store().ActionConfig(r.Context(), t.ID, code); err != nil {
+	if _, err := a.policy.ActionConfig(r.Context(), t.ID, code); err != nil {
 		return err
 	}
-	rules, err := a.svc.Store().Rules(r.Context(), t.ID, code)
+	rules, err := a.policy.Rules(r.Context(), t.ID, code)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (a *API) GetRule(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 	if err != nil {
 		return err
 	}
-	ru, err := a.svc.Store().Rule(r.Context(), t.ID, code, id)
+	ru, err := a.policy.Rule(r.Context(), t.ID, code, id)
 	if err != nil {
 		return err
 	}

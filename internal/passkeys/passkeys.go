@@ -213,3 +213,21 @@ func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, cre
 	}
 	return ceremony.User{Handle: handle, Passkeys: ps}, nil
 }
+
+// UserHandle returns the WebAuthn user handle of a user, or a not-found
+// error when they have none yet.
+func (s *Service) UserHandle(ctx context.Context, tenantID, userID string) ([]byte, error) {
+	return s.store.UserHandle(ctx, tenantID, userID)
+}
+
+// Passkeys lists a user's passkeys, oldest first.
+func (s *Service) Passkeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error) {
+	return s.store.Passkeys(ctx, tenantID, userID)
+}
+
+// OnDevice reports whether one of the user's passkeys is known on the
+// device (created there, used there with its built-in authenticator, or
+// held by its authenticator already).
+func (s *Service) OnDevice(ctx context.Context, tenantID, userID, deviceID string) (bool, error) {
+	return s.store.PasskeyOnDevice(ctx, tenantID, userID, deviceID)
+}

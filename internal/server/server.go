@@ -74,11 +74,11 @@ func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devIn
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
-	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
 	for _, o := range opts {
 		o(s)
 	}
-	s.hosted = hosted.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
+	s.hosted = hosted.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
 	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, log)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
@@ -129,7 +129,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.svc.Store().Ping(ctx); err != nil {
+	if err := s.svc.Ping(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		jsonapi.Write(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return

@@ -9,7 +9,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // trackRequest is the body of track; its text follows jsonapi's rule
@@ -123,7 +122,7 @@ func (a *API) loadAction(r *http.Request, t model.Tenant) (model.Action, error) 
 	if !model.ValidIdempotencyKey(key) {
 		return model.Action{}, model.Invalid("idempotencyKey must be 1 to 128 letters, digits, '-', '_' or '.'")
 	}
-	act, err := a.svc.Store().Action(r.Context(), t.ID, key)
+	act, err := a.svc.Action(r.Context(), t.ID, key)
 	if err != nil {
 		return model.Action{}, err
 	}
@@ -159,7 +158,7 @@ func (a *API) matchedRules(r *http.Request, act model.Action) ([]ruleJSON, error
 	if len(act.RuleIDs) == 0 {
 		return out, nil
 	}
-	stored, err := a.svc.Store().Rules(r.Context(), act.TenantID, act.Code)
+	stored, err := a.policy.Rules(r.Context(), act.TenantID, act.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +211,7 @@ func (a *API) QueryActions(w http.ResponseWriter, r *http.Request, t model.Tenan
 		return err
 	}
 	q := r.URL.Query()
-	aq := store.ActionQuery{Limit: 100, State: model.ActionState(q.Get("state"))}
+	aq := actions.ActionQuery{Limit: 100, State: model.ActionState(q.Get("state"))}
 	if aq.State != "" && !aq.State.Valid() {
 		return model.Invalid("unknown state %q", truncate(q.Get("state")))
 	}
@@ -244,7 +243,7 @@ func (a *API) QueryActions(w http.ResponseWriter, r *http.Request, t model.Tenan
 	if _, err := a.tenantUser(r.Context(), t, id); err != nil {
 		return err
 	}
-	acts, err := a.svc.Store().QueryActions(r.Context(), t.ID, id, aq)
+	acts, err := a.svc.QueryActions(r.Context(), t.ID, id, aq)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (a *API) ListAuthenticators(w http.ResponseWriter, r *http.Request, t model
 	if _, err := a.tenantUser(r.Context(), t, id); err != nil {
 		return err
 	}
-	auths, err := a.svc.Store().Authenticators(r.Context(), t.ID, id)
+	auths, err := a.svc.Authenticators(r.Context(), t.ID, id)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (a *API) DeleteAuthenticator(w http.ResponseWriter, r *http.Request, t mode
 	if !model.ValidUUID(authID) {
 		return model.NotFound("authenticator not found")
 	}
-	if err := a.svc.Store().DeleteAuthenticator(r.Context(), t.ID, id, authID); err != nil {
+	if err := a.svc.DeleteAuthenticator(r.Context(), t.ID, id, authID); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, struct{}{})

@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -24,12 +25,13 @@ type API struct {
 	tenancy *tenancy.Service
 	codes   *codes.Service
 	keys    *passkeys.Service
+	policy  *policy.Service
 	log     *slog.Logger
 }
 
 // New returns the Server API over svc.
-func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, prompt: pr, log: log}
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Server API handler; it runs with the caller's tenant.
@@ -80,5 +82,5 @@ func truncate(s string) string {
 
 // tenantUser loads a user of the tenant, or a not-found error.
 func (a *API) tenantUser(ctx context.Context, t model.Tenant, id string) (model.User, error) {
-	return a.svc.Store().User(ctx, t.ID, id)
+	return a.svc.User(ctx, t.ID, id)
 }

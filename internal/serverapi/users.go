@@ -7,7 +7,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 type userResponse struct {
@@ -98,7 +97,7 @@ func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request, t model.Tenant)
 	if err != nil {
 		return err
 	}
-	if err := a.svc.Store().DeleteUser(r.Context(), t.ID, id); err != nil {
+	if err := a.svc.DeleteUser(r.Context(), t.ID, id); err != nil {
 		return err
 	}
 	return jsonapi.Write(w, http.StatusOK, struct{}{})
@@ -126,7 +125,7 @@ func (a *API) QueryUsers(w http.ResponseWriter, r *http.Request, t model.Tenant)
 		return err
 	}
 	q := r.URL.Query()
-	uq := store.UserQuery{Email: q.Get("email"), PhoneNumber: q.Get("phoneNumber"),
+	uq := actions.UserQuery{Email: q.Get("email"), PhoneNumber: q.Get("phoneNumber"),
 		Username: q.Get("username"), After: q.Get("lastEvaluatedUserId"), Limit: 100}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -150,7 +149,7 @@ func (a *API) QueryUsers(w http.ResponseWriter, r *http.Request, t model.Tenant)
 		resp.Users = []queriedUser{toQueried(u)}
 		return jsonapi.Write(w, http.StatusOK, resp)
 	}
-	users, err := a.svc.Store().QueryUsers(r.Context(), t.ID, uq)
+	users, err := a.svc.QueryUsers(r.Context(), t.ID, uq)
 	if err != nil {
 		return err
 	}

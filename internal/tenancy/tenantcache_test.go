@@ -53,7 +53,7 @@ func TestRevokedKeyStopsWorkingWithinTheCacheTime(t *testing.T) {
 			t.Fatalf("a fresh key is refused: %v", err)
 		}
 	}
-	keys, err := a.Actions.Store().APIKeys(ctx, tenant.ID)
+	keys, err := a.Tenancy.APIKeys(ctx, tenant.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestTenantSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 func TestTenantCacheOff(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, tenant, secret := twoInstances(t, -1)
-	keys, _ := a.Actions.Store().APIKeys(ctx, tenant.ID)
+	keys, _ := a.Tenancy.APIKeys(ctx, tenant.ID)
 	if _, err := b.Tenancy.TenantForSecret(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestActionSettingsReachOtherInstancesWithinTheCacheTime(t *testing.T) {
 			return err
 		}, model.StateReviewRequired},
 		{"rule deleted", func() error {
-			rules, err := a.Actions.Store().Rules(ctx, tenant.ID, "pay")
+			rules, err := a.Policy.Rules(ctx, tenant.ID, "pay")
 			if err != nil || len(rules) != 1 {
 				return fmt.Errorf("rules = %v, %v", rules, err)
 			}

@@ -257,3 +257,9 @@ func (s *Service) UpdateTenant(ctx context.Context, tenantID string, change func
 func (s *Service) Tenants(ctx context.Context) ([]model.Tenant, error) {
 	return s.store.Tenants(ctx)
 }
+
+// OriginKnown reports whether any tenant expects origin, so that a
+// browser's preflight from it may be answered before the tenant is known.
+func (s *Service) OriginKnown(ctx context.Context, origin string) (bool, error) {
+	return s.store.OriginKnown(ctx, origin)
+}

@@ -1,0 +1,79 @@
+package actions
+
+import (
+	"context"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/store"
+)
+
+// The queries of users, their actions, authenticators and devices that the
+// surfaces answer with, and the few plain writes that need no checks
+// beyond the tenant's.
+
+// UserQuery selects a tenant's users (GET /v1/users).
+type UserQuery = store.UserQuery
+
+// ActionQuery selects a user's actions (GET /v1/users/{userId}/actions).
+type ActionQuery = store.ActionQuery
+
+// UserOrder is the order of a user search; UserCursor where its next page
+// starts.
+type (
+	UserOrder  = store.UserOrder
+	UserCursor = store.UserCursor
+)
+
+// Orders of a user search.
+const (
+	UsersNewest = store.UsersNewest
+	UsersByID   = store.UsersByID
+)
+
+// User returns one of the tenant's users, or a not-found error.
+func (s *Service) User(ctx context.Context, tenantID, userID string) (model.User, error) {
+	return s.store.User(ctx, tenantID, userID)
+}
+
+// QueryUsers returns the tenant's users that q selects.
+func (s *Service) QueryUsers(ctx context.Context, tenantID string, q UserQuery) ([]model.User, error) {
+	return s.store.QueryUsers(ctx, tenantID, q)
+}
+
+// DeleteUser deletes a user with everything they enrolled and did.
+func (s *Service) DeleteUser(ctx context.Context, tenantID, userID string) error {
+	return s.store.DeleteUser(ctx, tenantID, userID)
+}
+
+// Action returns one of the tenant's actions by its idempotency key.
+func (s *Service) Action(ctx context.Context, tenantID, key string) (model.Action, error) {
+	return s.store.Action(ctx, tenantID, key)
+}
+
+// QueryActions returns the user's actions that q selects.
+func (s *Service) QueryActions(ctx context.Context, tenantID, userID string, q ActionQuery) ([]model.Action, error) {
+	return s.store.QueryActions(ctx, tenantID, userID, q)
+}
+
+// Authenticators lists a user's authenticators.
+func (s *Service) Authenticators(ctx context.Context, tenantID, userID string) ([]model.Authenticator, error) {
+	return s.store.Authenticators(ctx, tenantID, userID)
+}
+
+// DeleteAuthenticator removes one of a user's authenticators.
+func (s *Service) DeleteAuthenticator(ctx context.Context, tenantID, userID, authID string) error {
+	return s.store.DeleteAuthenticator(ctx, tenantID, userID, authID)
+}
+
+// TouchDevice records that a device was seen, creating it on first sight.
+func (s *Service) TouchDevice(ctx context.Context, d model.Device) error {
+	return s.store.TouchDevice(ctx, d)
+}
+
+// SetDeviceCapabilities stores what a device last reported it can do.
+func (s *Service) SetDeviceCapabilities(ctx context.Context, tenantID, deviceID string, caps map[string]any) error {
+	return s.store.SetDeviceCapabilities(ctx, tenantID, deviceID, caps, s.Now())
+}
+
+// Ping reports whether the database answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
