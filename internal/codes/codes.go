@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -85,11 +84,6 @@ func Offered(email notify.EmailSender, sms notify.SMSSender) func(model.Verifica
 		}
 		return true
 	}
-}
-
-// offered returns the methods of ms this server can challenge users with.
-func (s *Service) offered(ms []model.VerificationMethod) []model.VerificationMethod {
-	return slices.DeleteFunc(slices.Clone(ms), func(m model.VerificationMethod) bool { return !s.MethodOffered(m) })
 }
 
 // requireMethod refuses a method this server has no sender for.
