@@ -42,6 +42,18 @@ func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInp
 	case ch.ClaimedAt.IsZero() && !s.Now().Before(ch.VerifiedAt.Add(claimWindow)):
 		return ch, model.Invalid("the challenge was verified more than %d minutes ago; start a new one", int(claimWindow/time.Minute))
 	}
+	// A user whose method is locked after wrong codes is not signed in by
+	// a code of that method, even one sent to an address without naming
+	// them.
+	lock, err := s.store.CodeLockout(ctx, t.ID, model.UserSubject(in.UserID), ch.Method)
+	if err != nil {
+		return ch, err
+	}
+	st := otp.Standing{Failures: lock.Failures, Lockouts: lock.Lockouts, LockedUntil: lock.LockedUntil, LastFailure: lock.LastFailure}
+	if locked, wait := st.Locked(s.Now()); locked {
+		return ch, model.Errorf(model.ErrRateLimited, "too_many_requests",
+			"too many wrong codes: the user's %s codes are locked for %d more seconds", ch.Method, int(wait.Seconds())+1)
+	}
 	in.IdempotencyKey = ch.IdempotencyKey
 	return ch, nil
 }

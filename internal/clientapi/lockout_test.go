@@ -353,3 +353,45 @@ func TestLockAcrossInstancesOnePostgres(t *testing.T) {
 		t.Errorf("the right code during the lock: %s", r.raw)
 	}
 }
+
+// TestLockHoldsOnChallengesWithoutAUser locks a user's text codes through
+// Server API challenges that name them, then tries the paths that name no
+// user: a code to the same number is refused, as the number is locked
+// too, and a code verified at another number does not sign the locked
+// user in.
+func TestLockHoldsOnChallengesWithoutAUser(t *testing.T) {
+	c := newCodeEnv(t)
+	const number, other = "+64210000077", "+64210000078"
+	c.Do(c.secret, "POST", "/v1/users/lu/authenticators",
+		map[string]any{"verificationMethod": "SMS", "phoneNumber": number}).MustOK(t)
+	for range 2 {
+		c.Clock.Advance(31 * time.Second)
+		id := c.Do(c.secret, "POST", "/v1/challenge", map[string]any{"verificationMethod": "SMS", "action": "signIn",
+			"phoneNumber": number, "userId": "lu"}).MustOK(t).Str("challengeId")
+		code := c.smsCode(number)
+		for range 5 {
+			c.Do(c.secret, "POST", "/v1/verify", map[string]any{"challengeId": id, "verificationCode": wrongCode(code)}).MustOK(t)
+		}
+	}
+	c.Clock.Advance(31 * time.Second)
+	r := c.Do(c.secret, "POST", "/v1/challenge", map[string]any{"verificationMethod": "SMS", "action": "signIn",
+		"phoneNumber": number})
+	wantAPIError(t, r, 429, "too_many_requests", "locked")
+
+	id := c.Do(c.secret, "POST", "/v1/challenge", map[string]any{"verificationMethod": "SMS", "action": "signIn",
+		"phoneNumber": other}).MustOK(t).Str("challengeId")
+	v := c.Do(c.secret, "POST", "/v1/verify", map[string]any{"challengeId": id, "verificationCode": c.smsCode(other)}).MustOK(t)
+	if v.JSON["isVerified"] != true {
+		t.Fatalf("verify at the other number: %s", v.Body)
+	}
+	r = c.Do(c.secret, "POST", "/v1/users/lu/actions/signIn", map[string]any{"challengeId": id})
+	wantAPIError(t, r, 429, "too_many_requests", "locked")
+	// Once the lock ends, the same claim signs the user in.
+	c.Clock.Advance(15 * time.Minute)
+	id = c.Do(c.secret, "POST", "/v1/challenge", map[string]any{"verificationMethod": "SMS", "action": "signIn",
+		"phoneNumber": other}).MustOK(t).Str("challengeId")
+	c.Do(c.secret, "POST", "/v1/verify", map[string]any{"challengeId": id, "verificationCode": c.smsCode(other)}).MustOK(t)
+	if s := c.Do(c.secret, "POST", "/v1/users/lu/actions/signIn", map[string]any{"challengeId": id}).MustOK(t).Str("state"); s != "CHALLENGE_SUCCEEDED" {
+		t.Errorf("claim after the lock: state %s", s)
+	}
+}

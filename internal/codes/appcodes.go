@@ -64,7 +64,7 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	}
 	now := s.Now()
 	ch := model.CodeChallenge{ID: s.NewID(), TenantID: c.Tenant.ID, Kind: model.CodeEnrol,
-		Method: model.MethodAuthenticatorApp, Subject: userSubject(claims.UserID), AuthenticatorID: s.NewID(),
+		Method: model.MethodAuthenticatorApp, Subject: model.UserSubject(claims.UserID), AuthenticatorID: s.NewID(),
 		TOTPSecret: key.Secret, MaxAttempts: otp.DefaultMaxAttempts, CreatedAt: now, ExpiresAt: now.Add(otp.Lifetime)}
 	if a, ok := authenticatorOf(auths, model.MethodAuthenticatorApp, false); ok {
 		ch.AuthenticatorID = a.ID
@@ -195,7 +195,7 @@ func (s *Service) appChallenge(ctx context.Context, t model.Tenant, claims token
 	now := s.Now()
 	var ch model.CodeChallenge
 	err := s.store.InTx(ctx, func(q store.Queries) error {
-		subject := userSubject(claims.UserID)
+		subject := model.UserSubject(claims.UserID)
 		if err := q.LockCodeSubject(ctx, t.ID, subject, model.MethodAuthenticatorApp, now); err != nil {
 			return err
 		}

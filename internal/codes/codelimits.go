@@ -194,11 +194,17 @@ func withStanding(l model.CodeLockout, st otp.Standing) model.CodeLockout {
 	return l
 }
 
-// checkLock refuses, with a LockedError, when the subject's method is
-// locked at now.
-func checkLock(l model.CodeLockout, now time.Time) error {
-	if locked, wait := standing(l).Locked(now); locked {
-		return &LockedError{Method: l.Method, RetryAfter: wholeSeconds(wait)}
+// checkLocks refuses, with a LockedError, when any of the records locks
+// the method at now, for as long as the longest lock lasts.
+func checkLocks(locks []model.CodeLockout, now time.Time) error {
+	var wait time.Duration
+	for _, l := range locks {
+		if locked, w := standing(l).Locked(now); locked {
+			wait = max(wait, w)
+		}
+	}
+	if wait > 0 {
+		return &LockedError{Method: locks[0].Method, RetryAfter: wholeSeconds(wait)}
 	}
 	return nil
 }
@@ -207,8 +213,8 @@ func checkLock(l model.CodeLockout, now time.Time) error {
 // ("user:...") and addresses named without a user ("email:...").
 func sendLockKey(destination string) string { return "to:" + destination }
 
-// reserveSend stores ch if every limit on sending allows it now: the
-// subject's method is not locked after wrong codes; the subject (a user)
+// reserveSend stores ch if every limit on sending allows it now: neither
+// the subject's method nor the destination's is locked after wrong codes; the subject (a user)
 // and the destination (the address, whichever user asks) have each had
 // no code in the last 30 seconds and fewer than ten in the hour; and the
 // tenant is under its ceiling for the method. It holds the send locks of
@@ -228,11 +234,11 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 				return err
 			}
 		}
-		lock, err := q.CodeLockout(ctx, ch.TenantID, ch.Subject, ch.Method)
+		locks, err := s.lockouts(ctx, q, ch)
 		if err != nil {
 			return err
 		}
-		if err := checkLock(lock, ch.CreatedAt); err != nil {
+		if err := checkLocks(locks, ch.CreatedAt); err != nil {
 			return err
 		}
 		since := ch.CreatedAt.Add(-otp.ThrottleWindow)
@@ -307,7 +313,7 @@ type CodeLock struct {
 // CodeLocks returns the user's methods that have wrong codes on
 // record or are locked, by method.
 func (s *Service) CodeLocks(ctx context.Context, tenantID, userID string) ([]CodeLock, error) {
-	records, err := s.store.CodeLockouts(ctx, tenantID, userSubject(userID))
+	records, err := s.store.CodeLockouts(ctx, tenantID, model.UserSubject(userID))
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +338,8 @@ func (s *Service) CodeLocks(ctx context.Context, tenantID, userID string) ([]Cod
 }
 
 // LiftCodeLock clears one of a user's code methods: the lock, if one
-// holds, and the wrong codes on record, so the user may enter codes at
-// once. It is an admin's decision, and logged as one.
+// holds, and the wrong codes on record, the user's and those of the
+// user's address for the method, so the user may enter codes at once. It is an admin's decision, and logged as one.
 func (s *Service) LiftCodeLock(ctx context.Context, tenantID, userID string, m model.VerificationMethod, by string) error {
 	switch m {
 	case model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp:
@@ -343,9 +349,26 @@ func (s *Service) LiftCodeLock(ctx context.Context, tenantID, userID string, m m
 	if !model.ValidUserID(userID) {
 		return model.NotFound("no such user")
 	}
-	found, err := s.store.DeleteCodeLockout(ctx, tenantID, userSubject(userID), m)
+	found, err := s.store.DeleteCodeLockout(ctx, tenantID, model.UserSubject(userID), m)
 	if err != nil {
 		return err
+	}
+	// The wrong codes that locked the user locked the addresses their
+	// codes went to as well.
+	auths, err := s.store.Authenticators(ctx, tenantID, userID)
+	if err != nil {
+		return err
+	}
+	for _, a := range auths {
+		dest := model.CodeChallenge{Method: m, Email: a.Email, PhoneNumber: a.PhoneNumber}.Destination()
+		if a.Method != m || dest == "" {
+			continue
+		}
+		lifted, err := s.store.DeleteCodeLockout(ctx, tenantID, sendLockKey(dest), m)
+		if err != nil {
+			return err
+		}
+		found = found || lifted
 	}
 	if !found {
 		return model.NotFound("the method has no lock to lift")

@@ -98,8 +98,6 @@ func (s *Service) requireMethod(m model.VerificationMethod) error {
 	return model.Errorf(model.ErrInvalid, "method_unavailable", "%s not configured on this server", what)
 }
 
-// userSubject is the throttle subject of a user's sends.
-func userSubject(userID string) string { return "user:" + userID }
 
 // sendCode makes a fresh code for ch, records the send if the throttle
 // allows it, and delivers the code. ch needs its kind, method, subject,
@@ -226,11 +224,11 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	if !read.Open(now) {
 		return otp.InvalidOrExpired, ch, nil
 	}
-	lock, err := s.store.CodeLockout(ctx, ch.TenantID, ch.Subject, ch.Method)
+	locks, err := s.lockouts(ctx, s.store.Queries, ch)
 	if err != nil {
 		return 0, ch, err
 	}
-	if err := checkLock(lock, now); err != nil {
+	if err := checkLocks(locks, now); err != nil {
 		return 0, ch, err
 	}
 	var matchErr error
@@ -249,26 +247,51 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	if after.Used {
 		ch.VerifiedAt = now
 	}
-	st, tripped := standing(lock), false
-	if r == otp.Verified {
-		st = st.Succeed()
-	} else {
-		st, tripped = st.Fail(now)
+	standings := make([]otp.Standing, len(locks))
+	tripped := false
+	for i, l := range locks {
+		if r == otp.Verified {
+			standings[i] = standing(l).Succeed()
+			continue
+		}
+		var t bool
+		standings[i], t = standing(l).Fail(now)
+		tripped = tripped || t
 	}
 	err = s.store.InTx(ctx, func(q store.Queries) error {
 		if err := q.RecordCodeAttempt(ctx, ch, read.Attempts); err != nil {
 			return err
 		}
-		if err := s.storeStanding(ctx, q, lock, st); err != nil {
-			return err
+		for i, l := range locks {
+			if err := s.storeStanding(ctx, q, l, standings[i]); err != nil {
+				return err
+			}
 		}
 		return a.settle(ctx, q, ch, r)
 	})
 	if err == nil && tripped {
 		s.log.InfoContext(ctx, "code method locked after too many wrong codes", "tenant", ch.TenantID,
-			"method", ch.Method, "until", st.LockedUntil)
+			"method", ch.Method)
 	}
 	return r, ch, err
+}
+
+// lockouts reads the records a code for ch counts against: its subject's
+// (the user, or the address a Server API challenge names without a user)
+// and, for a code sent to an address, the address's, whichever user asked.
+func (s *Service) lockouts(ctx context.Context, q store.Queries, ch model.CodeChallenge) ([]model.CodeLockout, error) {
+	subjects := []string{ch.Subject}
+	if d := ch.Destination(); d != "" && sendLockKey(d) != ch.Subject {
+		subjects = append(subjects, sendLockKey(d))
+	}
+	out := make([]model.CodeLockout, len(subjects))
+	for i, sub := range subjects {
+		var err error
+		if out[i], err = q.CodeLockout(ctx, ch.TenantID, sub, ch.Method); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // storeStanding stores a subject's standing with a method after an

@@ -47,7 +47,7 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 	if err != nil {
 		return Enrolment{}, err
 	}
-	ch := model.CodeChallenge{Kind: model.CodeEnrol, Method: m, Subject: userSubject(claims.UserID)}
+	ch := model.CodeChallenge{Kind: model.CodeEnrol, Method: m, Subject: model.UserSubject(claims.UserID)}
 	if err := setAddress(&ch, address); err != nil {
 		return Enrolment{}, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, 
 	if !ok {
 		return "", model.Invalid("the user has no verified %s authenticator; enrol one first", m)
 	}
-	ch := model.CodeChallenge{Kind: model.CodeSignIn, Method: m, Subject: userSubject(claims.UserID),
+	ch := model.CodeChallenge{Kind: model.CodeSignIn, Method: m, Subject: model.UserSubject(claims.UserID),
 		AuthenticatorID: a.ID, Email: a.Email, PhoneNumber: a.PhoneNumber}
 	bindToToken(&ch, claims)
 	ch, err = s.sendCode(ctx, c.Tenant, ch)

@@ -51,7 +51,7 @@ func (s *Service) StartServerChallenge(ctx context.Context, t model.Tenant, in S
 	}
 	ch.Subject = addressSubject(ch)
 	if in.UserID != "" {
-		ch.Subject = userSubject(in.UserID)
+		ch.Subject = model.UserSubject(in.UserID)
 	}
 	ch, err := s.sendCode(ctx, t, ch)
 	if err != nil {

@@ -94,3 +94,6 @@ type CodeLockout struct {
 	// stored. A write succeeds only over the version it read.
 	Version int64
 }
+
+// UserSubject is the subject of a user's code sends, attempts and locks.
+func UserSubject(userID string) string { return "user:" + userID }
