@@ -24,3 +24,17 @@ func TestStateFor(t *testing.T) {
 		}
 	}
 }
+
+func TestValidEmail(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"ada@example.com":       true,
+		"ada+tag@example.com":   true,
+		"ada@[127.0.0.1]":       false,
+		"Ada <ada@example.com>": false,
+		"not an address":        false,
+	} {
+		if got := ValidEmail(addr); got != want {
+			t.Errorf("ValidEmail(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

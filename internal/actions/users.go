@@ -153,7 +153,9 @@ func ValidEmail(s string) bool {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
+	// A domain literal (user@[192.0.2.1]) is refused: no person's mailbox
+	// is reached that way, and each literal would be a new destination.
+	return err == nil && a.Address == s && a.Name == "" && !strings.Contains(s, "[")
 }
 
 // ValidPhoneNumber reports whether s is an E.164 phone number.

@@ -65,12 +65,19 @@ func (c CodeChallenge) Address() string {
 }
 
 // Destination is the address the challenge's code went to, normalised so
-// that one mailbox or phone has one form: an email address in lower case,
-// a phone number as given (E.164 already). Empty for an authenticator app.
+// that one mailbox or phone has one form: an email address in lower case
+// without a "+tag" after its local part (most providers deliver
+// name+anything@ to name@), a phone number as given (E.164 already).
+// Empty for an authenticator app.
 func (c CodeChallenge) Destination() string {
 	switch c.Method {
 	case MethodEmailOTP:
-		return strings.ToLower(strings.TrimSpace(c.Email))
+		addr := strings.ToLower(strings.TrimSpace(c.Email))
+		local, domain, ok := strings.Cut(addr, "@")
+		if tagless, _, tagged := strings.Cut(local, "+"); ok && tagged && tagless != "" {
+			return tagless + "@" + domain
+		}
+		return addr
 	case MethodSMS:
 		return strings.TrimSpace(c.PhoneNumber)
 	}

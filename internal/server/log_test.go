@@ -19,7 +19,7 @@ func TestRequestLogKeepsPathSecretsOut(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := server.New(e.App, log).Handler()
 	const secret = "inviteTOKENabcdefghijklmnopqrstuvwxyz0123456"
-	for _, target := range []string{"/console/invite/" + secret, "/console/invite/" + secret + "/options", "/v1/validate?token=" + secret} {
+	for _, target := range []string{"/console/invite/" + secret, "/console/invite/" + secret + "/options", "/v1/validate?token=" + secret, "/v1/client/" + secret, "/v1/" + secret} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))
 	}
 	if strings.Contains(logs.String(), secret) {

@@ -93,7 +93,7 @@ func (s *Server) apiRoutes() *http.ServeMux {
 
 	// Anything else under /v1 answers in JSON.
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {
-		return model.NotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
+		return model.NotFound("no such endpoint for %s at this path", r.Method) // the path may hold a secret; logs never name it
 	}))
 	return mux
 }
