@@ -395,3 +395,21 @@ func TestLockHoldsOnChallengesWithoutAUser(t *testing.T) {
 		t.Errorf("claim after the lock: state %s", s)
 	}
 }
+
+// TestFirstEnrolmentKeepsTheAppsAddress enrols a first email through the
+// Client API with a plain token: only the address the app gave the user
+// is accepted, unless the app tracked with scope add:authenticators.
+func TestFirstEnrolmentKeepsTheAppsAddress(t *testing.T) {
+	c := newCodeEnv(t)
+	tok := c.track("pre", "signUp", map[string]any{"email": "victim@example.com"})
+	r := c.Client(tok, "POST", "/v1/client/user-authenticators/email-otp", map[string]any{"email": "attacker@evil.example"})
+	wantAPIError(t, r, 403, "address_mismatch", "another email address")
+	if n := len(c.mail.Messages()); n != 0 {
+		t.Fatalf("%d emails sent", n)
+	}
+	c.call(tok, "/v1/client/user-authenticators/email-otp", map[string]any{"email": "Victim@Example.com"}, 200)
+	// With the scope, the user may choose.
+	c.Clock.Advance(31 * time.Second)
+	scoped := c.track("pre2", "signUp", map[string]any{"email": "one@example.com", "scope": "add:authenticators"})
+	c.call(scoped, "/v1/client/user-authenticators/email-otp", map[string]any{"email": "two@example.com"}, 200)
+}

@@ -57,8 +57,14 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 	if err := s.actions.CheckTokenAction(ctx, claims, m); err != nil {
 		return Enrolment{}, err
 	}
-	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	first, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims)
+	if err != nil {
 		return Enrolment{}, err
+	}
+	if first && !claims.HasScope(model.ScopeAddAuthenticators) {
+		if err := s.matchKnownAddress(ctx, c.Tenant.ID, claims.UserID, ch); err != nil {
+			return Enrolment{}, err
+		}
 	}
 	auths, err := s.store.Authenticators(ctx, c.Tenant.ID, claims.UserID)
 	if err != nil {
@@ -71,6 +77,28 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 	bindToToken(&ch, claims)
 	ch, err = s.sendCode(ctx, c.Tenant, ch)
 	return Enrolment{AuthenticatorID: ch.AuthenticatorID, UserID: claims.UserID}, err
+}
+
+// matchKnownAddress refuses a first authenticator, enrolled with a plain
+// track token, at another address than the one the app gave the user:
+// whoever holds the token of a user with nothing enrolled must not make
+// their own mailbox or phone that user's way in. An app that lets its
+// users choose tracks with scope add:authenticators.
+func (s *Service) matchKnownAddress(ctx context.Context, tenantID, userID string, ch model.CodeChallenge) error {
+	u, err := s.store.User(ctx, tenantID, userID)
+	if err != nil {
+		return err
+	}
+	known := u.Email
+	if ch.Method == model.MethodSMS {
+		known = u.PhoneNumber
+	}
+	if known == "" || strings.EqualFold(known, ch.Address()) {
+		return nil
+	}
+	return model.Errorf(model.ErrForbidden, "address_mismatch",
+		"the app gave this user another %s; enrol that one, or track with scope add:authenticators to let the user choose",
+		map[model.VerificationMethod]string{model.MethodEmailOTP: "email address", model.MethodSMS: "phone number"}[ch.Method])
 }
 
 // setAddress checks the address for ch's method and sets it.

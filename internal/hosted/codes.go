@@ -124,6 +124,9 @@ func (p *Pages) EnrollEmail(w http.ResponseWriter, r *http.Request) error {
 		p.render(w, http.StatusBadRequest, "enroll", v)
 		return nil
 	}
+	if errors.As(err, &me) && me.Code == "address_mismatch" {
+		return p.enrollMismatch(w, r, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -292,4 +295,19 @@ func waitSeconds(r *http.Request) string {
 		return "1 second"
 	}
 	return strconv.Itoa(s) + " seconds"
+}
+
+// enrollMismatch shows the enrolment page again with the address the app
+// gave, after a post that changed it.
+func (p *Pages) enrollMismatch(w http.ResponseWriter, r *http.Request, f *flow) error {
+	u, err := p.svc.User(r.Context(), f.tenant().ID, f.claims().UserID)
+	if err != nil {
+		return err
+	}
+	v := p.baseView(f, problem{Title: "Confirm your email"})
+	v.ReportCapabilities = true
+	v.Enroll.Email, v.Enroll.Fixed = u.Email, true
+	v.Error = "Confirm the address your account has. To use another, change it in the app first."
+	p.render(w, http.StatusForbidden, "enroll", v)
+	return nil
 }

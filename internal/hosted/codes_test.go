@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -197,5 +198,35 @@ func TestLockedMethodSaysWhenToTryAgain(t *testing.T) {
 	done := b.postForm("/login/verify", with(fields, "method", "EMAIL_OTP", "code", e.lastCode(email)))
 	if done.StatusCode != http.StatusSeeOther {
 		t.Errorf("the right code after the lock: status %d: %s", done.StatusCode, done.body)
+	}
+}
+
+// A user with nothing enrolled whose app gave their email confirms that
+// address: whoever holds the sign-in link cannot make another mailbox the
+// user's way in.
+func TestEnrolmentConfirmsTheAddressTheAppGave(t *testing.T) {
+	e := newEnv(t)
+	res, err := e.svc.Track(context.Background(), e.tenant, actions.TrackInput{UserID: "pre", ActionCode: "signIn",
+		RedirectURL: appURL, Email: "victim@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(res.URL)
+	b := e.browser()
+	enrol := b.get(u.RequestURI())
+	if !strings.Contains(enrol.body, `value="victim@example.com" required readonly`) {
+		t.Fatalf("the enrolment page does not show the app's address read-only: %s", enrol.body)
+	}
+	fields := enrol.fields(t)
+	other := b.postForm("/login/enroll/email", with(fields, "email", "attacker@evil.example"))
+	if other.StatusCode != http.StatusForbidden || !other.has("Confirm the address your account has") {
+		t.Fatalf("another address: status %d: %s", other.StatusCode, other.body)
+	}
+	if n := len(e.inbox.List()); n != 0 {
+		t.Fatalf("%d emails sent for another address", n)
+	}
+	code := b.follow(b.postForm("/login/enroll/email", with(fields, "email", "victim@example.com")))
+	if !code.has("We sent a 6-digit code to v•••@example.com.") {
+		t.Fatalf("the app's address: %s", code.body)
 	}
 }

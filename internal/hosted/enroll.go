@@ -22,6 +22,9 @@ func (p *Pages) enrollPage(w http.ResponseWriter, r *http.Request, f *flow, a mo
 	v := p.baseView(f, problem{Title: "Confirm your email"})
 	v.ReportCapabilities = true
 	v.Enroll.Email = u.Email
+	// The address the app gave is the one to confirm (see
+	// codes.EnrollContact): it is shown, not offered for editing.
+	v.Enroll.Fixed = u.Email != ""
 	p.render(w, http.StatusOK, "enroll", v)
 	return nil
 }

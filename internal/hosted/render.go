@@ -172,4 +172,6 @@ type codeView struct {
 // enrollView is the page that enrols a user's first method.
 type enrollView struct {
 	Email string
+	// Fixed says the app gave the address, which is confirmed as it is.
+	Fixed bool
 }
