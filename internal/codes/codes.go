@@ -98,7 +98,6 @@ func (s *Service) requireMethod(m model.VerificationMethod) error {
 	return model.Errorf(model.ErrInvalid, "method_unavailable", "%s not configured on this server", what)
 }
 
-
 // sendCode makes a fresh code for ch, records the send if the throttle
 // allows it, and delivers the code. ch needs its kind, method, subject,
 // address and what it proves; sendCode fills in the rest and returns it as
