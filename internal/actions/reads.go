@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
@@ -77,3 +78,15 @@ func (s *Service) SetDeviceCapabilities(ctx context.Context, tenantID, deviceID 
 
 // Ping reports whether the database answers.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// OrphanDeviceAge is how long after it was last seen a device that no
+// user was seen on and no passkey is known on is deleted.
+const OrphanDeviceAge = 24 * time.Hour
+
+// PurgeOrphanDevices deletes the devices that no user was seen on and no
+// passkey is known on, last seen before cutoff: what a browser leaves that
+// opened a sign-in page and went no further. Every instance may run it at
+// any time.
+func (s *Service) PurgeOrphanDevices(ctx context.Context, cutoff time.Time) (int64, error) {
+	return s.store.PurgeOrphanDevices(ctx, cutoff)
+}

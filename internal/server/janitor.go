@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/uplift-dev/uplift/internal/actions"
 )
 
 // JanitorInterval is how often a running server deletes expired passkey
@@ -17,13 +19,14 @@ const PurgeGrace = time.Minute
 
 // Purged counts the rows one purge deleted.
 type Purged struct {
-	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions int64
+	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions, Devices int64
 }
 
 // PurgeExpired deletes the passkey challenges, console ceremonies and
-// console sessions that expired PurgeGrace ago or more, so that requests
-// anyone may send (a username-less sign-in, a console sign-in) leave no
-// rows behind for long. Every instance may run it at any time.
+// console sessions that expired PurgeGrace ago or more, and the devices
+// that went nowhere (see actions.OrphanDeviceAge), so that requests anyone
+// may send (a username-less sign-in, a console sign-in, a sign-in page)
+// leave no rows behind for long. Every instance may run it at any time.
 func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	cutoff := s.svc.Now().Add(-PurgeGrace)
 	var p Purged
@@ -31,7 +34,10 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	if p.PasskeyChallenges, err = s.keys.PurgeExpired(ctx, cutoff); err != nil {
 		return p, err
 	}
-	p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff)
+	if p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff); err != nil {
+		return p, err
+	}
+	p.Devices, err = s.svc.PurgeOrphanDevices(ctx, s.svc.Now().Add(-actions.OrphanDeviceAge))
 	return p, err
 }
 
@@ -68,8 +74,8 @@ func (s *Server) purgeExpired(ctx context.Context) {
 		}
 		return
 	}
-	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions > 0 {
+	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions+p.Devices > 0 {
 		s.log.DebugContext(ctx, "purged expired ceremonies", "passkey_challenges", p.PasskeyChallenges,
-			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "duration", time.Since(start))
+			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "devices", p.Devices, "duration", time.Since(start))
 	}
 }

@@ -92,3 +92,15 @@ func scanDevicePasskeys(rows *sql.Rows) ([]model.DevicePasskey, error) {
 	}
 	return out, rows.Err()
 }
+
+// PurgeOrphanDevices deletes the devices last seen before cutoff that no
+// user was seen on and no passkey is known on, and reports how many: what
+// a browser leaves that opened a sign-in page and went no further.
+func (q Queries) PurgeOrphanDevices(ctx context.Context, cutoff time.Time) (int64, error) {
+	return q.purge(ctx, "orphan devices", `DELETE FROM devices WHERE (tenant_id, id) IN
+		(SELECT d.tenant_id, d.id FROM devices d
+		WHERE d.last_seen_at < $1
+		AND NOT EXISTS (SELECT 1 FROM user_devices u WHERE u.tenant_id = d.tenant_id AND u.device_id = d.id)
+		AND NOT EXISTS (SELECT 1 FROM device_passkeys p WHERE p.tenant_id = d.tenant_id AND p.device_id = d.id)
+		LIMIT $2)`, cutoff)
+}

@@ -61,3 +61,41 @@ func TestPurgeDeletesEveryExpiredRowInBatches(t *testing.T) {
 		}
 	})
 }
+
+// A device no user was seen on and no passkey is known on goes a while
+// after it was last seen; any other device stays.
+func TestPurgeOrphanDevices(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		tn := mustCreateTenant(t, s, "t1", at(0))
+		mustCreateUser(t, s, newUser(tn.ID, "u1", at(1)))
+		for id, seen := range map[string]int64{"orphan-old": 10, "orphan-new": 900, "user-old": 10, "passkey-old": 10} {
+			if err := s.TouchDevice(ctx, model.Device{TenantID: tn.ID, ID: id, LastSeenAt: at(seen)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := newAction(tn.ID, "u1", "key-1", "signIn", at(20))
+		a.DeviceID = "user-old"
+		if _, _, err := s.CreateAction(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		au := newAuthenticator(tn.ID, "u1", "pk1", model.MethodPasskey, at(2))
+		if err := s.CreateAuthenticator(ctx, au); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LinkDevicePasskey(ctx, model.DevicePasskey{TenantID: tn.ID, DeviceID: "passkey-old",
+			AuthenticatorID: "pk1", Relation: model.RelationCreated, LastAt: at(20)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PurgeOrphanDevices(ctx, at(600)); err != nil || n != 1 {
+			t.Fatalf("PurgeOrphanDevices = %d, %v; want 1", n, err)
+		}
+		for id, want := range map[string]bool{"orphan-old": false, "orphan-new": true, "user-old": true, "passkey-old": true} {
+			_, err := s.Device(ctx, tn.ID, id)
+			if got := err == nil; got != want {
+				t.Errorf("device %s kept = %v (%v), want %v", id, got, err, want)
+			}
+		}
+	})
+}
