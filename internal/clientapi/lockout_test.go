@@ -11,6 +11,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/pgtest"
+	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // databases names the databases the abuse-limit tests run on: SQLite
@@ -412,4 +413,36 @@ func TestFirstEnrolmentKeepsTheAppsAddress(t *testing.T) {
 	c.Clock.Advance(31 * time.Second)
 	scoped := c.track("pre2", "signUp", map[string]any{"email": "one@example.com", "scope": "add:authenticators"})
 	c.call(scoped, "/v1/client/user-authenticators/email-otp", map[string]any{"email": "two@example.com"}, 200)
+}
+
+// TestAppEnrolmentAskedAgainStoresNothing asks for an authenticator app
+// enrolment many times in one action: the secret is shown again and one
+// challenge is stored; another action gets a secret of its own.
+func TestAppEnrolmentAskedAgainStoresNothing(t *testing.T) {
+	c := newCodeEnv(t)
+	tok := c.track("tess", "signUp", nil)
+	first := c.call(tok, "/v1/client/user-authenticators/totp", nil, 200).Str("secret")
+	for range 20 {
+		if again := c.call(tok, "/v1/client/user-authenticators/totp", nil, 200).Str("secret"); again != first {
+			t.Fatalf("asked again, the secret changed: %s, then %s", first, again)
+		}
+	}
+	var n int
+	if err := c.Store.InTx(t.Context(), func(q store.Queries) error {
+		rows, err := q.CodeSendTimes(t.Context(), c.tenant.ID, "user:tess", "AUTHENTICATOR_APP", c.Clock.Now().Add(-time.Hour))
+		n = len(rows)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d enrolment challenges stored, want 1", n)
+	}
+	other := c.call(c.track("tess", "signUp", nil), "/v1/client/user-authenticators/totp", nil, 200).Str("secret")
+	if other == first {
+		t.Error("another action got the same secret")
+	}
+	if v := c.verify(tok, "totp", mustCode(t, first, c.Clock.Now())); v.JSON["isVerified"] != true {
+		t.Errorf("the first secret's code: %s", v.Body)
+	}
 }

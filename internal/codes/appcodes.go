@@ -32,7 +32,8 @@ type AppEnrolment struct {
 
 // EnrollApp starts enrolling an authenticator app (TOTP) for the token's
 // user: a new secret, kept with the action until a code from the app
-// proves it. A user has one authenticator app: a new one replaces it once
+// proves it; asked again while that enrolment is open, the same secret.
+// A user has one authenticator app: a new one replaces it once
 // verified.
 func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnrolment, error) {
 	claims, err := c.RequireToken()
@@ -53,8 +54,28 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	key, err := totp.NewKey(s.Rand, cmp.Or(c.Tenant.Name, c.Tenant.RPName),
-		cmp.Or(u.Email, u.Username, u.PhoneNumber, u.ID))
+	issuer, account := cmp.Or(c.Tenant.Name, c.Tenant.RPName), cmp.Or(u.Email, u.Username, u.PhoneNumber, u.ID)
+	now := s.Now()
+	// An enrolment of this action still waiting for its first code is
+	// shown again rather than replaced, so asking again stores nothing.
+	pending, err := s.store.LatestCodeChallenge(ctx, c.Tenant.ID, claims.UserID, claims.IdempotencyKey,
+		model.MethodAuthenticatorApp, model.CodeEnrol)
+	if err == nil && asOTP(pending).Open(now) {
+		key, err := totp.KeyFor(pending.TOTPSecret, issuer, account)
+		if err != nil {
+			return AppEnrolment{}, err
+		}
+		png, err := key.QRPNG(qrSize)
+		if err != nil {
+			return AppEnrolment{}, err
+		}
+		return AppEnrolment{Enrolment: Enrolment{AuthenticatorID: pending.AuthenticatorID, UserID: claims.UserID},
+			URI: key.URI, Secret: key.Secret, QRCodePNG: png}, nil
+	}
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return AppEnrolment{}, err
+	}
+	key, err := totp.NewKey(s.Rand, issuer, account)
 	if err != nil {
 		return AppEnrolment{}, err
 	}
@@ -62,7 +83,6 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	if err != nil {
 		return AppEnrolment{}, err
 	}
-	now := s.Now()
 	ch := model.CodeChallenge{ID: s.NewID(), TenantID: c.Tenant.ID, Kind: model.CodeEnrol,
 		Method: model.MethodAuthenticatorApp, Subject: model.UserSubject(claims.UserID), AuthenticatorID: s.NewID(),
 		TOTPSecret: key.Secret, MaxAttempts: otp.DefaultMaxAttempts, CreatedAt: now, ExpiresAt: now.Add(otp.Lifetime)}

@@ -85,6 +85,27 @@ func NewKey(r io.Reader, issuer, account string) (Key, error) {
 	return Key{Secret: k.Secret(), URI: k.URL(), key: k}, nil
 }
 
+// KeyFor builds the key of an existing secret (unpadded base32), as when
+// an enrolment not yet proved is shown again.
+func KeyFor(secret, issuer, account string) (Key, error) {
+	raw, err := decodeSecret(secret)
+	if err != nil {
+		return Key{}, err
+	}
+	k, err := pqtotp.Generate(pqtotp.GenerateOpts{
+		Issuer:      issuer,
+		AccountName: account,
+		Period:      uint(Period / time.Second),
+		Secret:      raw,
+		Digits:      otp.DigitsSix,
+		Algorithm:   otp.AlgorithmSHA1,
+	})
+	if err != nil {
+		return Key{}, err
+	}
+	return Key{Secret: k.Secret(), URI: k.URL(), key: k}, nil
+}
+
 // QRPNG returns the key's URI as a square QR code PNG of size pixels per
 // side.
 func (k Key) QRPNG(size int) ([]byte, error) {
