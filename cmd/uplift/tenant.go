@@ -93,6 +93,9 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 	if sub != "create" && sub != "list" && tenantID == "" {
 		return usageErrorf("uplift tenant %s: --tenant is required; uplift tenant %s -h for help", sub, sub)
 	}
+	if sub == "create" && strings.TrimSpace(name) == "" {
+		return usageErrorf("uplift tenant create: --name is required; uplift tenant create -h for help")
+	}
 	if sub == "revoke-key" && keyID == "" {
 		return usageErrorf("uplift tenant revoke-key: --key is required; uplift tenant revoke-key -h for help")
 	}
