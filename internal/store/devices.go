@@ -99,7 +99,7 @@ func scanDevicePasskeys(rows *sql.Rows) ([]model.DevicePasskey, error) {
 func (q Queries) PurgeOrphanDevices(ctx context.Context, cutoff time.Time) (int64, error) {
 	return q.purge(ctx, "orphan devices", `DELETE FROM devices WHERE (tenant_id, id) IN
 		(SELECT d.tenant_id, d.id FROM devices d
-		WHERE d.last_seen_at < $1
+		WHERE d.created_at < $1 AND d.last_seen_at < $1
 		AND NOT EXISTS (SELECT 1 FROM user_devices u WHERE u.tenant_id = d.tenant_id AND u.device_id = d.id)
 		AND NOT EXISTS (SELECT 1 FROM device_passkeys p WHERE p.tenant_id = d.tenant_id AND p.device_id = d.id)
 		LIMIT $2)`, cutoff)
