@@ -110,6 +110,11 @@ func (q Queries) CodeSendTimes(ctx context.Context, tenantID, subject string, me
 	if err != nil {
 		return nil, fmt.Errorf("code send times: %w", err)
 	}
+	return scanTimes(rows)
+}
+
+// scanTimes reads rows of one time column.
+func scanTimes(rows *sql.Rows) ([]time.Time, error) {
 	defer rows.Close()
 	var out []time.Time
 	for rows.Next() {

@@ -117,16 +117,7 @@ func (q Queries) CodeSendTimesTo(ctx context.Context, tenantID string, method mo
 	if err != nil {
 		return nil, fmt.Errorf("code send times: %w", err)
 	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			return nil, err
-		}
-		out = append(out, fromMicros(at))
-	}
-	return out, rows.Err()
+	return scanTimes(rows)
 }
 
 // CountCodeSend adds one send by a method to the tenant's count for the
