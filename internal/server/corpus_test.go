@@ -103,7 +103,10 @@ func leaves(v any, path []any, out *[][]any) {
 	}
 }
 
-const placeholder = "\u2603PLACEHOLDER\u2603"
+// leafMarker stands, while a document is re-encoded, where withLeaf then
+// splices a raw JSON literal (which may not be valid JSON on its own, such
+// as invalid UTF-8): a string no request body holds.
+const leafMarker = "\u2603leaf\u2603"
 
 // withLeaf returns doc as JSON with the value at path replaced by the raw
 // JSON literal.
@@ -123,13 +126,13 @@ func withLeaf(t testing.TB, doc map[string]any, path []any, literal []byte) []by
 		switch p := p.(type) {
 		case string:
 			if last {
-				cur.(map[string]any)[p] = placeholder
+				cur.(map[string]any)[p] = leafMarker
 			} else {
 				cur = cur.(map[string]any)[p]
 			}
 		case int:
 			if last {
-				cur.([]any)[p] = placeholder
+				cur.([]any)[p] = leafMarker
 			} else {
 				cur = cur.([]any)[p]
 			}
@@ -139,7 +142,7 @@ func withLeaf(t testing.TB, doc map[string]any, path []any, literal []byte) []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.Replace(out, []byte(`"`+placeholder+`"`), literal, 1)
+	return bytes.Replace(out, []byte(`"`+leafMarker+`"`), literal, 1)
 }
 
 // corpusRequest is one malformed request and what it tries.
