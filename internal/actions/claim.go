@@ -8,7 +8,6 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Track with a verified Server API challenge (challengeId) completes the
@@ -73,7 +72,7 @@ func (s *Service) claimChallenge(ctx context.Context, q storeQueries, t model.Te
 		return a, auths, nil
 	}
 	err := q.ClaimCodeChallenge(ctx, t.ID, ch.ID, s.Now())
-	if errors.Is(err, store.ErrStale) {
+	if errors.Is(err, model.ErrStale) {
 		return a, auths, model.Errorf(model.ErrConflict, "conflict", "the challenge was already claimed")
 	}
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // What the admin console shows of a tenant's users: a search, and one
@@ -31,14 +30,14 @@ const DiagnosisDefaultAction = "signIn"
 // UserSearchPage is one page of a user search and where the next page
 // starts; Next is nil on the last page.
 type UserSearchPage struct {
-	Users []store.UserSummary
-	Next  *store.UserCursor
+	Users []model.UserSummary
+	Next  *model.UserCursor
 }
 
 // SearchUsers finds a tenant's users whose user id starts with text, or
 // whose email address or username contains it, ignoring case; empty text
 // lists every user. It returns at most UserSearchPageSize users.
-func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order store.UserOrder, after *store.UserCursor) (UserSearchPage, error) {
+func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order model.UserOrder, after *model.UserCursor) (UserSearchPage, error) {
 	text = strings.TrimSpace(text)
 	if !model.ValidText(text, false) || utf8.RuneCountInString(text) > MaxUserSearch {
 		return UserSearchPage{}, model.Invalid("search for at most %d characters of text, without control characters", MaxUserSearch)
@@ -46,10 +45,10 @@ func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order 
 	if after != nil && !model.ValidUserID(after.UserID) {
 		return UserSearchPage{}, model.Invalid("bad page link")
 	}
-	if order != store.UsersByID {
-		order = store.UsersNewest
+	if order != model.UsersByID {
+		order = model.UsersNewest
 	}
-	users, err := s.store.SearchUsers(ctx, tenantID, store.UserSearch{Text: text, Order: order, After: after,
+	users, err := s.store.SearchUsers(ctx, tenantID, model.UserSearch{Text: text, Order: order, After: after,
 		Limit: UserSearchPageSize + 1})
 	if err != nil {
 		return UserSearchPage{}, err
@@ -58,7 +57,7 @@ func (s *Service) SearchUsers(ctx context.Context, tenantID, text string, order 
 	if len(users) > UserSearchPageSize {
 		page.Users = users[:UserSearchPageSize]
 		last := page.Users[len(page.Users)-1].User
-		page.Next = &store.UserCursor{CreatedAt: last.CreatedAt, UserID: last.ID}
+		page.Next = &model.UserCursor{CreatedAt: last.CreatedAt, UserID: last.ID}
 	}
 	return page, nil
 }
@@ -78,7 +77,7 @@ type UserDetail struct {
 // UserDevice is a device the user was seen on and the user's passkeys
 // known there.
 type UserDevice struct {
-	store.UserDevice
+	model.UserDevice
 	Passkeys []model.DevicePasskey
 }
 
@@ -88,7 +87,7 @@ type UserDevice struct {
 type ActionDetail struct {
 	Action model.Action
 	// History is the action's states, oldest first.
-	History []store.StateChange
+	History []model.StateChange
 	Rules   []model.Rule
 	Winner  *model.Rule
 	Events  []model.UpliftEvent
@@ -150,7 +149,7 @@ func (s *Service) userDevices(ctx context.Context, t model.Tenant, userID string
 // actionDetails loads the user's recent actions with their rules and
 // uplift events.
 func (s *Service) actionDetails(ctx context.Context, tenantID, userID string) ([]ActionDetail, error) {
-	actions, err := s.store.QueryActions(ctx, tenantID, userID, store.ActionQuery{Limit: userRecentActions})
+	actions, err := s.store.QueryActions(ctx, tenantID, userID, model.ActionQuery{Limit: userRecentActions})
 	if err != nil {
 		return nil, err
 	}

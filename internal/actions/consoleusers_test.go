@@ -11,7 +11,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/apitest"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 func TestSearchUsersPagesAndRefusals(t *testing.T) {
@@ -26,7 +25,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 		}
 		e.Clock.Advance(time.Second)
 	}
-	first, err := e.Service.SearchUsers(ctx, tn.ID, "  user-  ", store.UsersNewest, nil)
+	first, err := e.Service.SearchUsers(ctx, tn.ID, "  user-  ", model.UsersNewest, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +35,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 	if got := first.Users[0].User.ID; got != "user-50" {
 		t.Errorf("newest user = %s, want user-50", got)
 	}
-	second, err := e.Service.SearchUsers(ctx, tn.ID, "user-", store.UsersNewest, first.Next)
+	second, err := e.Service.SearchUsers(ctx, tn.ID, "user-", model.UsersNewest, first.Next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +46,7 @@ func TestSearchUsersPagesAndRefusals(t *testing.T) {
 	if err != nil || unknown.Users[0].User.ID != "user-50" {
 		t.Errorf("an unknown order lists the newest first: %v", err)
 	}
-	if _, err := e.Service.SearchUsers(ctx, tn.ID, strings.Repeat("é", actions.MaxUserSearch+1), store.UsersByID, nil); !errors.Is(err, model.ErrInvalid) {
+	if _, err := e.Service.SearchUsers(ctx, tn.ID, strings.Repeat("é", actions.MaxUserSearch+1), model.UsersByID, nil); !errors.Is(err, model.ErrInvalid) {
 		t.Errorf("a long search: %v, want invalid", err)
 	}
 }

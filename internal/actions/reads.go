@@ -5,31 +5,11 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // The queries of users, their actions, authenticators and devices that the
 // surfaces answer with, and the few plain writes that need no checks
 // beyond the tenant's.
-
-// UserQuery selects a tenant's users (GET /v1/users).
-type UserQuery = store.UserQuery
-
-// ActionQuery selects a user's actions (GET /v1/users/{userId}/actions).
-type ActionQuery = store.ActionQuery
-
-// UserOrder is the order of a user search; UserCursor where its next page
-// starts.
-type (
-	UserOrder  = store.UserOrder
-	UserCursor = store.UserCursor
-)
-
-// Orders of a user search.
-const (
-	UsersNewest = store.UsersNewest
-	UsersByID   = store.UsersByID
-)
 
 // User returns one of the tenant's users, or a not-found error.
 func (s *Service) User(ctx context.Context, tenantID, userID string) (model.User, error) {
@@ -37,7 +17,7 @@ func (s *Service) User(ctx context.Context, tenantID, userID string) (model.User
 }
 
 // QueryUsers returns the tenant's users that q selects.
-func (s *Service) QueryUsers(ctx context.Context, tenantID string, q UserQuery) ([]model.User, error) {
+func (s *Service) QueryUsers(ctx context.Context, tenantID string, q model.UserQuery) ([]model.User, error) {
 	return s.store.QueryUsers(ctx, tenantID, q)
 }
 
@@ -52,7 +32,7 @@ func (s *Service) Action(ctx context.Context, tenantID, key string) (model.Actio
 }
 
 // QueryActions returns the user's actions that q selects.
-func (s *Service) QueryActions(ctx context.Context, tenantID, userID string, q ActionQuery) ([]model.Action, error) {
+func (s *Service) QueryActions(ctx context.Context, tenantID, userID string, q model.ActionQuery) ([]model.Action, error) {
 	return s.store.QueryActions(ctx, tenantID, userID, q)
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
@@ -104,7 +103,7 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 			if stored, auths, err = s.claimChallenge(ctx, q, t, *claim, stored, auths); err != nil {
 				return err
 			}
-			enrolment = store.EnrolmentOf(auths)
+			enrolment = model.EnrolmentOf(auths)
 		}
 		res = p.result(stored, enrolment)
 		return nil
@@ -142,7 +141,7 @@ type TrackPlan struct {
 	// noteConfig says the configuration's last-action time is due.
 	cfg         model.ActionConfig
 	noteConfig  bool
-	enrolment   store.Enrolment
+	enrolment   model.Enrolment
 	deviceKnown bool
 	action      model.Action
 	// earlier lists states the action passes through before action.State
@@ -154,9 +153,9 @@ type TrackPlan struct {
 // decides the action's state. A passkey sign-in has already read the user
 // with their devices and enrolment along with the passkey (signer); a
 // track reads them here, in one query.
-func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *store.SigningUser) (*TrackPlan, error) {
+func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, signer *model.SigningUser) (*TrackPlan, error) {
 	p := &TrackPlan{in: in, now: s.Now()}
-	var facts store.UserFacts
+	var facts model.UserFacts
 	var err error
 	if signer != nil && signer.User.ID == in.UserID {
 		facts = signer.UserFacts
@@ -185,7 +184,7 @@ func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 	if err != nil {
 		return nil, err
 	}
-	if p.noteConfig = store.ActionNoteDue(cfg, p.now); p.noteConfig {
+	if p.noteConfig = model.ActionNoteDue(cfg, p.now); p.noteConfig {
 		s.tenancy.NotedAction(t.ID, in.ActionCode, p.now)
 	}
 	p.enrolment, p.deviceKnown = facts.Enrolment, facts.DeviceKnown
@@ -234,7 +233,7 @@ func (s *Service) WriteTrack(ctx context.Context, q storeQueries, p *TrackPlan) 
 			return model.Action{}, false, err
 		}
 	}
-	stored, created, err := q.InsertAction(ctx, store.NewAction{Action: p.action, Earlier: p.earlier,
+	stored, created, err := q.InsertAction(ctx, model.NewAction{Action: p.action, Earlier: p.earlier,
 		DeviceKnown: p.deviceKnown})
 	if err != nil {
 		return stored, false, err
@@ -247,7 +246,7 @@ func (s *Service) WriteTrack(ctx context.Context, q storeQueries, p *TrackPlan) 
 }
 
 // result is what track answers for the stored action.
-func (p *TrackPlan) result(stored model.Action, e store.Enrolment) TrackResult {
+func (p *TrackPlan) result(stored model.Action, e model.Enrolment) TrackResult {
 	res := TrackResult{Action: stored}
 	res.EnrolledVerificationMethods = e.Methods
 	res.IsEnrolled = e.Authenticators > 0
@@ -428,7 +427,7 @@ func (p *TrackPlan) CompleteOnCreate(authID string) {
 func (p *TrackPlan) User() model.User { return p.user }
 
 // trackFacts assembles what rule conditions see at track time.
-func trackFacts(u model.User, e store.Enrolment, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
+func trackFacts(u model.User, e model.Enrolment, in TrackInput, deviceCount int, deviceKnown bool) *rules.Facts {
 	f := &rules.Facts{
 		User: rules.UserFacts{UserID: u.ID, Email: u.Email, EmailDomain: rules.EmailDomain(u.Email),
 			Username: u.Username, Custom: u.Custom},

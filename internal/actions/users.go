@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // UserPatch changes a user's attributes; nil fields stay as they are.
@@ -207,7 +206,7 @@ func (s *Service) UserProfile(ctx context.Context, u model.User) (Profile, error
 	if err != nil {
 		return Profile{}, err
 	}
-	p := Profile{Authenticators: auths, Enrolled: store.EnrolmentOf(auths).Methods, Allowed: s.offeredOf(defaultMethods)}
+	p := Profile{Authenticators: auths, Enrolled: model.EnrolmentOf(auths).Methods, Allowed: s.offeredOf(defaultMethods)}
 	p.Default = defaultMethod(model.ActionConfig{}, p.Enrolled, p.Allowed)
 	for _, a := range auths {
 		if a.IsDefault && !a.VerifiedAt.IsZero() && slices.Contains(p.Allowed, a.Method) {

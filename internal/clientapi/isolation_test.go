@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/pgtest"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -22,7 +22,7 @@ import (
 func tenantState(t *testing.T, h *harness) []string {
 	t.Helper()
 	ctx := context.Background()
-	users, err := h.store.QueryUsers(ctx, h.tenant.ID, store.UserQuery{Limit: 1000})
+	users, err := h.store.QueryUsers(ctx, h.tenant.ID, model.UserQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func tenantState(t *testing.T, h *harness) []string {
 		for _, p := range ps {
 			out = append(out, fmt.Sprintf("passkey %s %d %v", p.AuthenticatorID, p.SignCount, p.LastVerifiedAt))
 		}
-		acts, err := h.store.QueryActions(ctx, h.tenant.ID, u.ID, store.ActionQuery{Limit: 1000})
+		acts, err := h.store.QueryActions(ctx, h.tenant.ID, u.ID, model.ActionQuery{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -379,7 +379,7 @@ func (s *Service) LiftCodeLock(ctx context.Context, tenantID, userID string, m m
 
 // SendCeilingTrips returns the hours of the last day in which the
 // tenant's ceiling on sends refused codes, newest first.
-func (s *Service) SendCeilingTrips(ctx context.Context, tenantID string) ([]store.SendCeilingTrip, error) {
+func (s *Service) SendCeilingTrips(ctx context.Context, tenantID string) ([]model.SendCeilingTrip, error) {
 	return s.store.SendCeilingTrips(ctx, tenantID, s.Now().Add(-24*time.Hour))
 }
 

@@ -184,7 +184,7 @@ func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
 // as it stands; matches reports whether the code entered is right for it
 // (called only while it is open); settle runs in the transaction that
 // stores the attempt, for what the result brings about. Any of them may
-// return store.ErrStale to have the attempt read and judged again.
+// return model.ErrStale to have the attempt read and judged again.
 type codeAttempt struct {
 	load    func(ctx context.Context) (model.CodeChallenge, error)
 	matches func(ch model.CodeChallenge) (bool, error)
@@ -205,7 +205,7 @@ const maxAttemptRaces = 16
 func (s *Service) attemptCode(ctx context.Context, a codeAttempt) (otp.Result, model.CodeChallenge, error) {
 	for range maxAttemptRaces {
 		r, ch, err := s.attemptOnce(ctx, a)
-		if !errors.Is(err, store.ErrStale) {
+		if !errors.Is(err, model.ErrStale) {
 			return r, ch, err
 		}
 	}
@@ -295,7 +295,7 @@ func (s *Service) lockouts(ctx context.Context, q store.Queries, ch model.CodeCh
 
 // storeStanding stores a subject's standing with a method after an
 // attempt, over the record read before it was judged: if another attempt
-// was counted meanwhile, it returns store.ErrStale and the attempt is
+// was counted meanwhile, it returns model.ErrStale and the attempt is
 // judged again. A clean record that stays clean is not written, only
 // checked.
 func (s *Service) storeStanding(ctx context.Context, q store.Queries, read model.CodeLockout, st otp.Standing) error {
@@ -305,7 +305,7 @@ func (s *Service) storeStanding(ctx context.Context, q store.Queries, read model
 			return err
 		}
 		if now.Version != read.Version {
-			return store.ErrStale
+			return model.ErrStale
 		}
 		return nil
 	}

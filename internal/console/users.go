@@ -48,8 +48,8 @@ type userRow struct {
 }
 
 var userOrders = []orderOption{
-	{string(actions.UsersNewest), "Newest first"},
-	{string(actions.UsersByID), "User id, A to Z"},
+	{string(model.UsersNewest), "Newest first"},
+	{string(model.UsersByID), "User id, A to Z"},
 }
 
 // Users shows the tenant's users: the most recent first, or those a
@@ -57,8 +57,8 @@ var userOrders = []orderOption{
 func (c *Console) Users(w http.ResponseWriter, r *http.Request, s *Session) error {
 	q := r.URL.Query()
 	v := usersView{Query: q.Get("q"), Order: q.Get("order"), Orders: userOrders, MaxQuery: actions.MaxUserSearch}
-	if v.Order != string(actions.UsersByID) {
-		v.Order = string(actions.UsersNewest)
+	if v.Order != string(model.UsersByID) {
+		v.Order = string(model.UsersNewest)
 	}
 	after, err := parseUserCursor(q.Get("after"))
 	if err != nil {
@@ -66,7 +66,7 @@ func (c *Console) Users(w http.ResponseWriter, r *http.Request, s *Session) erro
 			Error: "This page link is not valid. Search again from the first page.", Data: v})
 		return nil
 	}
-	page, err := c.svc.SearchUsers(r.Context(), s.Tenant.ID, v.Query, actions.UserOrder(v.Order), after)
+	page, err := c.svc.SearchUsers(r.Context(), s.Tenant.ID, v.Query, model.UserOrder(v.Order), after)
 	if errors.Is(err, model.ErrInvalid) {
 		v.QueryError = "Search for at most " + strconv.Itoa(actions.MaxUserSearch) + " characters."
 		c.render(w, r, http.StatusBadRequest, "users", s, View{Title: "Users", Section: "users",
@@ -97,7 +97,7 @@ func usersURL(query, order, after string) string {
 	if query != "" {
 		vals.Set("q", query)
 	}
-	if order != string(actions.UsersNewest) {
+	if order != string(model.UsersNewest) {
 		vals.Set("order", order)
 	}
 	if after != "" {
@@ -114,14 +114,14 @@ func usersURL(query, order, after string) string {
 func userURL(id string) string { return admin.ConsolePath + "/users/" + url.PathEscape(id) }
 
 // formatUserCursor writes where a page ended as an opaque link value.
-func formatUserCursor(c actions.UserCursor) string {
+func formatUserCursor(c model.UserCursor) string {
 	raw := strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + ":" + c.UserID
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 // parseUserCursor reads formatUserCursor's value; empty means the first
 // page.
-func parseUserCursor(s string) (*actions.UserCursor, error) {
+func parseUserCursor(s string) (*model.UserCursor, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -134,7 +134,7 @@ func parseUserCursor(s string) (*actions.UserCursor, error) {
 	if !ok || err != nil || id == "" {
 		return nil, model.Invalid("bad page link")
 	}
-	return &actions.UserCursor{CreatedAt: time.UnixMicro(micros).UTC(), UserID: id}, nil
+	return &model.UserCursor{CreatedAt: time.UnixMicro(micros).UTC(), UserID: id}, nil
 }
 
 // methodNames are the words the console uses for verification methods.

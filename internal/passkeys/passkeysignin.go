@@ -210,7 +210,7 @@ func (s *Service) useUpChallenge(ctx context.Context, tenantID, id string) {
 // passkey's user for the action to be tracked (signer); a sign-in for a
 // known user returns nil there.
 func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, a ceremony.Assertion,
-	deviceID string) (ceremony.Login, *store.SigningUser, error) {
+	deviceID string) (ceremony.Login, *model.SigningUser, error) {
 	p, cu, signer, err := s.signingUser(ctx, t.ID, ch, a.CredentialID(), deviceID)
 	if errors.Is(err, model.ErrNotFound) {
 		return ceremony.Login{}, nil, ceremony.ErrUnknownCredential
@@ -235,7 +235,7 @@ func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.P
 // action is tracked with them); a sign-in for a known user checks the
 // response against all of the user's passkeys, as its options listed them.
 func (s *Service) signingUser(ctx context.Context, tenantID string, ch model.PasskeyChallenge, credentialID []byte,
-	deviceID string) (model.Passkey, ceremony.User, *store.SigningUser, error) {
+	deviceID string) (model.Passkey, ceremony.User, *model.SigningUser, error) {
 	if ch.UserID == "" {
 		su, err := s.store.SigningPasskey(ctx, tenantID, credentialID, deviceID)
 		return su.Passkey, ceremony.User{Handle: su.Handle, Passkeys: []model.Passkey{su.Passkey}}, &su, err
@@ -265,7 +265,7 @@ func truncateUserAgent(ua string) string { return devices.Truncate(ua) }
 // cannot be completed (blocked, under review, or not permitting passkeys)
 // is still recorded as tracked, and the sign-in refused.
 func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.PasskeyChallenge, login ceremony.Login,
-	signer *store.SigningUser, sc signInContext) (VerifyPasskeyResult, error) {
+	signer *model.SigningUser, sc signInContext) (VerifyPasskeyResult, error) {
 	p := login.Passkey
 	var plan *actions.TrackPlan
 	var user model.User

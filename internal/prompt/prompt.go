@@ -74,7 +74,7 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	// A method counts for recovery only if this server can challenge with
 	// it: an email authenticator cannot get the user back in while email
 	// codes are not configured.
-	for _, m := range offered(s.methods, store.EnrolmentOf(auths).Methods) {
+	for _, m := range offered(s.methods, model.EnrolmentOf(auths).Methods) {
 		in.VerifiedMethods = append(in.VerifiedMethods, string(m))
 	}
 	if deviceID == "" {
@@ -185,8 +185,8 @@ func (s *Service) DiagnoseUplift(ctx context.Context, t model.Tenant, userID, de
 	return dg, nil
 }
 
-func storeActionQuery(code string) store.ActionQuery {
-	return store.ActionQuery{Codes: []string{code}, Limit: 1}
+func storeActionQuery(code string) model.ActionQuery {
+	return model.ActionQuery{Codes: []string{code}, Limit: 1}
 }
 
 // offered returns the methods of ms this server can challenge users with.

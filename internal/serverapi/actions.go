@@ -211,7 +211,7 @@ func (a *API) QueryActions(w http.ResponseWriter, r *http.Request, t model.Tenan
 		return err
 	}
 	q := r.URL.Query()
-	aq := actions.ActionQuery{Limit: 100, State: model.ActionState(q.Get("state"))}
+	aq := model.ActionQuery{Limit: 100, State: model.ActionState(q.Get("state"))}
 	if aq.State != "" && !aq.State.Valid() {
 		return model.Invalid("unknown state %q", truncate(q.Get("state")))
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
+	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/pgtest"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 func TestBadInput(t *testing.T) {
@@ -69,7 +69,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown endpoint", "GET", "/v1/nothing/here", nil, 404},
 	}
 	countUsers := func() int {
-		users, err := e.Store.QueryUsers(context.Background(), tenant.ID, store.UserQuery{Limit: 1000})
+		users, err := e.Store.QueryUsers(context.Background(), tenant.ID, model.UserQuery{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/uplift-dev/uplift/internal/apitest"
+	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/store"
 )
 
@@ -23,7 +24,7 @@ func takeSnapshot(t *testing.T, st *store.Store, tenantID string) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	var s snapshot
-	users, err := st.QueryUsers(ctx, tenantID, store.UserQuery{Limit: 1000})
+	users, err := st.QueryUsers(ctx, tenantID, model.UserQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func takeSnapshot(t *testing.T, st *store.Store, tenantID string) snapshot {
 		for _, a := range auths {
 			s.Auths = append(s.Auths, a.ID+"|"+string(a.Method)+"|"+a.Email)
 		}
-		acts, err := st.QueryActions(ctx, tenantID, u.ID, store.ActionQuery{Limit: 1000})
+		acts, err := st.QueryActions(ctx, tenantID, u.ID, model.ActionQuery{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -125,7 +125,7 @@ func (a *API) QueryUsers(w http.ResponseWriter, r *http.Request, t model.Tenant)
 		return err
 	}
 	q := r.URL.Query()
-	uq := actions.UserQuery{Email: q.Get("email"), PhoneNumber: q.Get("phoneNumber"),
+	uq := model.UserQuery{Email: q.Get("email"), PhoneNumber: q.Get("phoneNumber"),
 		Username: q.Get("username"), After: q.Get("lastEvaluatedUserId"), Limit: 100}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

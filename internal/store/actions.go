@@ -63,19 +63,13 @@ func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (
 	if err != nil {
 		return got, fmt.Errorf("ensure action config: %w", err)
 	}
-	if ActionNoteDue(got, c.LastActionCreatedAt) {
+	if model.ActionNoteDue(got, c.LastActionCreatedAt) {
 		if err := q.NoteActionCreated(ctx, c.TenantID, c.Code, c.LastActionCreatedAt); err != nil {
 			return got, err
 		}
 		got.LastActionCreatedAt = c.LastActionCreatedAt
 	}
 	return got, nil
-}
-
-// ActionNoteDue reports whether an action created at is to be noted on
-// its configuration c: the note moves at most once a minute.
-func ActionNoteDue(c model.ActionConfig, at time.Time) bool {
-	return at.Sub(c.LastActionCreatedAt) >= time.Minute
 }
 
 // NoteActionCreated notes on an action's configuration that an action of
@@ -118,26 +112,13 @@ func scanAction(row scanner) (model.Action, error) {
 // history. An action with the same idempotency key already stored is
 // returned instead, with created false.
 func (q Queries) CreateAction(ctx context.Context, a model.Action) (stored model.Action, created bool, err error) {
-	return q.InsertAction(ctx, NewAction{Action: a})
-}
-
-// NewAction is an action to store with what is known about it.
-type NewAction struct {
-	Action model.Action
-	// Earlier lists the states the action passed through before
-	// Action.State, oldest first, all at Action.StateUpdatedAt: a sign-in
-	// that tracks its action and completes it at once passes through the
-	// tracked state.
-	Earlier []model.ActionState
-	// DeviceKnown says the user's device (Action.DeviceID) is already
-	// among the user's devices, so it need not be noted again.
-	DeviceKnown bool
+	return q.InsertAction(ctx, model.NewAction{Action: a})
 }
 
 // InsertAction stores a new action with its state history (the earlier
 // states, then its state). An action with the same idempotency key
 // already stored is returned instead, with created false.
-func (q Queries) InsertAction(ctx context.Context, na NewAction) (stored model.Action, created bool, err error) {
+func (q Queries) InsertAction(ctx context.Context, na model.NewAction) (stored model.Action, created bool, err error) {
 	err = q.atomic(ctx, func(q Queries) error {
 		stored, created, err = q.createAction(ctx, na)
 		return err
@@ -145,7 +126,7 @@ func (q Queries) InsertAction(ctx context.Context, na NewAction) (stored model.A
 	return stored, created, err
 }
 
-func (q Queries) createAction(ctx context.Context, na NewAction) (model.Action, bool, error) {
+func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Action, bool, error) {
 	a := na.Action
 	var first []string
 	for _, st := range append(slices.Clip(na.Earlier), a.State) {
@@ -201,17 +182,8 @@ func (q Queries) ActionState(ctx context.Context, tenantID, idempotencyKey strin
 	return a, nil
 }
 
-// ActionQuery filters QueryActions. Empty fields do not filter (a zero
-// Limit means no limit).
-type ActionQuery struct {
-	Codes []string
-	State model.ActionState
-	From  time.Time
-	Limit int
-}
-
 // QueryActions lists a user's actions, newest first.
-func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq ActionQuery) ([]model.Action, error) {
+func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq model.ActionQuery) ([]model.Action, error) {
 	args := []any{tenantID, userID}
 	query := `SELECT ` + actionColumns + ` FROM actions WHERE tenant_id = $1 AND user_id = $2`
 	if len(aq.Codes) > 0 {
@@ -273,16 +245,10 @@ func (q Queries) setActionState(ctx context.Context, a model.Action) error {
 	return q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt)
 }
 
-// StateChange is one entry of an action's state history.
-type StateChange struct {
-	State model.ActionState
-	At    time.Time
-}
-
 // ActionHistory returns an action's states, oldest first: those it was
 // created with (kept on the action), then its changes (in action_states).
 // An unknown action has none.
-func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]StateChange, error) {
+func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]model.StateChange, error) {
 	var first string
 	var firstAt int64
 	err := q.r.QueryRowContext(ctx, `SELECT first_states, first_states_at FROM actions
@@ -293,10 +259,10 @@ func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey str
 	if err != nil {
 		return nil, fmt.Errorf("action history: %w", err)
 	}
-	var out []StateChange
+	var out []model.StateChange
 	for st := range strings.SplitSeq(first, ",") {
 		if st != "" {
-			out = append(out, StateChange{State: model.ActionState(st), At: fromMicros(firstAt)})
+			out = append(out, model.StateChange{State: model.ActionState(st), At: fromMicros(firstAt)})
 		}
 	}
 	rows, err := q.r.QueryContext(ctx, `SELECT state, at FROM action_states
@@ -311,7 +277,7 @@ func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey str
 		if err := rows.Scan(&state, &at); err != nil {
 			return nil, err
 		}
-		out = append(out, StateChange{State: model.ActionState(state), At: fromMicros(at)})
+		out = append(out, model.StateChange{State: model.ActionState(state), At: fromMicros(at)})
 	}
 	return out, rows.Err()
 }

@@ -150,7 +150,7 @@ func TestCreateActionIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ActionHistory: %v", err)
 		}
-		wantHistory := []store.StateChange{{State: model.StateChallengeRequired, At: at(2)}}
+		wantHistory := []model.StateChange{{State: model.StateChallengeRequired, At: at(2)}}
 		if diff := cmp.Diff(history, wantHistory); diff != "" {
 			t.Errorf("ActionHistory after a repeated CreateAction (-got +want):\n%s", diff)
 		}
@@ -242,21 +242,21 @@ func TestQueryActions(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		query store.ActionQuery
+		query model.ActionQuery
 		want  []string
 	}{
-		{"all, newest first", store.ActionQuery{Limit: 100}, []string{"k4", "k5", "k3", "k2", "k1"}},
-		{"one code", store.ActionQuery{Codes: []string{"signIn"}, Limit: 100}, []string{"k4", "k3", "k1"}},
-		{"two codes", store.ActionQuery{Codes: []string{"withdraw", "transfer"}, Limit: 100}, []string{"k5", "k2"}},
-		{"unknown code", store.ActionQuery{Codes: []string{"nothing"}, Limit: 100}, nil},
-		{"state", store.ActionQuery{State: model.StateChallengeRequired, Limit: 100}, []string{"k3", "k2"}},
-		{"from, inclusive", store.ActionQuery{From: at(3), Limit: 100}, []string{"k4", "k5", "k3"}},
-		{"from, a microsecond later", store.ActionQuery{From: at(3).Add(time.Microsecond), Limit: 100}, []string{"k4", "k5"}},
-		{"limit", store.ActionQuery{Limit: 2}, []string{"k4", "k5"}},
-		{"everything at once", store.ActionQuery{
+		{"all, newest first", model.ActionQuery{Limit: 100}, []string{"k4", "k5", "k3", "k2", "k1"}},
+		{"one code", model.ActionQuery{Codes: []string{"signIn"}, Limit: 100}, []string{"k4", "k3", "k1"}},
+		{"two codes", model.ActionQuery{Codes: []string{"withdraw", "transfer"}, Limit: 100}, []string{"k5", "k2"}},
+		{"unknown code", model.ActionQuery{Codes: []string{"nothing"}, Limit: 100}, nil},
+		{"state", model.ActionQuery{State: model.StateChallengeRequired, Limit: 100}, []string{"k3", "k2"}},
+		{"from, inclusive", model.ActionQuery{From: at(3), Limit: 100}, []string{"k4", "k5", "k3"}},
+		{"from, a microsecond later", model.ActionQuery{From: at(3).Add(time.Microsecond), Limit: 100}, []string{"k4", "k5"}},
+		{"limit", model.ActionQuery{Limit: 2}, []string{"k4", "k5"}},
+		{"everything at once", model.ActionQuery{
 			Codes: []string{"signIn", "withdraw"}, State: model.StateChallengeRequired, From: at(2), Limit: 1,
 		}, []string{"k3"}},
-		{"no limit", store.ActionQuery{}, []string{"k4", "k5", "k3", "k2", "k1"}},
+		{"no limit", model.ActionQuery{}, []string{"k4", "k5", "k3", "k2", "k1"}},
 	}
 	forEachStore(t, func(t *testing.T, s *store.Store) {
 		for _, id := range []string{"acme", "other"} {
@@ -322,7 +322,7 @@ func TestSetActionState(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ActionHistory: %v", err)
 		}
-		wantHistory := []store.StateChange{
+		wantHistory := []model.StateChange{
 			{State: model.StateChallengeRequired, At: at(1)},
 			{State: model.StateChallengeSucceeded, At: at(2)},
 		}
@@ -417,7 +417,7 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 		a := newAction(tn.ID, "user-1", "key-1", "signIn", at(2))
 		a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, "auth-1"
 		a.DeviceID = "device-1"
-		stored, created, err := s.InsertAction(ctx, store.NewAction{Action: a,
+		stored, created, err := s.InsertAction(ctx, model.NewAction{Action: a,
 			Earlier: []model.ActionState{model.StateChallengeRequired}})
 		if err != nil || !created {
 			t.Fatalf("InsertAction = %v, %v; want created", created, err)
@@ -429,7 +429,7 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.StateChange{{State: model.StateChallengeRequired, At: at(2)}, {State: model.StateChallengeSucceeded, At: at(2)}}
+		want := []model.StateChange{{State: model.StateChallengeRequired, At: at(2)}, {State: model.StateChallengeSucceeded, At: at(2)}}
 		if diff := cmp.Diff(history, want); diff != "" {
 			t.Errorf("history (-got +want):\n%s", diff)
 		}
@@ -442,28 +442,28 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 			t.Errorf("history after a change = %+v", history)
 		}
 		if f, err := s.UserFacts(ctx, tn.ID, "user-1", "device-1"); err != nil || f.User.ID != "user-1" || f.Devices != 1 || !f.DeviceKnown {
-			t.Errorf("UserFacts = %+v, %v; want the user and the action's device", f, err)
+			t.Errorf("model.UserFacts = %+v, %v; want the user and the action's device", f, err)
 		}
 		if _, err := s.UserFacts(ctx, tn.ID, "user-2", "device-1"); !errors.Is(err, model.ErrNotFound) {
-			t.Errorf("UserFacts of an unknown user: %v, want %v", err, model.ErrNotFound)
+			t.Errorf("model.UserFacts of an unknown user: %v, want %v", err, model.ErrNotFound)
 		}
 
 		// A device said to be known is not noted again.
 		b := newAction(tn.ID, "user-1", "key-2", "signIn", at(4))
 		b.DeviceID = "device-2"
-		if _, _, err := s.InsertAction(ctx, store.NewAction{Action: b, DeviceKnown: true}); err != nil {
+		if _, _, err := s.InsertAction(ctx, model.NewAction{Action: b, DeviceKnown: true}); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.UserFacts(ctx, tn.ID, "user-1", "device-2"); f.Devices != 1 || f.DeviceKnown {
-			t.Errorf("UserFacts = %d, %v after a device said to be known; want 1, false", f.Devices, f.DeviceKnown)
+			t.Errorf("model.UserFacts = %d, %v after a device said to be known; want 1, false", f.Devices, f.DeviceKnown)
 		}
 		c := newAction(tn.ID, "user-1", "key-3", "signIn", at(5))
 		c.DeviceID = "device-3"
-		if _, _, err := s.InsertAction(ctx, store.NewAction{Action: c}); err != nil {
+		if _, _, err := s.InsertAction(ctx, model.NewAction{Action: c}); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.UserFacts(ctx, tn.ID, "user-1", "device-3"); f.Devices != 2 || !f.DeviceKnown {
-			t.Errorf("UserFacts = %d, %v after a second device; want 2, true", f.Devices, f.DeviceKnown)
+			t.Errorf("model.UserFacts = %d, %v after a second device; want 2, true", f.Devices, f.DeviceKnown)
 		}
 	})
 }
@@ -478,9 +478,9 @@ func TestNoteActionCreated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if store.ActionNoteDue(cfg, at(60)) || !store.ActionNoteDue(cfg, at(61)) {
+		if model.ActionNoteDue(cfg, at(60)) || !model.ActionNoteDue(cfg, at(61)) {
 			t.Errorf("ActionNoteDue at 59 s / 60 s after the note = %v / %v, want false / true",
-				store.ActionNoteDue(cfg, at(60)), store.ActionNoteDue(cfg, at(61)))
+				model.ActionNoteDue(cfg, at(60)), model.ActionNoteDue(cfg, at(61)))
 		}
 		for _, sec := range []int64{100, 50} {
 			if err := s.NoteActionCreated(ctx, tn.ID, "signIn", at(sec)); err != nil {

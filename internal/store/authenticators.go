@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -23,40 +22,6 @@ func scanAuthenticator(row scanner) (model.Authenticator, error) {
 	return a, err
 }
 
-// Enrolment sums up a user's authenticators as deciding an action needs.
-type Enrolment struct {
-	// Authenticators counts them all, verified or not.
-	Authenticators int
-	// Passkeys counts the passkeys among them.
-	Passkeys int
-	// Methods lists the methods of the verified ones, once each, in the
-	// order of model.Methods.
-	Methods []model.VerificationMethod
-}
-
-// EnrolmentOf sums up authenticators.
-func EnrolmentOf(auths []model.Authenticator) Enrolment {
-	var e Enrolment
-	for _, a := range auths {
-		e.add(a.Method, !a.VerifiedAt.IsZero())
-	}
-	return e
-}
-
-func (e *Enrolment) add(m model.VerificationMethod, verified bool) {
-	e.Authenticators++
-	if m == model.MethodPasskey {
-		e.Passkeys++
-	}
-	if !verified || !slices.Contains(model.Methods, m) || slices.Contains(e.Methods, m) {
-		return
-	}
-	e.Methods = append(e.Methods, m)
-	slices.SortFunc(e.Methods, func(a, b model.VerificationMethod) int {
-		return slices.Index(model.Methods, a) - slices.Index(model.Methods, b)
-	})
-}
-
 // enrolmentColumn sums up the authenticators of the user of a query's row
 // (as u) in one text column: each one's method followed by + when it is
 // verified and - when not, separated by commas.
@@ -64,11 +29,11 @@ const enrolmentColumn = `COALESCE((SELECT string_agg(a.method || CASE WHEN a.ver
 	FROM authenticators a WHERE a.tenant_id = u.tenant_id AND a.user_id = u.user_id), '')`
 
 // parseEnrolment reads an enrolmentColumn.
-func parseEnrolment(col string) Enrolment {
-	var e Enrolment
+func parseEnrolment(col string) model.Enrolment {
+	var e model.Enrolment
 	for f := range strings.SplitSeq(col, ",") {
 		if n := len(f); n > 1 {
-			e.add(model.VerificationMethod(f[:n-1]), f[n-1] == '+')
+			e.Add(model.VerificationMethod(f[:n-1]), f[n-1] == '+')
 		}
 	}
 	return e

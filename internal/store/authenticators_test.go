@@ -53,7 +53,7 @@ func TestAuthenticators(t *testing.T) {
 		unverifiedSMS := newAuthenticator(tn.ID, "user-3", "auth-sms-3", model.MethodSMS, at(7))
 		unverifiedSMS.VerifiedAt, unverifiedSMS.LastVerifiedAt = time.Time{}, time.Time{}
 		mustCreateAuthenticator(t, s, unverifiedSMS)
-		for user, want := range map[string]store.Enrolment{
+		for user, want := range map[string]model.Enrolment{
 			"user-1": {Authenticators: 5, Passkeys: 1, Methods: []model.VerificationMethod{
 				model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp}},
 			"user-2": {Authenticators: 1, Methods: []model.VerificationMethod{model.MethodEmailOTP}},
@@ -64,8 +64,8 @@ func TestAuthenticators(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(store.EnrolmentOf(auths), want, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("EnrolmentOf(%s) (-got +want):\n%s", user, diff)
+			if diff := cmp.Diff(model.EnrolmentOf(auths), want, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("model.EnrolmentOf(%s) (-got +want):\n%s", user, diff)
 			}
 			f, err := s.UserFacts(ctx, tn.ID, user, "")
 			if err != nil {

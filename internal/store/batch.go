@@ -174,7 +174,7 @@ func (b *batcher) runBatch(jobs []*txJob) {
 	var missed []string
 	defer func() { b.db.prepareMissed(ctx, missed) }()
 	ptx := preparedTx{tx: tx, db: b.db, missed: &missed, ctx: ctx}
-	q := Queries{r: ptx, w: ptx}
+	q := Queries{r: ptx, w: ptx, dialect: SQLite}
 	single := len(jobs) == 1
 	var ran []*txJob // jobs whose writes await the commit
 	for i, j := range jobs {

@@ -11,11 +11,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// ErrStale is returned by a conditional write whose row changed since the
-// caller read it (another attempt was counted, or the code or time step
-// was used meanwhile). The caller reads the row again and decides anew.
-var ErrStale = errors.New("store: the row changed since it was read")
-
 const codeChallengeColumns = `id, tenant_id, kind, method, subject, user_id, authenticator_id, email, phone_number,
 	action_code, idempotency_key, device_id, scope, code_hash, salt, totp_secret, attempts, max_attempts,
 	created_at, expires_at, verified_at, claimed_at`
@@ -131,7 +126,7 @@ func scanTimes(rows *sql.Rows) ([]time.Time, error) {
 // attempt count, and when it was verified (zero when it was not). The
 // write succeeds only if the challenge still has the attempt count the
 // caller read and is not verified, so two concurrent guesses both count
-// and one code verifies at most once; otherwise it returns ErrStale.
+// and one code verifies at most once; otherwise it returns model.ErrStale.
 func (q Queries) RecordCodeAttempt(ctx context.Context, c model.CodeChallenge, readAttempts int) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE code_challenges SET attempts = $3, verified_at = $4
 		WHERE tenant_id = $1 AND id = $2 AND attempts = $5 AND verified_at = 0`,
@@ -140,13 +135,13 @@ func (q Queries) RecordCodeAttempt(ctx context.Context, c model.CodeChallenge, r
 		return fmt.Errorf("record code attempt: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
+		return model.ErrStale
 	}
 	return nil
 }
 
 // ClaimCodeChallenge marks a verified challenge claimed at now, once: a
-// challenge not verified or already claimed gives ErrStale.
+// challenge not verified or already claimed gives model.ErrStale.
 func (q Queries) ClaimCodeChallenge(ctx context.Context, tenantID, id string, now time.Time) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE code_challenges SET claimed_at = $3
 		WHERE tenant_id = $1 AND id = $2 AND verified_at <> 0 AND claimed_at = 0`, tenantID, id, micros(now))
@@ -154,7 +149,7 @@ func (q Queries) ClaimCodeChallenge(ctx context.Context, tenantID, id string, no
 		return fmt.Errorf("claim code challenge: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
+		return model.ErrStale
 	}
 	return nil
 }
@@ -212,7 +207,7 @@ func (q Queries) SaveTOTPSecret(ctx context.Context, a model.Authenticator, secr
 
 // AdvanceTOTPStep records that a code for time step was accepted, only if
 // step is later than the last one recorded; otherwise the step was
-// already used (perhaps concurrently) and it returns ErrStale.
+// already used (perhaps concurrently) and it returns model.ErrStale.
 func (q Queries) AdvanceTOTPStep(ctx context.Context, tenantID, authenticatorID string, step int64) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE totp_secrets SET last_step = $3
 		WHERE tenant_id = $1 AND authenticator_id = $2 AND last_step < $3`, tenantID, authenticatorID, step)
@@ -220,7 +215,7 @@ func (q Queries) AdvanceTOTPStep(ctx context.Context, tenantID, authenticatorID 
 		return fmt.Errorf("advance totp step: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
+		return model.ErrStale
 	}
 	return nil
 }

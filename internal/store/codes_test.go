@@ -85,15 +85,15 @@ func TestCodeAttemptsAreConditional(t *testing.T) {
 		if err := s.RecordCodeAttempt(ctx, c, 0); err != nil {
 			t.Fatalf("first attempt: %v", err)
 		}
-		if err := s.RecordCodeAttempt(ctx, c, 0); !errors.Is(err, store.ErrStale) {
-			t.Errorf("second attempt on a stale read: %v, want ErrStale", err)
+		if err := s.RecordCodeAttempt(ctx, c, 0); !errors.Is(err, model.ErrStale) {
+			t.Errorf("second attempt on a stale read: %v, want model.ErrStale", err)
 		}
 		c.Attempts, c.VerifiedAt = 2, at(20)
 		if err := s.RecordCodeAttempt(ctx, c, 1); err != nil {
 			t.Fatalf("verifying attempt: %v", err)
 		}
-		if err := s.RecordCodeAttempt(ctx, c, 2); !errors.Is(err, store.ErrStale) {
-			t.Errorf("attempt after verification: %v, want ErrStale", err)
+		if err := s.RecordCodeAttempt(ctx, c, 2); !errors.Is(err, model.ErrStale) {
+			t.Errorf("attempt after verification: %v, want model.ErrStale", err)
 		}
 		got, err := s.CodeChallenge(ctx, tn.ID, "c1", model.CodeServer)
 		if err != nil || got.Attempts != 2 || !got.VerifiedAt.Equal(at(20)) {
@@ -103,15 +103,15 @@ func TestCodeAttemptsAreConditional(t *testing.T) {
 		if err := s.ClaimCodeChallenge(ctx, tn.ID, "c1", at(30)); err != nil {
 			t.Fatalf("ClaimCodeChallenge: %v", err)
 		}
-		if err := s.ClaimCodeChallenge(ctx, tn.ID, "c1", at(31)); !errors.Is(err, store.ErrStale) {
-			t.Errorf("second claim: %v, want ErrStale", err)
+		if err := s.ClaimCodeChallenge(ctx, tn.ID, "c1", at(31)); !errors.Is(err, model.ErrStale) {
+			t.Errorf("second claim: %v, want model.ErrStale", err)
 		}
 		unverified := newCodeChallenge(tn.ID, "c2", model.CodeServer, at(10))
 		if err := s.CreateCodeChallenge(ctx, unverified); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ClaimCodeChallenge(ctx, tn.ID, "c2", at(31)); !errors.Is(err, store.ErrStale) {
-			t.Errorf("claim of an unverified challenge: %v, want ErrStale", err)
+		if err := s.ClaimCodeChallenge(ctx, tn.ID, "c2", at(31)); !errors.Is(err, model.ErrStale) {
+			t.Errorf("claim of an unverified challenge: %v, want model.ErrStale", err)
 		}
 	})
 }
@@ -183,8 +183,8 @@ func TestTOTPSecrets(t *testing.T) {
 			t.Errorf("advance to 101: %v", err)
 		}
 		for _, step := range []int64{101, 99} {
-			if err := s.AdvanceTOTPStep(ctx, tn.ID, a.ID, step); !errors.Is(err, store.ErrStale) {
-				t.Errorf("advance to used step %d: %v, want ErrStale", step, err)
+			if err := s.AdvanceTOTPStep(ctx, tn.ID, a.ID, step); !errors.Is(err, model.ErrStale) {
+				t.Errorf("advance to used step %d: %v, want model.ErrStale", step, err)
 			}
 		}
 		if secret, last, err := s.TOTPSecret(ctx, tn.ID, a.ID); secret != "SECRET1" || last != 101 || err != nil {

@@ -13,44 +13,6 @@ import (
 // over a tenant's users, a user's devices and uplift events, and the
 // revocation that never leaves a tenant without a key.
 
-// UserOrder is the order SearchUsers lists users in.
-type UserOrder string
-
-// The orders of SearchUsers.
-const (
-	// UsersNewest lists the most recently created users first.
-	UsersNewest UserOrder = "newest"
-	// UsersByID lists users by user id, A to Z.
-	UsersByID UserOrder = "id"
-)
-
-// UserCursor marks where a page of SearchUsers ended: the last user's
-// creation time and id.
-type UserCursor struct {
-	CreatedAt time.Time
-	UserID    string
-}
-
-// UserSearch filters and pages SearchUsers. Text matches the start of a
-// user id, or any part of an email address or username, without regard
-// to case and always literally (% and _ are plain characters); empty text
-// matches every user. After continues from the previous page's last user.
-type UserSearch struct {
-	Text  string
-	Order UserOrder
-	After *UserCursor
-	Limit int
-}
-
-// UserSummary is one row of a user search: the user, their passkey
-// count, the methods they have verified and when they last had an action.
-type UserSummary struct {
-	User         model.User
-	Passkeys     int
-	Methods      []model.VerificationMethod
-	LastActionAt time.Time
-}
-
 // escapeLike makes s match itself literally in a LIKE pattern whose
 // escape character is a backslash.
 func escapeLike(s string) string {
@@ -59,7 +21,7 @@ func escapeLike(s string) string {
 
 // SearchUsers lists a tenant's users matching us, in us.Order, at most
 // us.Limit (1 to 500; 50 when zero).
-func (q Queries) SearchUsers(ctx context.Context, tenantID string, us UserSearch) ([]UserSummary, error) {
+func (q Queries) SearchUsers(ctx context.Context, tenantID string, us model.UserSearch) ([]model.UserSummary, error) {
 	if us.Limit <= 0 {
 		us.Limit = 50
 	}
@@ -78,7 +40,7 @@ func (q Queries) SearchUsers(ctx context.Context, tenantID string, us UserSearch
 			OR LOWER(u.email) LIKE LOWER(` + part + `) ESCAPE '\'
 			OR LOWER(u.username) LIKE LOWER(` + part + `) ESCAPE '\')`
 	}
-	if us.Order == UsersByID {
+	if us.Order == model.UsersByID {
 		if us.After != nil {
 			query += ` AND u.user_id > ` + arg(us.After.UserID)
 		}
@@ -95,11 +57,11 @@ func (q Queries) SearchUsers(ctx context.Context, tenantID string, us UserSearch
 	if err != nil {
 		return nil, fmt.Errorf("search users: %w", err)
 	}
-	var out []UserSummary
+	var out []model.UserSummary
 	err = func() error {
 		defer rows.Close()
 		for rows.Next() {
-			var s UserSummary
+			var s model.UserSummary
 			var last int64
 			u, err := scanUserWith(rows, &last)
 			if err != nil {
@@ -132,7 +94,7 @@ func scanUserWith(row scanner, extra ...any) (model.User, error) {
 
 // summariseMethods fills in the passkey counts and verified methods of a
 // page of users with one query.
-func (q Queries) summariseMethods(ctx context.Context, tenantID string, page []UserSummary) error {
+func (q Queries) summariseMethods(ctx context.Context, tenantID string, page []model.UserSummary) error {
 	args := []any{tenantID}
 	marks := make([]string, len(page))
 	index := make(map[string]int, len(page))
@@ -178,22 +140,9 @@ func (q Queries) summariseMethods(ctx context.Context, tenantID string, page []U
 	return nil
 }
 
-// UserDevice is a device a user was seen on: through an action (FirstSeenAt
-// is then the first action's time), an uplift event, or because one of the
-// user's passkeys is known there. Device is the zero value, but for its id, when the
-// device never reported itself.
-type UserDevice struct {
-	Device      model.Device
-	FirstSeenAt time.Time
-	// HeldPasskeyAt is when the device's authenticator last refused a
-	// registration because it already holds one of the user's passkeys;
-	// zero when it never did.
-	HeldPasskeyAt time.Time
-}
-
 // UserDeviceList lists the devices a user was seen on, the most recently
 // seen first, at most limit.
-func (q Queries) UserDeviceList(ctx context.Context, tenantID, userID string, limit int) ([]UserDevice, error) {
+func (q Queries) UserDeviceList(ctx context.Context, tenantID, userID string, limit int) ([]model.UserDevice, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT x.device_id, COALESCE(ud.first_seen_at, 0), COALESCE(h.reported_at, 0),
 			COALESCE(d.user_agent, ''), COALESCE(d.capabilities, '{}'), COALESCE(d.capabilities_at, 0),
 			COALESCE(d.created_at, 0), COALESCE(d.last_seen_at, 0)
@@ -211,9 +160,9 @@ func (q Queries) UserDeviceList(ctx context.Context, tenantID, userID string, li
 		return nil, fmt.Errorf("list user devices: %w", err)
 	}
 	defer rows.Close()
-	var out []UserDevice
+	var out []model.UserDevice
 	for rows.Next() {
-		var ud UserDevice
+		var ud model.UserDevice
 		var caps string
 		var first, held, capsAt, created, seen int64
 		if err := rows.Scan(&ud.Device.ID, &first, &held, &ud.Device.UserAgent, &caps, &capsAt, &created, &seen); err != nil {

@@ -37,7 +37,7 @@ func searchFixture(t *testing.T, s *store.Store) model.Tenant {
 	return tn
 }
 
-func searchIDs(t *testing.T, s *store.Store, tenantID string, us store.UserSearch) []string {
+func searchIDs(t *testing.T, s *store.Store, tenantID string, us model.UserSearch) []string {
 	t.Helper()
 	got, err := s.SearchUsers(t.Context(), tenantID, us)
 	if err != nil {
@@ -78,7 +78,7 @@ func TestSearchUsers(t *testing.T) {
 			{"another tenant's user", "alice-other", nil},
 		}
 		for _, tt := range tests {
-			got := searchIDs(t, s, tn.ID, store.UserSearch{Text: tt.text})
+			got := searchIDs(t, s, tn.ID, model.UserSearch{Text: tt.text})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s: search %q (-want +got):\n%s", tt.name, tt.text, diff)
 			}
@@ -92,12 +92,12 @@ func TestSearchUsersPages(t *testing.T) {
 		tn := searchFixture(t, s)
 		// Two users created at the same instant are told apart by id.
 		mustCreateUser(t, s, newUser(tn.ID, "twin-a", at(15)))
-		for _, order := range []store.UserOrder{store.UsersNewest, store.UsersByID} {
-			all := searchIDs(t, s, tn.ID, store.UserSearch{Order: order})
+		for _, order := range []model.UserOrder{model.UsersNewest, model.UsersByID} {
+			all := searchIDs(t, s, tn.ID, model.UserSearch{Order: order})
 			var paged []string
-			var after *store.UserCursor
+			var after *model.UserCursor
 			for range 10 {
-				got, err := s.SearchUsers(t.Context(), tn.ID, store.UserSearch{Order: order, After: after, Limit: 2})
+				got, err := s.SearchUsers(t.Context(), tn.ID, model.UserSearch{Order: order, After: after, Limit: 2})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -108,7 +108,7 @@ func TestSearchUsersPages(t *testing.T) {
 					paged = append(paged, u.User.ID)
 				}
 				last := got[len(got)-1].User
-				after = &store.UserCursor{CreatedAt: last.CreatedAt, UserID: last.ID}
+				after = &model.UserCursor{CreatedAt: last.CreatedAt, UserID: last.ID}
 			}
 			if diff := cmp.Diff(all, paged); diff != "" {
 				t.Errorf("%s: pages of 2 differ from one page (-all +paged):\n%s", order, diff)
@@ -117,7 +117,7 @@ func TestSearchUsersPages(t *testing.T) {
 				t.Errorf("%s: %d users, want 7", order, len(all))
 			}
 		}
-		if got := searchIDs(t, s, tn.ID, store.UserSearch{Order: store.UsersByID, Limit: 3}); !slices.Equal(got, []string{"alex", "alice", "bob"}) {
+		if got := searchIDs(t, s, tn.ID, model.UserSearch{Order: model.UsersByID, Limit: 3}); !slices.Equal(got, []string{"alex", "alice", "bob"}) {
 			t.Errorf("first three by id = %v", got)
 		}
 	})
@@ -137,7 +137,7 @@ func TestSearchUsersSummaries(t *testing.T) {
 		mustCreateAction(t, s, newAction(tn.ID, "bob", "k1", "signIn", at(40)))
 		mustCreateAction(t, s, newAction(tn.ID, "bob", "k2", "signIn", at(41)))
 
-		got, err := s.SearchUsers(ctx, tn.ID, store.UserSearch{Text: "bob"})
+		got, err := s.SearchUsers(ctx, tn.ID, model.UserSearch{Text: "bob"})
 		if err != nil || len(got) != 1 {
 			t.Fatalf("search bob = %+v, %v", got, err)
 		}
@@ -150,7 +150,7 @@ func TestSearchUsersSummaries(t *testing.T) {
 		if !got[0].LastActionAt.Equal(at(41)) {
 			t.Errorf("last action = %v, want %v", got[0].LastActionAt, at(41))
 		}
-		alice, err := s.SearchUsers(ctx, tn.ID, store.UserSearch{Text: "alice"})
+		alice, err := s.SearchUsers(ctx, tn.ID, model.UserSearch{Text: "alice"})
 		if err != nil || len(alice) != 1 || alice[0].Passkeys != 0 || alice[0].Methods != nil || !alice[0].LastActionAt.IsZero() {
 			t.Errorf("alice = %+v, %v; want no passkeys, methods or actions", alice, err)
 		}
@@ -206,7 +206,7 @@ func TestUserDeviceListAndPasskeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The most recently seen first; a device that never reported itself last.
-		want := []store.UserDevice{
+		want := []model.UserDevice{
 			{Device: model.Device{TenantID: tn.ID, ID: "d2", Capabilities: map[string]any{}, CreatedAt: at(14), LastSeenAt: at(14)}},
 			{Device: model.Device{TenantID: tn.ID, ID: "d1", UserAgent: "UA one", Capabilities: map[string]any{"publicKeyCredential": true},
 				CapabilitiesAt: at(12), CreatedAt: at(11), LastSeenAt: at(12)}, FirstSeenAt: at(10)},

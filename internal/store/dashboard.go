@@ -20,36 +20,17 @@ import (
 // microsPerDay is the length of a UTC day in stored time units.
 const microsPerDay = 86_400_000_000
 
-// AdoptionDay is one UTC day of a tenant's passkey adoption. Days without
-// a tracked action are left out.
-type AdoptionDay struct {
-	// Day is the day's first instant, midnight UTC.
-	Day time.Time
-	// ActiveUsers counts the users with at least one action created that day.
-	ActiveUsers int
-	// ActiveUsersWithPasskey counts those of them who had a passkey created
-	// before the day ended. Deleted passkeys are gone, so they count for
-	// no day.
-	ActiveUsersWithPasskey int
-	// SignIns counts the actions created that day whose challenge
-	// succeeded: their state is CHALLENGE_SUCCEEDED, or a challenge
-	// verified them before a later state change.
-	SignIns int
-	// PasskeySignIns counts those of them verified with a passkey.
-	PasskeySignIns int
-}
-
 // AdoptionByDay returns the tenant's adoption figures by UTC day for the
 // actions created from from up to (not including) to, oldest day first,
 // leaving out days without actions. Pass midnights for whole days.
-func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to time.Time) ([]AdoptionDay, error) {
-	byDay := map[int64]*AdoptionDay{}
+func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to time.Time) ([]model.AdoptionDay, error) {
+	byDay := map[int64]*model.AdoptionDay{}
 	var order []int64
-	day := func(n int64) *AdoptionDay {
+	day := func(n int64) *model.AdoptionDay {
 		if d, ok := byDay[n]; ok {
 			return d
 		}
-		d := &AdoptionDay{Day: time.UnixMicro(n * microsPerDay).UTC()}
+		d := &model.AdoptionDay{Day: time.UnixMicro(n * microsPerDay).UTC()}
 		byDay[n] = d
 		order = append(order, n)
 		return d
@@ -104,27 +85,16 @@ func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to ti
 		return nil, fmt.Errorf("sign-ins by day: %w", err)
 	}
 	slices.Sort(order) // a day with a sign-in has an active user, but keep the order regardless
-	out := make([]AdoptionDay, 0, len(order))
+	out := make([]model.AdoptionDay, 0, len(order))
 	for _, n := range order {
 		out = append(out, *byDay[n])
 	}
 	return out, nil
 }
 
-// UpliftEventCount counts a tenant's uplift events of one kind, reason
-// and platform.
-type UpliftEventCount struct {
-	Kind model.UpliftEventKind
-	// Reason is the decision's reason code on evaluated events, else empty.
-	Reason string
-	// Platform is the device's operating system, empty when unknown.
-	Platform string
-	Count    int
-}
-
 // UpliftEventCounts counts the tenant's uplift events from from up to
 // (not including) to, by kind, reason and platform, sorted by those.
-func (q Queries) UpliftEventCounts(ctx context.Context, tenantID string, from, to time.Time) ([]UpliftEventCount, error) {
+func (q Queries) UpliftEventCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.UpliftEventCount, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT kind, reason, platform, COUNT(*) FROM uplift_events
 		WHERE tenant_id = $1 AND at >= $2 AND at < $3
 		GROUP BY kind, reason, platform`, tenantID, micros(from), micros(to))
@@ -132,9 +102,9 @@ func (q Queries) UpliftEventCounts(ctx context.Context, tenantID string, from, t
 		return nil, fmt.Errorf("count uplift events: %w", err)
 	}
 	defer rows.Close()
-	var out []UpliftEventCount
+	var out []model.UpliftEventCount
 	for rows.Next() {
-		var c UpliftEventCount
+		var c model.UpliftEventCount
 		var kind string
 		var n int64
 		if err := rows.Scan(&kind, &c.Reason, &c.Platform, &n); err != nil {
@@ -145,7 +115,7 @@ func (q Queries) UpliftEventCounts(ctx context.Context, tenantID string, from, t
 	}
 	// Sorted here, not in SQL, so that both databases give the same order
 	// whatever their collation.
-	slices.SortFunc(out, func(a, b UpliftEventCount) int {
+	slices.SortFunc(out, func(a, b model.UpliftEventCount) int {
 		return cmp.Or(strings.Compare(string(a.Kind), string(b.Kind)), strings.Compare(a.Reason, b.Reason),
 			strings.Compare(a.Platform, b.Platform))
 	})

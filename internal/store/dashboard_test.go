@@ -87,18 +87,18 @@ func TestAdoptionByDay(t *testing.T) {
 			name     string
 			tenant   string
 			from, to time.Time
-			want     []store.AdoptionDay
+			want     []model.AdoptionDay
 		}{
-			{"five days", "acme", on(0, 0), on(5, 0), []store.AdoptionDay{
+			{"five days", "acme", on(0, 0), on(5, 0), []model.AdoptionDay{
 				{Day: on(0, 0), ActiveUsers: 2, ActiveUsersWithPasskey: 0, SignIns: 2, PasskeySignIns: 1},
 				{Day: on(1, 0), ActiveUsers: 3, ActiveUsersWithPasskey: 1, SignIns: 3, PasskeySignIns: 2},
 				{Day: on(2, 0), ActiveUsers: 2, ActiveUsersWithPasskey: 1, SignIns: 1, PasskeySignIns: 1},
 				{Day: on(4, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1},
 			}},
-			{"one day", "acme", on(1, 0), on(2, 0), []store.AdoptionDay{
+			{"one day", "acme", on(1, 0), on(2, 0), []model.AdoptionDay{
 				{Day: on(1, 0), ActiveUsers: 3, ActiveUsersWithPasskey: 1, SignIns: 3, PasskeySignIns: 2},
 			}},
-			{"the days around", "acme", on(-1, 0), on(6, 0), []store.AdoptionDay{
+			{"the days around", "acme", on(-1, 0), on(6, 0), []model.AdoptionDay{
 				{Day: on(-1, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 0, SignIns: 1, PasskeySignIns: 1},
 				{Day: on(0, 0), ActiveUsers: 2, ActiveUsersWithPasskey: 0, SignIns: 2, PasskeySignIns: 1},
 				{Day: on(1, 0), ActiveUsers: 3, ActiveUsersWithPasskey: 1, SignIns: 3, PasskeySignIns: 2},
@@ -106,13 +106,13 @@ func TestAdoptionByDay(t *testing.T) {
 				{Day: on(4, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1},
 				{Day: on(5, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1, SignIns: 1, PasskeySignIns: 1},
 			}},
-			{"a quiet day", "acme", on(3, 0), on(4, 0), []store.AdoptionDay{}},
-			{"the other tenant", "globex", on(0, 0), on(5, 0), []store.AdoptionDay{
+			{"a quiet day", "acme", on(3, 0), on(4, 0), []model.AdoptionDay{}},
+			{"the other tenant", "globex", on(0, 0), on(5, 0), []model.AdoptionDay{
 				{Day: on(0, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1, SignIns: 1, PasskeySignIns: 1},
 				{Day: on(1, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1, SignIns: 1, PasskeySignIns: 1},
 				{Day: on(3, 0), ActiveUsers: 1, ActiveUsersWithPasskey: 1, SignIns: 1, PasskeySignIns: 1},
 			}},
-			{"an unknown tenant", "initech", on(0, 0), on(5, 0), []store.AdoptionDay{}},
+			{"an unknown tenant", "initech", on(0, 0), on(5, 0), []model.AdoptionDay{}},
 		}
 		for _, tt := range tests {
 			got, err := s.AdoptionByDay(t.Context(), tt.tenant, tt.from, tt.to)
@@ -164,7 +164,7 @@ func TestUpliftEventCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.UpliftEventCount{
+		want := []model.UpliftEventCount{
 			{Kind: model.UpliftAccepted, Platform: "macOS", Count: 1},
 			{Kind: model.UpliftDismissed, Platform: "macOS", Count: 1},
 			{Kind: model.UpliftEvaluated, Reason: "device_unsupported", Platform: "", Count: 1},

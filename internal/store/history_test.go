@@ -54,7 +54,7 @@ func TestHistoryOfActionsStoredBeforeFirstStates(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := s.ActionHistory(ctx, "t1", "old")
-			want := []StateChange{{model.StateChallengeRequired, at(1)}, {model.StateChallengeSucceeded, at(2)}}
+			want := []model.StateChange{{State: model.StateChallengeRequired, At: at(1)}, {State: model.StateChallengeSucceeded, At: at(2)}}
 			if err != nil || len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 				t.Errorf("history = %v, %v; want %v", got, err, want)
 			}

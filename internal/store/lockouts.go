@@ -38,7 +38,7 @@ func (q Queries) CodeLockout(ctx context.Context, tenantID, subject string, meth
 
 // SaveCodeLockout stores l as the next version of its record, only if the
 // stored record is still at l.Version (0: none stored); otherwise another
-// attempt was counted since l was read and it returns ErrStale.
+// attempt was counted since l was read and it returns model.ErrStale.
 func (q Queries) SaveCodeLockout(ctx context.Context, l model.CodeLockout) error {
 	var res sql.Result
 	var err error
@@ -57,7 +57,7 @@ func (q Queries) SaveCodeLockout(ctx context.Context, l model.CodeLockout) error
 		return fmt.Errorf("save code lockout: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrStale
+		return model.ErrStale
 	}
 	return nil
 }
@@ -168,28 +168,18 @@ func (q Queries) CountRefusedSend(ctx context.Context, tenantID string, method m
 	return refused == 1, nil
 }
 
-// SendCeilingTrip is an hour in which a tenant's ceiling on sends refused
-// codes.
-type SendCeilingTrip struct {
-	Method model.VerificationMethod
-	// Sends and Refused count the codes sent and refused that hour.
-	Sends, Refused int
-	// FirstRefusedAt is when the first was refused.
-	FirstRefusedAt time.Time
-}
-
 // SendCeilingTrips returns the hours since since in which the tenant's
 // ceiling refused sends, newest first.
-func (q Queries) SendCeilingTrips(ctx context.Context, tenantID string, since time.Time) ([]SendCeilingTrip, error) {
+func (q Queries) SendCeilingTrips(ctx context.Context, tenantID string, since time.Time) ([]model.SendCeilingTrip, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT method, sends, refused, first_refused_at FROM code_send_counts
 		WHERE tenant_id = $1 AND hour >= $2 AND refused > 0 ORDER BY hour DESC, method`, tenantID, since.Unix()/3600)
 	if err != nil {
 		return nil, fmt.Errorf("send ceiling trips: %w", err)
 	}
 	defer rows.Close()
-	var out []SendCeilingTrip
+	var out []model.SendCeilingTrip
 	for rows.Next() {
-		var t SendCeilingTrip
+		var t model.SendCeilingTrip
 		var method string
 		var first int64
 		if err := rows.Scan(&method, &t.Sends, &t.Refused, &first); err != nil {

@@ -115,19 +115,10 @@ func (q Queries) PasskeyByCredentialID(ctx context.Context, tenantID string, cre
 	return p, notFound(err, "passkey not found")
 }
 
-// SigningUser is what a username-less sign-in reads of the passkey that
-// signed it, in one query: the passkey, its user's WebAuthn handle, and
-// the user with the facts their action is decided on.
-type SigningUser struct {
-	Passkey model.Passkey
-	Handle  []byte
-	UserFacts
-}
-
 // SigningPasskey returns the tenant's passkey with the given credential
-// id, with its user as SigningUser describes, for deviceID.
-func (q Queries) SigningPasskey(ctx context.Context, tenantID string, credentialID []byte, deviceID string) (SigningUser, error) {
-	var su SigningUser
+// id, with its user as model.SigningUser describes, for deviceID.
+func (q Queries) SigningPasskey(ctx context.Context, tenantID string, credentialID []byte, deviceID string) (model.SigningUser, error) {
+	var su model.SigningUser
 	var fs factsScan
 	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+prefixed("p.", passkeyColumns)+`, h.handle,
 		`+prefixed("u.", userColumns)+`, `+factColumns+`

@@ -154,7 +154,7 @@ func newStore(d Dialect, rdb, wdb *sql.DB) *Store {
 		// One writer: transactions queue for it, so they share commits.
 		writes.batch = newBatcher(writes)
 	}
-	return &Store{Queries: Queries{r: reads, w: writes, db: writes}, dialect: d, rdb: rdb, wdb: wdb,
+	return &Store{Queries: Queries{r: reads, w: writes, db: writes, dialect: d}, dialect: d, rdb: rdb, wdb: wdb,
 		reads: reads, writes: writes}
 }
 
@@ -254,8 +254,8 @@ const tenantCreationLock int64 = 0x75706c6966743a74
 // another: on PostgreSQL it takes an advisory lock held until the
 // transaction ends; on SQLite a write transaction holds the database's
 // write lock from its start already. Call it first inside InTx.
-func (q Queries) LockTenantCreation(ctx context.Context, d Dialect) error {
-	if d != Postgres {
+func (q Queries) LockTenantCreation(ctx context.Context) error {
+	if q.dialect != Postgres {
 		return nil
 	}
 	if _, err := q.w.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, tenantCreationLock); err != nil {
@@ -277,7 +277,8 @@ type Queries struct {
 	r querier
 	w querier
 	// db is the writer outside a transaction, nil inside one.
-	db *preparedDB
+	db      *preparedDB
+	dialect Dialect
 }
 
 // atomic runs fn in a transaction: the current one, or a new one when q is
@@ -296,7 +297,7 @@ func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) error {
 	var missed []string
 	defer func() { q.db.prepareMissed(context.WithoutCancel(ctx), missed) }()
 	ptx := preparedTx{tx: tx, db: q.db, missed: &missed}
-	if err := fn(Queries{r: ptx, w: ptx}); err != nil {
+	if err := fn(Queries{r: ptx, w: ptx, dialect: q.dialect}); err != nil {
 		tx.Rollback()
 		return err
 	}

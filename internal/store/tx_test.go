@@ -186,14 +186,14 @@ func TestConcurrentWrites(t *testing.T) {
 		if got := sharedCreated.Load(); got != 1 {
 			t.Errorf("the shared user was created %d times, want 1", got)
 		}
-		users, err := s.QueryUsers(ctx, tn.ID, store.UserQuery{Limit: 10 * workers * perWorker})
+		users, err := s.QueryUsers(ctx, tn.ID, model.UserQuery{Limit: 10 * workers * perWorker})
 		if err != nil {
 			t.Fatalf("QueryUsers: %v", err)
 		}
 		if got, want := len(users), workers*perWorker+1; got != want {
 			t.Errorf("QueryUsers found %d users, want %d", got, want)
 		}
-		actions, err := s.QueryActions(ctx, tn.ID, "shared", store.ActionQuery{Limit: 10 * workers * perWorker})
+		actions, err := s.QueryActions(ctx, tn.ID, "shared", model.ActionQuery{Limit: 10 * workers * perWorker})
 		if err != nil {
 			t.Fatalf("QueryActions: %v", err)
 		}

@@ -45,18 +45,7 @@ func (q Queries) User(ctx context.Context, tenantID, userID string) (model.User,
 	return u, notFound(err, "user not found")
 }
 
-// UserFacts is a user with what deciding their action needs besides:
-// their devices and their enrolment.
-type UserFacts struct {
-	User model.User
-	// Devices counts the distinct devices the user's actions came from;
-	// DeviceKnown says the device in hand is among them.
-	Devices     int
-	DeviceKnown bool
-	Enrolment   Enrolment
-}
-
-// factColumns are the columns of UserFacts beyond the user's own, for the
+// factColumns are the columns of model.UserFacts beyond the user's own, for the
 // user of a query's row (as u) and the device $3.
 const factColumns = `(SELECT COUNT(*) FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id),
 	EXISTS (SELECT 1 FROM user_devices d WHERE d.tenant_id = u.tenant_id AND d.user_id = u.user_id AND d.device_id = $3),
@@ -74,19 +63,19 @@ func (s *factsScan) dest() []any {
 	return append(s.userScan.dest(), &s.devices, &s.known, &s.enrolment)
 }
 
-func (s *factsScan) facts() (UserFacts, error) {
+func (s *factsScan) facts() (model.UserFacts, error) {
 	u, err := s.user()
-	return UserFacts{User: u, Devices: s.devices, DeviceKnown: s.known, Enrolment: parseEnrolment(s.enrolment)}, err
+	return model.UserFacts{User: u, Devices: s.devices, DeviceKnown: s.known, Enrolment: parseEnrolment(s.enrolment)}, err
 }
 
-// UserFacts returns one user of a tenant with their devices (for
+// model.UserFacts returns one user of a tenant with their devices (for
 // deviceID) and their enrolment, in one query: what track decides on.
-func (q Queries) UserFacts(ctx context.Context, tenantID, userID, deviceID string) (UserFacts, error) {
+func (q Queries) UserFacts(ctx context.Context, tenantID, userID, deviceID string) (model.UserFacts, error) {
 	var fs factsScan
 	err := q.r.QueryRowContext(ctx, `SELECT `+prefixed("u.", userColumns)+`, `+factColumns+`
 		FROM users u WHERE u.tenant_id = $1 AND u.user_id = $2`, tenantID, userID, deviceID).Scan(fs.dest()...)
 	if err != nil {
-		return UserFacts{}, notFound(err, "user not found")
+		return model.UserFacts{}, notFound(err, "user not found")
 	}
 	return fs.facts()
 }
@@ -135,19 +124,8 @@ func (q Queries) DeleteUser(ctx context.Context, tenantID, userID string) error 
 	return nil
 }
 
-// UserQuery filters QueryUsers. Empty fields do not filter (a zero Limit
-// means no limit); email and username match without regard to case.
-// After pages by user id.
-type UserQuery struct {
-	Email       string
-	PhoneNumber string
-	Username    string
-	After       string
-	Limit       int
-}
-
 // QueryUsers lists a tenant's users matching uq, ordered by user id.
-func (q Queries) QueryUsers(ctx context.Context, tenantID string, uq UserQuery) ([]model.User, error) {
+func (q Queries) QueryUsers(ctx context.Context, tenantID string, uq model.UserQuery) ([]model.User, error) {
 	var where []string
 	args := []any{tenantID}
 	add := func(cond string, v string) {

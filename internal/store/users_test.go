@@ -183,7 +183,7 @@ func TestDeleteUserCascades(t *testing.T) {
 		if auths, err := s.Authenticators(ctx, tn.ID, "doomed"); err != nil || len(auths) != 0 {
 			t.Errorf("Authenticators after DeleteUser = %d, %v; want none", len(auths), err)
 		}
-		if actions, err := s.QueryActions(ctx, tn.ID, "doomed", store.ActionQuery{Limit: 10}); err != nil || len(actions) != 0 {
+		if actions, err := s.QueryActions(ctx, tn.ID, "doomed", model.ActionQuery{Limit: 10}); err != nil || len(actions) != 0 {
 			t.Errorf("QueryActions after DeleteUser = %d, %v; want none", len(actions), err)
 		}
 		for _, key := range []string{"doomed-k1", "doomed-k2"} {
@@ -228,22 +228,22 @@ func TestQueryUsers(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		query store.UserQuery
+		query model.UserQuery
 		want  []string
 	}{
-		{"email, same case", store.UserQuery{Email: "Alice@Example.com", Limit: 10}, []string{"alice"}},
-		{"email, lower case", store.UserQuery{Email: "alice@example.com", Limit: 10}, []string{"alice"}},
-		{"email, upper case", store.UserQuery{Email: "BOB@EXAMPLE.COM", Limit: 10}, []string{"bob"}},
-		{"username, other case", store.UserQuery{Username: "ALICE", Limit: 10}, []string{"alice"}},
-		{"username", store.UserQuery{Username: "bobby", Limit: 10}, []string{"bob"}},
-		{"phone shared by two", store.UserQuery{PhoneNumber: "+15550001", Limit: 10}, []string{"alice", "carol"}},
-		{"phone and email", store.UserQuery{PhoneNumber: "+15550001", Email: "carol@example.com", Limit: 10}, []string{"carol"}},
-		{"phone and wrong email", store.UserQuery{PhoneNumber: "+15550002", Email: "carol@example.com", Limit: 10}, nil},
-		{"unknown email", store.UserQuery{Email: "nobody@example.com", Limit: 10}, nil},
-		{"no filter", store.UserQuery{Limit: 10}, []string{"alice", "bob", "carol", "dave"}},
-		{"limit", store.UserQuery{Limit: 2}, []string{"alice", "bob"}},
-		{"after", store.UserQuery{After: "bob", Limit: 10}, []string{"carol", "dave"}},
-		{"no limit", store.UserQuery{}, []string{"alice", "bob", "carol", "dave"}},
+		{"email, same case", model.UserQuery{Email: "Alice@Example.com", Limit: 10}, []string{"alice"}},
+		{"email, lower case", model.UserQuery{Email: "alice@example.com", Limit: 10}, []string{"alice"}},
+		{"email, upper case", model.UserQuery{Email: "BOB@EXAMPLE.COM", Limit: 10}, []string{"bob"}},
+		{"username, other case", model.UserQuery{Username: "ALICE", Limit: 10}, []string{"alice"}},
+		{"username", model.UserQuery{Username: "bobby", Limit: 10}, []string{"bob"}},
+		{"phone shared by two", model.UserQuery{PhoneNumber: "+15550001", Limit: 10}, []string{"alice", "carol"}},
+		{"phone and email", model.UserQuery{PhoneNumber: "+15550001", Email: "carol@example.com", Limit: 10}, []string{"carol"}},
+		{"phone and wrong email", model.UserQuery{PhoneNumber: "+15550002", Email: "carol@example.com", Limit: 10}, nil},
+		{"unknown email", model.UserQuery{Email: "nobody@example.com", Limit: 10}, nil},
+		{"no filter", model.UserQuery{Limit: 10}, []string{"alice", "bob", "carol", "dave"}},
+		{"limit", model.UserQuery{Limit: 2}, []string{"alice", "bob"}},
+		{"after", model.UserQuery{After: "bob", Limit: 10}, []string{"carol", "dave"}},
+		{"no limit", model.UserQuery{}, []string{"alice", "bob", "carol", "dave"}},
 	}
 	forEachStore(t, func(t *testing.T, s *store.Store) {
 		tn := mustCreateTenant(t, s, "acme", at(0))
@@ -275,7 +275,7 @@ func TestQueryUsers(t *testing.T) {
 			}
 		}
 
-		got, err := s.QueryUsers(t.Context(), tn.ID, store.UserQuery{Username: "alice", Limit: 1})
+		got, err := s.QueryUsers(t.Context(), tn.ID, model.UserQuery{Username: "alice", Limit: 1})
 		if err != nil || len(got) != 1 {
 			t.Fatalf("QueryUsers(alice) = %v, %v; want one user", got, err)
 		}
@@ -300,7 +300,7 @@ func TestQueryUsersPages(t *testing.T) {
 		var got [][]string
 		after := ""
 		for range 10 {
-			page, err := s.QueryUsers(t.Context(), tn.ID, store.UserQuery{After: after, Limit: 2})
+			page, err := s.QueryUsers(t.Context(), tn.ID, model.UserQuery{After: after, Limit: 2})
 			if err != nil {
 				t.Fatalf("QueryUsers(after %q): %v", after, err)
 			}

@@ -19,7 +19,7 @@ func (s *Service) EnsureTenant(ctx context.Context, nt NewTenant, pick func([]mo
 	}
 	err = s.store.InTx(ctx, func(q store.Queries) error {
 		t, secret, created = model.Tenant{}, "", false
-		if err := q.LockTenantCreation(ctx, s.store.Dialect()); err != nil {
+		if err := q.LockTenantCreation(ctx); err != nil {
 			return err
 		}
 		tenants, err := q.Tenants(ctx)

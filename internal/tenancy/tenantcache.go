@@ -104,7 +104,7 @@ func (c *tenantCache) forget(tenantID string) {
 }
 
 // notedAction records on a cached configuration that a track is noting
-// an action of its code at the given time (see store.ActionNoteDue), so
+// an action of its code at the given time (see model.ActionNoteDue), so
 // that the tracks that follow within the cache's time do not note it
 // again. Should that track fail, the note waits for the next minute.
 func (c *tenantCache) notedAction(k configKey, at time.Time) {
@@ -175,7 +175,7 @@ func (s *Service) ForgetTenant(tenantID string) {
 
 // NotedAction records on the cached configuration of an action code that
 // a track is noting an action of that code at the given time (see
-// store.ActionNoteDue), so that the tracks that follow within the cache's
+// model.ActionNoteDue), so that the tracks that follow within the cache's
 // time do not note it again.
 func (s *Service) NotedAction(tenantID, code string, at time.Time) {
 	s.cache.notedAction(configKey{tenantID, code}, at)
