@@ -13,18 +13,14 @@ import (
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
-
-// storeQueries is the store's query set, inside or outside a transaction.
-type storeQueries = store.Queries
 
 // Service tracks actions and runs their state machine over a store.
 type Service struct {
 	// Source is the clock and random source of every record written.
 	ids.Source
-	store     *store.Store
+	store     Store
 	log       *slog.Logger
 	publicURL string
 	policy    *policy.Service
@@ -36,7 +32,7 @@ type Service struct {
 // Options configures a Service. Now and Rand default to the real clock and
 // crypto/rand.
 type Options struct {
-	Store     *store.Store
+	Store     Store
 	Log       *slog.Logger
 	Now       func() time.Time
 	Rand      io.Reader

@@ -64,7 +64,7 @@ func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInp
 // it. An action the challenge cannot complete (blocked, under review) is
 // left as it is and the challenge unclaimed. It returns the action and the
 // user's authenticators as they are afterwards.
-func (s *Service) claimChallenge(ctx context.Context, q storeQueries, t model.Tenant, ch model.CodeChallenge,
+func (s *Service) claimChallenge(ctx context.Context, q Queries, t model.Tenant, ch model.CodeChallenge,
 	a model.Action, auths []model.Authenticator) (model.Action, []model.Authenticator, error) {
 	if !ch.ClaimedAt.IsZero() || (a.State != model.StateAllow && a.State != model.StateChallengeRequired) {
 		// Claimed already, by this same action tracked again; or the
@@ -96,7 +96,7 @@ func (s *Service) claimChallenge(ctx context.Context, q storeQueries, t model.Te
 // address, noting its use, or enrols the address when the user has no
 // authenticator of that method. A user who has one for another address
 // keeps it, and the sign-in is recorded without an authenticator.
-func (s *Service) enrolClaimedAddress(ctx context.Context, q storeQueries, userID string, ch model.CodeChallenge,
+func (s *Service) enrolClaimedAddress(ctx context.Context, q Queries, userID string, ch model.CodeChallenge,
 	auths []model.Authenticator) (model.Authenticator, error) {
 	now := s.Now()
 	ofMethod := false

@@ -21,7 +21,7 @@ import (
 // challenge in the same action, or with a token whose scope includes
 // add:authenticators. It reports whether this would be the user's first
 // authenticator.
-func (s *Service) MayAddAuthenticator(ctx context.Context, q storeQueries, claims token.Claims) (first bool, err error) {
+func (s *Service) MayAddAuthenticator(ctx context.Context, q Queries, claims token.Claims) (first bool, err error) {
 	auths, err := q.Authenticators(ctx, claims.TenantID, claims.UserID)
 	if err != nil {
 		return false, err
@@ -48,7 +48,7 @@ func (s *Service) MayAddAuthenticator(ctx context.Context, q storeQueries, claim
 // the method that completed it, if the action permits that method; an action already succeeded keeps the
 // method that completed it first; blocked, failed or reviewed actions
 // cannot be completed.
-func (s *Service) CompleteAction(ctx context.Context, q storeQueries, tenantID, key string,
+func (s *Service) CompleteAction(ctx context.Context, q Queries, tenantID, key string,
 	method model.VerificationMethod, authID string) (model.Action, error) {
 	a, err := q.Action(ctx, tenantID, key)
 	if err != nil {
@@ -77,7 +77,7 @@ func cannotComplete(a model.Action, method model.VerificationMethod) error {
 
 // MarkContactVerified records a verified email or phone number on the user
 // when the user has none or has the same one unverified.
-func (s *Service) MarkContactVerified(ctx context.Context, q storeQueries, tenantID, userID, email, phone string) error {
+func (s *Service) MarkContactVerified(ctx context.Context, q Queries, tenantID, userID, email, phone string) error {
 	u, err := q.User(ctx, tenantID, userID)
 	if err != nil {
 		return err
@@ -95,7 +95,7 @@ func (s *Service) MarkContactVerified(ctx context.Context, q storeQueries, tenan
 // FailAction records that the action's challenge failed after too many
 // wrong codes. An action already completed, blocked or under review keeps
 // its state.
-func (s *Service) FailAction(ctx context.Context, q storeQueries, tenantID, key string) error {
+func (s *Service) FailAction(ctx context.Context, q Queries, tenantID, key string) error {
 	a, err := q.Action(ctx, tenantID, key)
 	if err != nil {
 		return err

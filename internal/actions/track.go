@@ -89,7 +89,7 @@ func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (Tra
 		return TrackResult{}, err
 	}
 	var res TrackResult
-	err = s.store.InTx(ctx, func(q storeQueries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		stored, _, err := s.WriteTrack(ctx, q, p)
 		if err != nil {
 			return err
@@ -188,7 +188,7 @@ func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 		s.tenancy.NotedAction(t.ID, in.ActionCode, p.now)
 	}
 	p.enrolment, p.deviceKnown = facts.Enrolment, facts.DeviceKnown
-	outcome, err := s.policy.DecideOutcome(ctx, s.store.Queries, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
+	outcome, err := s.policy.DecideOutcome(ctx, s.store, cfg, trackFacts(p.user, p.enrolment, in, facts.Devices, facts.DeviceKnown))
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 // user and configuration writes it needs, and returns the action as
 // stored: the one already stored under the idempotency key, if any
 // (created false).
-func (s *Service) WriteTrack(ctx context.Context, q storeQueries, p *TrackPlan) (model.Action, bool, error) {
+func (s *Service) WriteTrack(ctx context.Context, q Queries, p *TrackPlan) (model.Action, bool, error) {
 	tenantID, in := p.action.TenantID, p.in
 	switch {
 	case p.newUser:
@@ -297,7 +297,7 @@ func (s *Service) CheckTrack(t model.Tenant, in *TrackInput) error {
 // fillUserAttributes sets the contact attributes a track call carries on a
 // user who has none yet, never overwriting what the user already has, and
 // returns the user.
-func (s *Service) fillUserAttributes(ctx context.Context, q storeQueries, tenantID string, in TrackInput) (model.User, error) {
+func (s *Service) fillUserAttributes(ctx context.Context, q Queries, tenantID string, in TrackInput) (model.User, error) {
 	u, err := q.User(ctx, tenantID, in.UserID)
 	if err != nil {
 		return u, err

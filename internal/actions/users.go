@@ -41,7 +41,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p Use
 		return model.User{}, model.Invalid("locale must be a language tag such as en or en-US")
 	}
 	var u model.User
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if u, err = q.User(ctx, tenantID, userID); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a
 	now := s.Now()
 	a.ID, a.TenantID, a.UserID = s.NewID(), tenantID, userID
 	a.CreatedAt, a.VerifiedAt = now, now
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		if _, err := q.CreateUserIfMissing(ctx, model.User{TenantID: tenantID, ID: userID, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}

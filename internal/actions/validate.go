@@ -56,7 +56,7 @@ func (s *Service) SetActionState(ctx context.Context, tenantID, userID, code, ke
 		return model.Action{}, model.Invalid("unknown state %q", state)
 	}
 	var a model.Action
-	err := s.store.InTx(ctx, func(q storeQueries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if a, err = q.Action(ctx, tenantID, key); err != nil {
 			return err

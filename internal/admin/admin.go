@@ -18,20 +18,19 @@ import (
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Service runs the console's invitations, sign-ins and sessions.
 type Service struct {
 	ids.Source
-	store     *store.Store
+	store     Store
 	log       *slog.Logger
 	publicURL string
 }
 
 // New returns the service over st; publicURL is where the console is
 // served, and gives the admins' relying party.
-func New(st *store.Store, log *slog.Logger, src ids.Source, publicURL string) *Service {
+func New(st Store, log *slog.Logger, src ids.Source, publicURL string) *Service {
 	return &Service{Source: src, store: st, log: log, publicURL: publicURL}
 }
 
@@ -168,7 +167,7 @@ func (s *Service) FinishAdminEnrollment(ctx context.Context, token, ceremonyID s
 	now := s.Now()
 	p.CreatedAt = now
 	var out AdminSignIn
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		tenantID, err := q.ClaimAdminInvite(ctx, hash, now)
 		if err != nil {
 			return err
@@ -251,7 +250,7 @@ func (s *Service) FinishAdminSignIn(ctx context.Context, ceremonyID string, resp
 	}
 	login.Passkey.LastVerifiedAt = s.Now()
 	var out AdminSignIn
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		if err := q.RecordAdminSignIn(ctx, login.Passkey, stored.SignCount); err != nil {
 			return err
 		}
@@ -265,7 +264,7 @@ func (s *Service) FinishAdminSignIn(ctx context.Context, ceremonyID string, resp
 	return out, nil
 }
 
-func (s *Service) startAdminSession(ctx context.Context, q store.Queries, a model.Admin) (AdminSignIn, error) {
+func (s *Service) startAdminSession(ctx context.Context, q Queries, a model.Admin) (AdminSignIn, error) {
 	token := s.RandomToken(32)
 	now := s.Now()
 	sess := model.AdminSession{TokenHash: hashToken(token), AdminID: a.ID, TenantID: a.TenantID,

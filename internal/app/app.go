@@ -67,18 +67,18 @@ func New(o Options) *App {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	src := ids.New(o.Now, o.Rand)
-	tn := tenancy.New(o.Store, o.Log, src, o.PublicURL, o.TenantCacheTTL)
-	pol := policy.New(o.Store, o.Log, src, tn)
-	fl := actions.New(actions.Options{Store: o.Store, Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
+	tn := tenancy.New(store.Bind[tenancy.Queries](o.Store), o.Log, src, o.PublicURL, o.TenantCacheTTL)
+	pol := policy.New(store.Bind[policy.Queries](o.Store), o.Log, src, tn)
+	fl := actions.New(actions.Options{Store: store.Bind[actions.Queries](o.Store), Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})
 	return &App{
 		Tenancy:  tn,
 		Policy:   pol,
 		Actions:  fl,
-		Passkeys: passkeys.New(o.Store, o.Log, src, fl, tn),
-		Codes: codes.New(codes.Options{Store: o.Store, Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
+		Passkeys: passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
+		Codes: codes.New(codes.Options{Store: store.Bind[codes.Queries](o.Store), Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
-		Admin:  admin.New(o.Store, o.Log, src, o.PublicURL),
-		Prompt: prompt.New(o.Store, o.Log, src, pol, fl),
+		Admin:  admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
+		Prompt: prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 	"github.com/uplift-dev/uplift/internal/totp"
@@ -43,7 +42,7 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 	if err := s.actions.CheckTokenAction(ctx, claims, model.MethodAuthenticatorApp); err != nil {
 		return AppEnrolment{}, err
 	}
-	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.actions.MayAddAuthenticator(ctx, s.store, claims); err != nil {
 		return AppEnrolment{}, err
 	}
 	u, err := s.store.User(ctx, c.Tenant.ID, claims.UserID)
@@ -152,7 +151,7 @@ func (s *Service) verifyAppEnrolment(ctx context.Context, t model.Tenant, claims
 			step, err = totp.Validate(ch.TOTPSecret, code, s.Now(), 0)
 			return appCodeMatched(err)
 		},
-		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, func(a model.Authenticator) error {
 				return q.SaveTOTPSecret(ctx, a, ch.TOTPSecret, step)
 			})
@@ -183,7 +182,7 @@ func (s *Service) verifyAppSignIn(ctx context.Context, t model.Tenant, claims to
 			step, err = totp.Validate(secret, code, s.Now(), last)
 			return appCodeMatched(err)
 		},
-		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, func(model.Authenticator) error {
 				// ErrStale here means a concurrent sign-in used this step
 				// or a later one: the attempt is judged again, as a replay.
@@ -214,7 +213,7 @@ func appCodeMatched(err error) (bool, error) {
 func (s *Service) appChallenge(ctx context.Context, t model.Tenant, claims token.Claims, a model.Authenticator) (model.CodeChallenge, error) {
 	now := s.Now()
 	var ch model.CodeChallenge
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		subject := model.UserSubject(claims.UserID)
 		if err := q.LockCodeSubject(ctx, t.ID, subject, model.MethodAuthenticatorApp, now); err != nil {
 			return err

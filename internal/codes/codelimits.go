@@ -10,7 +10,6 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Default ceilings on a tenant's code sends an hour.
@@ -228,7 +227,7 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 	}
 	slices.Sort(subjects) // one order everywhere, so two sends never wait for each other's locks
 	refused := false
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		for _, sub := range subjects {
 			if err := q.LockCodeSubject(ctx, ch.TenantID, sub, ch.Method, ch.CreatedAt); err != nil {
 				return err

@@ -18,14 +18,13 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Service sends and checks codes.
 type Service struct {
 	ids.Source
-	store    *store.Store
+	store    Store
 	log      *slog.Logger
 	actions  *actions.Service
 	tenancy  *tenancy.Service
@@ -37,7 +36,7 @@ type Service struct {
 // Options configures the codes service. Without Email, email codes are
 // off; without SMS, text message codes are off.
 type Options struct {
-	Store   *store.Store
+	Store   Store
 	Log     *slog.Logger
 	IDs     ids.Source
 	Actions *actions.Service
@@ -188,7 +187,7 @@ func (s *Service) purgeCodeChallenges(ctx context.Context, now time.Time) {
 type codeAttempt struct {
 	load    func(ctx context.Context) (model.CodeChallenge, error)
 	matches func(ch model.CodeChallenge) (bool, error)
-	settle  func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error
+	settle  func(ctx context.Context, q Queries, ch model.CodeChallenge, r otp.Result) error
 }
 
 // maxAttemptRaces bounds how often an attempt is judged again after
@@ -223,7 +222,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	if !read.Open(now) {
 		return otp.InvalidOrExpired, ch, nil
 	}
-	locks, err := s.lockouts(ctx, s.store.Queries, ch)
+	locks, err := s.lockouts(ctx, s.store, ch)
 	if err != nil {
 		return 0, ch, err
 	}
@@ -257,7 +256,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 		standings[i], t = standing(l).Fail(now)
 		tripped = tripped || t
 	}
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		if err := q.RecordCodeAttempt(ctx, ch, read.Attempts); err != nil {
 			return err
 		}
@@ -278,7 +277,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 // lockouts reads the records a code for ch counts against: its subject's
 // (the user, or the address a Server API challenge names without a user)
 // and, for a code sent to an address, the address's, whichever user asked.
-func (s *Service) lockouts(ctx context.Context, q store.Queries, ch model.CodeChallenge) ([]model.CodeLockout, error) {
+func (s *Service) lockouts(ctx context.Context, q Queries, ch model.CodeChallenge) ([]model.CodeLockout, error) {
 	subjects := []string{ch.Subject}
 	if d := ch.Destination(); d != "" && sendLockKey(d) != ch.Subject {
 		subjects = append(subjects, sendLockKey(d))
@@ -298,7 +297,7 @@ func (s *Service) lockouts(ctx context.Context, q store.Queries, ch model.CodeCh
 // was counted meanwhile, it returns model.ErrStale and the attempt is
 // judged again. A clean record that stays clean is not written, only
 // checked.
-func (s *Service) storeStanding(ctx context.Context, q store.Queries, read model.CodeLockout, st otp.Standing) error {
+func (s *Service) storeStanding(ctx context.Context, q Queries, read model.CodeLockout, st otp.Standing) error {
 	if st == standing(read) {
 		now, err := q.CodeLockout(ctx, read.TenantID, read.Subject, read.Method)
 		if err != nil {

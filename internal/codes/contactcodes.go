@@ -9,7 +9,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
@@ -57,7 +56,7 @@ func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m m
 	if err := s.actions.CheckTokenAction(ctx, claims, m); err != nil {
 		return Enrolment{}, err
 	}
-	first, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims)
+	first, err := s.actions.MayAddAuthenticator(ctx, s.store, claims)
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -174,7 +173,7 @@ func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m m
 			return ch, err
 		},
 		matches: matchesCode(code),
-		settle: func(ctx context.Context, q store.Queries, ch model.CodeChallenge, r otp.Result) error {
+		settle: func(ctx context.Context, q Queries, ch model.CodeChallenge, r otp.Result) error {
 			return s.settleClientCode(ctx, q, claims, ch, r, &res, nil)
 		},
 	})
@@ -187,7 +186,7 @@ func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m m
 // the action; the last wrong code allowed fails the action's challenge.
 // proveApp, for an authenticator app, stores what the code proved of it
 // once the authenticator is saved.
-func (s *Service) settleClientCode(ctx context.Context, q store.Queries, claims token.Claims, ch model.CodeChallenge,
+func (s *Service) settleClientCode(ctx context.Context, q Queries, claims token.Claims, ch model.CodeChallenge,
 	r otp.Result, res *CodeVerification, proveApp func(model.Authenticator) error) error {
 	switch r {
 	case otp.MaxAttemptsExceeded:
@@ -256,7 +255,7 @@ func failedVerification() CodeVerification {
 // saveEnrolledAuthenticator stores the authenticator a verified enrolment
 // proved: a new one with the id the enrolment announced, or, when the user
 // already has one of the method, that one with the new address.
-func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q store.Queries, ch model.CodeChallenge) (model.Authenticator, error) {
+func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q Queries, ch model.CodeChallenge) (model.Authenticator, error) {
 	auths, err := q.Authenticators(ctx, ch.TenantID, ch.UserID)
 	if err != nil {
 		return model.Authenticator{}, err
@@ -278,7 +277,7 @@ func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q store.Queries
 
 // recordAuthenticatorUse notes that a sign-in code proved the challenge's
 // authenticator, which must still be there with the same address.
-func (s *Service) recordAuthenticatorUse(ctx context.Context, q store.Queries, ch model.CodeChallenge) (model.Authenticator, error) {
+func (s *Service) recordAuthenticatorUse(ctx context.Context, q Queries, ch model.CodeChallenge) (model.Authenticator, error) {
 	auths, err := q.Authenticators(ctx, ch.TenantID, ch.UserID)
 	if err != nil {
 		return model.Authenticator{}, err

@@ -8,7 +8,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // ServerChallengeInput is an app backend's request to send a code to an
@@ -139,7 +138,7 @@ func (s *Service) VerifyServerChallenge(ctx context.Context, t model.Tenant, id,
 			return s.store.CodeChallenge(ctx, t.ID, id, model.CodeServer)
 		},
 		matches: matchesCode(code),
-		settle: func(context.Context, store.Queries, model.CodeChallenge, otp.Result) error {
+		settle: func(context.Context, Queries, model.CodeChallenge, otp.Result) error {
 			return nil
 		},
 	})

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // maxDeviceID is the longest device id accepted.
@@ -26,7 +25,7 @@ func resolveDeviceID(requested, fromToken string) (string, error) {
 // notePasskeyOnDevice records that the device was seen and, when rel is
 // not empty, how the passkey is known on it. Without a device id it does
 // nothing.
-func notePasskeyOnDevice(ctx context.Context, q store.Queries, tenantID, deviceID, userAgent, authID string,
+func notePasskeyOnDevice(ctx context.Context, q Queries, tenantID, deviceID, userAgent, authID string,
 	rel model.DevicePasskeyRelation, now time.Time) error {
 	if deviceID == "" {
 		return nil

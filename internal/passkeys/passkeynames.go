@@ -13,7 +13,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/providers"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // maxProviderList caps the size of a fetched AAGUID list; the community
@@ -55,7 +54,7 @@ func (s *Service) RefreshPasskeyNames(ctx context.Context, url string, client *h
 	}
 	names := list.All()
 	now := s.Now()
-	err = s.store.InTx(ctx, func(q store.Queries) error { return q.SaveProviderNames(ctx, names, now) })
+	err = s.store.InTx(ctx, func(q Queries) error { return q.SaveProviderNames(ctx, names, now) })
 	return len(names), err
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
 )
@@ -24,7 +23,7 @@ import (
 // Service runs passkey registration and sign-in.
 type Service struct {
 	ids.Source
-	store   *store.Store
+	store   Store
 	log     *slog.Logger
 	actions *actions.Service
 	tenancy *tenancy.Service
@@ -34,7 +33,7 @@ type Service struct {
 
 // New returns the passkeys service over st, completing actions through
 // actions and finding tenants through tn.
-func New(st *store.Store, log *slog.Logger, src ids.Source, actions *actions.Service, tn *tenancy.Service) *Service {
+func New(st Store, log *slog.Logger, src ids.Source, actions *actions.Service, tn *tenancy.Service) *Service {
 	return &Service{Source: src, store: st, log: log, actions: actions, tenancy: tn, challenges: newChallengeCache()}
 }
 
@@ -68,7 +67,7 @@ func (s *Service) PasskeyRegistrationOptions(ctx context.Context, c tenancy.Clie
 			return PasskeyOptions{}, model.Invalid("%s must be at most 255 characters of valid text", name)
 		}
 	}
-	if _, err := s.actions.MayAddAuthenticator(ctx, s.store.Queries, claims); err != nil {
+	if _, err := s.actions.MayAddAuthenticator(ctx, s.store, claims); err != nil {
 		return PasskeyOptions{}, err
 	}
 	cu, err := s.ceremonyUser(ctx, c.Tenant.ID, claims.UserID, true)
@@ -166,7 +165,7 @@ func (s *Service) AddPasskey(ctx context.Context, c tenancy.ClientCaller, in Add
 // user's first authenticator.
 func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
 	var res AddPasskeyResult
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		first, err := s.actions.MayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err

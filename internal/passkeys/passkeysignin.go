@@ -14,7 +14,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/ceremony"
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -292,7 +291,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	}
 	var res VerifyPasskeyResult
 	var refused error // the action could not be completed; what was tracked stays
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		if err := useChallenge(ctx, q, ch, now); err != nil {
 			return err
 		}
@@ -347,7 +346,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 // transaction. It must still hold the session the response was verified
 // against: options issued again for it in the meantime began a new
 // ceremony.
-func useChallenge(ctx context.Context, q store.Queries, ch model.PasskeyChallenge, now time.Time) error {
+func useChallenge(ctx context.Context, q Queries, ch model.PasskeyChallenge, now time.Time) error {
 	used, err := q.ConsumePasskeyChallenge(ctx, ch.TenantID, ch.ID, now)
 	if err != nil {
 		return errors.Join(err, errChallengeLost)

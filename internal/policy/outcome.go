@@ -8,7 +8,6 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Outcome is what track decided for an action: the outcome, the rules
@@ -25,7 +24,7 @@ type Outcome struct {
 // facts. Among the rules that match, the lowest priority number wins (the
 // older rule on a tie) and supplies the outcome; with none, the action's
 // default applies.
-func (s *Service) DecideOutcome(ctx context.Context, q store.Queries, cfg model.ActionConfig, facts *rules.Facts) (Outcome, error) {
+func (s *Service) DecideOutcome(ctx context.Context, q Queries, cfg model.ActionConfig, facts *rules.Facts) (Outcome, error) {
 	set, err := s.ruleSet(ctx, q, cfg)
 	if err != nil || len(set.prepared) == 0 {
 		return Outcome{Outcome: cfg.DefaultOutcome}, err
@@ -49,7 +48,7 @@ type ruleSet struct {
 
 // ruleSet returns the action's prepared rules for its current rules
 // version, building them once per version.
-func (s *Service) ruleSet(ctx context.Context, q store.Queries, cfg model.ActionConfig) (*ruleSet, error) {
+func (s *Service) ruleSet(ctx context.Context, q Queries, cfg model.ActionConfig) (*ruleSet, error) {
 	key := cfg.TenantID + "/" + cfg.Code + "@" + strconv.FormatInt(cfg.RulesVersion, 10)
 	if set := s.prepared.get(key); set != nil {
 		return set, nil
@@ -82,7 +81,7 @@ func (s *Service) ruleSet(ctx context.Context, q store.Queries, cfg model.Action
 
 // loadLists loads and prepares the named value lists; inactive and
 // missing lists are left out, so they match nothing.
-func loadLists(ctx context.Context, q store.Queries, tenantID string, names []string) (map[string]rules.List, error) {
+func loadLists(ctx context.Context, q Queries, tenantID string, names []string) (map[string]rules.List, error) {
 	out := make(map[string]rules.List, len(names))
 	for _, name := range names {
 		if _, done := out[name]; done {

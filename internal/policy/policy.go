@@ -17,14 +17,13 @@ import (
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
 // Service edits and applies a tenant's policy.
 type Service struct {
 	ids.Source
-	store    *store.Store
+	store    Store
 	log      *slog.Logger
 	tenancy  *tenancy.Service
 	prepared *preparedCache
@@ -32,7 +31,7 @@ type Service struct {
 
 // New returns the policy service over st; tn's cache learns of every
 // change.
-func New(st *store.Store, log *slog.Logger, src ids.Source, tn *tenancy.Service) *Service {
+func New(st Store, log *slog.Logger, src ids.Source, tn *tenancy.Service) *Service {
 	return &Service{Source: src, store: st, log: log, tenancy: tn, prepared: &preparedCache{}}
 }
 
@@ -120,7 +119,7 @@ func (s *Service) CreateActionConfig(ctx context.Context, t model.Tenant, c mode
 // stores the result if it is valid.
 func (s *Service) UpdateActionConfig(ctx context.Context, t model.Tenant, code string, change func(*model.ActionConfig)) (model.ActionConfig, error) {
 	var c model.ActionConfig
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if c, err = q.ActionConfig(ctx, t.ID, code); err != nil {
 			return err
@@ -180,7 +179,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = s.Now(), s.Now()
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		if _, err := q.ActionConfig(ctx, t.ID, r.ActionCode); err != nil {
 			return err
 		}
@@ -194,7 +193,7 @@ func (s *Service) CreateRule(ctx context.Context, t model.Tenant, r model.Rule) 
 // is valid.
 func (s *Service) UpdateRule(ctx context.Context, t model.Tenant, code, id string, change func(*model.Rule)) (model.Rule, error) {
 	var r model.Rule
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if r, err = q.Rule(ctx, t.ID, code, id); err != nil {
 			return err
@@ -266,7 +265,7 @@ func (s *Service) SaveValueList(ctx context.Context, t model.Tenant, l model.Val
 	if err := CheckValueList(&l); err != nil {
 		return l, err
 	}
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		old, err := q.ValueList(ctx, t.ID, l.Alias)
 		switch {
 		case err == nil && create:
@@ -308,7 +307,7 @@ const maxPromptInterval = 10 * 365 * 24 * 3600
 // and stores them if they are valid.
 func (s *Service) UpdatePasskeySettings(ctx context.Context, tenantID string, change func(*PasskeySettings)) (model.Tenant, error) {
 	var t model.Tenant
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if t, err = q.Tenant(ctx, tenantID); err != nil {
 			return err

@@ -14,7 +14,6 @@ import (
 	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
@@ -33,7 +32,7 @@ type Methods interface {
 // Service decides, records and explains the uplift prompt.
 type Service struct {
 	ids.Source
-	store   *store.Store
+	store   Store
 	log     *slog.Logger
 	policy  Policy
 	methods Methods
@@ -41,7 +40,7 @@ type Service struct {
 
 // New returns the prompt's service over st, asking policy for the prompt's
 // switches and methods for the methods a user can recover with.
-func New(st *store.Store, log *slog.Logger, src ids.Source, policy Policy, methods Methods) *Service {
+func New(st Store, log *slog.Logger, src ids.Source, policy Policy, methods Methods) *Service {
 	return &Service{Source: src, store: st, log: log, policy: policy, methods: methods}
 }
 

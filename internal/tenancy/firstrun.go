@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // EnsureTenant returns the tenant that pick chooses among those that
@@ -17,7 +16,7 @@ func (s *Service) EnsureTenant(ctx context.Context, nt NewTenant, pick func([]mo
 	if err != nil {
 		return model.Tenant{}, "", false, err
 	}
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		t, secret, created = model.Tenant{}, "", false
 		if err := q.LockTenantCreation(ctx); err != nil {
 			return err

@@ -38,7 +38,7 @@ func TestEnsureTenantCreatesOnceUnderConcurrency(t *testing.T) {
 				if _, err := st.Migrate(t.Context()); err != nil {
 					t.Fatal(err)
 				}
-				svcs[i] = tenancy.New(st, nil, ids.New(nil, nil), "http://localhost:8080", 0)
+				svcs[i] = tenancy.New(store.Bind[tenancy.Queries](st), nil, ids.New(nil, nil), "http://localhost:8080", 0)
 			}
 			type result struct {
 				t       model.Tenant

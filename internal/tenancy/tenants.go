@@ -15,13 +15,12 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/store"
 )
 
 // Service runs tenants, their keys and the tokens of their actions.
 type Service struct {
 	ids.Source
-	store     *store.Store
+	store     Store
 	log       *slog.Logger
 	publicURL string
 	cache     *tenantCache
@@ -31,7 +30,7 @@ type Service struct {
 // tenant's default relying party and origin; cacheTTL is how long tenants
 // and action configurations are used as read (0 means
 // DefaultTenantCacheTTL, less than 0 reads them on every use).
-func New(st *store.Store, log *slog.Logger, src ids.Source, publicURL string, cacheTTL time.Duration) *Service {
+func New(st Store, log *slog.Logger, src ids.Source, publicURL string, cacheTTL time.Duration) *Service {
 	if cacheTTL == 0 {
 		cacheTTL = DefaultTenantCacheTTL
 	}
@@ -60,7 +59,7 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant,
 		return model.Tenant{}, "", err
 	}
 	var secret string
-	err = s.store.InTx(ctx, func(q store.Queries) error {
+	err = s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		secret, err = s.insertTenant(ctx, q, t)
 		return err
@@ -120,7 +119,7 @@ func (s *Service) newTenant(nt NewTenant) (model.Tenant, error) {
 
 // insertTenant stores a tenant made by newTenant with its first secret
 // key, and returns the key.
-func (s *Service) insertTenant(ctx context.Context, q store.Queries, t model.Tenant) (string, error) {
+func (s *Service) insertTenant(ctx context.Context, q Queries, t model.Tenant) (string, error) {
 	if err := q.CreateTenant(ctx, t); err != nil {
 		return "", err
 	}
@@ -134,10 +133,10 @@ func (s *Service) IssueKey(ctx context.Context, tenantID string) (keyID, secret 
 	if _, err := s.store.Tenant(ctx, tenantID); err != nil {
 		return "", "", err
 	}
-	return s.issueKey(ctx, s.store.Queries, tenantID)
+	return s.issueKey(ctx, s.store, tenantID)
 }
 
-func (s *Service) issueKey(ctx context.Context, q store.Queries, tenantID string) (keyID, secret string, err error) {
+func (s *Service) issueKey(ctx context.Context, q Queries, tenantID string) (keyID, secret string, err error) {
 	secret = secretKeyPrefix + s.RandomToken(32)
 	keyID = s.NewID()
 	err = q.CreateAPIKey(ctx, model.APIKey{
@@ -239,7 +238,7 @@ func RedirectAllowed(t model.Tenant, raw string) bool {
 // tenant is read afresh on this instance's next use of it.
 func (s *Service) UpdateTenant(ctx context.Context, tenantID string, change func(*model.Tenant) bool) (model.Tenant, error) {
 	var t model.Tenant
-	err := s.store.InTx(ctx, func(q store.Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if t, err = q.Tenant(ctx, tenantID); err != nil {
 			return err
