@@ -32,8 +32,12 @@ func (p *Pages) Finish(w http.ResponseWriter, r *http.Request) error {
 }
 
 // finish sends the browser to the app's redirect URL with a fresh token,
-// only if the tenant allows that URL.
+// only if the tenant allows that URL. In popup mode the token goes to the
+// app's page by message instead, whatever the action's state.
 func (p *Pages) finish(w http.ResponseWriter, r *http.Request, f *flow, a model.Action) error {
+	if f.popup {
+		return p.closeApp(w, f)
+	}
 	target, err := p.redirectTarget(r.Context(), f.tenant(), a)
 	if err != nil {
 		return err
@@ -94,7 +98,7 @@ func (p *Pages) finishLink(w http.ResponseWriter, r *http.Request, f *flow) erro
 	if err != nil {
 		return err
 	}
-	return seeOther(w, r, "/login/finish?token="+url.QueryEscape(tok))
+	return seeOther(w, r, "/login/finish?"+f.queryWith(tok))
 }
 
 // jsonFlow decodes a JSON request into in and returns its flow, which
@@ -129,7 +133,7 @@ func (p *Pages) writeNext(w http.ResponseWriter, f *flow, path string) error {
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, nextJSON{Next: path + "?token=" + url.QueryEscape(tok)})
+	return jsonapi.Write(w, http.StatusOK, nextJSON{Next: path + "?" + f.queryWith(tok)})
 }
 
 // writeFailure answers a JSON step that failed with its error and the way
@@ -143,5 +147,5 @@ func (p *Pages) writeFailure(w http.ResponseWriter, f *flow, err error) error {
 	return jsonapi.Write(w, status, struct {
 		jsonapi.ErrorBody
 		Next string `json:"next"`
-	}{body, "/login/finish?token=" + url.QueryEscape(tok)})
+	}{body, "/login/finish?" + f.queryWith(tok)})
 }

@@ -21,13 +21,26 @@ type flow struct {
 	raw      string
 	deviceID string
 	csrf     string
+	// popup says the browser SDK launched the flow in a popup or window
+	// (see popup.go).
+	popup bool
 }
 
 func (f *flow) tenant() model.Tenant  { return f.caller.Tenant }
 func (f *flow) claims() token.Claims  { return *f.caller.Claims }
 func (f *flow) csrfScope() string     { return csrfScope(f.claims()) }
-func (f *flow) query() string         { return "token=" + url.QueryEscape(f.raw) }
+func (f *flow) query() string         { return f.queryWith(f.raw) }
 func csrfScope(c token.Claims) string { return c.TenantID + "/" + c.IdempotencyKey }
+
+// queryWith is the query of a link to the next step of the flow with
+// token tok, in the flow's mode.
+func (f *flow) queryWith(tok string) string {
+	q := "token=" + url.QueryEscape(tok)
+	if f.popup {
+		q += "&mode=" + popupMode
+	}
+	return q
+}
 
 // openFlow starts or resumes a flow from a page load: it checks the token,
 // gives the browser a device id and CSRF secret if it has none, and
@@ -37,8 +50,9 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 	if err != nil {
 		return nil, err
 	}
-	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r)}
+	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r), popup: inPopup(r)}
 	f.csrf = CSRFField(p.cookies.CSRFSecret(w, r), f.csrfScope())
+	noteFlow(r, f)
 	if err := p.touchDevice(r.Context(), f, r.UserAgent()); err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func (p *Pages) resumePosted(r *http.Request) (*flow, error) {
 	if !ok {
 		return nil, errCookies
 	}
-	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf}, nil
+	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf, popup: inPopup(r)}, nil
 }
 
 // postedFields reads a post's token and CSRF field: a form's hidden

@@ -69,6 +69,7 @@ type jsonFunc func(w http.ResponseWriter, r *http.Request) error
 func (p *Pages) Page(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w, nil)
+		r = withPageFlow(r)
 		err := checkInput(r)
 		if err == nil && !guarded(r) {
 			err = errUnguarded
@@ -135,6 +136,8 @@ func (p *Pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 		pr.Detail = "The " + body.ErrorDescription + ". Go back to the app and start again."
 	}
 	v := p.baseView(nil, pr)
+	// An error in a flow in popup mode shows in the app's frame too.
+	v.popupFrom(requestFlow(r))
 	v.Back = backLink(err)
 	p.render(w, status, "error", v)
 }

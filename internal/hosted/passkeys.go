@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/url"
 
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -69,7 +68,7 @@ func (p *Pages) SignIn(w http.ResponseWriter, r *http.Request) error {
 	return jsonapi.Write(w, http.StatusOK, struct {
 		Next   string     `json:"next"`
 		Signal signalJSON `json:"signal"`
-	}{"/login/done?token=" + url.QueryEscape(res.AccessToken), sig})
+	}{"/login/done?" + f.queryWith(res.AccessToken), sig})
 }
 
 // acceptedCredentials lists the user's passkeys for the Signal API.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -34,7 +35,7 @@ type views struct {
 // a new binary's files are never served from an old cache.
 type assetURLs struct{ CSS, JS string }
 
-var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error"}
+var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error", "close"}
 
 func mustParseViews() *views {
 	v := &views{pages: map[string]*template.Template{}, assets: assetURLs{
@@ -88,7 +89,17 @@ type view struct {
 	Next            string
 	ContinueAfterMS int64
 
+	// Popup is a flow in popup mode (see popup.go): a compact page whose
+	// script posts its messages to each of PopupOrigins, the tenant's
+	// origins, space-separated.
+	Popup        bool
+	PopupOrigins string
+	// CloseToken is the token the close page hands to the app.
+	CloseToken string
+
 	formTargets []string
+	// frameAncestors may frame the page; none when nil.
+	frameAncestors []string
 }
 
 // baseView starts the view of a page in flow f (nil outside a flow).
@@ -98,8 +109,20 @@ func (p *Pages) baseView(f *flow, pr problem) view {
 		v.AppName = f.tenant().RPName
 		v.Token, v.CSRF = f.raw, f.csrf
 		v.formTargets = redirectOrigins(f.tenant())
+		v.popupFrom(f)
 	}
 	return v
+}
+
+// popupFrom puts flow f's mode into the view: in popup mode the page may
+// be framed by the tenant's origins, and posts its messages to them.
+func (v *view) popupFrom(f *flow) {
+	if f == nil || !f.popup {
+		return
+	}
+	v.Popup = true
+	v.frameAncestors = popupOrigins(f.tenant().Origins)
+	v.PopupOrigins = strings.Join(v.frameAncestors, " ")
 }
 
 // render writes page name with status. Rendering into a buffer first keeps
@@ -115,7 +138,7 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
 		http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
 		return
 	}
-	SecureHeaders(w, v.formTargets)
+	pageHeaders(w, v.formTargets, v.frameAncestors)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

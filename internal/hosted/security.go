@@ -53,9 +53,30 @@ func (c Cookies) DeviceID(w http.ResponseWriter, r *http.Request) string {
 		return id
 	}
 	id := randomString(deviceIDBytes)
-	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: id, Path: "/", MaxAge: int(deviceCookieAge / time.Second),
-		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, c.attributes(r, &http.Cookie{Name: DeviceCookie, Value: id, Path: "/",
+		MaxAge: int(deviceCookieAge / time.Second), HttpOnly: true}))
 	return id
+}
+
+// attributes sets a cookie's SameSite, Secure and Partitioned for the
+// request that sets it. Normally SameSite=Lax, Secure on https. A page in
+// popup mode may be a frame in another site's page, where browsers keep
+// and send only SameSite=None cookies; those must be Secure, which
+// browsers accept over https and from this machine (localhost) only, and
+// are Partitioned, so that browsers that block third-party cookies keep
+// them for that site alone. Over plain http elsewhere they stay Lax: a
+// window (the SDK's window mode) still works, a cross-site frame does not.
+//
+// SameSite=None takes nothing from the CSRF protection: a post must carry
+// the field derived from the cookie's secret, which another site can
+// neither read nor compute, and only the tenant's origins may frame the
+// pages at all.
+func (c Cookies) attributes(r *http.Request, ck *http.Cookie) *http.Cookie {
+	ck.Secure, ck.SameSite = c.secure(r), http.SameSiteLaxMode
+	if inPopup(r) && (ck.Secure || loopbackHost(r.Host)) {
+		ck.Secure, ck.SameSite, ck.Partitioned = true, http.SameSiteNoneMode, true
+	}
+	return ck
 }
 
 // ExistingDeviceID returns the device id the request's cookie holds, if it
@@ -80,8 +101,8 @@ func (c Cookies) CSRFSecret(w http.ResponseWriter, r *http.Request) []byte {
 	}
 	raw := make([]byte, csrfSecretBytes)
 	rand.Read(raw)
-	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: base64.RawURLEncoding.EncodeToString(raw), Path: "/",
-		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, c.attributes(r, &http.Cookie{Name: CSRFCookie, Value: base64.RawURLEncoding.EncodeToString(raw),
+		Path: "/", HttpOnly: true}))
 	return raw
 }
 
@@ -126,6 +147,16 @@ func CheckCSRF(r *http.Request, scope, submitted string) error {
 // framing denied, no referrer, no caching. formTargets are the origins a
 // form may end up at after redirects, besides this one.
 func SecureHeaders(w http.ResponseWriter, formTargets []string) {
+	pageHeaders(w, formTargets, nil)
+}
+
+// pageHeaders sets SecureHeaders' headers, except that a page in popup
+// mode may be framed by frameAncestors (the tenant's origins, see
+// popupOrigins): the policy's frame-ancestors lists them, and neither
+// X-Frame-Options (which cannot name them) nor Cross-Origin-Opener-Policy
+// (which would cut the SDK's window off from the app that opened it) is
+// sent. With no usable origin, framing stays denied.
+func pageHeaders(w http.ResponseWriter, formTargets, frameAncestors []string) {
 	h := w.Header()
 	formAction := "'self'"
 	for _, o := range formTargets {
@@ -133,13 +164,27 @@ func SecureHeaders(w http.ResponseWriter, formTargets []string) {
 			formAction += " " + o
 		}
 	}
+	framers := ""
+	for _, o := range frameAncestors {
+		if validCSPSource(o) {
+			framers += " " + o
+		}
+	}
+	if framers == "" {
+		framers = " 'none'"
+	}
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
+		"connect-src 'self'; form-action "+formAction+"; frame-ancestors"+framers+"; base-uri 'none'")
+	if framers == " 'none'" {
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	} else {
+		h.Del("X-Frame-Options")
+		h.Del("Cross-Origin-Opener-Policy")
+	}
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 }
 
 // validCSPSource accepts an http(s) origin with nothing a policy could

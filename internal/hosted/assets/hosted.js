@@ -7,6 +7,45 @@ const main = document.querySelector("main[data-token]");
 const statusBox = document.querySelector("[data-status]");
 let pending = null; // the AbortController of the ceremony in progress
 
+// Popup mode: the browser SDK launched the flow in a frame of the app's
+// page or in a window it opened. The server lists the tenant's origins;
+// every message goes to each of them as its target origin, so the
+// browser delivers it only if the parent (frame) or opener (window) is
+// at one of them, never to any other site.
+const popup = document.body.classList.contains("popup");
+const appOrigins = (document.body.dataset.popupOrigins || "").split(" ").filter(Boolean);
+const framed = window.parent !== window;
+
+function tellApp(message) {
+  const app = framed ? window.parent : window.opener;
+  if (!app) return false;
+  for (const origin of appOrigins) app.postMessage(message, origin);
+  return appOrigins.length > 0;
+}
+
+// In a frame, the SDK sizes the frame to the height it is sent, and shows
+// it once it hears the page is ready.
+if (popup && framed) {
+  let last = 0;
+  const sendHeight = () => {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height !== last) {
+      last = height;
+      tellApp({height});
+    }
+  };
+  new ResizeObserver(sendHeight).observe(document.body);
+  sendHeight();
+  tellApp(JSON.stringify({event: "AUTHSIGNAL_READY"}));
+}
+
+// The close page hands the app its token and lets the SDK close the
+// frame or window.
+const closeBox = document.querySelector("[data-popup-close]");
+if (popup && closeBox) {
+  tellApp(JSON.stringify({event: "AUTHSIGNAL_CLOSE_POPUP", token: closeBox.dataset.popupClose}));
+}
+
 // say shows a message in the page's live region.
 function say(message, isError) {
   if (!statusBox) return;
@@ -17,7 +56,7 @@ function say(message, isError) {
 
 // post sends a JSON step of the flow with its token and CSRF field.
 async function post(path, body) {
-  const response = await fetch(path, {
+  const response = await fetch(popup ? path + "?mode=popup" : path, {
     method: "POST",
     credentials: "same-origin",
     headers: {"Content-Type": "application/json", "X-Uplift-CSRF": main.dataset.csrf},
