@@ -57,7 +57,7 @@ func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Wri
 		return nil, nil, err
 	}
 	var cleanups []func() error // run last first
-	stop = func() error {
+	stopAll := func() error {
 		var err error
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			err = errors.Join(err, cleanups[i]())
@@ -66,7 +66,7 @@ func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Wri
 	}
 	defer func() {
 		if err != nil {
-			stop()
+			stopAll()
 		}
 	}()
 	cleanups = append(cleanups, func() error { return os.RemoveAll(dir) })
@@ -108,7 +108,7 @@ func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Wri
 	}
 	cleanups = append(cleanups, srv.stop)
 	srv.dbURL = dbURL
-	return srv, stop, nil
+	return srv, stopAll, nil
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
