@@ -317,3 +317,14 @@ func TestReadRSS(t *testing.T) {
 		t.Fatalf("readRSS = %d, %d, %v", rss, peak, err)
 	}
 }
+
+// TestSpawnFailureCleansUp runs a server binary that cannot start: Run
+// says why and removes what it made, instead of failing on its way out.
+func TestSpawnFailureCleansUp(t *testing.T) {
+	var out, progress bytes.Buffer
+	o := Options{Spawn: true, ServerBin: filepath.Join(t.TempDir(), "missing"), Users: 1, SetupConcurrency: 1,
+		Duration: time.Millisecond, SetupTimeout: 5 * time.Second, Scenarios: []string{ScenarioPasskey}, Concurrencies: []int{1}}
+	if _, err := Run(context.Background(), o, &out, &progress); err == nil {
+		t.Fatalf("a missing server binary ran\n%s", progress.String())
+	}
+}
