@@ -323,8 +323,10 @@ func TestReadRSS(t *testing.T) {
 func TestSpawnFailureCleansUp(t *testing.T) {
 	var out, progress bytes.Buffer
 	o := Options{Spawn: true, ServerBin: filepath.Join(t.TempDir(), "missing"), Users: 1, SetupConcurrency: 1,
-		Duration: time.Millisecond, SetupTimeout: 5 * time.Second, Scenarios: []string{ScenarioPasskey}, Concurrencies: []int{1}}
+		Duration: 100 * time.Millisecond, SetupTimeout: 5 * time.Second, Scenarios: []string{ScenarioPasskey}, Concurrencies: []int{1}}
 	if _, err := Run(context.Background(), o, &out, &progress); err == nil {
 		t.Fatalf("a missing server binary ran\n%s", progress.String())
+	} else if !strings.Contains(err.Error(), "uplift tenant create") {
+		t.Errorf("run: %v, want the server's failure to start", err)
 	}
 }
