@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/uplift-dev/uplift/internal/admin"
@@ -77,8 +78,9 @@ func checkFileMode(databaseURL string, log *slog.Logger) {
 
 // firstTenant makes sure the database has a tenant, creating "Default"
 // on an empty one and printing its secret key and a console invitation;
-// otherwise it says which tenants it found.
-func firstTenant(ctx context.Context, uplift *app.App, stdout io.Writer) error {
+// otherwise it says which tenants it found, and how to reach them with
+// the tenant command on the database and public URL this server uses.
+func firstTenant(ctx context.Context, uplift *app.App, cfg config.Config, stdout io.Writer) error {
 	t, secret, created, err := uplift.Tenancy.EnsureTenant(ctx, tenancy.NewTenant{Name: firstTenantName}, tenancy.AnyTenant)
 	if err != nil {
 		return fmt.Errorf("first tenant: %w", err)
@@ -93,13 +95,32 @@ func firstTenant(ctx context.Context, uplift *app.App, stdout io.Writer) error {
 		return err
 	}
 	if len(tenants) == 1 {
-		fmt.Fprintf(stdout, "Found tenant %q (id %s). uplift tenant invite --tenant %s prints a console invitation.\n",
-			t.Name, t.ID, t.ID)
+		fmt.Fprintf(stdout, "Found tenant %q (id %s). uplift tenant invite --tenant %s%s prints a console invitation.\n",
+			t.Name, t.ID, t.ID, tenantFlags(cfg))
 		return nil
 	}
-	fmt.Fprintf(stdout, "Found %d tenants; uplift tenant list names them, and uplift tenant invite --tenant ID prints a console invitation.\n",
-		len(tenants))
+	fmt.Fprintf(stdout, "Found %d tenants; uplift tenant list%[2]s names them, and uplift tenant invite --tenant ID%[2]s prints a console invitation.\n",
+		len(tenants), tenantFlags(cfg))
 	return nil
+}
+
+// tenantFlags is what the tenant command needs to be told to act on the
+// database of cfg and print links to its public URL: nothing for the
+// defaults, a placeholder for a PostgreSQL URL, whose password is not for
+// the log.
+func tenantFlags(cfg config.Config) string {
+	var flags string
+	switch {
+	case cfg.DatabaseURL == config.DefaultDatabaseURL:
+	case strings.HasPrefix(cfg.DatabaseURL, "sqlite://"):
+		flags += " --database-url " + cfg.DatabaseURL
+	default:
+		flags += " --database-url URL"
+	}
+	if def, _ := config.URLForAddr(config.DefaultAddr); cfg.PublicURL != def {
+		flags += " --public-url " + cfg.PublicURL
+	}
+	return flags
 }
 
 // printInvite issues a one-time console invitation for the tenant and

@@ -178,7 +178,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SendCeilings: codes.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
 	uplift.Passkeys.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
-		if err := firstTenant(ctx, uplift, stdout); err != nil {
+		if err := firstTenant(ctx, uplift, cfg, stdout); err != nil {
 			return err
 		}
 	}

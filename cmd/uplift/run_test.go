@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uplift-dev/uplift/internal/config"
 )
 
 // cli runs the program with the given environment and returns its output.
@@ -78,6 +83,49 @@ func TestTenantCreateRefusesBadInput(t *testing.T) {
 	out, _, err := c.run("tenant", "list", "--json")
 	if err != nil || out != "" {
 		t.Errorf("refused creates left tenants behind: %q, %v", out, err)
+	}
+}
+
+// TestTenantCommandsNeedTheDatabase runs the tenant subcommands that read
+// tenants against a mistyped SQLite path: they say so and create nothing
+// there.
+func TestTenantCommandsNeedTheDatabase(t *testing.T) {
+	c := newCLI(t)
+	path := filepath.Join(t.TempDir(), "typo.db")
+	c.env["UPLIFT_DATABASE_URL"] = "sqlite://" + path
+	for _, args := range [][]string{
+		{"tenant", "list"},
+		{"tenant", "keys", "--tenant", "x"},
+		{"tenant", "issue-key", "--tenant", "x"},
+		{"tenant", "invite", "--tenant", "x"},
+	} {
+		if _, _, err := c.run(args...); err == nil || !strings.Contains(err.Error(), "no database at "+path) {
+			t.Errorf("%v: %v, want no database at %s", args, err, path)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a database was created at the mistyped path: %v", err)
+	}
+	if _, _, err := c.run("tenant", "create", "--name", "First"); err != nil {
+		t.Fatalf("create on a new path: %v", err)
+	}
+	if out, _, err := c.run("tenant", "list"); err != nil || !strings.Contains(out, "First") {
+		t.Errorf("list after create: %q, %v", out, err)
+	}
+}
+
+func TestTenantFlagsHint(t *testing.T) {
+	for _, tt := range []struct {
+		db, public, want string
+	}{
+		{"sqlite://uplift.db", "http://localhost:8080", ""},
+		{"sqlite:///var/lib/uplift.db", "http://localhost:8080", " --database-url sqlite:///var/lib/uplift.db"},
+		{"postgres://u:secret@db/x", "http://localhost:8080", " --database-url URL"},
+		{"sqlite://uplift.db", "https://id.example.com", " --public-url https://id.example.com"},
+	} {
+		if got := tenantFlags(config.Config{DatabaseURL: tt.db, PublicURL: tt.public}); got != tt.want {
+			t.Errorf("tenantFlags(%s, %s) = %q, want %q", tt.db, tt.public, got, tt.want)
+		}
 	}
 }
 

@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/config"
+	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -103,6 +107,9 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	if err := databaseExists(cfg.DatabaseURL, sub); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -191,4 +198,19 @@ func tenant(ctx context.Context, args []string, getenv func(string) string, stdo
 		return printInvite(ctx, uplift.Admin, t, stdout)
 	}
 	return usageErrorf("uplift tenant: unknown subcommand %q", sub)
+}
+
+// databaseExists refuses a SQLite database file that is not there, for
+// every subcommand but create: listing or changing tenants of a mistyped
+// path would otherwise create an empty database there and report nothing
+// found.
+func databaseExists(databaseURL, sub string) error {
+	path, ok := store.SQLitePath(databaseURL)
+	if !ok || sub == "create" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("uplift tenant %s: no database at %s; pass the one uplift serve uses with --database-url (env UPLIFT_DATABASE_URL)", sub, path)
+	}
+	return nil
 }
