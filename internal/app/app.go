@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
+	"github.com/uplift-dev/uplift/internal/sessions"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
@@ -59,6 +60,9 @@ type App struct {
 	// Prompt decides, records and explains the uplift prompt, and sums
 	// it up for the dashboard.
 	Prompt *prompt.Service
+	// Sessions exchanges succeeded challenges for access and refresh
+	// tokens, and checks, refreshes and revokes them.
+	Sessions *sessions.Service
 }
 
 // New returns the services o describes.
@@ -78,7 +82,8 @@ func New(o Options) *App {
 		Passkeys: passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: store.Bind[codes.Queries](o.Store), Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
-		Admin:  admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
-		Prompt: prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
+		Admin:    admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
+		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
+		Sessions: sessions.New(store.Bind[sessions.Queries](o.Store), o.Log, src, fl, tn, o.PublicURL),
 	}
 }

@@ -193,9 +193,8 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 	return res, nil
 }
 
-// ceremonyUser loads what a registration needs of a user: their user
-// handle (made on first use when create is set) and all their WebAuthn
-// credentials, passkeys and security keys, which it excludes.
+// ceremonyUser loads what a ceremony needs of a user: their user handle
+// (made on first use when create is set) and their passkeys.
 func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, create bool) (ceremony.User, error) {
 	var handle []byte
 	var err error
@@ -211,11 +210,7 @@ func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, cre
 	if err != nil {
 		return ceremony.User{}, err
 	}
-	keys, err := s.store.SecurityKeys(ctx, tenantID, userID)
-	if err != nil {
-		return ceremony.User{}, err
-	}
-	return ceremony.User{Handle: handle, Passkeys: append(ps, keys...)}, nil
+	return ceremony.User{Handle: handle, Passkeys: ps}, nil
 }
 
 // UserHandle returns the WebAuthn user handle of a user, or a not-found

@@ -20,13 +20,17 @@ const PurgeGrace = time.Minute
 // Purged counts the rows one purge deleted.
 type Purged struct {
 	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions, Devices int64
+	// Sessions ended (expired or revoked) and refresh tokens used long
+	// enough ago (see sessions.ReuseWindow).
+	Sessions, RefreshTokens int64
 }
 
-// PurgeExpired deletes the passkey challenges, console ceremonies and
-// console sessions that expired PurgeGrace ago or more, and the devices
-// that went nowhere (see actions.OrphanDeviceAge), so that requests anyone
-// may send (a username-less sign-in, a console sign-in, a sign-in page)
-// leave no rows behind for long. Every instance may run it at any time.
+// PurgeExpired deletes the passkey challenges, console ceremonies,
+// console sessions and sessions that expired PurgeGrace ago or more, the
+// refresh tokens used long enough ago, and the devices that went nowhere
+// (see actions.OrphanDeviceAge), so that requests anyone may send (a
+// username-less sign-in, a console sign-in, a sign-in page) leave no rows
+// behind for long. Every instance may run it at any time.
 func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	cutoff := s.svc.Now().Add(-PurgeGrace)
 	var p Purged
@@ -37,7 +41,10 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	if p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff); err != nil {
 		return p, err
 	}
-	p.Devices, err = s.svc.PurgeOrphanDevices(ctx, s.svc.Now().Add(-actions.OrphanDeviceAge))
+	if p.Devices, err = s.svc.PurgeOrphanDevices(ctx, s.svc.Now().Add(-actions.OrphanDeviceAge)); err != nil {
+		return p, err
+	}
+	p.Sessions, p.RefreshTokens, err = s.sessions.PurgeExpired(ctx, cutoff)
 	return p, err
 }
 
@@ -74,8 +81,9 @@ func (s *Server) purgeExpired(ctx context.Context) {
 		}
 		return
 	}
-	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions+p.Devices > 0 {
+	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions+p.Devices+p.Sessions+p.RefreshTokens > 0 {
 		s.log.DebugContext(ctx, "purged expired ceremonies", "passkey_challenges", p.PasskeyChallenges,
-			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "devices", p.Devices, "duration", time.Since(start))
+			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "devices", p.Devices,
+			"sessions", p.Sessions, "refresh_tokens", p.RefreshTokens, "duration", time.Since(start))
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/managementapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/serverapi"
 )
 
 // routes returns the handler of every route Uplift serves. The JSON APIs
@@ -48,6 +50,17 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/verify", secret(api.Verify))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
+	// Server API: sessions (secret key), and the public keys of their
+	// access tokens, which take no key and are limited per client address.
+	sess := serverapi.NewSessions(s.sessions)
+	mux.Handle("POST /v1/sessions", secret(sess.Create))
+	mux.Handle("POST /v1/sessions/validate", secret(sess.Validate))
+	mux.Handle("POST /v1/sessions/refresh", secret(sess.Refresh))
+	mux.Handle("POST /v1/sessions/revoke", secret(sess.Revoke))
+	mux.Handle("POST /v1/sessions/user/revoke", secret(sess.RevokeUser))
+	mux.Handle("GET /v1/client/public/{tenantId}/.well-known/jwks",
+		s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, jsonapi.Adapt(s.log, sess.JWKS)))
+
 	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's
 	// origins). Every endpoint is limited per client address and tenant.
 	capi := s.clientAPI
@@ -59,12 +72,6 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/challenge", client(capi.Challenge))
 	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
 	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
-
-	// Client API: security keys, the same ceremonies as passkeys.
-	mux.Handle("POST /v1/client/user-authenticators/security-key/registration-options", client(capi.SecurityKeyRegistrationOptions))
-	mux.Handle("POST /v1/client/user-authenticators/security-key", client(capi.AddSecurityKey))
-	mux.Handle("POST /v1/client/user-authenticators/security-key/authentication-options", client(capi.SecurityKeyAuthenticationOptions))
-	mux.Handle("POST /v1/client/verify/security-key", client(capi.VerifySecurityKey))
 
 	// Client API: email and text message codes, authenticator apps.
 	mux.Handle("POST /v1/client/user-authenticators/email-otp", client(capi.EnrollEmail))
@@ -96,6 +103,9 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("GET /v1/management/value-lists/{alias}", manage(mgmt.GetValueList))
 	mux.Handle("PATCH /v1/management/value-lists/{alias}", manage(mgmt.UpdateValueList))
 	mux.Handle("DELETE /v1/management/value-lists/{alias}", manage(mgmt.DeleteValueList))
+	sessionConfig := managementapi.NewSessionConfig(s.sessions)
+	mux.Handle("GET /v1/management/session-configuration", manage(sessionConfig.Get))
+	mux.Handle("PATCH /v1/management/session-configuration", manage(sessionConfig.Update))
 
 	// Anything else under /v1 answers in JSON.
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {

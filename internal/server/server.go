@@ -22,6 +22,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/serverapi"
+	"github.com/uplift-dev/uplift/internal/sessions"
 )
 
 // Server is Uplift's HTTP server.
@@ -30,6 +31,7 @@ type Server struct {
 	svc           *actions.Service
 	admins        *admin.Service
 	keys          *passkeys.Service
+	sessions      *sessions.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
@@ -74,7 +76,7 @@ func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devIn
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
-	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
 	for _, o := range opts {
 		o(s)
 	}
