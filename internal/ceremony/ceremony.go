@@ -140,3 +140,10 @@ func decodeSession(b []byte) (webauthn.SessionData, error) {
 	}
 	return s, nil
 }
+
+// SessionChallenge returns the challenge of a stored session: the value
+// the browser's response carries back in its client data.
+func SessionChallenge(session []byte) (string, error) {
+	s, err := decodeSession(session)
+	return s.Challenge, err
+}

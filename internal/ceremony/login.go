@@ -61,6 +61,10 @@ func ParseAssertion(response []byte) (a Assertion, err error) {
 // CredentialID is the id of the credential that signed.
 func (a Assertion) CredentialID() []byte { return a.parsed.RawID }
 
+// Challenge is the challenge the response answers, as the browser
+// reported it in its client data.
+func (a Assertion) Challenge() string { return a.parsed.Response.CollectedClientData.Challenge }
+
 // UserHandle is the user handle the authenticator returned, if any.
 func (a Assertion) UserHandle() []byte { return a.parsed.Response.UserHandle }
 

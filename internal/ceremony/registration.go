@@ -23,12 +23,16 @@ type RegistrationOptions struct {
 	// Conditional starts a conditional create (an automatic passkey
 	// upgrade), which the browser completes without a modal dialog.
 	Conditional bool
+	// NonDiscoverable lets the authenticator make a credential it does not
+	// store (residentKey "discouraged"), for a security key: its sign-in
+	// always lists the user's credentials, and keys have few slots.
+	NonDiscoverable bool
 }
 
 // BeginRegistration returns the creation options to send to the browser
 // (PublicKeyCredentialCreationOptionsJSON) and the session to store until
-// the response comes back. Options always require a discoverable
-// credential and exclude the user's existing passkeys.
+// the response comes back. Options require a discoverable credential
+// unless o.NonDiscoverable, and exclude the user's existing credentials.
 func BeginRegistration(rp RelyingParty, u User, o RegistrationOptions) (options json.RawMessage, session []byte, err error) {
 	attachment, err := checkAttachment(o.Attachment)
 	if err != nil {
@@ -42,6 +46,10 @@ func BeginRegistration(rp RelyingParty, u User, o RegistrationOptions) (options 
 	if err != nil {
 		return nil, nil, err
 	}
+	residentKey := protocol.ResidentKeyRequirementRequired
+	if o.NonDiscoverable {
+		residentKey = protocol.ResidentKeyRequirementDiscouraged
+	}
 	lu := newLibraryUser(u)
 	exclusions := webauthn.Credentials(lu.creds).CredentialDescriptors()
 	opts := []webauthn.RegistrationOption{
@@ -49,7 +57,7 @@ func BeginRegistration(rp RelyingParty, u User, o RegistrationOptions) (options 
 			AuthenticatorAttachment: attachment,
 			UserVerification:        uvRequirement(o.UserVerification),
 		}),
-		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
+		webauthn.WithResidentKeyRequirement(residentKey),
 		webauthn.WithExclusions(exclusions),
 		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
 	}
@@ -120,6 +128,18 @@ func FinishRegistration(rp RelyingParty, u User, session, response []byte, condi
 		return p, rejected(err)
 	}
 	return fromCredential(cred, parsed.Response.Transports), nil
+}
+
+// RegistrationChallenge returns the challenge a registration response
+// (RegistrationResponseJSON) answers, as the browser reported it in its
+// client data, without verifying anything.
+func RegistrationChallenge(response []byte) (challenge string, err error) {
+	defer guard(&err)
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
+	if err != nil {
+		return "", malformed(err)
+	}
+	return parsed.Response.CollectedClientData.Challenge, nil
 }
 
 func fromCredential(c *webauthn.Credential, transports []protocol.AuthenticatorTransport) model.Passkey {

@@ -274,8 +274,8 @@ func TestMethodsWithoutSenderAreOff(t *testing.T) {
 	_, secret := e.Tenant("Acme")
 	tr := e.Do(secret, "POST", "/v1/users/ada/actions/signUp", map[string]any{}).MustOK(t)
 	allowed := tr.JSON["allowedVerificationMethods"].([]any)
-	if len(allowed) != 2 || allowed[0] != "PASSKEY" || allowed[1] != "AUTHENTICATOR_APP" {
-		t.Errorf("allowedVerificationMethods = %v, want PASSKEY and AUTHENTICATOR_APP only", allowed)
+	if len(allowed) != 3 || allowed[0] != "PASSKEY" || allowed[1] != "AUTHENTICATOR_APP" || allowed[2] != "SECURITY_KEY" {
+		t.Errorf("allowedVerificationMethods = %v, want PASSKEY, AUTHENTICATOR_APP and SECURITY_KEY only", allowed)
 	}
 	tok := tr.Str("token")
 	wantAPIError(t, e.Client(tok, "POST", "/v1/client/user-authenticators/email-otp", map[string]any{"email": "ada@example.com"}),

@@ -130,6 +130,15 @@ func isForm(r *http.Request) bool {
 func (p *Pages) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	SecureHeaders(w, nil)
 	if isForm(r) {
+		if inPopup(r) {
+			// The page shows in the app's frame when the token names
+			// the tenant: only its origins, which may frame the flow's
+			// other pages anyway, may frame it. The flow is not resumed.
+			if c, cerr := p.tenancy.ClientByToken(r.Context(), r.PostFormValue("token")); cerr == nil {
+				r = withPageFlow(r)
+				noteFlow(r, &flow{caller: c, popup: true})
+			}
+		}
 		p.renderError(w, r, err)
 		return
 	}

@@ -69,8 +69,14 @@ type jsonFunc func(w http.ResponseWriter, r *http.Request) error
 func (p *Pages) Page(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w, nil)
-		r = withPageFlow(r)
 		err := checkInput(r)
+		if inPopup(r) {
+			// Browsers apply the opener policy to redirects too: one on
+			// a step's redirect would cut the SDK's window off from the
+			// app that opened it. Rendered pages set their own.
+			w.Header().Del("Cross-Origin-Opener-Policy")
+		}
+		r = withPageFlow(r)
 		if err == nil && !guarded(r) {
 			err = errUnguarded
 		}

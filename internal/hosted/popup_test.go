@@ -270,3 +270,36 @@ func hrefOf(t *testing.T, p page, prefix string) string {
 	t.Fatalf("no link to %s: %s", prefix, p.body)
 	return ""
 }
+
+// TestPopupRefusalShowsInTheFrame: a post the CSRF guard refuses in popup
+// mode says so inside the app's frame when its token names the tenant;
+// with a bad token, or outside popup mode, framing stays denied.
+func TestPopupRefusalShowsInTheFrame(t *testing.T) {
+	e := popupEnv(t)
+	e.emailUser("ada")
+	path, _ := e.track("ada")
+	b := e.browser()
+	fields := b.get(path + "&mode=popup").fields(t)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want framing
+	}{
+		{"wrong field in popup mode", with(fields, "csrf", "AAAA", "mode", "popup"), byTheApps},
+		{"bad token in popup mode", with(fields, "token", "nonsense", "mode", "popup"), denied},
+		{"wrong field", with(fields, "csrf", "AAAA"), denied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.postForm("/login/email", tc.form)
+			if p.StatusCode != http.StatusForbidden && p.StatusCode != http.StatusUnauthorized {
+				t.Errorf("status %d, want a refusal", p.StatusCode)
+			}
+			if diff := cmp.Diff(framingOf(p), tc.want); diff != "" {
+				t.Errorf("framing (-got +want):\n%s", diff)
+			}
+		})
+	}
+	if _, ok := e.inbox.Last("ada@example.com"); ok {
+		t.Errorf("a refused post sent a code")
+	}
+}

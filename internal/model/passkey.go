@@ -128,6 +128,10 @@ type ChallengeKind string
 const (
 	ChallengeRegistration   ChallengeKind = "registration"
 	ChallengeAuthentication ChallengeKind = "authentication"
+	// Security key ceremonies: the same WebAuthn ceremonies, for a
+	// SECURITY_KEY authenticator.
+	ChallengeSecurityKeyRegistration   ChallengeKind = "security_key_registration"
+	ChallengeSecurityKeyAuthentication ChallengeKind = "security_key_authentication"
 )
 
 // PasskeyChallenge is one pending WebAuthn ceremony. It lives in the

@@ -193,8 +193,9 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 	return res, nil
 }
 
-// ceremonyUser loads what a ceremony needs of a user: their user handle
-// (made on first use when create is set) and their passkeys.
+// ceremonyUser loads what a registration needs of a user: their user
+// handle (made on first use when create is set) and all their WebAuthn
+// credentials, passkeys and security keys, which it excludes.
 func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, create bool) (ceremony.User, error) {
 	var handle []byte
 	var err error
@@ -210,7 +211,11 @@ func (s *Service) ceremonyUser(ctx context.Context, tenantID, userID string, cre
 	if err != nil {
 		return ceremony.User{}, err
 	}
-	return ceremony.User{Handle: handle, Passkeys: ps}, nil
+	keys, err := s.store.SecurityKeys(ctx, tenantID, userID)
+	if err != nil {
+		return ceremony.User{}, err
+	}
+	return ceremony.User{Handle: handle, Passkeys: append(ps, keys...)}, nil
 }
 
 // UserHandle returns the WebAuthn user handle of a user, or a not-found

@@ -204,7 +204,8 @@ func (s *Service) useUpChallenge(ctx context.Context, tenantID, id string) {
 
 // checkAssertion finds the passkey a response names and verifies the
 // response with it. A passkey the tenant does not have (deleted, or never
-// registered) is unknown_credential, so the browser can forget it.
+// registered) is unknown_credential, so the browser can forget it; one
+// registered as a security key is refused as invalid_credential.
 // For a username-less sign-in it also returns what it read of the
 // passkey's user for the action to be tracked (signer); a sign-in for a
 // known user returns nil there.
@@ -212,7 +213,7 @@ func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.P
 	deviceID string) (ceremony.Login, *model.SigningUser, error) {
 	p, cu, signer, err := s.signingUser(ctx, t.ID, ch, a.CredentialID(), deviceID)
 	if errors.Is(err, model.ErrNotFound) {
-		return ceremony.Login{}, nil, ceremony.ErrUnknownCredential
+		return ceremony.Login{}, nil, s.notRegisteredAs(ctx, t.ID, a.CredentialID(), model.MethodPasskey)
 	}
 	if err != nil {
 		return ceremony.Login{}, nil, err
@@ -246,7 +247,7 @@ func (s *Service) signingUser(ctx context.Context, tenantID string, ch model.Pas
 	if p.UserID != ch.UserID {
 		return p, ceremony.User{}, nil, model.Errorf(model.ErrForbidden, "invalid_credential", "this passkey belongs to another user")
 	}
-	cu, err := s.ceremonyUser(ctx, tenantID, p.UserID, false)
+	cu, err := s.loginUser(ctx, tenantID, p.UserID)
 	return p, cu, nil, err
 }
 

@@ -15,6 +15,7 @@ type Queries interface {
 	ConsumePasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error)
 	CreatePasskey(ctx context.Context, a model.Authenticator, p model.Passkey) error
 	CreatePasskeyChallenge(ctx context.Context, c model.PasskeyChallenge) error
+	CreateSecurityKey(ctx context.Context, a model.Authenticator, p model.Passkey) error
 	DeleteProviderNames(ctx context.Context) (int64, error)
 	DevicePasskeys(ctx context.Context, tenantID, deviceID string) ([]model.DevicePasskey, error)
 	EnsureUserHandle(ctx context.Context, tenantID, userID string, handle []byte, at time.Time) ([]byte, error)
@@ -28,7 +29,11 @@ type Queries interface {
 	PurgePasskeyChallenges(ctx context.Context, cutoff time.Time) (int64, error)
 	RecordCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
 	RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
+	RecordSecurityKeyCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
+	RecordSecurityKeySignIn(ctx context.Context, p model.Passkey) error
 	SaveProviderNames(ctx context.Context, names []model.ProviderName, at time.Time) error
+	SecurityKeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error)
+	SecurityKeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error)
 	SetChallengeCeremony(ctx context.Context, tenantID, id string, session, options []byte, now, expires time.Time) error
 	SigningPasskey(ctx context.Context, tenantID string, credentialID []byte, deviceID string) (model.SigningUser, error)
 	UserHandle(ctx context.Context, tenantID, userID string) ([]byte, error)

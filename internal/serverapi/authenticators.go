@@ -1,6 +1,7 @@
 package serverapi
 
 import (
+	"maps"
 	"net/http"
 
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -19,7 +20,8 @@ type authenticatorJSON struct {
 	Email               string                   `json:"email,omitempty"`
 	PhoneNumber         string                   `json:"phoneNumber,omitempty"`
 	IsDefault           bool                     `json:"isDefault"`
-	// WebauthnCredential describes a PASSKEY authenticator's credential.
+	// WebauthnCredential describes a PASSKEY or SECURITY_KEY
+	// authenticator's credential.
 	WebauthnCredential *passkeyjson.WebauthnCredential `json:"webauthnCredential,omitempty"`
 }
 
@@ -52,6 +54,11 @@ func (a *API) ListAuthenticators(w http.ResponseWriter, r *http.Request, t model
 	if err != nil {
 		return err
 	}
+	securityKeys, err := a.keys.UserSecurityKeys(r.Context(), t.ID, id)
+	if err != nil {
+		return err
+	}
+	maps.Copy(passkeys, securityKeys)
 	out := []authenticatorJSON{}
 	for _, au := range auths {
 		j := toAuthenticatorJSON(au)

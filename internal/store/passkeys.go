@@ -67,18 +67,35 @@ func scanPasskey(row scanner, extra ...any) (model.Passkey, error) {
 }
 
 // CreatePasskey stores a new PASSKEY authenticator and its credential
-// atomically. A credential id the tenant already has is a conflict.
+// atomically. A credential id the tenant already has, as a passkey or a
+// security key, is a conflict.
 func (q Queries) CreatePasskey(ctx context.Context, a model.Authenticator, p model.Passkey) error {
+	return q.createCredential(ctx, "passkeys", "security_keys", a, p)
+}
+
+// createCredential stores an authenticator and its WebAuthn credential in
+// table atomically, unless the tenant has the credential id in table or
+// in other.
+func (q Queries) createCredential(ctx context.Context, table, other string, a model.Authenticator, p model.Passkey) error {
 	return q.atomic(ctx, func(q Queries) error {
+		var taken bool
+		err := q.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+other+`
+			WHERE tenant_id = $1 AND credential_id = $2)`, a.TenantID, p.CredentialID).Scan(&taken)
+		if err != nil {
+			return fmt.Errorf("look up credential: %w", err)
+		}
+		if taken {
+			return model.Errorf(model.ErrConflict, "credential_exists", "this credential is already registered")
+		}
 		if err := q.createAuthenticator(ctx, a); err != nil {
 			return err
 		}
-		return q.insertPasskey(ctx, a, p)
+		return q.insertCredential(ctx, table, a, p)
 	})
 }
 
-func (q Queries) insertPasskey(ctx context.Context, a model.Authenticator, p model.Passkey) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`)
+func (q Queries) insertCredential(ctx context.Context, table string, a model.Authenticator, p model.Passkey) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO `+table+` (`+passkeyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
 			$21, $22, $23, $24, $25, $26, $27, $28)`,
 		a.ID, a.TenantID, a.UserID, p.CredentialID, p.PublicKey, p.PublicKeyAlgorithm, int64(p.SignCount),
@@ -88,10 +105,10 @@ func (q Queries) insertPasskey(ctx context.Context, a model.Authenticator, p mod
 		jsonText(p.ParsedUserAgent), p.Name, micros(p.CreatedAt), micros(p.LastVerifiedAt), p.CounterRegressions,
 		micros(p.LastCounterRegressionAt), p.BackupEligibleChanges, micros(p.BackupEligibleChangedAt))
 	if err != nil {
-		err = classify(err, "passkey")
+		err = classify(err, "credential")
 		if errors.Is(err, model.ErrConflict) {
 			return &model.Error{Kind: model.ErrConflict, Code: "credential_exists",
-				Description: "this passkey is already registered", Cause: err}
+				Description: "this credential is already registered", Cause: err}
 		}
 		return err
 	}
@@ -100,19 +117,29 @@ func (q Queries) insertPasskey(ctx context.Context, a model.Authenticator, p mod
 
 // Passkeys lists a user's passkeys, oldest first.
 func (q Queries) Passkeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+	return q.userCredentials(ctx, "passkeys", tenantID, userID)
+}
+
+// userCredentials lists a user's credentials in table, oldest first.
+func (q Queries) userCredentials(ctx context.Context, table, tenantID, userID string) ([]model.Passkey, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM `+table+`
 		WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, authenticator_id`, tenantID, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list passkeys: %w", err)
+		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
 	return collectPasskeys(rows)
 }
 
 // PasskeyByCredentialID returns the tenant's passkey with a credential id.
 func (q Queries) PasskeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error) {
-	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+	return q.credentialByID(ctx, "passkeys", tenantID, credentialID)
+}
+
+// credentialByID returns the tenant's credential in table with an id.
+func (q Queries) credentialByID(ctx context.Context, table, tenantID string, credentialID []byte) (model.Passkey, error) {
+	p, err := scanPasskey(q.r.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM `+table+`
 		WHERE tenant_id = $1 AND credential_id = $2`, tenantID, credentialID))
-	return p, notFound(err, "passkey not found")
+	return p, notFound(err, "credential not found")
 }
 
 // SigningPasskey returns the tenant's passkey with the given credential
@@ -178,7 +205,11 @@ func collectPasskeys(rows interface {
 // backup-eligible change counters. The time is kept on the passkey only;
 // Authenticators reads it from there.
 func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE passkeys SET sign_count = $3, user_present = $4,
+	return q.recordSignIn(ctx, "passkeys", p)
+}
+
+func (q Queries) recordSignIn(ctx context.Context, table string, p model.Passkey) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE `+table+` SET sign_count = $3, user_present = $4,
 		user_verified = $5, backup_eligible = $6, backup_state = $7, last_verified_at = $8,
 		backup_eligible_changes = $9, backup_eligible_changed_at = $10
 		WHERE tenant_id = $1 AND authenticator_id = $2`,
@@ -186,10 +217,10 @@ func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
 		p.Flags.BackupEligible, p.Flags.BackupState, micros(p.LastVerifiedAt), p.BackupEligibleChanges,
 		micros(p.BackupEligibleChangedAt))
 	if err != nil {
-		return fmt.Errorf("record passkey sign-in: %w", err)
+		return fmt.Errorf("record sign-in: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return model.Errorf(model.ErrNotFound, "unknown_credential", "this passkey is not registered")
+		return model.Errorf(model.ErrNotFound, "unknown_credential", "this credential is not registered")
 	}
 	return nil
 }
@@ -197,7 +228,11 @@ func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
 // RecordCounterRegression notes that a sign-in with the passkey was
 // refused because its signature counter did not advance.
 func (q Queries) RecordCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error {
-	_, err := q.w.ExecContext(ctx, `UPDATE passkeys SET counter_regressions = counter_regressions + 1,
+	return q.recordCounterRegression(ctx, "passkeys", tenantID, authenticatorID, at)
+}
+
+func (q Queries) recordCounterRegression(ctx context.Context, table, tenantID, authenticatorID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE `+table+` SET counter_regressions = counter_regressions + 1,
 		last_counter_regression_at = $3 WHERE tenant_id = $1 AND authenticator_id = $2`,
 		tenantID, authenticatorID, micros(at))
 	if err != nil {
