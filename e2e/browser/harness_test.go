@@ -72,6 +72,8 @@ type env struct {
 	// clock is the service's clock, starting at the real time; tests move
 	// it instead of sleeping.
 	clock *testclock.Clock
+	// uplift is the service behind api.
+	uplift *app.App
 }
 
 // listen opens a loopback listener and returns it with the localhost URL
@@ -128,7 +130,7 @@ func newEnv(t *testing.T) *env {
 	serve(t, apiLn, api)
 	serve(t, appLn, pages)
 
-	e := &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, mail: mail, clock: clock}
+	e := &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, mail: mail, clock: clock, uplift: uplift}
 	e.ctx = newBrowser(t)
 	e.open(appURL + "/")
 	e.authnID = e.addAuthenticator()
