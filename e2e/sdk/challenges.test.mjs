@@ -126,7 +126,7 @@ test("a second code to the same address within 30 seconds is refused", async () 
 });
 
 test("challenge and verify refuse bad input", async () => {
-  await rejectsWith(authsignal.challenge({ verificationMethod: "WHATSAPP", action: "signIn", phoneNumber: uniquePhone() }), 400, "invalid_request");
+  await rejectsWith(authsignal.challenge({ verificationMethod: "WHATSAPP", action: "signIn", phoneNumber: uniquePhone() }), 400, "method_unavailable");
   await rejectsWith(authsignal.challenge({ verificationMethod: "EMAIL_OTP", action: "signIn" }), 400, "invalid_request");
   await rejectsWith(authsignal.verify({ challengeId: randomUUID(), verificationCode: "123456" }), 404, "not_found");
 });

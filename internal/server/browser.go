@@ -102,8 +102,10 @@ func (s *Server) byAddress(l *ratelimit.Limiter[netip.Addr], rf *refusals, as re
 }
 
 // apiPath reports whether a request path belongs to the JSON APIs.
+// /ws-v1-challenge is where the browser SDK opens its QR code WebSocket
+// (its base URL with "v1" replaced).
 func apiPath(p string) bool {
-	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz"
+	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/ws-v1-challenge"
 }
 
 // byPath sends each request to the API or the browser handler by its

@@ -83,15 +83,16 @@ func TestReadOnlyRefusesEveryPost(t *testing.T) {
 	}
 }
 
-// TestRequestsGoToTheirMux: /v1 and below, /healthz and /readyz go to
-// the API mux, everything else to the browser's.
+// TestRequestsGoToTheirMux: /v1 and below, /healthz, /readyz and the
+// QR code WebSocket's /ws-v1-challenge go to the API mux, everything
+// else to the browser's.
 func TestRequestsGoToTheirMux(t *testing.T) {
 	var got string
 	h := byPath(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got = "api" }),
 		http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got = "browser" }))
 	for path, want := range map[string]string{
 		"/v1": "api", "/v1/": "api", "/v1/users/ada": "api", "/v1/client/verify/passkey": "api",
-		"/healthz": "api", "/readyz": "api",
+		"/healthz": "api", "/readyz": "api", "/ws-v1-challenge": "api", "/ws-v1-challenge/x": "browser",
 		"/": "browser", "/login": "browser", "/login/email": "browser", "/console/": "browser", "/demo": "browser",
 		"/dev/inbox": "browser", "/v1x": "browser", "/v10/users": "browser", "/healthz/x": "browser", "/readyzz": "browser",
 		"/login/../v1/users": "browser", // the browser mux redirects it to the cleaned path

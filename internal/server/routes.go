@@ -50,6 +50,12 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/verify", secret(api.Verify))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
+	// Server API: @authsignal/node's CallConnect (phone calls to a contact
+	// centre), which needs a service Uplift does not have: 400
+	// method_unavailable (docs/sdk-compatibility.md).
+	mux.Handle("POST /v1/call/start", secret(api.CallConnectUnavailable))
+	mux.Handle("POST /v1/call/finish", secret(api.CallConnectUnavailable))
+
 	// Server API: sessions (secret key), and the public keys of their
 	// access tokens, which take no key and are limited per client address.
 	sess := serverapi.NewSessions(s.sessions)
@@ -73,12 +79,6 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
 	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
 
-	// Client API: security keys, the same ceremonies as passkeys.
-	mux.Handle("POST /v1/client/user-authenticators/security-key/registration-options", client(capi.SecurityKeyRegistrationOptions))
-	mux.Handle("POST /v1/client/user-authenticators/security-key", client(capi.AddSecurityKey))
-	mux.Handle("POST /v1/client/user-authenticators/security-key/authentication-options", client(capi.SecurityKeyAuthenticationOptions))
-	mux.Handle("POST /v1/client/verify/security-key", client(capi.VerifySecurityKey))
-
 	// Client API: email and text message codes, authenticator apps.
 	mux.Handle("POST /v1/client/user-authenticators/email-otp", client(capi.EnrollEmail))
 	mux.Handle("POST /v1/client/user-authenticators/sms", client(capi.EnrollSMS))
@@ -88,6 +88,27 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/verify/email-otp", client(capi.VerifyEmail))
 	mux.Handle("POST /v1/client/verify/sms", client(capi.VerifySMS))
 	mux.Handle("POST /v1/client/verify/totp", client(capi.VerifyApp))
+
+	// Client API: the browser SDK's calls that need a service Uplift does
+	// not have (Authsignal's mobile apps, WhatsApp) answer 400
+	// method_unavailable; its useCookies calls answer 400
+	// cookies_unavailable, readable by a page that sent credentials. See
+	// docs/sdk-compatibility.md. The QR code's WebSocket handshake names
+	// its caller in Sec-WebSocket-Protocol.
+	mux.Handle("POST /v1/client/challenge/push", client(clientapi.PushUnavailable))
+	mux.Handle("POST /v1/client/verify/push", client(clientapi.PushUnavailable))
+	mux.Handle("POST /v1/client/challenge/qr-code", client(clientapi.QRCodeUnavailable))
+	mux.Handle("POST /v1/client/verify/qr-code", client(clientapi.QRCodeUnavailable))
+	mux.Handle("GET /ws-v1-challenge", capi.SocketHandler(s.clientLimited(clientapi.QRCodeUnavailable)))
+	mux.Handle("POST /v1/client/challenge/whatsapp", client(clientapi.WhatsAppUnavailable))
+	mux.Handle("POST /v1/client/verify/whatsapp", client(clientapi.WhatsAppUnavailable))
+	cookiePreflight := clientapi.AllowCredentials(s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, capi.Preflight()))
+	mux.Handle("OPTIONS /v1/client/user-authenticators/passkey/registration-options/web", cookiePreflight)
+	mux.Handle("OPTIONS /v1/client/user-authenticators/passkey/authentication-options/web", cookiePreflight)
+	mux.Handle("OPTIONS /v1/client/challenge/web", cookiePreflight)
+	mux.Handle("POST /v1/client/user-authenticators/passkey/registration-options/web", clientapi.AllowCredentials(client(clientapi.CookiesUnavailable)))
+	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options/web", clientapi.AllowCredentials(client(clientapi.CookiesUnavailable)))
+	mux.Handle("POST /v1/client/challenge/web", clientapi.AllowCredentials(client(clientapi.CookiesUnavailable)))
 
 	// Management API (secret key).
 	mgmt := s.managementAPI

@@ -41,6 +41,9 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	if in.ChallengeID != "" {
 		return model.Invalid("challengeId is not taken here: start a new challenge, or verify the existing one")
 	}
+	if whatsAppRequested(in.VerificationMethod, in.SMSChannel) {
+		return errWhatsApp
+	}
 	if in.SMSChannel != "" && in.SMSChannel != "DEFAULT" {
 		return model.Invalid("smsChannel %q is not offered; leave it out or send DEFAULT", truncate(in.SMSChannel))
 	}

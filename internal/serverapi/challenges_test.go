@@ -217,8 +217,8 @@ func TestServerChallengeBadInput(t *testing.T) {
 		words      string
 	}{
 		{"no method", "/v1/challenge", `{"action":"signIn","email":"a@example.com"}`, 400, "verificationMethod"},
-		{"whatsapp", "/v1/challenge", `{"verificationMethod":"WHATSAPP","action":"signIn","phoneNumber":"+64211234567"}`, 400, "EMAIL_OTP or SMS"},
-		{"whatsapp channel", "/v1/challenge", `{"verificationMethod":"SMS","action":"signIn","phoneNumber":"+64211234567","smsChannel":"WHATSAPP"}`, 400, "smsChannel"},
+		{"whatsapp", "/v1/challenge", `{"verificationMethod":"WHATSAPP","action":"signIn","phoneNumber":"+64211234567"}`, 400, "WhatsApp is not available"},
+		{"whatsapp channel", "/v1/challenge", `{"verificationMethod":"SMS","action":"signIn","phoneNumber":"+64211234567","smsChannel":"WHATSAPP"}`, 400, "WhatsApp is not available"},
 		{"no action", "/v1/challenge", `{"verificationMethod":"EMAIL_OTP","email":"a@example.com"}`, 400, "action"},
 		{"no email", "/v1/challenge", `{"verificationMethod":"EMAIL_OTP","action":"signIn"}`, 400, "email"},
 		{"phone for email", "/v1/challenge", `{"verificationMethod":"EMAIL_OTP","action":"signIn","phoneNumber":"+64211234567"}`, 400, "not a phoneNumber"},
