@@ -79,6 +79,12 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
 	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
 
+	// Client API: security keys, the same ceremonies as passkeys.
+	mux.Handle("POST /v1/client/user-authenticators/security-key/registration-options", client(capi.SecurityKeyRegistrationOptions))
+	mux.Handle("POST /v1/client/user-authenticators/security-key", client(capi.AddSecurityKey))
+	mux.Handle("POST /v1/client/user-authenticators/security-key/authentication-options", client(capi.SecurityKeyAuthenticationOptions))
+	mux.Handle("POST /v1/client/verify/security-key", client(capi.VerifySecurityKey))
+
 	// Client API: email and text message codes, authenticator apps.
 	mux.Handle("POST /v1/client/user-authenticators/email-otp", client(capi.EnrollEmail))
 	mux.Handle("POST /v1/client/user-authenticators/sms", client(capi.EnrollSMS))
