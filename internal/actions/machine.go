@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/token"
@@ -50,6 +51,14 @@ func (s *Service) MayAddAuthenticator(ctx context.Context, q Queries, claims tok
 // cannot be completed.
 func (s *Service) CompleteAction(ctx context.Context, q Queries, tenantID, key string,
 	method model.VerificationMethod, authID string) (model.Action, error) {
+	return s.completeAction(ctx, q, tenantID, key, method, authID, model.SourceChallenge)
+}
+
+// completeAction is CompleteAction on the word of by: the challenge
+// itself, or the app's backend claiming a challenge whose code it did not
+// have checked.
+func (s *Service) completeAction(ctx context.Context, q Queries, tenantID, key string,
+	method model.VerificationMethod, authID string, by model.StateSource) (model.Action, error) {
 	a, err := q.Action(ctx, tenantID, key)
 	if err != nil {
 		return a, err
@@ -60,9 +69,54 @@ func (s *Service) CompleteAction(ctx context.Context, q Queries, tenantID, key s
 	if err := cannotComplete(a, method); err != nil {
 		return a, err
 	}
-	a.State, a.StateUpdatedAt = model.StateChallengeSucceeded, s.Now()
+	a.State, a.StateUpdatedAt, a.StateSource = model.StateChallengeSucceeded, s.Now(), by
 	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
 	return a, q.SetActionState(ctx, a)
+}
+
+// MoveAction moves one of the user's actions to any state, on the word
+// of by: the app's backend (Server API) or an admin. The change is
+// recorded in the action's history with by. See movedAction for what it
+// does to the verifying method.
+func (s *Service) MoveAction(ctx context.Context, tenantID, userID, code, key string,
+	to model.ActionState, by model.StateSource) (model.Action, error) {
+	if !to.Valid() {
+		return model.Action{}, model.Invalid("state must be one of %s", model.JoinStates(model.ActionStates))
+	}
+	var a model.Action
+	err := s.store.InTx(ctx, func(q Queries) error {
+		var err error
+		if a, err = q.Action(ctx, tenantID, key); err != nil {
+			return err
+		}
+		if a.UserID != userID || a.Code != code {
+			return model.NotFound("action not found")
+		}
+		var changed bool
+		if a, changed = movedAction(a, to, by, s.Now()); !changed {
+			return nil
+		}
+		s.log.InfoContext(ctx, "action state set", "tenant", tenantID, "action", code, "state", to, "by", by)
+		return q.SetActionState(ctx, a)
+	})
+	return a, err
+}
+
+// movedAction is a moved to state to by by at now, and whether that
+// changes anything: moving to the state it is in already changes nothing
+// (no history entry). CHALLENGE_SUCCEEDED set from another state was
+// proved by no method, so the action then names none, and validate
+// reports no verificationMethod; any other state keeps the method that
+// verified the action earlier, as a record.
+func movedAction(a model.Action, to model.ActionState, by model.StateSource, now time.Time) (model.Action, bool) {
+	if a.State == to {
+		return a, false
+	}
+	if to == model.StateChallengeSucceeded {
+		a.VerificationMethod, a.VerifiedAuthenticatorID = "", ""
+	}
+	a.State, a.StateUpdatedAt, a.StateSource = to, now, by
+	return a, true
 }
 
 // cannotComplete reports why a challenge by method cannot complete the
@@ -103,7 +157,7 @@ func (s *Service) FailAction(ctx context.Context, q Queries, tenantID, key strin
 	if a.State != model.StateChallengeRequired && a.State != model.StateAllow {
 		return nil
 	}
-	a.State, a.StateUpdatedAt = model.StateChallengeFailed, s.Now()
+	a.State, a.StateUpdatedAt, a.StateSource = model.StateChallengeFailed, s.Now(), model.SourceChallenge
 	s.log.InfoContext(ctx, "challenge failed after too many wrong codes", "tenant", tenantID, "action", a.Code)
 	return q.SetActionState(ctx, a)
 }

@@ -18,6 +18,7 @@ type Queries interface {
 	ActionUpliftEvents(ctx context.Context, tenantID, userID string, keys []string) ([]model.UpliftEvent, error)
 	Authenticators(ctx context.Context, tenantID, userID string) ([]model.Authenticator, error)
 	ClaimCodeChallenge(ctx context.Context, tenantID, id string, now time.Time) error
+	ClaimCodeChallengeUnverified(ctx context.Context, tenantID, id string, now time.Time) error
 	CodeChallenge(ctx context.Context, tenantID, id string, kind model.CodeChallengeKind) (model.CodeChallenge, error)
 	CodeLockout(ctx context.Context, tenantID, subject string, method model.VerificationMethod) (model.CodeLockout, error)
 	CreateAuthenticator(ctx context.Context, a model.Authenticator) error
@@ -25,6 +26,7 @@ type Queries interface {
 	DeleteAuthenticator(ctx context.Context, tenantID, userID, id string) error
 	DeleteUser(ctx context.Context, tenantID, userID string) error
 	EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error)
+	FindCodeChallenge(ctx context.Context, tenantID string, cq model.ChallengeQuery) (model.CodeChallenge, error)
 	InsertAction(ctx context.Context, na model.NewAction) (stored model.Action, created bool, err error)
 	NoteActionCreated(ctx context.Context, tenantID, code string, at time.Time) error
 	PurgeOrphanDevices(ctx context.Context, cutoff time.Time) (int64, error)

@@ -74,9 +74,15 @@ func NormalizeScope(scope string) (string, error) {
 // decides its state, and issues the token and hosted-UI URL for it. The
 // same idempotency key returns the action stored the first time.
 func (s *Service) Track(ctx context.Context, t model.Tenant, in TrackInput) (TrackResult, error) {
+	return s.track(ctx, t, in, false)
+}
+
+// track is Track; skipVerification lets the challenge it claims be one
+// whose code was not verified (ClaimChallenge's skipVerificationCheck).
+func (s *Service) track(ctx context.Context, t model.Tenant, in TrackInput, skipVerification bool) (TrackResult, error) {
 	var claim *model.CodeChallenge
 	if in.ChallengeID != "" {
-		ch, err := s.prepareClaim(ctx, t, &in)
+		ch, err := s.prepareClaim(ctx, t, &in, skipVerification)
 		if err != nil {
 			return TrackResult{}, err
 		}
@@ -196,7 +202,8 @@ func (s *Service) PlanTrack(ctx context.Context, t model.Tenant, in TrackInput, 
 	p.cfg = withRuleSettings(cfg, outcome.Winner)
 	p.action = model.Action{
 		TenantID: t.ID, UserID: in.UserID, Code: in.ActionCode, IdempotencyKey: in.IdempotencyKey,
-		State: stateFor(outcome.Outcome, p.enrolment.Authenticators > 0), StateUpdatedAt: p.now, CreatedAt: p.now, UpdatedAt: p.now,
+		State: stateFor(outcome.Outcome, p.enrolment.Authenticators > 0), StateUpdatedAt: p.now, StateSource: model.SourceTrack,
+		CreatedAt: p.now, UpdatedAt: p.now,
 		RuleIDs: outcome.RuleIDs, PriorityRuleID: outcome.PriorityRuleID,
 		DeviceID: in.DeviceID, IPAddress: in.IPAddress, UserAgent: in.UserAgent,
 		RedirectURL: in.RedirectURL, RedirectToSettings: in.RedirectToSettings,
@@ -422,6 +429,7 @@ func (p *TrackPlan) CompleteOnCreate(authID string) {
 	}
 	p.earlier = []model.ActionState{a.State}
 	a.State, a.VerificationMethod, a.VerifiedAuthenticatorID = model.StateChallengeSucceeded, model.MethodPasskey, authID
+	a.StateSource = model.SourceChallenge
 }
 
 // User is the user as the planned track leaves them.

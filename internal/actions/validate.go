@@ -49,23 +49,9 @@ func (s *Service) Validate(ctx context.Context, t model.Tenant, raw, userID, act
 	return Validation{IsValid: a.State == model.StateChallengeSucceeded, Action: a}, nil
 }
 
-// SetActionState moves an action to state, as an admin or the app's
-// backend decides (typically after a review).
+// SetActionState moves an action to state on the word of the app's
+// backend (the Server API's updateAction): MoveAction by
+// model.SourceServerAPI.
 func (s *Service) SetActionState(ctx context.Context, tenantID, userID, code, key string, state model.ActionState) (model.Action, error) {
-	if !state.Valid() {
-		return model.Action{}, model.Invalid("unknown state %q", state)
-	}
-	var a model.Action
-	err := s.store.InTx(ctx, func(q Queries) error {
-		var err error
-		if a, err = q.Action(ctx, tenantID, key); err != nil {
-			return err
-		}
-		if a.UserID != userID || a.Code != code {
-			return model.NotFound("action not found")
-		}
-		a.State, a.StateUpdatedAt = state, s.Now()
-		return q.SetActionState(ctx, a)
-	})
-	return a, err
+	return s.MoveAction(ctx, tenantID, userID, code, key, state, model.SourceServerAPI)
 }

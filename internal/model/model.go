@@ -46,15 +46,40 @@ const (
 	StateReviewFailed       ActionState = "REVIEW_FAILED"
 )
 
+// ActionStates lists every action state, in the order @authsignal/node's
+// UserActionState names them.
+var ActionStates = []ActionState{StateAllow, StateBlock, StateChallengeRequired, StateChallengeSucceeded,
+	StateChallengeFailed, StateReviewRequired, StateReviewSucceeded, StateReviewFailed}
+
 // Valid reports whether s is a known action state.
-func (s ActionState) Valid() bool {
-	switch s {
-	case StateAllow, StateBlock, StateChallengeRequired, StateChallengeSucceeded,
-		StateChallengeFailed, StateReviewRequired, StateReviewSucceeded, StateReviewFailed:
-		return true
+func (s ActionState) Valid() bool { return slices.Contains(ActionStates, s) }
+
+// JoinStates lists states for a message: "ALLOW, BLOCK, ...".
+func JoinStates(states []ActionState) string {
+	s := make([]string, len(states))
+	for i, st := range states {
+		s[i] = string(st)
 	}
-	return false
+	return strings.Join(s, ", ")
 }
+
+// StateSource says who moved an action to a state, as its history
+// records it.
+type StateSource string
+
+// State sources.
+const (
+	// SourceTrack is the outcome track decided from the action's
+	// configuration and rules.
+	SourceTrack StateSource = "track"
+	// SourceChallenge is the user's own proof, or its failure: a passkey,
+	// a code, too many wrong codes.
+	SourceChallenge StateSource = "challenge"
+	// SourceServerAPI is the app's backend, with its secret key.
+	SourceServerAPI StateSource = "server_api"
+	// SourceAdmin is a tenant admin.
+	SourceAdmin StateSource = "admin"
+)
 
 // Outcome is what an action configuration or rule decides at track time.
 type Outcome string
@@ -209,6 +234,9 @@ type Action struct {
 	// configuration and winning rule permitted at track time; empty
 	// permits any.
 	AllowedMethods []VerificationMethod
+	// StateSource says who made State; a write of the state records it
+	// in the action's history too.
+	StateSource StateSource
 }
 
 var actionCodePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)

@@ -18,10 +18,23 @@ type ActionQuery struct {
 	Limit int
 }
 
+// ChallengeQuery selects a code challenge: by its id, or the newest of a
+// user's, narrowed by action and method when given. Empty fields do not
+// select.
+type ChallengeQuery struct {
+	ID         string
+	UserID     string
+	ActionCode string
+	Method     VerificationMethod
+}
+
 // StateChange is one entry of an action's state history.
 type StateChange struct {
 	State ActionState
 	At    time.Time
+	// Source says who made the change; empty for changes recorded before
+	// sources were.
+	Source StateSource
 }
 
 // NewAction is an action to store with what is known about it.

@@ -48,6 +48,8 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/validate", secret(api.Validate))
 	mux.Handle("POST /v1/challenge", secret(api.Challenge))
 	mux.Handle("POST /v1/verify", secret(api.Verify))
+	mux.Handle("GET /v1/challenges", secret(api.GetChallenge))
+	mux.Handle("POST /v1/claim", secret(api.ClaimChallenge))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
 	// Server API: @authsignal/node's CallConnect (phone calls to a contact

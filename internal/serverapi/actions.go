@@ -172,7 +172,11 @@ func (a *API) matchedRules(r *http.Request, act model.Action) ([]ruleJSON, error
 	return out, nil
 }
 
-// UpdateAction answers PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}.
+// UpdateAction answers PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}
+// {state}: any state @authsignal/node's UserActionState names, recorded
+// in the action's history as set by the Server API. The app's backend may
+// so mark a challenge succeeded (validate then vouches for it on the
+// app's word, with no verificationMethod) or failed.
 func (a *API) UpdateAction(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 	var in struct {
 		State model.ActionState `json:"state"`
@@ -180,12 +184,8 @@ func (a *API) UpdateAction(w http.ResponseWriter, r *http.Request, t model.Tenan
 	if err := jsonapi.Decode(r, &in); err != nil {
 		return err
 	}
-	switch in.State {
-	case model.StateReviewSucceeded, model.StateReviewFailed, model.StateAllow, model.StateBlock:
-	default:
-		// Challenge states are Uplift's to set: a backend that could mark a
-		// challenge succeeded would make validate vouch for one never made.
-		return model.Invalid("state must be REVIEW_SUCCEEDED, REVIEW_FAILED, ALLOW or BLOCK")
+	if !in.State.Valid() {
+		return model.Invalid("state must be one of %s", model.JoinStates(model.ActionStates))
 	}
 	act, err := a.loadAction(r, t)
 	if err != nil {

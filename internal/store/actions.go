@@ -85,19 +85,20 @@ func (q Queries) NoteActionCreated(ctx context.Context, tenantID, code string, a
 
 const actionColumns = `tenant_id, user_id, code, idempotency_key, state, state_updated_at, created_at, updated_at,
 	verification_method, verified_authenticator_id, rule_ids, priority_rule_id, device_id, ip_address,
-	user_agent, redirect_url, redirect_to_settings, scope, locale, custom, allowed_methods`
+	user_agent, redirect_url, redirect_to_settings, scope, locale, custom, allowed_methods, state_source`
 
 func scanAction(row scanner) (model.Action, error) {
 	var a model.Action
-	var state, method, ruleIDs, custom, allowed string
+	var state, method, ruleIDs, custom, allowed, source string
 	var stateAt, created, updated int64
 	err := row.Scan(&a.TenantID, &a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &created, &updated,
 		&method, &a.VerifiedAuthenticatorID, &ruleIDs, &a.PriorityRuleID, &a.DeviceID, &a.IPAddress,
-		&a.UserAgent, &a.RedirectURL, &a.RedirectToSettings, &a.Scope, &a.Locale, &custom, &allowed)
+		&a.UserAgent, &a.RedirectURL, &a.RedirectToSettings, &a.Scope, &a.Locale, &custom, &allowed, &source)
 	if err != nil {
 		return a, err
 	}
 	a.State, a.VerificationMethod = model.ActionState(state), model.VerificationMethod(method)
+	a.StateSource = model.StateSource(source)
 	a.StateUpdatedAt, a.CreatedAt, a.UpdatedAt = fromMicros(stateAt), fromMicros(created), fromMicros(updated)
 	if err := fromJSON(ruleIDs, &a.RuleIDs); err != nil {
 		return a, err
@@ -133,13 +134,14 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 		first = append(first, string(st))
 	}
 	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`, first_states, first_states_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
 		a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
 		micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
 		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
 		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)),
-		strings.Join(first, ","), micros(a.StateUpdatedAt))
+		string(a.StateSource), strings.Join(first, ","), micros(a.StateUpdatedAt))
 	if err != nil {
 		return a, false, classify(err, "action")
 	}
@@ -166,19 +168,20 @@ func (q Queries) Action(ctx context.Context, tenantID, idempotencyKey string) (m
 }
 
 // ActionState returns what validating an action's token needs of it: its
-// user, code, idempotency key, state, the time of that state and the
-// method that verified it. Its other fields are left zero.
+// user, code, idempotency key, state, the time and source of that state
+// and the method that verified it. Its other fields are left zero.
 func (q Queries) ActionState(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error) {
 	a := model.Action{TenantID: tenantID}
-	var state, method string
+	var state, method, source string
 	var stateAt int64
-	err := q.r.QueryRowContext(ctx, `SELECT user_id, code, idempotency_key, state, state_updated_at, verification_method
-		FROM actions WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idempotencyKey).
-		Scan(&a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &method)
+	err := q.r.QueryRowContext(ctx, `SELECT user_id, code, idempotency_key, state, state_updated_at, verification_method,
+		state_source FROM actions WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idempotencyKey).
+		Scan(&a.UserID, &a.Code, &a.IdempotencyKey, &state, &stateAt, &method, &source)
 	if err != nil {
 		return a, notFound(err, "action not found")
 	}
 	a.State, a.VerificationMethod, a.StateUpdatedAt = model.ActionState(state), model.VerificationMethod(method), fromMicros(stateAt)
+	a.StateSource = model.StateSource(source)
 	return a, nil
 }
 
@@ -223,31 +226,33 @@ func (q Queries) QueryActions(ctx context.Context, tenantID, userID string, aq m
 	return out, rows.Err()
 }
 
-// SetActionState stores an action's state with the method and
-// authenticator that verified it (as given, empty included) and appends
-// the state to the action's history.
+// SetActionState stores an action's state and its source with the method
+// and authenticator that verified it (as given, empty included) and
+// appends the state and its source to the action's history.
 func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
 	return q.atomic(ctx, func(q Queries) error { return q.setActionState(ctx, a) })
 }
 
 func (q Queries) setActionState(ctx context.Context, a model.Action) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
-		verification_method = $5, verified_authenticator_id = $6
+		verification_method = $5, verified_authenticator_id = $6, state_source = $7
 		WHERE tenant_id = $1 AND idempotency_key = $2`,
 		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
-		string(a.VerificationMethod), a.VerifiedAuthenticatorID)
+		string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource))
 	if err != nil {
 		return fmt.Errorf("set action state: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return model.NotFound("action not found")
 	}
-	return q.appendState(ctx, a.TenantID, a.IdempotencyKey, a.State, a.StateUpdatedAt)
+	return q.appendState(ctx, a)
 }
 
-// ActionHistory returns an action's states, oldest first: those it was
-// created with (kept on the action), then its changes (in action_states).
-// An unknown action has none.
+// ActionHistory returns an action's states, oldest first, with who made
+// each: those it was created with (kept on the action; the first is
+// track's outcome, any after it the challenge that completed the action
+// at once), then its changes (in action_states). An unknown action has
+// none.
 func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]model.StateChange, error) {
 	var first string
 	var firstAt int64
@@ -262,30 +267,35 @@ func (q Queries) ActionHistory(ctx context.Context, tenantID, idempotencyKey str
 	var out []model.StateChange
 	for st := range strings.SplitSeq(first, ",") {
 		if st != "" {
-			out = append(out, model.StateChange{State: model.ActionState(st), At: fromMicros(firstAt)})
+			source := model.SourceTrack
+			if len(out) > 0 {
+				source = model.SourceChallenge
+			}
+			out = append(out, model.StateChange{State: model.ActionState(st), At: fromMicros(firstAt), Source: source})
 		}
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT state, at FROM action_states
+	rows, err := q.r.QueryContext(ctx, `SELECT state, at, source FROM action_states
 		WHERE tenant_id = $1 AND idempotency_key = $2 ORDER BY seq`, tenantID, idempotencyKey)
 	if err != nil {
 		return nil, fmt.Errorf("action history: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var state string
+		var state, source string
 		var at int64
-		if err := rows.Scan(&state, &at); err != nil {
+		if err := rows.Scan(&state, &at, &source); err != nil {
 			return nil, err
 		}
-		out = append(out, model.StateChange{State: model.ActionState(state), At: fromMicros(at)})
+		out = append(out, model.StateChange{State: model.ActionState(state), At: fromMicros(at), Source: model.StateSource(source)})
 	}
 	return out, rows.Err()
 }
 
-func (q Queries) appendState(ctx context.Context, tenantID, key string, state model.ActionState, at time.Time) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO action_states (tenant_id, idempotency_key, seq, state, at)
-		SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4 FROM action_states
-		WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, key, string(state), micros(at))
+func (q Queries) appendState(ctx context.Context, a model.Action) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO action_states (tenant_id, idempotency_key, seq, state, at, source)
+		SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5 FROM action_states
+		WHERE tenant_id = $1 AND idempotency_key = $2`,
+		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt), string(a.StateSource))
 	if err != nil {
 		return fmt.Errorf("record action state: %w", err)
 	}

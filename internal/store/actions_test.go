@@ -150,7 +150,7 @@ func TestCreateActionIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ActionHistory: %v", err)
 		}
-		wantHistory := []model.StateChange{{State: model.StateChallengeRequired, At: at(2)}}
+		wantHistory := []model.StateChange{{State: model.StateChallengeRequired, At: at(2), Source: model.SourceTrack}}
 		if diff := cmp.Diff(history, wantHistory); diff != "" {
 			t.Errorf("ActionHistory after a repeated CreateAction (-got +want):\n%s", diff)
 		}
@@ -323,7 +323,7 @@ func TestSetActionState(t *testing.T) {
 			t.Fatalf("ActionHistory: %v", err)
 		}
 		wantHistory := []model.StateChange{
-			{State: model.StateChallengeRequired, At: at(1)},
+			{State: model.StateChallengeRequired, At: at(1), Source: model.SourceTrack},
 			{State: model.StateChallengeSucceeded, At: at(2)},
 		}
 		if diff := cmp.Diff(history, wantHistory); diff != "" {
@@ -429,7 +429,8 @@ func TestInsertActionWithEarlierStates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []model.StateChange{{State: model.StateChallengeRequired, At: at(2)}, {State: model.StateChallengeSucceeded, At: at(2)}}
+		want := []model.StateChange{{State: model.StateChallengeRequired, At: at(2), Source: model.SourceTrack},
+			{State: model.StateChallengeSucceeded, At: at(2), Source: model.SourceChallenge}}
 		if diff := cmp.Diff(history, want); diff != "" {
 			t.Errorf("history (-got +want):\n%s", diff)
 		}
