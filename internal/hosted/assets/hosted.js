@@ -18,9 +18,8 @@ const framed = window.parent !== window;
 
 function tellApp(message) {
   const app = framed ? window.parent : window.opener;
-  if (!app) return false;
+  if (!app) return; // opened by hand: the close page says to close it
   for (const origin of appOrigins) app.postMessage(message, origin);
-  return appOrigins.length > 0;
 }
 
 // In a frame, the SDK sizes the frame to the height it is sent, and shows
