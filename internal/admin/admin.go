@@ -319,14 +319,22 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// PurgeExpired deletes the console sign-in ceremonies and sessions that
-// expired before cutoff, so that anonymous sign-in attempts leave no rows
-// behind for long, and reports how many of each. Every instance may run it
-// at any time.
-func (s *Service) PurgeExpired(ctx context.Context, cutoff time.Time) (ceremonies, sessions int64, err error) {
-	if ceremonies, err = s.store.PurgeAdminCeremonies(ctx, cutoff); err != nil {
-		return ceremonies, 0, err
+// Purged counts the console's rows a purge deleted.
+type Purged struct {
+	Ceremonies, Sessions, Invitations int64
+}
+
+// PurgeExpired deletes the console ceremonies, sessions and invitations
+// that expired before cutoff.
+func (s *Service) PurgeExpired(ctx context.Context, cutoff time.Time) (Purged, error) {
+	var p Purged
+	var err error
+	if p.Ceremonies, err = s.store.PurgeAdminCeremonies(ctx, cutoff); err != nil {
+		return p, err
 	}
-	sessions, err = s.store.PurgeAdminSessions(ctx, cutoff)
-	return ceremonies, sessions, err
+	if p.Sessions, err = s.store.PurgeAdminSessions(ctx, cutoff); err != nil {
+		return p, err
+	}
+	p.Invitations, err = s.store.PurgeAdminInvites(ctx, cutoff)
+	return p, err
 }

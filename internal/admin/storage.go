@@ -25,6 +25,7 @@ type Queries interface {
 	CreateAdminSession(ctx context.Context, s model.AdminSession) error
 	DeleteAdminSession(ctx context.Context, hash []byte) error
 	PurgeAdminCeremonies(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeAdminInvites(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAdminSessions(ctx context.Context, cutoff time.Time) (int64, error)
 	RecordAdminSignIn(ctx context.Context, p model.Passkey, checkedCount uint32) error
 	Tenant(ctx context.Context, id string) (model.Tenant, error)

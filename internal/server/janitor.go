@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
+	"github.com/uplift-dev/uplift/internal/admin"
 )
 
 // JanitorInterval is how often a running server deletes expired passkey
@@ -19,14 +20,15 @@ const PurgeGrace = time.Minute
 
 // Purged counts the rows one purge deleted.
 type Purged struct {
-	PasskeyChallenges, ConsoleCeremonies, ConsoleSessions, Devices int64
+	PasskeyChallenges, Devices int64
+	Console                    admin.Purged
 	// Sessions ended (expired or revoked) and refresh tokens used long
 	// enough ago (see sessions.ReuseWindow).
 	Sessions, RefreshTokens int64
 }
 
 // PurgeExpired deletes the passkey challenges, console ceremonies,
-// console sessions and sessions that expired PurgeGrace ago or more, the
+// console sessions, console invitations and sessions that expired PurgeGrace ago or more, the
 // refresh tokens used long enough ago, and the devices that went nowhere
 // (see actions.OrphanDeviceAge), so that requests anyone may send (a
 // username-less sign-in, a console sign-in, a sign-in page) leave no rows
@@ -38,7 +40,7 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	if p.PasskeyChallenges, err = s.keys.PurgeExpired(ctx, cutoff); err != nil {
 		return p, err
 	}
-	if p.ConsoleCeremonies, p.ConsoleSessions, err = s.admins.PurgeExpired(ctx, cutoff); err != nil {
+	if p.Console, err = s.admins.PurgeExpired(ctx, cutoff); err != nil {
 		return p, err
 	}
 	if p.Devices, err = s.svc.PurgeOrphanDevices(ctx, s.svc.Now().Add(-actions.OrphanDeviceAge)); err != nil {
@@ -81,9 +83,10 @@ func (s *Server) purgeExpired(ctx context.Context) {
 		}
 		return
 	}
-	if p.PasskeyChallenges+p.ConsoleCeremonies+p.ConsoleSessions+p.Devices+p.Sessions+p.RefreshTokens > 0 {
+	if p.PasskeyChallenges+p.Console.Ceremonies+p.Console.Sessions+p.Console.Invitations+p.Devices+p.Sessions+p.RefreshTokens > 0 {
 		s.log.DebugContext(ctx, "purged expired ceremonies", "passkey_challenges", p.PasskeyChallenges,
-			"console_ceremonies", p.ConsoleCeremonies, "console_sessions", p.ConsoleSessions, "devices", p.Devices,
+			"console_ceremonies", p.Console.Ceremonies, "console_sessions", p.Console.Sessions,
+			"console_invitations", p.Console.Invitations, "devices", p.Devices,
 			"sessions", p.Sessions, "refresh_tokens", p.RefreshTokens, "duration", time.Since(start))
 	}
 }

@@ -137,11 +137,11 @@ func TestConsoleSignInFloodIsRefusedAndLeavesFewRows(t *testing.T) {
 
 	// Shortly after they expire, the janitor's purge deletes them all.
 	e.Clock.Advance(ceremony.Timeout)
-	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 0 {
+	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.Console.Ceremonies != 0 {
 		t.Errorf("purge at expiry = %+v, %v; want nothing yet (grace)", p, err)
 	}
 	e.Clock.Advance(server.PurgeGrace + time.Second)
-	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.ConsoleCeremonies != 31 {
+	if p, err := e.srv.PurgeExpired(t.Context()); err != nil || p.Console.Ceremonies != 31 {
 		t.Errorf("purge past the grace = %+v, %v; want 31 console ceremonies", p, err)
 	}
 	if n := e.rows("admin_ceremonies"); n != 0 {

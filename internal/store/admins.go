@@ -62,6 +62,13 @@ func (q Queries) PurgeAdminCeremonies(ctx context.Context, cutoff time.Time) (in
 		(SELECT id FROM admin_ceremonies WHERE expires_at < $1 LIMIT $2)`, cutoff)
 }
 
+// PurgeAdminInvites deletes the console invitations that expired before
+// cutoff, used or not, and reports how many.
+func (q Queries) PurgeAdminInvites(ctx context.Context, cutoff time.Time) (int64, error) {
+	return q.purge(ctx, "console invitations", `DELETE FROM admin_invites WHERE token_hash IN
+		(SELECT token_hash FROM admin_invites WHERE expires_at < $1 LIMIT $2)`, cutoff)
+}
+
 // PurgeAdminSessions deletes the console sessions that expired before
 // cutoff and reports how many.
 func (q Queries) PurgeAdminSessions(ctx context.Context, cutoff time.Time) (int64, error) {

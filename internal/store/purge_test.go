@@ -31,6 +31,10 @@ func TestPurgeDeletesEveryExpiredRowInBatches(t *testing.T) {
 				if err := q.CreateAdminCeremony(ctx, ac); err != nil {
 					return err
 				}
+				inv := model.AdminInvite{TokenHash: []byte(fmt.Sprint("i", i)), TenantID: "t1", CreatedAt: at(0), ExpiresAt: ends}
+				if err := q.CreateAdminInvite(ctx, inv); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
@@ -43,6 +47,7 @@ func TestPurgeDeletesEveryExpiredRowInBatches(t *testing.T) {
 		}{
 			{"passkey challenges", func() (int64, error) { return s.PurgePasskeyChallenges(ctx, at(600)) }},
 			{"console ceremonies", func() (int64, error) { return s.PurgeAdminCeremonies(ctx, at(600)) }},
+			{"console invitations", func() (int64, error) { return s.PurgeAdminInvites(ctx, at(600)) }},
 		} {
 			if n, err := p.purge(); err != nil || n != expired {
 				t.Errorf("purge %s = %d, %v; want %d", p.what, n, err, expired)
@@ -58,6 +63,9 @@ func TestPurgeDeletesEveryExpiredRowInBatches(t *testing.T) {
 		}
 		if _, err := s.ClaimAdminCeremony(ctx, fmt.Sprint("a", expired), at(600)); err != nil {
 			t.Errorf("a pending console ceremony went with the purge: %v", err)
+		}
+		if _, err := s.AdminInvite(ctx, []byte(fmt.Sprint("i", expired)), at(600)); err != nil {
+			t.Errorf("a pending console invitation went with the purge: %v", err)
 		}
 	})
 }
