@@ -2,8 +2,9 @@ package model
 
 import "time"
 
-// Passkey is the WebAuthn credential behind a PASSKEY authenticator: what
-// the registration ceremony produced plus what later sign-ins learned.
+// Passkey is the WebAuthn credential behind a PASSKEY authenticator, or
+// behind a SECURITY_KEY one (kept apart): what the registration ceremony
+// produced plus what later sign-ins learned.
 type Passkey struct {
 	// AuthenticatorID is the id of the user authenticator this passkey is.
 	AuthenticatorID string
