@@ -48,10 +48,15 @@ type User struct {
 
 func (rp RelyingParty) library() (*webauthn.WebAuthn, error) {
 	w, err := webauthn.New(&webauthn.Config{
-		RPID:                  rp.ID,
-		RPDisplayName:         rp.Name,
-		RPOrigins:             rp.Origins,
-		AttestationPreference: protocol.PreferNoAttestation,
+		RPID:          rp.ID,
+		RPDisplayName: rp.Name,
+		RPOrigins:     rp.Origins,
+		// A ceremony in a frame (the hosted pages in the browser SDK's
+		// popup mode) is cross-origin: it is accepted only when the page
+		// at the top is one of the same origins.
+		RPAllowCrossOrigin:          true,
+		RPTopOriginVerificationMode: protocol.TopOriginImplicitVerificationMode,
+		AttestationPreference:       protocol.PreferNoAttestation,
 		Timeouts: webauthn.TimeoutsConfig{
 			Login:        webauthn.TimeoutConfig{Timeout: Timeout, TimeoutUVD: Timeout},
 			Registration: webauthn.TimeoutConfig{Timeout: Timeout, TimeoutUVD: Timeout},

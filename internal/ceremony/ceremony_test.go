@@ -1,6 +1,10 @@
 package ceremony_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -165,4 +169,97 @@ func FuzzFinishLogin(f *testing.F) {
 			checkClientError(t, err)
 		}
 	})
+}
+
+// crossOrigin rewrites a software authenticator's assertion as a browser
+// sends it from a frame whose top-level page is at top, signed again
+// with the credential's key.
+func crossOrigin(t *testing.T, assertion string, key *ecdsa.PrivateKey, top string) []byte {
+	t.Helper()
+	var a struct {
+		ID       string `json:"id"`
+		RawID    string `json:"rawId"`
+		Type     string `json:"type"`
+		Response struct {
+			AuthenticatorData string `json:"authenticatorData"`
+			ClientDataJSON    string `json:"clientDataJSON"`
+			Signature         string `json:"signature"`
+			UserHandle        string `json:"userHandle,omitempty"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(assertion), &a); err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding
+	raw, err := b64.DecodeString(a.Response.ClientDataJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cd map[string]any
+	if err := json.Unmarshal(raw, &cd); err != nil {
+		t.Fatal(err)
+	}
+	cd["crossOrigin"], cd["topOrigin"] = true, top
+	raw, _ = json.Marshal(cd)
+	authData, err := b64.DecodeString(a.Response.AuthenticatorData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientHash := sha256.Sum256(raw)
+	digest := sha256.Sum256(append(authData, clientHash[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Response.ClientDataJSON, a.Response.Signature = b64.EncodeToString(raw), b64.EncodeToString(sig)
+	out, _ := json.Marshal(a)
+	return out
+}
+
+// A sign-in from a frame counts only when the page around the frame is
+// at one of the relying party's origins: the hosted pages framed by the
+// tenant's app, never by another site.
+func TestCrossOriginLoginNeedsAKnownTopOrigin(t *testing.T) {
+	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: handle})
+	cred, key, err := webauthntest.NewCredential()
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, resp := registration(t, ceremony.RegistrationOptions{}, auth, cred)
+	p, err := ceremony.FinishRegistration(rp, user(), session, resp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		top string
+		ok  bool
+	}{
+		{"https://app.example.com", true},
+		{"https://evil.example.net", false},
+		{"https://app.example.com.evil.net", false},
+	} {
+		opts, session, err := ceremony.BeginLogin(rp, ptr(user(p)), model.UVRequired)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ao, err := virtualwebauthn.ParseAssertionOptions(string(opts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred.Counter++
+		a, err := ceremony.ParseAssertion(crossOrigin(t, virtualwebauthn.CreateAssertionResponse(signer, auth, cred, *ao), key, tt.top))
+		if err != nil {
+			t.Fatal(err)
+		}
+		login, err := ceremony.FinishLogin(rp, user(p), session, a)
+		if tt.ok && err != nil {
+			t.Errorf("framed by %s: %v, want a sign-in", tt.top, err)
+		}
+		if !tt.ok && err == nil {
+			t.Errorf("framed by %s: signed in, want a refusal", tt.top)
+		}
+		if err == nil {
+			p = login.Passkey
+		}
+	}
 }
