@@ -332,27 +332,38 @@ test("queryUserActions filters by action code and by state", async () => {
   assert.deepEqual(await authsignal.queryUserActions({ userId, fromDate: tomorrow }), []);
 });
 
-test("updateAction sets a review state and rejects an unknown state with 400", async () => {
+test("updateAction sets every state the SDK names, getAction and validateChallenge report it, and an unknown state is 400", async () => {
   const userId = newUserId();
-  const { idempotencyKey } = await authsignal.track({ userId, action: "signIn" });
-
-  const updated = await authsignal.updateAction({
-    userId,
-    action: "signIn",
-    idempotencyKey,
-    attributes: { state: "REVIEW_SUCCEEDED" },
-  });
-  assert.equal(updated.state, "REVIEW_SUCCEEDED");
-  assert.equal((await authsignal.getAction({ userId, action: "signIn", idempotencyKey })).state, "REVIEW_SUCCEEDED");
+  const { idempotencyKey, token } = await authsignal.track({ userId, action: "signIn" });
+  const states = [
+    "REVIEW_REQUIRED",
+    "REVIEW_SUCCEEDED",
+    "REVIEW_FAILED",
+    "BLOCK",
+    "ALLOW",
+    "CHALLENGE_REQUIRED",
+    "CHALLENGE_FAILED",
+    "CHALLENGE_SUCCEEDED",
+  ];
+  for (const state of states) {
+    const updated = await authsignal.updateAction({ userId, action: "signIn", idempotencyKey, attributes: { state } });
+    assert.equal(updated.state, state);
+    assert.equal((await authsignal.getAction({ userId, action: "signIn", idempotencyKey })).state, state);
+    const validated = await authsignal.validateChallenge({ token });
+    assert.equal(validated.state, state);
+    // Only CHALLENGE_SUCCEEDED is a valid token, here on the backend's
+    // word: no method proved it.
+    assert.equal(validated.isValid, state === "CHALLENGE_SUCCEEDED", `isValid in ${state}`);
+    assert.equal(validated.verificationMethod, undefined);
+  }
 
   await rejectsWith(
     authsignal.updateAction({ userId, action: "signIn", idempotencyKey, attributes: { state: "NOT_A_STATE" } }),
     400,
   );
-  // Only a completed challenge moves an action to CHALLENGE_SUCCEEDED.
   await rejectsWith(
-    authsignal.updateAction({ userId, action: "signIn", idempotencyKey, attributes: { state: "CHALLENGE_SUCCEEDED" } }),
-    400,
+    authsignal.updateAction({ userId, action: "signIn", idempotencyKey: "no-such-key", attributes: { state: "ALLOW" } }),
+    404,
   );
 });
 
