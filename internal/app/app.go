@@ -81,7 +81,7 @@ func New(o Options) *App {
 		Actions:  fl,
 		Passkeys: passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: store.Bind[codes.Queries](o.Store), Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
-			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings}),
+			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, PublicURL: o.PublicURL}),
 		Admin:    admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
 		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
 		Sessions: sessions.New(store.Bind[sessions.Queries](o.Store), o.Log, src, fl, tn, o.PublicURL),

@@ -40,7 +40,7 @@ func (c SendCeilings) withDefaults() SendCeilings {
 // of returns the ceiling for method m; zero or less means none.
 func (c SendCeilings) of(m model.VerificationMethod) int {
 	switch m {
-	case model.MethodEmailOTP:
+	case model.MethodEmailOTP, model.MethodEmailMagicLink:
 		return c.EmailsPerHour
 	case model.MethodSMS:
 		return c.TextsPerHour
@@ -97,9 +97,16 @@ func methodWhat(m model.VerificationMethod) string {
 		return "A text message code"
 	case model.MethodAuthenticatorApp:
 		return "An authenticator app code"
+	case model.MethodEmailMagicLink:
+		return "An email"
 	}
 	return "An email code"
 }
+
+// sendMethod is the method whose send throttles, locks and ceiling a send
+// by m counts against: email codes and email links go to the same
+// mailbox, so they share the email code's.
+func sendMethod(m model.VerificationMethod) model.VerificationMethod { return model.SentTogether(m)[0] }
 
 // newThrottledError says when the next code may be sent, in whole seconds.
 func newThrottledError(m model.VerificationMethod, retryAfter time.Duration) error {
@@ -229,7 +236,7 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 	refused := false
 	err := s.store.InTx(ctx, func(q Queries) error {
 		for _, sub := range subjects {
-			if err := q.LockCodeSubject(ctx, ch.TenantID, sub, ch.Method, ch.CreatedAt); err != nil {
+			if err := q.LockCodeSubject(ctx, ch.TenantID, sub, sendMethod(ch.Method), ch.CreatedAt); err != nil {
 				return err
 			}
 		}
@@ -262,7 +269,7 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 			return newThrottledError(ch.Method, wait)
 		}
 		if limit := s.ceilings.of(ch.Method); limit > 0 {
-			prev, cur, err := q.CountCodeSend(ctx, ch.TenantID, ch.Method, ch.CreatedAt.Unix()/3600)
+			prev, cur, err := q.CountCodeSend(ctx, ch.TenantID, sendMethod(ch.Method), ch.CreatedAt.Unix()/3600)
 			if err != nil {
 				return err
 			}
@@ -282,7 +289,7 @@ func (s *Service) reserveSend(ctx context.Context, ch model.CodeChallenge) error
 // noteCeilingRefusal records a send the tenant's ceiling refused, for the
 // console, and logs the first of each hour.
 func (s *Service) noteCeilingRefusal(ctx context.Context, ch model.CodeChallenge) {
-	first, err := s.store.CountRefusedSend(context.WithoutCancel(ctx), ch.TenantID, ch.Method, ch.CreatedAt)
+	first, err := s.store.CountRefusedSend(context.WithoutCancel(ctx), ch.TenantID, sendMethod(ch.Method), ch.CreatedAt)
 	if err != nil {
 		s.log.WarnContext(ctx, "record refused send", "tenant", ch.TenantID, "err", err)
 		return

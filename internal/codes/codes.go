@@ -31,6 +31,8 @@ type Service struct {
 	email    notify.EmailSender
 	sms      notify.SMSSender
 	ceilings SendCeilings
+	// publicURL is where email links point (see LinkPath).
+	publicURL string
 }
 
 // Options configures the codes service. Without Email, email codes are
@@ -46,12 +48,14 @@ type Options struct {
 	// SendCeilings caps each tenant's email and text message code sends
 	// an hour; zero fields take the defaults.
 	SendCeilings SendCeilings
+	// PublicURL is the server's public base URL, where email links point.
+	PublicURL string
 }
 
 // New returns the codes service o describes.
 func New(o Options) *Service {
 	return &Service{Source: o.IDs, store: o.Store, log: o.Log, actions: o.Actions, tenancy: o.Tenancy,
-		email: o.Email, sms: o.SMS, ceilings: o.SendCeilings.withDefaults()}
+		email: o.Email, sms: o.SMS, ceilings: o.SendCeilings.withDefaults(), publicURL: o.PublicURL}
 }
 
 // codePurgeAge is how old a code challenge must be before it may be
@@ -76,7 +80,7 @@ func (s *Service) MethodOffered(m model.VerificationMethod) bool { return Offere
 func Offered(email notify.EmailSender, sms notify.SMSSender) func(model.VerificationMethod) bool {
 	return func(m model.VerificationMethod) bool {
 		switch m {
-		case model.MethodEmailOTP:
+		case model.MethodEmailOTP, model.MethodEmailMagicLink:
 			return email != nil
 		case model.MethodSMS:
 			return sms != nil
@@ -91,8 +95,11 @@ func (s *Service) requireMethod(m model.VerificationMethod) error {
 		return nil
 	}
 	what := "email codes are"
-	if m == model.MethodSMS {
+	switch m {
+	case model.MethodSMS:
 		what = "text message codes are"
+	case model.MethodEmailMagicLink:
+		what = "email links are"
 	}
 	return model.Errorf(model.ErrInvalid, "method_unavailable", "%s not configured on this server", what)
 }
@@ -104,12 +111,11 @@ func (s *Service) requireMethod(m model.VerificationMethod) error {
 // challenge is deleted again and the caller gets an ErrUnavailable error.
 func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeChallenge) (model.CodeChallenge, error) {
 	now := s.Now()
-	code, oc, err := otp.NewChallenge(s.Rand, now)
+	ch.ID, ch.TenantID, ch.CreatedAt = s.NewID(), t.ID, now
+	code, err := s.newSecret(&ch)
 	if err != nil {
 		return ch, err
 	}
-	ch.ID, ch.TenantID, ch.CreatedAt, ch.ExpiresAt = s.NewID(), t.ID, now, oc.ExpiresAt
-	ch.CodeHash, ch.Salt, ch.MaxAttempts = oc.Hash, oc.Salt, oc.MaxAttempts
 	s.purgeCodeChallenges(ctx, now)
 	if err := s.reserveSend(ctx, ch); err != nil {
 		return ch, err
@@ -121,7 +127,7 @@ func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeCha
 			err = errors.Join(err, derr)
 		}
 		if s.ceilings.of(ch.Method) > 0 {
-			if uerr := s.store.UncountCodeSend(bg, t.ID, ch.Method, ch.CreatedAt.Unix()/3600); uerr != nil {
+			if uerr := s.store.UncountCodeSend(bg, t.ID, sendMethod(ch.Method), ch.CreatedAt.Unix()/3600); uerr != nil {
 				err = errors.Join(err, uerr)
 			}
 		}
@@ -147,6 +153,11 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 		msg := notify.CodeSMS(t.Name, code, otp.Lifetime)
 		msg.To = ch.PhoneNumber
 		err = s.sms.SendSMS(ctx, msg)
+	case model.MethodEmailMagicLink:
+		what = "the email with the link"
+		msg := notify.LinkEmail(t.Name, s.linkURL(ch, code), LinkLifetime)
+		msg.To = ch.Email
+		err = s.email.SendEmail(ctx, msg)
 	default:
 		return fmt.Errorf("deliver: no sender for %s", ch.Method)
 	}
@@ -156,6 +167,21 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 	s.log.WarnContext(ctx, "code not sent", "tenant", t.ID, "method", ch.Method, "challenge", ch.ID, "err", err)
 	return model.Errorf(model.ErrUnavailable, "unavailable",
 		"%s with the code could not be sent; try again in a moment", what)
+}
+
+// newSecret makes the secret of a new challenge, sets its hash, expiry
+// and attempt limit on ch, and returns the secret: a one-time code, or
+// for an email link the link's secret.
+func (s *Service) newSecret(ch *model.CodeChallenge) (string, error) {
+	if ch.Method == model.MethodEmailMagicLink {
+		return s.newLinkSecret(ch), nil
+	}
+	code, oc, err := otp.NewChallenge(s.Rand, ch.CreatedAt)
+	if err != nil {
+		return "", err
+	}
+	ch.ExpiresAt, ch.CodeHash, ch.Salt, ch.MaxAttempts = oc.ExpiresAt, oc.Hash, oc.Salt, oc.MaxAttempts
+	return code, nil
 }
 
 // purgeCodeChallenges deletes, now and then, code challenges old enough to

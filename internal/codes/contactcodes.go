@@ -37,9 +37,10 @@ type CodeVerification struct {
 	Authenticator *model.Authenticator
 }
 
-// EnrollContact starts enrolling an email address (EMAIL_OTP) or phone
-// number (SMS) for the token's user by sending it a code; verifying the
-// code completes the enrolment. A user has one authenticator of each of
+// EnrollContact starts enrolling an email address (EMAIL_OTP, or
+// EMAIL_MAGIC_LINK with a link) or phone number (SMS) for the token's
+// user by sending it a code; verifying the code completes the
+// enrolment. A user has one authenticator of each of
 // these methods: enrolling another address replaces it once verified.
 func (s *Service) EnrollContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod, address string) (Enrolment, error) {
 	claims, err := c.RequireToken()
@@ -97,13 +98,14 @@ func (s *Service) matchKnownAddress(ctx context.Context, tenantID, userID string
 	}
 	return model.Errorf(model.ErrForbidden, "address_mismatch",
 		"the app gave this user another %s; enrol that one, or track with scope add:authenticators to let the user choose",
-		map[model.VerificationMethod]string{model.MethodEmailOTP: "email address", model.MethodSMS: "phone number"}[ch.Method])
+		map[model.VerificationMethod]string{model.MethodEmailOTP: "email address", model.MethodEmailMagicLink: "email address",
+			model.MethodSMS: "phone number"}[ch.Method])
 }
 
 // setAddress checks the address for ch's method and sets it.
 func setAddress(ch *model.CodeChallenge, address string) error {
 	switch ch.Method {
-	case model.MethodEmailOTP:
+	case model.MethodEmailOTP, model.MethodEmailMagicLink:
 		if !actions.ValidEmail(address) {
 			return model.Invalid("email must be a valid email address")
 		}

@@ -20,6 +20,7 @@ type Queries interface {
 	CountRefusedSend(ctx context.Context, tenantID string, method model.VerificationMethod, now time.Time) (first bool, err error)
 	CreateCodeChallenge(ctx context.Context, c model.CodeChallenge) error
 	DeleteCodeChallenge(ctx context.Context, tenantID, id string) error
+	EmailLinkChallenge(ctx context.Context, tenantID, id string) (model.CodeChallenge, error)
 	DeleteCodeLockout(ctx context.Context, tenantID, subject string, method model.VerificationMethod) (bool, error)
 	LatestCodeChallenge(ctx context.Context, tenantID, userID, idempotencyKey string, method model.VerificationMethod, kinds ...model.CodeChallengeKind) (model.CodeChallenge, error)
 	LockCodeSubject(ctx context.Context, tenantID, subject string, method model.VerificationMethod, now time.Time) error

@@ -71,7 +71,7 @@ func (c CodeChallenge) Address() string {
 // Empty for an authenticator app.
 func (c CodeChallenge) Destination() string {
 	switch c.Method {
-	case MethodEmailOTP:
+	case MethodEmailOTP, MethodEmailMagicLink:
 		addr := strings.ToLower(strings.TrimSpace(c.Email))
 		local, domain, ok := strings.Cut(addr, "@")
 		if tagless, _, tagged := strings.Cut(local, "+"); ok && tagged && tagless != "" {
@@ -82,6 +82,17 @@ func (c CodeChallenge) Destination() string {
 		return strings.TrimSpace(c.PhoneNumber)
 	}
 	return ""
+}
+
+// SentTogether returns the one or two methods whose sends count together
+// with m's against the send throttles and ceilings, the first naming
+// their shared locks and counts: email codes and email links reach the
+// same mailbox.
+func SentTogether(m VerificationMethod) []VerificationMethod {
+	if m == MethodEmailOTP || m == MethodEmailMagicLink {
+		return []VerificationMethod{MethodEmailOTP, MethodEmailMagicLink}
+	}
+	return []VerificationMethod{m}
 }
 
 // CodeLockout is how one subject (a user, or an address a Server API

@@ -97,6 +97,12 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/verify/sms", client(capi.VerifySMS))
 	mux.Handle("POST /v1/client/verify/totp", client(capi.VerifyApp))
 
+	// Client API: email links (EMAIL_MAGIC_LINK). The link opens the
+	// hosted page at /login/email-link; the page that asked polls finalize.
+	mux.Handle("POST /v1/client/user-authenticators/email-magic-link", client(capi.EnrollEmailLink))
+	mux.Handle("POST /v1/client/challenge/email-magic-link", client(capi.ChallengeEmailLink))
+	mux.Handle("POST /v1/client/verify/email-magic-link/finalize", client(capi.FinalizeEmailLink))
+
 	// Client API: the browser SDK's calls that need a service Uplift does
 	// not have (Authsignal's mobile apps, WhatsApp) answer 400
 	// method_unavailable; its useCookies calls answer 400
@@ -187,6 +193,13 @@ func (s *Server) browserRoutes() *browserMux {
 	steps.Handle("POST /login/passkey/register/options", ui.JSON(ui.RegistrationOptions))
 	steps.Handle("POST /login/passkey/register", ui.JSON(ui.Register))
 	steps.Handle("POST /login/prompt/result", ui.JSON(ui.PromptResult))
+
+	// The page an email link opens: the form it shows (and submits by
+	// itself) is bound by its CSRF field to the link's challenge, since
+	// the browser opening it need not be in any flow.
+	emailLink := b.surface(ui.EmailLinkCSRF).limited(ipPages)
+	emailLink.Handle("GET /login/email-link", ui.Page(ui.EmailLink)) // codes.LinkPath
+	emailLink.Handle("POST /login/email-link", ui.Page(ui.OpenEmailLink))
 
 	// Admin console before sign-in: the sign-in page and invitations with
 	// their passkey ceremonies. There is no session to derive a CSRF field

@@ -289,6 +289,16 @@ func (s *surface) openHostedFlow() {
 	s.hostedCSRF = hosted.CSRFField(secret, s.tenant.ID+"/"+s.key)
 }
 
+// emailLinkCSRF is the CSRF field of the email link page opening the
+// link to challenge id, for the hosted pages' cookie.
+func (s *surface) emailLinkCSRF(id string) string {
+	secret, err := base64.RawURLEncoding.DecodeString(s.csrfCookie)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return hosted.CSRFField(secret, hosted.EmailLinkScope(id))
+}
+
 // answer is a response with its body read.
 type answer struct {
 	status  int
@@ -470,6 +480,9 @@ func (s *surface) samples() map[string]sample {
 		"POST /login/prompt":       {form: flow(url.Values{"choice": {"dismiss"}})},
 		"GET /login/created":       {query: url.Values{"token": {s.token}}},
 		"GET /login/finish":        {query: url.Values{"token": {s.token}}},
+		"GET /login/email-link":    {query: url.Values{"t": {s.tenant.ID}, "c": {someID}, "s": {strings.Repeat("A", 43)}}},
+		"POST /login/email-link": {form: url.Values{"t": {s.tenant.ID}, "c": {someID}, "s": {strings.Repeat("A", 43)},
+			"csrf": {s.emailLinkCSRF(someID)}}},
 		"POST /login/capabilities": {json: map[string]any{"token": s.token, "capabilities": map[string]any{
 			"webauthn": true, "uvpaa": true, "conditionalMediation": false}}},
 		"POST /login/passkey/options":          {json: map[string]any{"token": s.token}},

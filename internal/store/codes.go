@@ -97,11 +97,13 @@ func (q Queries) LockCodeSubject(ctx context.Context, tenantID, subject string, 
 }
 
 // CodeSendTimes returns when codes still on record were sent to a subject
-// by a method after since, oldest first.
+// by a method, or one sent together with it (model.SentTogether), after
+// since, oldest first.
 func (q Queries) CodeSendTimes(ctx context.Context, tenantID, subject string, method model.VerificationMethod, since time.Time) ([]time.Time, error) {
+	together := model.SentTogether(method)
 	rows, err := q.w.QueryContext(ctx, `SELECT created_at FROM code_challenges
-		WHERE tenant_id = $1 AND subject = $2 AND method = $3 AND created_at > $4 ORDER BY created_at`,
-		tenantID, subject, string(method), micros(since))
+		WHERE tenant_id = $1 AND subject = $2 AND method IN ($3, $5) AND created_at > $4 ORDER BY created_at`,
+		tenantID, subject, string(together[0]), micros(since), string(together[len(together)-1]))
 	if err != nil {
 		return nil, fmt.Errorf("code send times: %w", err)
 	}

@@ -109,11 +109,13 @@ func (q Queries) PurgeCodeLockouts(ctx context.Context, cutoff time.Time) (int64
 
 // CodeSendTimesTo returns when codes still on record were sent to a
 // destination (a normalised address, see model.CodeChallenge.Destination)
-// by a method after since, whichever user asked, oldest first.
+// by a method, or one sent together with it (model.SentTogether), after
+// since, whichever user asked, oldest first.
 func (q Queries) CodeSendTimesTo(ctx context.Context, tenantID string, method model.VerificationMethod, destination string, since time.Time) ([]time.Time, error) {
+	together := model.SentTogether(method)
 	rows, err := q.w.QueryContext(ctx, `SELECT created_at FROM code_challenges
-		WHERE tenant_id = $1 AND method = $2 AND destination = $3 AND created_at > $4 ORDER BY created_at`,
-		tenantID, string(method), destination, micros(since))
+		WHERE tenant_id = $1 AND method IN ($2, $5) AND destination = $3 AND created_at > $4 ORDER BY created_at`,
+		tenantID, string(together[0]), destination, micros(since), string(together[len(together)-1]))
 	if err != nil {
 		return nil, fmt.Errorf("code send times: %w", err)
 	}
