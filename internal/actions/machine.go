@@ -102,6 +102,13 @@ func (s *Service) MoveAction(ctx context.Context, tenantID, userID, code, key st
 	return a, err
 }
 
+// SetActionState moves an action to state on the word of the app's
+// backend (the Server API's updateAction): MoveAction by
+// model.SourceServerAPI.
+func (s *Service) SetActionState(ctx context.Context, tenantID, userID, code, key string, state model.ActionState) (model.Action, error) {
+	return s.MoveAction(ctx, tenantID, userID, code, key, state, model.SourceServerAPI)
+}
+
 // movedAction is a moved to state to by by at now, and whether that
 // changes anything: moving to the state it is in already changes nothing
 // (no history entry). CHALLENGE_SUCCEEDED set from another state was

@@ -18,7 +18,9 @@ type Validation struct {
 }
 
 // Validate reports whether a token shows a successfully completed
-// challenge for its action. userID and actionCode, when given, must match
+// challenge for its action: its state is CHALLENGE_SUCCEEDED, whether a
+// challenge made it so or the app's backend declared it (the action's
+// StateSource tells which). userID and actionCode, when given, must match
 // the token's. A token that is forged, expired or another tenant's is not
 // an error: it is reported as not valid.
 func (s *Service) Validate(ctx context.Context, t model.Tenant, raw, userID, actionCode string) (Validation, error) {
@@ -47,11 +49,4 @@ func (s *Service) Validate(ctx context.Context, t model.Tenant, raw, userID, act
 		return Validation{Error: "the token does not match its action"}, nil
 	}
 	return Validation{IsValid: a.State == model.StateChallengeSucceeded, Action: a}, nil
-}
-
-// SetActionState moves an action to state on the word of the app's
-// backend (the Server API's updateAction): MoveAction by
-// model.SourceServerAPI.
-func (s *Service) SetActionState(ctx context.Context, tenantID, userID, code, key string, state model.ActionState) (model.Action, error) {
-	return s.MoveAction(ctx, tenantID, userID, code, key, state, model.SourceServerAPI)
 }
