@@ -16,6 +16,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
+	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -30,12 +31,19 @@ type linkEnv struct {
 
 func newLinkEnv(t *testing.T) *linkEnv {
 	t.Helper()
+	return newLinkEnvOn(t, "")
+}
+
+// newLinkEnvOn starts the environment on the database at dbURL ("" for
+// a new SQLite file).
+func newLinkEnvOn(t *testing.T, dbURL string) *linkEnv {
+	t.Helper()
 	e := &linkEnv{mail: notifytest.StartSMTP(t)}
 	email, err := notify.NewSMTPSender(e.mail.URL(), "no-reply@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Env = apitest.NewWith(t, apitest.Options{Email: email})
+	e.Env = apitest.NewWith(t, apitest.Options{Email: email, DatabaseURL: dbURL})
 	e.tenant, e.secret = e.Tenant("Acme")
 	e.Do(e.secret, "POST", "/v1/users/ada/authenticators",
 		map[string]any{"verificationMethod": "EMAIL_MAGIC_LINK", "email": "ada@example.com"}).MustOK(t)
@@ -209,9 +217,14 @@ func TestEmailLinkStatusNeedsTheAction(t *testing.T) {
 }
 
 // TestEmailLinkOpenedAtOnce: of many openings at the same moment, one
-// completes the challenge and the others find the link used.
+// completes the challenge and the others find the link used, on SQLite
+// and on PostgreSQL.
 func TestEmailLinkOpenedAtOnce(t *testing.T) {
-	e := newLinkEnv(t)
+	t.Run("sqlite", func(t *testing.T) { openAtOnce(t, newLinkEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { openAtOnce(t, newLinkEnvOn(t, pgtest.URL(t))) })
+}
+
+func openAtOnce(t *testing.T, e *linkEnv) {
 	if _, err := e.App.Codes.ChallengeEmailLink(context.Background(), e.caller("ada")); err != nil {
 		t.Fatal(err)
 	}
