@@ -65,8 +65,18 @@ func TestUpdateActionRefusals(t *testing.T) {
 		"ALLOW, BLOCK, CHALLENGE_REQUIRED, CHALLENGE_SUCCEEDED, CHALLENGE_FAILED, REVIEW_REQUIRED, REVIEW_SUCCEEDED, REVIEW_FAILED") {
 		t.Errorf("unknown state: %d %s", r.Status, r.Body)
 	}
-	if r := e.Do(keyB, "PATCH", path, map[string]any{}); r.Status != http.StatusBadRequest {
-		t.Errorf("no state: %d %s", r.Status, r.Body)
+	for name, body := range map[string][]byte{
+		"no state":       []byte(`{}`),
+		"NUL":            []byte(`{"state":"CHALLENGE_SUCCEEDED\u0000"}`),
+		"not UTF-8":      []byte("{\"state\":\"ALLOW\xff\"}"),
+		"two states":     []byte(`{"state":"ALLOW","state":"BLOCK","extra":1}`),
+		"lower case":     []byte(`{"state":"challenge_succeeded"}`),
+		"state as array": []byte(`{"state":["ALLOW"]}`),
+	} {
+		if r := e.Do(keyB, "PATCH", path, body); r.Status != http.StatusBadRequest || !strings.Contains(r.Str("errorDescription"), "state") &&
+			!strings.Contains(r.Str("errorDescription"), "extra") {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
 	}
 	// Another tenant cannot mark B's challenge succeeded, even knowing the
 	// user, action and key; nor can another user's or action's path.
