@@ -20,6 +20,7 @@ type Queries interface {
 	DevicePasskeys(ctx context.Context, tenantID, deviceID string) ([]model.DevicePasskey, error)
 	EnsureUserHandle(ctx context.Context, tenantID, userID string, handle []byte, at time.Time) ([]byte, error)
 	LinkDevicePasskey(ctx context.Context, dp model.DevicePasskey) error
+	LockUser(ctx context.Context, tenantID, userID string) error
 	PasskeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error)
 	PasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error)
 	PasskeyOnDevice(ctx context.Context, tenantID, userID, deviceID string) (bool, error)
@@ -31,6 +32,7 @@ type Queries interface {
 	RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
 	RecordSecurityKeyCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
 	RecordSecurityKeySignIn(ctx context.Context, p model.Passkey) error
+	RenamePasskey(ctx context.Context, tenantID, userID, authID, name string) error
 	SaveProviderNames(ctx context.Context, names []model.ProviderName, at time.Time) error
 	SecurityKeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error)
 	SecurityKeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error)
