@@ -131,6 +131,7 @@ type funnelJSON struct {
 	Shown     int `json:"shown"`
 	Accepted  int `json:"accepted"`
 	Dismissed int `json:"dismissed"`
+	OptedOut  int `json:"optedOut"`
 	Failed    int `json:"failed"`
 }
 
@@ -155,7 +156,7 @@ func toDashboardJSON(d prompt.Dashboard) dashboardJSON {
 	out := dashboardJSON{From: d.From.Format(isoDate), To: d.To.Format(isoDate),
 		Days: []dayJSON{}, Reasons: []reasonJSON{}, Platforms: []platformJSON{},
 		Funnel: funnelJSON{Evaluated: f.Evaluated, Eligible: f.Eligible, Shown: f.Shown,
-			Accepted: f.Accepted, Dismissed: f.Dismissed, Failed: f.Failed}}
+			Accepted: f.Accepted, Dismissed: f.Dismissed, OptedOut: f.OptedOut, Failed: f.Failed}}
 	for _, day := range d.Days {
 		out.Days = append(out.Days, dayJSON{Date: day.Day.Format(isoDate), ActiveUsers: day.ActiveUsers,
 			ActiveUsersWithPasskey: day.ActiveUsersWithPasskey, SignIns: day.SignIns, PasskeySignIns: day.PasskeySignIns})
@@ -311,11 +312,12 @@ func newDashboardFigures(d prompt.Dashboard, days int) *dashboardFigures {
 		{"Shown", fn.Shown, percent(fn.Shown, fn.Eligible), "eligible"},
 		{"Accepted", fn.Accepted, percent(fn.Accepted, fn.Shown), "shown"},
 		{"Dismissed", fn.Dismissed, percent(fn.Dismissed, fn.Shown), "shown"},
+		{"Opted out", fn.OptedOut, percent(fn.OptedOut, fn.Shown), "shown"},
 		{"Failed", fn.Failed, percent(fn.Failed, fn.Shown), "shown"},
 	}
 	if fn != (prompt.UpliftFunnel{}) {
-		chart := barChart{Summary: fmt.Sprintf("Passkey prompt funnel, %s: %d evaluated, %d eligible, %d shown, %d accepted, %d dismissed, %d failed",
-			span, fn.Evaluated, fn.Eligible, fn.Shown, fn.Accepted, fn.Dismissed, fn.Failed)}
+		chart := barChart{Summary: fmt.Sprintf("Passkey prompt funnel, %s: %d evaluated, %d eligible, %d shown, %d accepted, %d dismissed, %d opted out, %d failed",
+			span, fn.Evaluated, fn.Eligible, fn.Shown, fn.Accepted, fn.Dismissed, fn.OptedOut, fn.Failed)}
 		for i, s := range f.FunnelSteps {
 			note := s.Share
 			if i == 0 || s.Share == "—" {

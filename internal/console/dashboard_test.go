@@ -251,7 +251,7 @@ func (w *adoptionWorld) want(days int) dashboardJSON {
 			p.Failed++
 		}
 	}
-	for _, k := range []string{"evaluated", "eligible", "shown", "accepted", "dismissed", "failed"} {
+	for _, k := range []string{"evaluated", "eligible", "shown", "accepted", "dismissed", "optedOut", "failed"} {
 		out.Funnel[k] += 0
 	}
 	for r, n := range reasons {
@@ -531,7 +531,7 @@ func TestDashboardWithoutData(t *testing.T) {
 			t.Errorf("day %+v is not zero", day)
 		}
 	}
-	if len(d.Funnel) != 6 || d.Funnel["evaluated"] != 0 {
+	if len(d.Funnel) != 7 || d.Funnel["evaluated"] != 0 {
 		t.Errorf("funnel = %v", d.Funnel)
 	}
 }

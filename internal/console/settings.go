@@ -113,6 +113,11 @@ type settingsForm struct {
 	// Origins is the textarea's text, one origin a line.
 	Origins string
 	UV      model.UserVerification
+	// Rollout is the share of users ever prompted, in percent.
+	Rollout       int
+	Backoff       bool
+	MaxDismissals int
+	AllowOptOut   bool
 }
 
 // settingsView is what settings.html shows.
@@ -129,6 +134,8 @@ func settingsFromTenant(t model.Tenant) settingsForm {
 		Prompt: !t.Passkey.DisableEnrollmentPrompt, Interval: t.Passkey.EnrollmentPromptInterval,
 		Recovery: t.Passkey.RecoveryMethods, RPID: t.RPID, RPName: t.RPName,
 		Origins: strings.Join(t.Origins, "\n"), UV: t.Passkey.UserVerification,
+		Rollout: t.Passkey.EnrollmentPromptRolloutPercent, Backoff: t.Passkey.EnrollmentPromptBackoff,
+		MaxDismissals: t.Passkey.EnrollmentPromptMaxDismissals, AllowOptOut: t.Passkey.EnrollmentPromptAllowOptOut,
 	}
 }
 
@@ -139,6 +146,7 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 		Prompt: r.PostFormValue("prompt") != "", Recovery: postedMethods(r, "recovery"),
 		RPID: strings.TrimSpace(r.PostFormValue("rpId")), RPName: r.PostFormValue("rpName"),
 		Origins: r.PostFormValue("origins"), UV: model.UserVerification(r.PostFormValue("uv")),
+		Backoff: r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
 	}
 	p := fieldErrors{}
 	n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("interval")), 10, 64)
@@ -146,7 +154,23 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 		p["interval"] = "Choose how often the prompt may appear."
 	}
 	f.Interval = n
+	if f.Rollout, err = formInt(r, "rollout", 100); err != nil {
+		p["rollout"] = "Enter a whole number of percent, from 0 to 100."
+	}
+	if f.MaxDismissals, err = formInt(r, "maxDismissals", 0); err != nil {
+		p["maxDismissals"] = "Enter a whole number; 0 means no limit."
+	}
 	return f, p
+}
+
+// formInt reads a whole number field; a blank one is def, the setting's
+// default.
+func formInt(r *http.Request, name string, def int) (int, error) {
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if v == "" {
+		return def, nil
+	}
+	return strconv.Atoi(v)
 }
 
 // settings turns the form into policy's passkey settings.
@@ -160,6 +184,8 @@ func (f settingsForm) settings() policy.PasskeySettings {
 	return policy.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: origins, Passkey: model.PasskeyConfig{
 		DisableEnrollmentPrompt: !f.Prompt, EnrollmentPromptInterval: f.Interval,
 		RecoveryMethods: slices.Clone(f.Recovery), UserVerification: f.UV,
+		EnrollmentPromptRolloutPercent: f.Rollout, EnrollmentPromptBackoff: f.Backoff,
+		EnrollmentPromptMaxDismissals: f.MaxDismissals, EnrollmentPromptAllowOptOut: f.AllowOptOut,
 	}}
 }
 
@@ -215,6 +241,12 @@ func settingsProblems(in policy.PasskeySettings) fieldErrors {
 			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
 		}},
 		{"uv", func(ps *policy.PasskeySettings) { ps.Passkey.UserVerification = in.Passkey.UserVerification }},
+		{"rollout", func(ps *policy.PasskeySettings) {
+			ps.Passkey.EnrollmentPromptRolloutPercent = in.Passkey.EnrollmentPromptRolloutPercent
+		}},
+		{"maxDismissals", func(ps *policy.PasskeySettings) {
+			ps.Passkey.EnrollmentPromptMaxDismissals = in.Passkey.EnrollmentPromptMaxDismissals
+		}},
 		{"rpName", func(ps *policy.PasskeySettings) { ps.RPName = in.RPName }},
 	})
 	ps := goodSettings()

@@ -141,13 +141,25 @@ type PasskeyConfig struct {
 	EnrollmentPromptInterval int64
 	RecoveryMethods          []VerificationMethod
 	UserVerification         UserVerification
+	// EnrollmentPromptRolloutPercent (0 to 100) is the share of users ever
+	// prompted, by a stable bucket per user.
+	EnrollmentPromptRolloutPercent int
+	// EnrollmentPromptBackoff doubles the wait after each further
+	// dismissal on a device.
+	EnrollmentPromptBackoff bool
+	// EnrollmentPromptMaxDismissals stops the prompt on a device after that
+	// many dismissals there; 0 means no limit.
+	EnrollmentPromptMaxDismissals int
+	// EnrollmentPromptAllowOptOut offers "Don't ask again" on the prompt.
+	EnrollmentPromptAllowOptOut bool
 }
 
 // DefaultPasskeyConfig is the configuration a new tenant starts with.
 func DefaultPasskeyConfig() PasskeyConfig {
 	return PasskeyConfig{
-		RecoveryMethods:  []VerificationMethod{MethodEmailOTP, MethodSMS, MethodAuthenticatorApp},
-		UserVerification: UVRequired,
+		RecoveryMethods:                []VerificationMethod{MethodEmailOTP, MethodSMS, MethodAuthenticatorApp},
+		UserVerification:               UVRequired,
+		EnrollmentPromptRolloutPercent: 100,
 	}
 }
 
@@ -199,6 +211,9 @@ type ActionConfig struct {
 	VerificationMethods   []VerificationMethod
 	DefaultMethod         VerificationMethod
 	PromptToEnrollMethods []VerificationMethod
+	// DisablePromptToEnroll switches the uplift prompt off for this action
+	// whatever the tenant says (a winning rule may switch it on again).
+	DisablePromptToEnroll bool
 	RedirectURL           string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
@@ -288,6 +303,9 @@ type Rule struct {
 	VerificationMethods   []VerificationMethod
 	DefaultMethod         VerificationMethod
 	PromptToEnrollMethods []VerificationMethod
+	// DisablePromptToEnroll switches the uplift prompt off when this rule
+	// wins, whatever the action and the tenant say.
+	DisablePromptToEnroll bool
 	// Conditions is the JSONLogic expression, as the admin saved it.
 	Conditions []byte
 	CreatedAt  time.Time
@@ -327,6 +345,8 @@ const (
 	UpliftAccepted  UpliftEventKind = "accepted"
 	UpliftDismissed UpliftEventKind = "dismissed"
 	UpliftFailed    UpliftEventKind = "failed"
+	// UpliftOptedOut is the person choosing "Don't ask again".
+	UpliftOptedOut UpliftEventKind = "opted_out"
 )
 
 // UpliftEvent is one thing that happened with the prompt for a user on a

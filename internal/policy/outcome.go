@@ -8,6 +8,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
+	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
 // Outcome is what track decided for an action: the outcome, the rules
@@ -147,23 +148,36 @@ func (c *preparedCache) put(key string, set *ruleSet) {
 
 // PromptSwitches reads the three switches of the uplift prompt for a
 // tracked action: the tenant-wide one (on unless the passkey configuration
-// disables it), the action configuration's, and the winning rule's (off
-// when no rule won or the rule has since been deleted).
-func (s *Service) PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant, action, rule bool, err error) {
+// disables it), the action configuration's, and the winning rule's
+// (inherit when no rule won or the rule has since been deleted). The
+// action's and the rule's are off with disablePromptToEnroll, on with
+// PASSKEY among promptToEnrollVerificationMethods, and inherit otherwise;
+// uplift.Effective applies their precedence.
+func (s *Service) PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant bool, action, rule uplift.Switch, err error) {
 	tenant = !t.Passkey.DisableEnrollmentPrompt
 	cfg, err := s.store.ActionConfig(ctx, t.ID, a.Code)
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return false, false, false, err
+		return false, uplift.Inherit, uplift.Inherit, err
 	}
-	action = promptsPasskey(cfg.PromptToEnrollMethods)
+	action = ActionSwitch(cfg)
 	if a.PriorityRuleID != "" {
 		r, err := s.store.Rule(ctx, t.ID, a.Code, a.PriorityRuleID)
 		if err != nil && !errors.Is(err, model.ErrNotFound) {
-			return false, false, false, err
+			return false, uplift.Inherit, uplift.Inherit, err
 		}
-		rule = promptsPasskey(r.PromptToEnrollMethods)
+		rule = RuleSwitch(r)
 	}
 	return tenant, action, rule, nil
+}
+
+// ActionSwitch is an action configuration's switch of the uplift prompt.
+func ActionSwitch(c model.ActionConfig) uplift.Switch {
+	return uplift.SwitchFrom(c.DisablePromptToEnroll, promptsPasskey(c.PromptToEnrollMethods))
+}
+
+// RuleSwitch is a rule's switch of the uplift prompt, used when it wins.
+func RuleSwitch(r model.Rule) uplift.Switch {
+	return uplift.SwitchFrom(r.DisablePromptToEnroll, promptsPasskey(r.PromptToEnrollMethods))
 }
 
 func promptsPasskey(methods []model.VerificationMethod) bool {

@@ -45,8 +45,8 @@ func TestRulePromptSwitchReachesTheDecision(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := uplift.Decide(uplift.Input{
-				TenantPromptEnabled: tenantOn, ActionPromptEnabled: actionOn, RulePromptEnabled: ruleOn,
-				Authenticated: true, PlatformAuthenticator: true, Now: e.Clock.Now(),
+				TenantPromptEnabled: tenantOn, ActionPrompt: actionOn, RulePrompt: ruleOn,
+				Authenticated: true, RolloutPercent: 100, PlatformAuthenticator: true, Now: e.Clock.Now(),
 			})
 			if d.Reason != tt.want {
 				t.Errorf("switches tenant=%v action=%v rule=%v decide %s, want %s", tenantOn, actionOn, ruleOn, d.Reason, tt.want)

@@ -303,6 +303,9 @@ type PasskeySettings struct {
 // maxPromptInterval bounds the uplift prompt's frequency (ten years).
 const maxPromptInterval = 10 * 365 * 24 * 3600
 
+// MaxPromptDismissals bounds enrollmentPromptMaxDismissals.
+const MaxPromptDismissals = 1000
+
 // UpdatePasskeySettings applies change to the tenant's passkey settings
 // and stores them if they are valid.
 func (s *Service) UpdatePasskeySettings(ctx context.Context, tenantID string, change func(*PasskeySettings)) (model.Tenant, error) {
@@ -328,6 +331,13 @@ func checkPasskeySettings(ps *PasskeySettings) error {
 	p := ps.Passkey
 	if p.EnrollmentPromptInterval < 0 || p.EnrollmentPromptInterval > maxPromptInterval {
 		return model.Invalid("enrollmentPromptInterval must be from 0 to %d seconds", maxPromptInterval)
+	}
+	if p.EnrollmentPromptRolloutPercent < 0 || p.EnrollmentPromptRolloutPercent > 100 {
+		return model.Invalid("enrollmentPromptRolloutPercent must be from 0 to 100, got %d", p.EnrollmentPromptRolloutPercent)
+	}
+	if p.EnrollmentPromptMaxDismissals < 0 || p.EnrollmentPromptMaxDismissals > MaxPromptDismissals {
+		return model.Invalid("enrollmentPromptMaxDismissals must be from 0 (no limit) to %d, got %d",
+			MaxPromptDismissals, p.EnrollmentPromptMaxDismissals)
 	}
 	if err := checkMethods("recoveryMethods", p.RecoveryMethods, "", recoveryMethodChoices); err != nil {
 		return err

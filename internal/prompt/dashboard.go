@@ -45,9 +45,9 @@ type DashboardDay struct {
 
 // UpliftFunnel counts the steps of the passkey prompt: decisions made
 // (evaluated), decisions to show it (eligible), prompts shown, and what
-// the users did with them.
+// the users did with them ("Don't ask again" is OptedOut).
 type UpliftFunnel struct {
-	Evaluated, Eligible, Shown, Accepted, Dismissed, Failed int
+	Evaluated, Eligible, Shown, Accepted, Dismissed, OptedOut, Failed int
 }
 
 // ReasonCount is how many evaluations had one reason.
@@ -58,8 +58,8 @@ type ReasonCount struct {
 
 // PlatformFunnel is the prompt funnel of one device platform.
 type PlatformFunnel struct {
-	Platform                                      string
-	Evaluated, Shown, Accepted, Dismissed, Failed int
+	Platform                                                string
+	Evaluated, Shown, Accepted, Dismissed, OptedOut, Failed int
 }
 
 // AdoptionDashboard returns the tenant's adoption figures for the last
@@ -119,6 +119,9 @@ func (s *Service) AdoptionDashboard(ctx context.Context, tenantID string, days i
 		case model.UpliftDismissed:
 			d.Funnel.Dismissed += c.Count
 			p.Dismissed += c.Count
+		case model.UpliftOptedOut:
+			d.Funnel.OptedOut += c.Count
+			p.OptedOut += c.Count
 		case model.UpliftFailed:
 			d.Funnel.Failed += c.Count
 			p.Failed += c.Count

@@ -17,10 +17,10 @@ import (
 	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
-// Policy says which of the prompt's three switches are on for an action:
-// the tenant's, the action configuration's and the winning rule's.
+// Policy says how the prompt's three switches stand for an action: the
+// tenant's, the action configuration's and the winning rule's.
 type Policy interface {
-	PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant, action, rule bool, err error)
+	PromptSwitches(ctx context.Context, t model.Tenant, a model.Action) (tenant bool, action, rule uplift.Switch, err error)
 }
 
 // Methods says which verification methods this server can challenge
@@ -58,11 +58,20 @@ const (
 // challenge or enrolment in this action.
 func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Action, deviceID string, authenticated bool) (uplift.Input, model.Device, error) {
 	in := uplift.Input{Authenticated: authenticated, Now: s.Now(),
-		Interval: time.Duration(t.Passkey.EnrollmentPromptInterval) * time.Second}
+		Interval:       time.Duration(t.Passkey.EnrollmentPromptInterval) * time.Second,
+		Backoff:        t.Passkey.EnrollmentPromptBackoff,
+		MaxDismissals:  t.Passkey.EnrollmentPromptMaxDismissals,
+		RolloutPercent: t.Passkey.EnrollmentPromptRolloutPercent,
+		RolloutBucket:  RolloutBucket(t.ID, a.UserID)}
 	var err error
-	if in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled, err = s.policy.PromptSwitches(ctx, t, a); err != nil {
+	if in.TenantPromptEnabled, in.ActionPrompt, in.RulePrompt, err = s.policy.PromptSwitches(ctx, t, a); err != nil {
 		return in, model.Device{}, err
 	}
+	optedOut, err := s.store.UpliftOptOut(ctx, t.ID, a.UserID)
+	if err != nil {
+		return in, model.Device{}, err
+	}
+	in.OptedOut = !optedOut.IsZero()
 	for _, m := range t.Passkey.RecoveryMethods {
 		in.RecoveryMethods = append(in.RecoveryMethods, string(m))
 	}
@@ -87,7 +96,7 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 	if in.PasskeyOnDevice, err = s.store.PasskeyOnDevice(ctx, t.ID, a.UserID, deviceID); err != nil {
 		return in, d, err
 	}
-	if in.LastDismissal, err = s.store.LastUpliftEvent(ctx, t.ID, a.UserID, deviceID, model.UpliftDismissed); err != nil {
+	if in.Dismissals, in.LastDismissal, err = s.store.UpliftDismissals(ctx, t.ID, a.UserID, deviceID); err != nil {
 		return in, d, err
 	}
 	return in, d, nil
@@ -118,6 +127,8 @@ func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Ac
 func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Action, deviceID string, kind model.UpliftEventKind, cause string) error {
 	switch kind {
 	case model.UpliftShown, model.UpliftAccepted, model.UpliftDismissed, model.UpliftFailed:
+	case model.UpliftOptedOut:
+		return s.OptOut(ctx, t, a, deviceID)
 	default:
 		return model.Invalid("unknown uplift event %q", kind)
 	}
@@ -147,6 +158,23 @@ type Diagnosis struct {
 	Decision      uplift.Decision
 	Interval      time.Duration
 	LastDismissal time.Time
+	// Dismissals counts the user's "Not now" on the device; Wait is how
+	// long the last one holds the prompt back (the interval, doubled per
+	// dismissal with back-off).
+	Dismissals int
+	Wait       time.Duration
+	// MaxDismissals and Backoff are the tenant's settings in force.
+	MaxDismissals int
+	Backoff       bool
+	// RolloutPercent is the tenant's share; RolloutBucket the user's
+	// bucket, in the rollout when below it.
+	RolloutPercent, RolloutBucket int
+	// OptedOutAt is when the user chose "Don't ask again"; zero if not.
+	OptedOutAt time.Time
+	// PromptOn is the effective switch and PromptFrom the level it
+	// comes from.
+	PromptOn   bool
+	PromptFrom uplift.Level
 	// NextEligibleAt is when the prompt may appear again: now when it
 	// would show, the end of the interval when a dismissal holds it back,
 	// and zero when something other than time hides it.
@@ -174,7 +202,16 @@ func (s *Service) DiagnoseUplift(ctx context.Context, t model.Tenant, userID, de
 	if err != nil {
 		return Diagnosis{}, err
 	}
-	dg := Diagnosis{Decision: uplift.Decide(in), Interval: in.Interval, LastDismissal: in.LastDismissal}
+	dg := Diagnosis{Decision: uplift.Decide(in), Interval: in.Interval, LastDismissal: in.LastDismissal,
+		Dismissals: in.Dismissals, Wait: uplift.Wait(in.Interval, in.Backoff, in.Dismissals),
+		MaxDismissals: in.MaxDismissals, Backoff: in.Backoff,
+		RolloutPercent: in.RolloutPercent, RolloutBucket: in.RolloutBucket}
+	dg.PromptOn, dg.PromptFrom = uplift.Effective(in.TenantPromptEnabled, in.ActionPrompt, in.RulePrompt)
+	if in.OptedOut {
+		if dg.OptedOutAt, err = s.store.UpliftOptOut(ctx, t.ID, userID); err != nil {
+			return Diagnosis{}, err
+		}
+	}
 	switch dg.Decision.Reason {
 	case uplift.ReasonEligible:
 		dg.NextEligibleAt = in.Now

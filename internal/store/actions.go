@@ -13,14 +13,15 @@ import (
 )
 
 const actionConfigColumns = `tenant_id, code, default_outcome, verification_methods, default_method,
-	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at, rules_version`
+	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at, rules_version,
+	disable_prompt_to_enroll`
 
 func scanActionConfig(row scanner) (model.ActionConfig, error) {
 	var c model.ActionConfig
 	var outcome, methods, defMethod, prompt string
 	var created, updated, last int64
 	err := row.Scan(&c.TenantID, &c.Code, &outcome, &methods, &defMethod, &prompt, &c.RedirectURL,
-		&created, &updated, &last, &c.RulesVersion)
+		&created, &updated, &last, &c.RulesVersion, &c.DisablePromptToEnroll)
 	if err != nil {
 		return c, err
 	}
@@ -49,11 +50,11 @@ func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (
 		FROM action_configs WHERE tenant_id = $1 AND code = $2`, c.TenantID, c.Code))
 	if errors.Is(err, sql.ErrNoRows) {
 		_, err = q.w.ExecContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)
 			ON CONFLICT (tenant_id, code) DO NOTHING`,
 			c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
 			jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
-			micros(c.LastActionCreatedAt))
+			micros(c.LastActionCreatedAt), c.DisablePromptToEnroll)
 		if err != nil {
 			return got, fmt.Errorf("ensure action config: %w", err)
 		}

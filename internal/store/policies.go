@@ -30,10 +30,10 @@ func (q Queries) ActionConfigs(ctx context.Context, tenantID string) ([]model.Ac
 // is a conflict.
 func (q Queries) CreateActionConfig(ctx context.Context, c model.ActionConfig) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)`,
 		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
 		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.CreatedAt), micros(c.UpdatedAt),
-		micros(c.LastActionCreatedAt))
+		micros(c.LastActionCreatedAt), c.DisablePromptToEnroll)
 	if err != nil {
 		return classify(err, "action configuration "+c.Code)
 	}
@@ -44,9 +44,9 @@ func (q Queries) CreateActionConfig(ctx context.Context, c model.ActionConfig) e
 func (q Queries) UpdateActionConfig(ctx context.Context, c model.ActionConfig) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE action_configs SET default_outcome = $3,
 		verification_methods = $4, default_method = $5, prompt_to_enroll = $6, redirect_url = $7,
-		updated_at = $8 WHERE tenant_id = $1 AND code = $2`,
+		updated_at = $8, disable_prompt_to_enroll = $9 WHERE tenant_id = $1 AND code = $2`,
 		c.TenantID, c.Code, string(c.DefaultOutcome), jsonText(nonNil(c.VerificationMethods)), string(c.DefaultMethod),
-		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.UpdatedAt))
+		jsonText(nonNil(c.PromptToEnrollMethods)), c.RedirectURL, micros(c.UpdatedAt), c.DisablePromptToEnroll)
 	if err != nil {
 		return fmt.Errorf("update action config: %w", err)
 	}
@@ -70,14 +70,15 @@ func (q Queries) DeleteActionConfig(ctx context.Context, tenantID, code string) 
 }
 
 const ruleColumns = `id, tenant_id, action_code, name, description, is_active, priority, outcome,
-	verification_methods, default_method, prompt_to_enroll, conditions, created_at, updated_at`
+	verification_methods, default_method, prompt_to_enroll, conditions, created_at, updated_at,
+	disable_prompt_to_enroll`
 
 func scanRule(row scanner) (model.Rule, error) {
 	var r model.Rule
 	var outcome, methods, defMethod, prompt, conditions string
 	var created, updated int64
 	err := row.Scan(&r.ID, &r.TenantID, &r.ActionCode, &r.Name, &r.Description, &r.IsActive, &r.Priority,
-		&outcome, &methods, &defMethod, &prompt, &conditions, &created, &updated)
+		&outcome, &methods, &defMethod, &prompt, &conditions, &created, &updated, &r.DisablePromptToEnroll)
 	if err != nil {
 		return r, err
 	}
@@ -140,10 +141,10 @@ func (q Queries) CreateRule(ctx context.Context, r model.Rule) error {
 
 func (q Queries) createRule(ctx context.Context, r model.Rule) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO rules (`+ruleColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		r.ID, r.TenantID, r.ActionCode, r.Name, r.Description, r.IsActive, r.Priority, string(r.Outcome),
 		jsonText(nonNil(r.VerificationMethods)), string(r.DefaultMethod), jsonText(nonNil(r.PromptToEnrollMethods)),
-		string(r.Conditions), micros(r.CreatedAt), micros(r.UpdatedAt))
+		string(r.Conditions), micros(r.CreatedAt), micros(r.UpdatedAt), r.DisablePromptToEnroll)
 	if err != nil {
 		return classify(err, "rule")
 	}
@@ -163,11 +164,11 @@ func (q Queries) UpdateRule(ctx context.Context, r model.Rule) error {
 func (q Queries) updateRule(ctx context.Context, r model.Rule) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE rules SET name = $4, description = $5, is_active = $6,
 		priority = $7, outcome = $8, verification_methods = $9, default_method = $10,
-		prompt_to_enroll = $11, conditions = $12, updated_at = $13
+		prompt_to_enroll = $11, conditions = $12, updated_at = $13, disable_prompt_to_enroll = $14
 		WHERE tenant_id = $1 AND action_code = $2 AND id = $3`,
 		r.TenantID, r.ActionCode, r.ID, r.Name, r.Description, r.IsActive, r.Priority, string(r.Outcome),
 		jsonText(nonNil(r.VerificationMethods)), string(r.DefaultMethod), jsonText(nonNil(r.PromptToEnrollMethods)),
-		string(r.Conditions), micros(r.UpdatedAt))
+		string(r.Conditions), micros(r.UpdatedAt), r.DisablePromptToEnroll)
 	if err != nil {
 		return fmt.Errorf("update rule: %w", err)
 	}

@@ -9,14 +9,18 @@ import (
 )
 
 const tenantColumns = `id, name, rp_id, rp_name, origins, redirect_prefixes, token_key,
-	disable_enrollment_prompt, enrollment_prompt_interval, recovery_methods, user_verification, created_at`
+	disable_enrollment_prompt, enrollment_prompt_interval, recovery_methods, user_verification, created_at,
+	enrollment_prompt_rollout_percent, enrollment_prompt_backoff, enrollment_prompt_max_dismissals,
+	enrollment_prompt_allow_opt_out`
 
 func scanTenant(row scanner) (model.Tenant, error) {
 	var t model.Tenant
 	var origins, prefixes, recovery, uv string
 	var created int64
 	err := row.Scan(&t.ID, &t.Name, &t.RPID, &t.RPName, &origins, &prefixes, &t.TokenKey,
-		&t.Passkey.DisableEnrollmentPrompt, &t.Passkey.EnrollmentPromptInterval, &recovery, &uv, &created)
+		&t.Passkey.DisableEnrollmentPrompt, &t.Passkey.EnrollmentPromptInterval, &recovery, &uv, &created,
+		&t.Passkey.EnrollmentPromptRolloutPercent, &t.Passkey.EnrollmentPromptBackoff,
+		&t.Passkey.EnrollmentPromptMaxDismissals, &t.Passkey.EnrollmentPromptAllowOptOut)
 	if err != nil {
 		return t, err
 	}
@@ -34,10 +38,12 @@ func scanTenant(row scanner) (model.Tenant, error) {
 // CreateTenant stores a new tenant.
 func (q Queries) CreateTenant(ctx context.Context, t model.Tenant) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)), t.TokenKey,
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
-		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification), micros(t.CreatedAt))
+		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification), micros(t.CreatedAt),
+		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
+		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut)
 	if err != nil {
 		return classify(err, "tenant")
 	}
@@ -49,11 +55,15 @@ func (q Queries) CreateTenant(ctx context.Context, t model.Tenant) error {
 func (q Queries) UpdateTenant(ctx context.Context, t model.Tenant) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE tenants SET name = $2, rp_id = $3, rp_name = $4,
 		origins = $5, redirect_prefixes = $6, disable_enrollment_prompt = $7,
-		enrollment_prompt_interval = $8, recovery_methods = $9, user_verification = $10
+		enrollment_prompt_interval = $8, recovery_methods = $9, user_verification = $10,
+		enrollment_prompt_rollout_percent = $11, enrollment_prompt_backoff = $12,
+		enrollment_prompt_max_dismissals = $13, enrollment_prompt_allow_opt_out = $14
 		WHERE id = $1`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)),
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
-		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification))
+		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification),
+		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
+		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut)
 	if err != nil {
 		return fmt.Errorf("update tenant: %w", err)
 	}

@@ -95,3 +95,54 @@ func (q Queries) PasskeyOnDevice(ctx context.Context, tenantID, userID, deviceID
 	}
 	return n > 0, nil
 }
+
+// UpliftDismissals returns how many times the user dismissed the prompt on
+// the device ("Not now", or cancelling the system dialog) and when last;
+// the zero time when never.
+func (q Queries) UpliftDismissals(ctx context.Context, tenantID, userID, deviceID string) (int, time.Time, error) {
+	var n int
+	var at int64
+	err := q.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(at), 0) FROM uplift_events
+		WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3 AND kind = $4`,
+		tenantID, userID, deviceID, string(model.UpliftDismissed)).Scan(&n, &at)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("uplift dismissals: %w", err)
+	}
+	return n, fromMicros(at), nil
+}
+
+// RecordUpliftOptOut records that the user chose "Don't ask again" on the
+// device. A user already opted out keeps the first choice's time and
+// device.
+func (q Queries) RecordUpliftOptOut(ctx context.Context, tenantID, userID, deviceID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_opt_outs (tenant_id, user_id, device_id, opted_out_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id) DO NOTHING`,
+		tenantID, userID, deviceID, micros(at))
+	if err != nil {
+		return classify(err, "uplift opt-out")
+	}
+	return nil
+}
+
+// UpliftOptOut returns when the user opted out of the prompt; the zero
+// time when the user has not, or an admin reset the choice.
+func (q Queries) UpliftOptOut(ctx context.Context, tenantID, userID string) (time.Time, error) {
+	var at int64
+	err := q.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(opted_out_at), 0) FROM uplift_opt_outs
+		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("uplift opt-out: %w", err)
+	}
+	return fromMicros(at), nil
+}
+
+// ResetUpliftOptOut forgets the user's "Don't ask again", so the prompt
+// may appear again; it reports whether there was one to forget.
+func (q Queries) ResetUpliftOptOut(ctx context.Context, tenantID, userID string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM uplift_opt_outs WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	if err != nil {
+		return false, fmt.Errorf("reset uplift opt-out: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}

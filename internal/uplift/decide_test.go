@@ -18,9 +18,9 @@ const day = 24 * time.Hour
 func eligible() Input {
 	return Input{
 		TenantPromptEnabled:   true,
-		ActionPromptEnabled:   true,
-		RulePromptEnabled:     true,
 		Authenticated:         true,
+		RolloutPercent:        100,
+		RolloutBucket:         99,
 		RecoveryMethods:       []string{"EMAIL_OTP", "SMS"},
 		VerifiedMethods:       []string{"PASSKEY", "SMS"},
 		PlatformAuthenticator: true,
@@ -42,13 +42,14 @@ func with(edits ...func(*Input)) Input {
 
 // One edit per row of SPEC §4, each making exactly that check fail.
 var (
-	promptOff = func(in *Input) {
-		in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled = false, false, false
-	}
+	promptOff        = func(in *Input) { in.TenantPromptEnabled = false }
 	notAuthenticated = func(in *Input) { in.Authenticated = false }
+	outOfRollout     = func(in *Input) { in.RolloutPercent, in.RolloutBucket = 30, 30 }
 	noRecovery       = func(in *Input) { in.VerifiedMethods = []string{"PASSKEY", "AUTHENTICATOR_APP"} }
 	noPlatform       = func(in *Input) { in.PlatformAuthenticator = false }
 	passkeyHere      = func(in *Input) { in.PasskeyOnDevice = true }
+	optedOut         = func(in *Input) { in.OptedOut = true }
+	limitReached     = func(in *Input) { in.MaxDismissals, in.Dismissals = 2, 2 }
 	dismissedHourAgo = func(in *Input) { in.LastDismissal = now.Add(-time.Hour) }
 )
 
@@ -82,10 +83,13 @@ func TestDecideEachRow(t *testing.T) {
 	runDecideCases(t, []decideCase{
 		{"1 prompt_disabled", with(promptOff), hiddenBy(ReasonPromptDisabled)},
 		{"2 not_authenticated", with(notAuthenticated), hiddenBy(ReasonNotAuthenticated)},
-		{"3 no_recovery_method", with(noRecovery), hiddenBy(ReasonNoRecoveryMethod)},
-		{"4 device_unsupported", with(noPlatform), hiddenBy(ReasonDeviceUnsupported)},
-		{"5 passkey_on_device", with(passkeyHere), hiddenBy(ReasonPasskeyOnDevice)},
-		{"6 frequency_not_elapsed", with(dismissedHourAgo), notElapsed(now.Add(-time.Hour).Add(day))},
+		{"3 not_in_rollout", with(outOfRollout), hiddenBy(ReasonNotInRollout)},
+		{"4 no_recovery_method", with(noRecovery), hiddenBy(ReasonNoRecoveryMethod)},
+		{"5 device_unsupported", with(noPlatform), hiddenBy(ReasonDeviceUnsupported)},
+		{"6 passkey_on_device", with(passkeyHere), hiddenBy(ReasonPasskeyOnDevice)},
+		{"7 opted_out", with(optedOut), hiddenBy(ReasonOptedOut)},
+		{"8 dismissal_limit_reached", with(limitReached), hiddenBy(ReasonDismissalLimitReached)},
+		{"9 frequency_not_elapsed", with(dismissedHourAgo), notElapsed(now.Add(-time.Hour).Add(day))},
 		{"eligible", eligible(), shown()},
 	})
 }
@@ -93,39 +97,140 @@ func TestDecideEachRow(t *testing.T) {
 func TestDecideFirstFailingCheckWins(t *testing.T) {
 	runDecideCases(t, []decideCase{
 		{"disabled and not authenticated", with(promptOff, notAuthenticated), hiddenBy(ReasonPromptDisabled)},
+		{"not authenticated and out of the rollout", with(notAuthenticated, outOfRollout), hiddenBy(ReasonNotAuthenticated)},
+		{"out of the rollout and no recovery method", with(outOfRollout, noRecovery), hiddenBy(ReasonNotInRollout)},
 		{"not authenticated and no recovery method", with(notAuthenticated, noRecovery), hiddenBy(ReasonNotAuthenticated)},
 		{"no recovery method and unsupported device", with(noRecovery, noPlatform), hiddenBy(ReasonNoRecoveryMethod)},
 		{"unsupported device and passkey on device", with(noPlatform, passkeyHere), hiddenBy(ReasonDeviceUnsupported)},
+		{"passkey on device and opted out", with(passkeyHere, optedOut), hiddenBy(ReasonPasskeyOnDevice)},
+		{"opted out and limit reached", with(optedOut, limitReached), hiddenBy(ReasonOptedOut)},
+		{"limit reached and recent dismissal", with(limitReached, dismissedHourAgo), hiddenBy(ReasonDismissalLimitReached)},
 		{"passkey on device and recent dismissal", with(passkeyHere, dismissedHourAgo), hiddenBy(ReasonPasskeyOnDevice)},
 		{"disabled and recent dismissal", with(promptOff, dismissedHourAgo), hiddenBy(ReasonPromptDisabled)},
 		{"not authenticated and unsupported device", with(notAuthenticated, noPlatform), hiddenBy(ReasonNotAuthenticated)},
 		{"no recovery method and recent dismissal", with(noRecovery, dismissedHourAgo), hiddenBy(ReasonNoRecoveryMethod)},
 		{
 			"every check fails",
-			with(promptOff, notAuthenticated, noRecovery, noPlatform, passkeyHere, dismissedHourAgo),
+			with(promptOff, notAuthenticated, outOfRollout, noRecovery, noPlatform, passkeyHere, optedOut, limitReached, dismissedHourAgo),
 			hiddenBy(ReasonPromptDisabled),
 		},
 		{
 			"every check but the last fails",
-			with(notAuthenticated, noRecovery, noPlatform, passkeyHere, dismissedHourAgo),
+			with(notAuthenticated, outOfRollout, noRecovery, noPlatform, passkeyHere, optedOut, limitReached, dismissedHourAgo),
 			hiddenBy(ReasonNotAuthenticated),
 		},
 	})
 }
 
 func TestDecideSwitches(t *testing.T) {
-	only := func(tenant, action, rule bool) func(*Input) {
-		return func(in *Input) {
-			in.TenantPromptEnabled, in.ActionPromptEnabled, in.RulePromptEnabled = tenant, action, rule
-		}
+	set := func(tenant bool, action, rule Switch) func(*Input) {
+		return func(in *Input) { in.TenantPromptEnabled, in.ActionPrompt, in.RulePrompt = tenant, action, rule }
 	}
 	runDecideCases(t, []decideCase{
-		{"tenant alone", with(only(true, false, false)), shown()},
-		{"action alone", with(only(false, true, false)), shown()},
-		{"rule alone", with(only(false, false, true)), shown()},
-		{"all three", with(only(true, true, true)), shown()},
-		{"none", with(only(false, false, false)), hiddenBy(ReasonPromptDisabled)},
+		{"tenant alone", with(set(true, Inherit, Inherit)), shown()},
+		{"action alone", with(set(false, On, Inherit)), shown()},
+		{"rule alone", with(set(false, Inherit, On)), shown()},
+		{"all three on", with(set(true, On, On)), shown()},
+		{"none", with(set(false, Inherit, Inherit)), hiddenBy(ReasonPromptDisabled)},
+		{"action off beats the tenant", with(set(true, Off, Inherit)), hiddenBy(ReasonPromptDisabled)},
+		{"rule off beats the tenant", with(set(true, Inherit, Off)), hiddenBy(ReasonPromptDisabled)},
+		{"rule off beats the action on", with(set(true, On, Off)), hiddenBy(ReasonPromptDisabled)},
+		{"rule on beats the action off", with(set(false, Off, On)), shown()},
+		{"action on beats the tenant off", with(set(false, On, Inherit)), shown()},
 	})
+}
+
+func TestEffective(t *testing.T) {
+	for _, tc := range []struct {
+		tenant       bool
+		action, rule Switch
+		on           bool
+		from         Level
+	}{
+		{true, Inherit, Inherit, true, LevelTenant},
+		{false, Inherit, Inherit, false, LevelTenant},
+		{true, Off, Inherit, false, LevelAction},
+		{false, On, Inherit, true, LevelAction},
+		{true, On, Off, false, LevelRule},
+		{false, Off, On, true, LevelRule},
+	} {
+		on, from := Effective(tc.tenant, tc.action, tc.rule)
+		if on != tc.on || from != tc.from {
+			t.Errorf("Effective(%v, %v, %v) = %v, %s, want %v, %s", tc.tenant, tc.action, tc.rule, on, from, tc.on, tc.from)
+		}
+	}
+}
+
+func TestSwitchFrom(t *testing.T) {
+	for _, tc := range []struct {
+		disable, prompts bool
+		want             Switch
+	}{
+		{false, false, Inherit}, {false, true, On}, {true, false, Off}, {true, true, Off},
+	} {
+		if got := SwitchFrom(tc.disable, tc.prompts); got != tc.want {
+			t.Errorf("SwitchFrom(%v, %v) = %v, want %v", tc.disable, tc.prompts, got, tc.want)
+		}
+	}
+}
+
+func TestDecideRollout(t *testing.T) {
+	rollout := func(percent, bucket int) func(*Input) {
+		return func(in *Input) { in.RolloutPercent, in.RolloutBucket = percent, bucket }
+	}
+	runDecideCases(t, []decideCase{
+		{"0 percent hides the first bucket", with(rollout(0, 0)), hiddenBy(ReasonNotInRollout)},
+		{"100 percent shows the last bucket", with(rollout(100, 99)), shown()},
+		{"bucket just inside", with(rollout(30, 29)), shown()},
+		{"bucket at the percentage is outside", with(rollout(30, 30)), hiddenBy(ReasonNotInRollout)},
+		{"raising the share adds the bucket", with(rollout(60, 30)), shown()},
+	})
+}
+
+func TestDecideDismissals(t *testing.T) {
+	dismissals := func(interval time.Duration, backoff bool, max, n int, last time.Time) func(*Input) {
+		return func(in *Input) {
+			in.Interval, in.Backoff, in.MaxDismissals, in.Dismissals, in.LastDismissal = interval, backoff, max, n, last
+		}
+	}
+	sec := time.Second
+	runDecideCases(t, []decideCase{
+		{"limit 2 after one", with(dismissals(0, false, 2, 1, now)), shown()},
+		{"limit 2 after two", with(dismissals(0, false, 2, 2, now)), hiddenBy(ReasonDismissalLimitReached)},
+		{"limit 2 after three", with(dismissals(0, false, 2, 3, now)), hiddenBy(ReasonDismissalLimitReached)},
+		{"no limit after many", with(dismissals(0, false, 0, 1000, now)), shown()},
+		{"back-off first wait is the interval", with(dismissals(2*sec, true, 0, 1, now.Add(-sec))), notElapsed(now.Add(sec))},
+		{"back-off second wait doubles", with(dismissals(2*sec, true, 0, 2, now.Add(-3*sec))), notElapsed(now.Add(sec))},
+		{"back-off second wait over", with(dismissals(2*sec, true, 0, 2, now.Add(-4*sec))), shown()},
+		{"no back-off second wait is the interval", with(dismissals(2*sec, false, 0, 2, now.Add(-3*sec))), shown()},
+		{"back-off third wait is four intervals", with(dismissals(day, true, 0, 3, now)), notElapsed(now.Add(4 * day))},
+		{"back-off is capped at a year", with(dismissals(day, true, 0, 40, now)), notElapsed(now.Add(MaxBackoffWait))},
+		{"back-off with every challenge", with(dismissals(0, true, 0, 5, now)), shown()},
+	})
+}
+
+func TestWait(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		backoff  bool
+		n        int
+		want     time.Duration
+	}{
+		{day, false, 5, day},
+		{day, true, 0, day},
+		{day, true, 1, day},
+		{day, true, 2, 2 * day},
+		{day, true, 9, 256 * day},
+		{day, true, 10, MaxBackoffWait},
+		{day, true, 1 << 30, MaxBackoffWait},
+		{2 * MaxBackoffWait, true, 3, 2 * MaxBackoffWait},
+		{0, true, 3, 0},
+		{-day, true, 3, 0},
+	} {
+		if got := Wait(tc.interval, tc.backoff, tc.n); got != tc.want {
+			t.Errorf("Wait(%v, %v, %d) = %v, want %v", tc.interval, tc.backoff, tc.n, got, tc.want)
+		}
+	}
 }
 
 func TestDecideRecoveryMethods(t *testing.T) {
@@ -147,7 +252,7 @@ func TestDecideRecoveryMethods(t *testing.T) {
 
 func TestDecideFrequency(t *testing.T) {
 	dismissal := func(interval time.Duration, last time.Time) func(*Input) {
-		return func(in *Input) { in.Interval, in.LastDismissal = interval, last }
+		return func(in *Input) { in.Interval, in.Dismissals, in.LastDismissal = interval, 1, last }
 	}
 	runDecideCases(t, []decideCase{
 		{"just before the interval", with(dismissal(day, now.Add(-day+time.Nanosecond))), notElapsed(now.Add(time.Nanosecond))},
@@ -167,46 +272,68 @@ func TestDecideFrequency(t *testing.T) {
 	})
 }
 
-// facts are the independent yes/no facts the uplift table depends on.
+// facts are the independent facts the uplift table depends on; the
+// switches have three positions and the dismissals and their age three
+// values each, the rest are yes or no.
 type facts struct {
-	tenant, action, rule    bool
-	authenticated           bool
-	recoveryRequired        bool
-	hasRecoveryMethod       bool
-	platform                bool
-	passkeyHere             bool
-	intervalSet             bool
-	dismissed               bool
-	dismissedWithinInterval bool
+	tenant            bool
+	action, rule      Switch
+	authenticated     bool
+	inRollout         bool
+	recoveryRequired  bool
+	hasRecoveryMethod bool
+	platform          bool
+	passkeyHere       bool
+	optedOut          bool
+	limitSet          bool // a limit of two dismissals
+	dismissals        int  // 0, 1 or 2 on this device
+	age               age  // of the last dismissal
+	intervalSet       bool
+	backoff           bool
 }
 
-const factCount = 11
+// age is how long ago the last dismissal was, in intervals.
+type age int
 
-func factsFromBits(bits uint) facts {
-	bit := func(i uint) bool { return bits&(1<<i) != 0 }
+const (
+	withinOneInterval  age = iota // half an interval ago
+	withinTwoIntervals            // one and a half intervals ago
+	longAgo                       // three intervals ago
+)
+
+// combinations is the number of distinct facts values.
+const combinations = 2 * 3 * 3 * (1 << 7) * 2 * 3 * 3 * 2 * 2
+
+func factsFromIndex(i int) facts {
+	next := func(n int) int { v := i % n; i /= n; return v }
+	bit := func() bool { return next(2) == 1 }
 	return facts{
-		tenant: bit(0), action: bit(1), rule: bit(2),
-		authenticated:           bit(3),
-		recoveryRequired:        bit(4),
-		hasRecoveryMethod:       bit(5),
-		platform:                bit(6),
-		passkeyHere:             bit(7),
-		intervalSet:             bit(8),
-		dismissed:               bit(9),
-		dismissedWithinInterval: bit(10),
+		tenant: bit(), action: Switch(next(3)), rule: Switch(next(3)),
+		authenticated: bit(), inRollout: bit(), recoveryRequired: bit(), hasRecoveryMethod: bit(),
+		platform: bit(), passkeyHere: bit(), optedOut: bit(),
+		limitSet: bit(), dismissals: next(3), age: age(next(3)),
+		intervalSet: bit(), backoff: bit(),
 	}
 }
 
 func (f facts) input() Input {
 	in := Input{
 		TenantPromptEnabled:   f.tenant,
-		ActionPromptEnabled:   f.action,
-		RulePromptEnabled:     f.rule,
+		ActionPrompt:          f.action,
+		RulePrompt:            f.rule,
 		Authenticated:         f.authenticated,
+		RolloutPercent:        30,
+		RolloutBucket:         29,
 		VerifiedMethods:       []string{"PASSKEY", "AUTHENTICATOR_APP"},
 		PlatformAuthenticator: f.platform,
 		PasskeyOnDevice:       f.passkeyHere,
+		OptedOut:              f.optedOut,
+		Dismissals:            f.dismissals,
+		Backoff:               f.backoff,
 		Now:                   now,
+	}
+	if !f.inRollout {
+		in.RolloutBucket = 30
 	}
 	if f.recoveryRequired {
 		in.RecoveryMethods = []string{"EMAIL_OTP", "SMS"}
@@ -214,31 +341,57 @@ func (f facts) input() Input {
 	if f.hasRecoveryMethod {
 		in.VerifiedMethods = append(in.VerifiedMethods, "SMS")
 	}
+	if f.limitSet {
+		in.MaxDismissals = 2
+	}
 	if f.intervalSet {
 		in.Interval = day
 	}
-	if f.dismissed {
-		in.LastDismissal = now.Add(-2 * day)
-		if f.dismissedWithinInterval {
-			in.LastDismissal = now.Add(-time.Hour)
-		}
+	if f.dismissals > 0 {
+		in.LastDismissal = now.Add(-[...]time.Duration{day / 2, 3 * day / 2, 3 * day}[f.age])
 	}
 	return in
 }
 
-// wantReason restates SPEC §4 directly over the facts: the first row whose
-// "hidden when" holds names the reason.
+// effectiveOn restates the switches' precedence: rule, then action, then
+// tenant.
+func (f facts) effectiveOn() bool {
+	for _, s := range []Switch{f.rule, f.action} {
+		if s != Inherit {
+			return s == On
+		}
+	}
+	return f.tenant
+}
+
+// waitDays is the wait after the last dismissal, in days.
+func (f facts) waitDays() float64 {
+	if !f.intervalSet {
+		return 0
+	}
+	if f.backoff && f.dismissals == 2 {
+		return 2
+	}
+	return 1
+}
+
+// wantReason restates SPEC §4 and §10 directly over the facts: the first
+// row whose "hidden when" holds names the reason.
 func (f facts) wantReason() Reason {
+	ageDays := [...]float64{0.5, 1.5, 3}[f.age]
 	table := []struct {
 		reason     Reason
 		hiddenWhen bool
 	}{
-		{ReasonPromptDisabled, !f.tenant && !f.action && !f.rule},
+		{ReasonPromptDisabled, !f.effectiveOn()},
 		{ReasonNotAuthenticated, !f.authenticated},
+		{ReasonNotInRollout, !f.inRollout},
 		{ReasonNoRecoveryMethod, f.recoveryRequired && !f.hasRecoveryMethod},
 		{ReasonDeviceUnsupported, !f.platform},
 		{ReasonPasskeyOnDevice, f.passkeyHere},
-		{ReasonFrequencyNotElapsed, f.intervalSet && f.dismissed && f.dismissedWithinInterval},
+		{ReasonOptedOut, f.optedOut},
+		{ReasonDismissalLimitReached, f.limitSet && f.dismissals >= 2},
+		{ReasonFrequencyNotElapsed, f.dismissals > 0 && ageDays < f.waitDays()},
 	}
 	for _, row := range table {
 		if row.hiddenWhen {
@@ -250,42 +403,38 @@ func (f facts) wantReason() Reason {
 
 func TestDecideAllCombinations(t *testing.T) {
 	seen := map[Reason]int{}
-	for bits := uint(0); bits < 1<<factCount; bits++ {
-		f := factsFromBits(bits)
+	distinct := map[facts]bool{}
+	for i := range combinations {
+		f := factsFromIndex(i)
+		distinct[f] = true
 		in := f.input()
 		reason := f.wantReason()
 		want := Decision{Show: reason == ReasonEligible, Reason: reason}
 		if reason == ReasonFrequencyNotElapsed {
-			want.NextEligibleAt = in.LastDismissal.Add(in.Interval)
+			want.NextEligibleAt = in.LastDismissal.Add(time.Duration(f.waitDays() * float64(day)))
 		}
 		got := Decide(in)
-		if diff := cmp.Diff(got, want); diff != "" {
-			t.Errorf("facts %+v: Decide() mismatch (-got +want):\n%s", f, diff)
+		if got.Show != want.Show || got.Reason != want.Reason || !got.NextEligibleAt.Equal(want.NextEligibleAt) {
+			t.Fatalf("facts %+v: Decide() mismatch (-got +want):\n%s", f, cmp.Diff(got, want))
 		}
 		seen[got.Reason]++
 	}
+	if len(distinct) != combinations {
+		t.Fatalf("the enumeration gave %d distinct facts, want %d", len(distinct), combinations)
+	}
 	// Every reason must be reachable, or the enumeration is not covering the table.
-	for _, r := range allReasons {
+	for _, r := range Reasons() {
 		if seen[r] == 0 {
-			t.Errorf("reason %q never produced across %d combinations", r, 1<<factCount)
+			t.Errorf("reason %q never produced across %d combinations", r, combinations)
 		}
 	}
-}
-
-var allReasons = []Reason{
-	ReasonPromptDisabled,
-	ReasonNotAuthenticated,
-	ReasonNoRecoveryMethod,
-	ReasonDeviceUnsupported,
-	ReasonPasskeyOnDevice,
-	ReasonFrequencyNotElapsed,
-	ReasonEligible,
+	t.Logf("reasons across %d combinations: %v", combinations, seen)
 }
 
 var sink Decision
 
 func TestDecideDoesNotAllocate(t *testing.T) {
-	for _, in := range []Input{eligible(), with(noRecovery), with(dismissedHourAgo), with(promptOff)} {
+	for _, in := range []Input{eligible(), with(noRecovery), with(dismissedHourAgo), with(promptOff), with(limitReached)} {
 		allocs := testing.AllocsPerRun(1000, func() { sink = Decide(in) })
 		if allocs != 0 {
 			t.Errorf("Decide(%+v) allocated %v times per call, want 0", in, allocs)

@@ -7,7 +7,7 @@ import (
 
 func TestReasonExplain(t *testing.T) {
 	seen := map[string]Reason{}
-	for _, r := range allReasons {
+	for _, r := range Reasons() {
 		t.Run(string(r), func(t *testing.T) {
 			got := r.Explain()
 			if got == "" || !strings.HasSuffix(got, ".") {
