@@ -14,6 +14,7 @@ type actionConfigJSON struct {
 	VerificationMethods               []model.VerificationMethod `json:"verificationMethods"`
 	DefaultVerificationMethod         model.VerificationMethod   `json:"defaultVerificationMethod,omitempty"`
 	PromptToEnrollVerificationMethods []model.VerificationMethod `json:"promptToEnrollVerificationMethods"`
+	DisablePromptToEnroll             bool                       `json:"disablePromptToEnroll"`
 	RedirectURL                       string                     `json:"redirectUrl,omitempty"`
 	CreatedAt                         string                     `json:"createdAt"`
 	UpdatedAt                         string                     `json:"updatedAt"`
@@ -25,7 +26,8 @@ func toActionConfigJSON(c model.ActionConfig) actionConfigJSON {
 		TenantID: c.TenantID, ActionCode: c.Code, DefaultUserActionResult: c.DefaultOutcome,
 		VerificationMethods: nonNil(c.VerificationMethods), DefaultVerificationMethod: c.DefaultMethod,
 		PromptToEnrollVerificationMethods: nonNil(c.PromptToEnrollMethods), RedirectURL: c.RedirectURL,
-		CreatedAt: jsonapi.Time(c.CreatedAt), UpdatedAt: jsonapi.Time(c.UpdatedAt),
+		DisablePromptToEnroll: c.DisablePromptToEnroll,
+		CreatedAt:             jsonapi.Time(c.CreatedAt), UpdatedAt: jsonapi.Time(c.UpdatedAt),
 		LastActionCreatedAt: jsonapi.Time(c.LastActionCreatedAt),
 	}
 }
@@ -38,6 +40,7 @@ type actionConfigInput struct {
 	VerificationMethods               optional[[]model.VerificationMethod] `json:"verificationMethods"`
 	DefaultVerificationMethod         optional[model.VerificationMethod]   `json:"defaultVerificationMethod"`
 	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
+	DisablePromptToEnroll             optional[bool]                       `json:"disablePromptToEnroll"`
 	RedirectURL                       optional[string]                     `json:"redirectUrl" text:"2048"`
 }
 
@@ -46,6 +49,7 @@ func (in actionConfigInput) apply(c *model.ActionConfig) {
 	in.VerificationMethods.apply(&c.VerificationMethods)
 	in.DefaultVerificationMethod.apply(&c.DefaultMethod)
 	in.PromptToEnrollVerificationMethods.apply(&c.PromptToEnrollMethods)
+	in.DisablePromptToEnroll.apply(&c.DisablePromptToEnroll)
 	in.RedirectURL.apply(&c.RedirectURL)
 }
 

@@ -21,6 +21,11 @@ type passkeyConfigJSON struct {
 	RecoveryMethods             []model.VerificationMethod `json:"recoveryMethods"`
 	DisableEnrollmentPrompt     bool                       `json:"disableEnrollmentPrompt"`
 	EnrollmentPromptInterval    int64                      `json:"enrollmentPromptInterval"`
+	// The prompt's adoption settings (docs/uplift-decision.md).
+	EnrollmentPromptRolloutPercent int  `json:"enrollmentPromptRolloutPercent"`
+	EnrollmentPromptBackoff        bool `json:"enrollmentPromptBackoff"`
+	EnrollmentPromptMaxDismissals  int  `json:"enrollmentPromptMaxDismissals"`
+	EnrollmentPromptAllowOptOut    bool `json:"enrollmentPromptAllowOptOut"`
 }
 
 func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
@@ -29,6 +34,10 @@ func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
 		RelyingParty: t.RPID, RelyingPartyName: t.RPName, ExpectedOrigins: nonNil(t.Origins),
 		UserVerificationRequirement: t.Passkey.UserVerification, RecoveryMethods: nonNil(t.Passkey.RecoveryMethods),
 		DisableEnrollmentPrompt: t.Passkey.DisableEnrollmentPrompt, EnrollmentPromptInterval: t.Passkey.EnrollmentPromptInterval,
+		EnrollmentPromptRolloutPercent: t.Passkey.EnrollmentPromptRolloutPercent,
+		EnrollmentPromptBackoff:        t.Passkey.EnrollmentPromptBackoff,
+		EnrollmentPromptMaxDismissals:  t.Passkey.EnrollmentPromptMaxDismissals,
+		EnrollmentPromptAllowOptOut:    t.Passkey.EnrollmentPromptAllowOptOut,
 	}
 }
 
@@ -41,6 +50,23 @@ type passkeyConfigInput struct {
 	DisableEnrollmentPrompt     optional[bool]                       `json:"disableEnrollmentPrompt"`
 	EnrollmentPromptInterval    optional[int64]                      `json:"enrollmentPromptInterval"`
 	IsActive                    optional[bool]                       `json:"isActive"`
+	// The adoption settings; null puts a setting back to its default.
+	EnrollmentPromptRolloutPercent optional[*int]  `json:"enrollmentPromptRolloutPercent"`
+	EnrollmentPromptBackoff        optional[*bool] `json:"enrollmentPromptBackoff"`
+	EnrollmentPromptMaxDismissals  optional[*int]  `json:"enrollmentPromptMaxDismissals"`
+	EnrollmentPromptAllowOptOut    optional[*bool] `json:"enrollmentPromptAllowOptOut"`
+}
+
+// applyOrDefault sets *dst from a field that was present: its value, or
+// def when it was null.
+func applyOrDefault[T any](o optional[*T], dst *T, def T) {
+	switch {
+	case !o.Set:
+	case o.Value == nil:
+		*dst = def
+	default:
+		*dst = *o.Value
+	}
 }
 
 // GetPasskeyConfig answers GET /v1/management/authenticator-configurations/passkey.
@@ -65,6 +91,11 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 		in.RecoveryMethods.apply(&ps.Passkey.RecoveryMethods)
 		in.DisableEnrollmentPrompt.apply(&ps.Passkey.DisableEnrollmentPrompt)
 		in.EnrollmentPromptInterval.apply(&ps.Passkey.EnrollmentPromptInterval)
+		def := model.DefaultPasskeyConfig()
+		applyOrDefault(in.EnrollmentPromptRolloutPercent, &ps.Passkey.EnrollmentPromptRolloutPercent, def.EnrollmentPromptRolloutPercent)
+		applyOrDefault(in.EnrollmentPromptBackoff, &ps.Passkey.EnrollmentPromptBackoff, def.EnrollmentPromptBackoff)
+		applyOrDefault(in.EnrollmentPromptMaxDismissals, &ps.Passkey.EnrollmentPromptMaxDismissals, def.EnrollmentPromptMaxDismissals)
+		applyOrDefault(in.EnrollmentPromptAllowOptOut, &ps.Passkey.EnrollmentPromptAllowOptOut, def.EnrollmentPromptAllowOptOut)
 	})
 	if err != nil {
 		return err

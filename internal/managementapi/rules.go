@@ -20,6 +20,7 @@ type ruleJSON struct {
 	VerificationMethods               []model.VerificationMethod `json:"verificationMethods"`
 	DefaultVerificationMethod         model.VerificationMethod   `json:"defaultVerificationMethod,omitempty"`
 	PromptToEnrollVerificationMethods []model.VerificationMethod `json:"promptToEnrollVerificationMethods"`
+	DisablePromptToEnroll             bool                       `json:"disablePromptToEnroll"`
 	Conditions                        json.RawMessage            `json:"conditions"`
 	CreatedAt                         string                     `json:"createdAt"`
 	UpdatedAt                         string                     `json:"updatedAt"`
@@ -31,7 +32,8 @@ func toRuleJSON(r model.Rule) ruleJSON {
 		IsActive: r.IsActive, Priority: r.Priority, Type: r.Outcome,
 		VerificationMethods: nonNil(r.VerificationMethods), DefaultVerificationMethod: r.DefaultMethod,
 		PromptToEnrollVerificationMethods: nonNil(r.PromptToEnrollMethods), Conditions: r.Conditions,
-		CreatedAt: jsonapi.Time(r.CreatedAt), UpdatedAt: jsonapi.Time(r.UpdatedAt),
+		DisablePromptToEnroll: r.DisablePromptToEnroll,
+		CreatedAt:             jsonapi.Time(r.CreatedAt), UpdatedAt: jsonapi.Time(r.UpdatedAt),
 	}
 }
 
@@ -46,6 +48,7 @@ type ruleInput struct {
 	VerificationMethods               optional[[]model.VerificationMethod] `json:"verificationMethods"`
 	DefaultVerificationMethod         optional[model.VerificationMethod]   `json:"defaultVerificationMethod"`
 	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
+	DisablePromptToEnroll             optional[bool]                       `json:"disablePromptToEnroll"`
 	Conditions                        optional[json.RawMessage]            `json:"conditions" text:"free"`
 	ActionCode                        optional[string]                     `json:"actionCode"`
 	RuleID                            optional[string]                     `json:"ruleId"`
@@ -61,6 +64,7 @@ func (in ruleInput) apply(r *model.Rule) {
 	in.VerificationMethods.apply(&r.VerificationMethods)
 	in.DefaultVerificationMethod.apply(&r.DefaultMethod)
 	in.PromptToEnrollVerificationMethods.apply(&r.PromptToEnrollMethods)
+	in.DisablePromptToEnroll.apply(&r.DisablePromptToEnroll)
 	if in.Conditions.Set {
 		r.Conditions = in.Conditions.Value
 	}

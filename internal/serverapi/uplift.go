@@ -19,6 +19,17 @@ type upliftResponse struct {
 	PromptFrequency          string        `json:"promptFrequency"`
 	LastDismissedAt          string        `json:"lastDismissedAt,omitempty"`
 	NextEligibleAt           string        `json:"nextEligibleAt,omitempty"`
+	// Dismissals counts the user's "Not now" on the device.
+	Dismissals                    int    `json:"dismissals"`
+	EnrollmentPromptMaxDismissals int    `json:"enrollmentPromptMaxDismissals"`
+	EnrollmentPromptBackoff       bool   `json:"enrollmentPromptBackoff"`
+	RolloutPercent                int    `json:"enrollmentPromptRolloutPercent"`
+	InRollout                     bool   `json:"inRollout"`
+	OptedOutAt                    string `json:"optedOutAt,omitempty"`
+	// PromptEnabled is the effective switch; PromptEnabledBy says whose it
+	// is: "rule", "action" or "tenant".
+	PromptEnabled   bool         `json:"promptEnabled"`
+	PromptEnabledBy uplift.Level `json:"promptEnabledBy"`
 }
 
 // Uplift answers GET /v1/users/{userId}/uplift?deviceId=...&action=...: the
@@ -51,5 +62,9 @@ func (a *API) Uplift(w http.ResponseWriter, r *http.Request, t model.Tenant) err
 		EnrollmentPromptInterval: t.Passkey.EnrollmentPromptInterval,
 		PromptFrequency:          uplift.IntervalLabel(t.Passkey.EnrollmentPromptInterval),
 		LastDismissedAt:          jsonapi.Time(dg.LastDismissal), NextEligibleAt: jsonapi.Time(dg.NextEligibleAt),
+		Dismissals: dg.Dismissals, EnrollmentPromptMaxDismissals: dg.MaxDismissals,
+		EnrollmentPromptBackoff: dg.Backoff, RolloutPercent: dg.RolloutPercent,
+		InRollout:  uplift.InRollout(dg.RolloutPercent, dg.RolloutBucket),
+		OptedOutAt: jsonapi.Time(dg.OptedOutAt), PromptEnabled: dg.PromptOn, PromptEnabledBy: dg.PromptFrom,
 	})
 }
