@@ -59,14 +59,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c tenancy.Clien
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, struct {
-		IsVerified          bool              `json:"isVerified"`
-		AccessToken         string            `json:"accessToken"`
-		UserAuthenticatorID string            `json:"userAuthenticatorId"`
-		UserID              string            `json:"userId"`
-		UserAuthenticator   authenticatorJSON `json:"userAuthenticator"`
-	}{true, res.AccessToken, res.Authenticator.ID, res.Authenticator.UserID,
-		toAuthenticatorJSON(res.Authenticator, &res.Passkey)})
+	return writeAdded(w, res)
 }
 
 // Challenge answers POST /v1/client/challenge: a username-less passkey
@@ -120,14 +113,7 @@ func (a *API) Verify(w http.ResponseWriter, r *http.Request, c tenancy.ClientCal
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, struct {
-		IsVerified          bool   `json:"isVerified"`
-		AccessToken         string `json:"accessToken"`
-		UserID              string `json:"userId"`
-		UserAuthenticatorID string `json:"userAuthenticatorId"`
-		Username            string `json:"username,omitempty"`
-		UserDisplayName     string `json:"userDisplayName,omitempty"`
-	}{true, res.AccessToken, res.User.ID, res.AuthenticatorID, res.User.Username, res.User.DisplayName})
+	return writeVerified(w, res)
 }
 
 // FindPasskey answers GET /v1/client/user-authenticators/passkey?credentialIds=a,b:
@@ -203,4 +189,28 @@ func toAuthenticatorJSON(au model.Authenticator, v *passkeys.PasskeyView) authen
 		out.AuthenticatorAttachment = v.Passkey.Attachment
 	}
 	return out
+}
+
+// writeAdded answers the registration of a passkey or a security key.
+func writeAdded(w http.ResponseWriter, res passkeys.AddPasskeyResult) error {
+	return jsonapi.Write(w, http.StatusOK, struct {
+		IsVerified          bool              `json:"isVerified"`
+		AccessToken         string            `json:"accessToken"`
+		UserAuthenticatorID string            `json:"userAuthenticatorId"`
+		UserID              string            `json:"userId"`
+		UserAuthenticator   authenticatorJSON `json:"userAuthenticator"`
+	}{true, res.AccessToken, res.Authenticator.ID, res.Authenticator.UserID,
+		toAuthenticatorJSON(res.Authenticator, &res.Passkey)})
+}
+
+// writeVerified answers a sign-in with a passkey or a security key.
+func writeVerified(w http.ResponseWriter, res passkeys.VerifyPasskeyResult) error {
+	return jsonapi.Write(w, http.StatusOK, struct {
+		IsVerified          bool   `json:"isVerified"`
+		AccessToken         string `json:"accessToken"`
+		UserID              string `json:"userId"`
+		UserAuthenticatorID string `json:"userAuthenticatorId"`
+		Username            string `json:"username,omitempty"`
+		UserDisplayName     string `json:"userDisplayName,omitempty"`
+	}{true, res.AccessToken, res.User.ID, res.AuthenticatorID, res.User.Username, res.User.DisplayName})
 }

@@ -59,14 +59,7 @@ func (a *API) AddSecurityKey(w http.ResponseWriter, r *http.Request, c tenancy.C
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, struct {
-		IsVerified          bool              `json:"isVerified"`
-		AccessToken         string            `json:"accessToken"`
-		UserAuthenticatorID string            `json:"userAuthenticatorId"`
-		UserID              string            `json:"userId"`
-		UserAuthenticator   authenticatorJSON `json:"userAuthenticator"`
-	}{true, res.AccessToken, res.Authenticator.ID, res.Authenticator.UserID,
-		toAuthenticatorJSON(res.Authenticator, &res.Passkey)})
+	return writeAdded(w, res)
 }
 
 // SecurityKeyAuthenticationOptions answers POST
@@ -92,12 +85,5 @@ func (a *API) VerifySecurityKey(w http.ResponseWriter, r *http.Request, c tenanc
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, struct {
-		IsVerified          bool   `json:"isVerified"`
-		AccessToken         string `json:"accessToken"`
-		UserID              string `json:"userId"`
-		UserAuthenticatorID string `json:"userAuthenticatorId"`
-		Username            string `json:"username,omitempty"`
-		UserDisplayName     string `json:"userDisplayName,omitempty"`
-	}{true, res.AccessToken, res.User.ID, res.AuthenticatorID, res.User.Username, res.User.DisplayName})
+	return writeVerified(w, res)
 }
