@@ -1,5 +1,5 @@
 // Command uplift runs the Uplift passkey adoption server and its admin
-// commands: serve, demo, migrate, tenant and backup.
+// commands: serve, demo, migrate, tenant, backup and db.
 package main
 
 import (

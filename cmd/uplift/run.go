@@ -24,6 +24,7 @@ commands:
   migrate   apply pending database migrations and exit
   tenant    create and list tenants, issue and revoke their keys, invite console admins
   backup    copy a SQLite database, safely while the server runs
+  db        copy a database into another, empty one (SQLite to PostgreSQL and back)
 
 uplift COMMAND -h describes a command and its flags.`
 
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = tenant(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		err = backup(ctx, rest, getenv, stdout)
+	case "db":
+		err = db(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -139,7 +139,7 @@ func CopyDatabase(ctx context.Context, src, dst *Store, opts CopyOptions) (CopyR
 	}
 	report := CopyReport{SchemaVersion: want}
 	for _, name := range order {
-		sum, err := copyTable(ctx, srcTx, dstTx, srcSchema.tables[name], dstSchema.tables[name], opts)
+		sum, err := copyTable(ctx, srcTx, dstTx, dst.dialect, srcSchema.tables[name], dstSchema.tables[name], opts)
 		if err != nil {
 			return CopyReport{}, fmt.Errorf("copy table %s: %w", name, err)
 		}
@@ -219,7 +219,7 @@ func batchRows(columns, asked int) int {
 
 // copyTable copies one table and returns its count and checksum, computed
 // from the source's values.
-func copyTable(ctx context.Context, srcTx, dstTx *sql.Tx, from, to table, opts CopyOptions) (TableSum, error) {
+func copyTable(ctx context.Context, srcTx, dstTx *sql.Tx, dstDialect Dialect, from, to table, opts CopyOptions) (TableSum, error) {
 	var total int64
 	if err := srcTx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quoteIdent(from.name)).Scan(&total); err != nil {
 		return TableSum{}, err
@@ -240,13 +240,22 @@ func copyTable(ctx context.Context, srcTx, dstTx *sql.Tx, from, to table, opts C
 		return TableSum{}, err
 	}
 	defer rows.Close()
-	per := batchRows(len(names), opts.BatchRows)
+	batch := batchRows(len(names), opts.BatchRows)
+	// SQLite writes a batch one row per statement, the fastest it loads;
+	// PostgreSQL in one statement, one round trip.
+	per := batch
+	if dstDialect == SQLite {
+		per = 1
+	}
+	if total < int64(per) {
+		per = max(1, int(total))
+	}
 	full, err := dstTx.PrepareContext(ctx, insertStatement(to, names, per))
 	if err != nil {
 		return TableSum{}, err
 	}
 	defer full.Close()
-	args := make([]any, 0, per*len(names))
+	args := make([]any, 0, batch*len(names))
 	values := make([]any, len(names))
 	scan := make([]any, len(names))
 	for i := range values {
@@ -259,14 +268,18 @@ func copyTable(ctx context.Context, srcTx, dstTx *sql.Tx, from, to table, opts C
 		if n == 0 {
 			return nil
 		}
-		var err error
-		if n == per {
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = dstTx.ExecContext(ctx, insertStatement(to, names, n), args...)
-		}
-		if err != nil {
-			return err
+		for rest := args; len(rest) > 0; {
+			var err error
+			if len(rest) >= per*len(names) {
+				_, err = full.ExecContext(ctx, rest[:per*len(names)]...)
+				rest = rest[per*len(names):]
+			} else {
+				_, err = dstTx.ExecContext(ctx, insertStatement(to, names, len(rest)/len(names)), rest...)
+				rest = nil
+			}
+			if err != nil {
+				return err
+			}
 		}
 		done += int64(n)
 		args = args[:0]
