@@ -27,6 +27,11 @@ func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
 	if a.State != model.StateChallengeSucceeded {
 		return seeOther(w, r, "/login?"+f.query())
 	}
+	if a.RedirectToSettings {
+		// The app sent the user to their passkeys: the Passkeys page
+		// offers to add one instead of the prompt.
+		return seeOther(w, r, settingsPath+"?"+f.query())
+	}
 	t := f.tenant()
 	dec, err := p.prompt.EvaluateUplift(r.Context(), t, a, f.deviceID)
 	if err != nil {

@@ -35,7 +35,7 @@ type views struct {
 // a new binary's files are never served from an old cache.
 type assetURLs struct{ CSS, JS string }
 
-var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error", "close"}
+var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error", "close", "passkeys"}
 
 func mustParseViews() *views {
 	v := &views{pages: map[string]*template.Template{}, assets: assetURLs{
@@ -84,6 +84,8 @@ type view struct {
 	Enroll    enrollView
 	// Saved names the provider of the passkey just made, when known.
 	Saved *providerView
+	// Settings is the Passkeys page (settings.go).
+	Settings settingsView
 	// Next is where a confirmation page continues to, by itself after
 	// ContinueAfterMS milliseconds.
 	Next            string

@@ -193,6 +193,13 @@ func (s *Server) browserRoutes() *browserMux {
 	steps.Handle("POST /login/passkey/register/options", ui.JSON(ui.RegistrationOptions))
 	steps.Handle("POST /login/passkey/register", ui.JSON(ui.Register))
 	steps.Handle("POST /login/prompt/result", ui.JSON(ui.PromptResult))
+	// The Passkeys page, where a track with redirectToSettings leads.
+	pages.Handle("GET /login/passkeys", ui.Page(ui.Passkeys))
+	pages.Handle("POST /login/passkeys/rename", ui.Page(ui.RenamePasskey))
+	pages.Handle("POST /login/passkeys/remove", ui.Page(ui.RemovePasskey))
+	pages.Handle("POST /login/passkeys/add", ui.Page(ui.AddPasskeyWithoutScript))
+	steps.Handle("POST /login/passkeys/add/options", ui.JSON(ui.AddPasskeyOptions))
+	steps.Handle("POST /login/passkeys/add/verify", ui.JSON(ui.AddPasskey))
 
 	// The page an email link opens: the form it shows (and submits by
 	// itself) is bound by its CSRF field to the link's challenge, since

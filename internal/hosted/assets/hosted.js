@@ -285,3 +285,42 @@ const nextLink = document.querySelector("a[data-next]");
 if (autoContinue && nextLink) {
   setTimeout(() => window.location.assign(nextLink.href), Number(autoContinue.dataset.autoContinue) || 3000);
 }
+
+// The Passkeys page tells the credential manager which of the user's
+// passkeys the server accepts, and forgets the one just removed.
+const settingsSignal = document.querySelector("[data-signal-accepted]");
+if (settingsSignal) {
+  const {signalRp: rpId, signalUser: userId, signalAccepted: accepted, signalUnknown: removed} = settingsSignal.dataset;
+  (async () => {
+    if (removed) await signalUnknown(rpId, removed);
+    await signalAccepted({rpId, userId, allAcceptedCredentialIds: accepted.split(" ").filter(Boolean)});
+  })();
+}
+
+// "Add a passkey" on the Passkeys page creates one on this device.
+async function addPasskey(form) {
+  busy(form, true);
+  try {
+    const opts = await post("/login/passkeys/add/options", {});
+    const cred = await navigator.credentials.create({publicKey: creationOptions(opts.options), signal: ceremonySignal()});
+    const res = await post("/login/passkeys/add/verify", {challengeId: opts.challengeId, credential: credentialJSON(cred)});
+    window.location.assign(res.next);
+  } catch (err) {
+    busy(form, false);
+    if (err.name === "InvalidStateError") {
+      say("This device already holds one of your passkeys.", true);
+    } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
+      say("Adding a passkey was cancelled or timed out. You can try again.", true);
+    } else {
+      say("We couldn't add a passkey this time. You can try again later.", true);
+    }
+  }
+}
+
+const addForm = document.querySelector("form[data-passkey-add]");
+if (addForm && window.PublicKeyCredential) {
+  addForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    addPasskey(addForm);
+  });
+}
