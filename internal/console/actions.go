@@ -10,6 +10,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
+	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
 // policyOutcomes are the outcomes in display order with their names.
@@ -49,22 +50,6 @@ func defaultMethodSelect(selected model.VerificationMethod, none string) []selec
 	return out
 }
 
-// promptWord says whether a method list switches the passkey prompt on.
-func promptWord(methods []model.VerificationMethod) string {
-	if slices.Contains(methods, model.MethodPasskey) {
-		return "On"
-	}
-	return "Off"
-}
-
-// promptSwitch is the prompt switch as the model stores it.
-func promptSwitch(on bool) []model.VerificationMethod {
-	if on {
-		return []model.VerificationMethod{model.MethodPasskey}
-	}
-	return nil
-}
-
 func policyMethodsText(ms []model.VerificationMethod, none string) string {
 	if len(ms) == 0 {
 		return none
@@ -81,7 +66,9 @@ func actionPagePath(code string) string { return admin.ConsolePath + "/actions/"
 // actionConfigRow is one line of the actions table.
 type actionConfigRow struct {
 	Code, Outcome, Methods, Prompt string
-	Rules                          int
+	// PromptOn is the prompt's effective state when no rule wins.
+	PromptOn bool
+	Rules    int
 	LastUsed                       time.Time
 }
 
@@ -124,7 +111,8 @@ func (c *Console) renderActions(w http.ResponseWriter, r *http.Request, s *Sessi
 			return err
 		}
 		v.Rows = append(v.Rows, actionConfigRow{Code: cfg.Code, Outcome: policyOutcomeLabel(cfg.DefaultOutcome),
-			Methods: policyMethodsText(cfg.VerificationMethods, "All methods"), Prompt: promptWord(cfg.PromptToEnrollMethods),
+			Methods: policyMethodsText(cfg.VerificationMethods, "All methods"), Prompt: actionEffective(s.Tenant, cfg),
+			PromptOn: actionPromptOn(s.Tenant, cfg),
 			Rules: len(rules), LastUsed: cfg.LastActionCreatedAt})
 	}
 	view := View{Title: "Actions", Section: "actions", Data: v}
@@ -137,7 +125,7 @@ func (c *Console) renderActions(w http.ResponseWriter, r *http.Request, s *Sessi
 
 // actionConfigForm is the action configuration form as submitted or stored.
 type actionConfigForm struct {
-	Prompt        bool
+	Prompt        uplift.Switch
 	Outcome       model.Outcome
 	Methods       []model.VerificationMethod
 	DefaultMethod model.VerificationMethod
@@ -146,7 +134,8 @@ type actionConfigForm struct {
 
 func (f actionConfigForm) apply(cfg *model.ActionConfig) {
 	cfg.DefaultOutcome, cfg.VerificationMethods, cfg.DefaultMethod = f.Outcome, slices.Clone(f.Methods), f.DefaultMethod
-	cfg.PromptToEnrollMethods, cfg.RedirectURL = promptSwitch(f.Prompt), f.RedirectURL
+	cfg.DisablePromptToEnroll, cfg.PromptToEnrollMethods = switchFields(f.Prompt)
+	cfg.RedirectURL = f.RedirectURL
 }
 
 // ruleTableRow is one line of an action's rules table.
@@ -163,8 +152,12 @@ type actionConfigView struct {
 	Outcomes       []selectOption
 	Methods        []checkOption
 	DefaultMethods []selectOption
-	Rules          []ruleTableRow
-	Problems       fieldErrors
+	// Prompt is the switch's select; Effective says the prompt's state
+	// when no rule wins and where it comes from.
+	Prompt    []selectOption
+	Effective string
+	Rules     []ruleTableRow
+	Problems  fieldErrors
 }
 
 // actionConfig loads the path's action configuration of the session's
@@ -187,7 +180,7 @@ func (c *Console) Action(w http.ResponseWriter, r *http.Request, s *Session) err
 	if err != nil {
 		return err
 	}
-	f := actionConfigForm{Prompt: slices.Contains(cfg.PromptToEnrollMethods, model.MethodPasskey), Outcome: cfg.DefaultOutcome,
+	f := actionConfigForm{Prompt: policy.ActionSwitch(cfg), Outcome: cfg.DefaultOutcome,
 		Methods: cfg.VerificationMethods, DefaultMethod: cfg.DefaultMethod, RedirectURL: cfg.RedirectURL}
 	return c.renderAction(w, r, s, http.StatusOK, cfg.Code, f, nil)
 }
@@ -199,7 +192,7 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 	if err != nil {
 		return err
 	}
-	f := actionConfigForm{Prompt: r.PostFormValue("prompt") != "", Outcome: model.Outcome(r.PostFormValue("outcome")),
+	f := actionConfigForm{Prompt: postedSwitch(r, "prompt"), Outcome: model.Outcome(r.PostFormValue("outcome")),
 		Methods: postedMethods(r, "methods"), DefaultMethod: model.VerificationMethod(r.PostFormValue("defaultMethod")),
 		RedirectURL: strings.TrimSpace(r.PostFormValue("redirectUrl"))}
 	_, err = c.policy.UpdateActionConfig(r.Context(), s.Tenant, cfg.Code, f.apply)
@@ -219,7 +212,7 @@ func (c *Console) SaveAction(w http.ResponseWriter, r *http.Request, s *Session)
 		{"methods", func(a *model.ActionConfig) {
 			a.VerificationMethods, a.DefaultMethod = slices.Clone(f.Methods), f.DefaultMethod
 		}},
-		{"prompt", func(a *model.ActionConfig) { a.PromptToEnrollMethods = promptSwitch(f.Prompt) }},
+		{"prompt", func(a *model.ActionConfig) { a.DisablePromptToEnroll, a.PromptToEnrollMethods = switchFields(f.Prompt) }},
 		{"redirectUrl", func(a *model.ActionConfig) { a.RedirectURL = f.RedirectURL }},
 	})
 	if len(p) == 0 {
@@ -236,10 +229,14 @@ func (c *Console) renderAction(w http.ResponseWriter, r *http.Request, s *Sessio
 	slices.SortStableFunc(rules, func(a, b model.Rule) int { return a.Priority - b.Priority })
 	v := actionConfigView{Code: code, Form: f, Outcomes: outcomeSelect(f.Outcome),
 		Methods:        methodCheckboxes(policy.ChallengeMethodChoices(), f.Methods),
-		DefaultMethods: defaultMethodSelect(f.DefaultMethod, "No preference"), Problems: p}
+		DefaultMethods: defaultMethodSelect(f.DefaultMethod, "No preference"), Problems: p,
+		Prompt: promptSwitchSelect(f.Prompt)}
+	var cfg model.ActionConfig
+	cfg.DisablePromptToEnroll, cfg.PromptToEnrollMethods = switchFields(f.Prompt)
+	v.Effective = actionEffective(s.Tenant, cfg)
 	for _, ru := range rules {
 		v.Rules = append(v.Rules, ruleTableRow{ID: ru.ID, Name: ru.Name, Outcome: policyOutcomeLabel(ru.Outcome),
-			Prompt: promptWord(ru.PromptToEnrollMethods), Priority: ru.Priority, Active: ru.IsActive})
+			Prompt: switchWord(policy.RuleSwitch(ru)), Priority: ru.Priority, Active: ru.IsActive})
 	}
 	view := View{Title: "Action: " + code, Section: "actions", Data: v}
 	if len(p) > 0 {

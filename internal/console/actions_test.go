@@ -37,7 +37,7 @@ func TestActionsPageListsAndCreates(t *testing.T) {
 		`<td><a href="/console/actions/withdraw"><code>withdraw</code></a></td>
 <td>Challenge</td>
 <td>Passkey, Text message code</td>
-<td><span class="badge on">On</span></td>
+<td><span class="badge on">On — from this action&#39;s switch</span></td>
 <td class="num">1</td>
 <td>never</td>`)
 }
@@ -68,7 +68,8 @@ func TestActionPageSavesThroughTheSameRules(t *testing.T) {
 	s := h.admin()
 	h.env.Do(h.secret, "POST", actionConfigsPath, map[string]any{"actionCode": "signIn"}).MustOK(t)
 	pageHas(t, h.get("/console/actions/signIn", s), 200, "<h1>Action: signIn</h1>",
-		`> Prompt users to add a passkey</label>`, `<label for="outcome">Default outcome</label>`,
+		`<label for="prompt">Prompt users to add a passkey</label>`, `<option value="inherit" selected>Inherit</option>`,
+		`Effective: On — from the tenant setting`, `<label for="outcome">Default outcome</label>`,
 		`<option value="ALLOW">Allow</option>`, `<option value="CHALLENGE" selected>Challenge</option>`,
 		`<option value="REVIEW">Review</option>`, `<option value="BLOCK">Block</option>`,
 		`<legend>Verification methods</legend>`, `<label for="defaultMethod">Default method</label>`,
@@ -95,7 +96,8 @@ func TestActionPageSavesThroughTheSameRules(t *testing.T) {
 	h.env.Do(h.secret, "PATCH", actionConfigsPath+"/signIn", map[string]any{"defaultUserActionResult": "REVIEW",
 		"promptToEnrollVerificationMethods": []string{"PASSKEY"}}).MustOK(t)
 	pageHas(t, h.get("/console/actions/signIn", s), 200, `<option value="REVIEW" selected>Review</option>`,
-		`name="prompt" value="on" checked`, `name="methods" value="EMAIL_OTP" checked`)
+		`<option value="on" selected>On</option>`, `Effective: On — from this action&#39;s switch`,
+		`name="methods" value="EMAIL_OTP" checked`)
 
 	before := h.env.Do(h.secret, "GET", actionConfigsPath+"/signIn", nil).MustOK(t)
 	for _, tt := range []struct {

@@ -30,6 +30,7 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"GET", "/console/users"},
 	{"GET", "/console/users/{userId}"},
 	{"POST", "/console/users/{userId}/locks/{method}/lift"},
+	{"POST", "/console/users/{userId}/uplift-opt-out/reset"},
 	{"GET", "/console/keys"},
 	{"POST", "/console/keys"},
 	{"POST", "/console/keys/{keyId}/revoke"},

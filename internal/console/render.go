@@ -99,6 +99,7 @@ var notices = map[string]string{
 	"rule-deleted":   "Rule deleted.",
 	"key-revoked":    "API key revoked.",
 	"lock-lifted":    "Lock lifted: the user can enter codes again.",
+	"opt-out-reset":  "Don't ask again reset: the passkey prompt may appear again.",
 }
 
 // render writes page name for a signed-in admin or a visitor (s nil).

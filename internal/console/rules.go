@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/rules"
+	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
 // newRuleCondition is the condition a new rule starts with.
@@ -71,7 +72,7 @@ type ruleForm struct {
 	Priority      string
 	Active        bool
 	Outcome       model.Outcome
-	Prompt        bool
+	Prompt        uplift.Switch
 	Methods       []model.VerificationMethod
 	DefaultMethod model.VerificationMethod
 	Conditions    string
@@ -79,7 +80,7 @@ type ruleForm struct {
 
 func ruleFormOf(ru model.Rule) ruleForm {
 	return ruleForm{Name: ru.Name, Description: ru.Description, Priority: strconv.Itoa(ru.Priority), Active: ru.IsActive,
-		Outcome: ru.Outcome, Prompt: slices.Contains(ru.PromptToEnrollMethods, model.MethodPasskey),
+		Outcome: ru.Outcome, Prompt: policy.RuleSwitch(ru),
 		Methods: ru.VerificationMethods, DefaultMethod: ru.DefaultMethod, Conditions: conditionText(ru.Conditions)}
 }
 
@@ -116,7 +117,7 @@ func readRuleForm(r *http.Request) ruleForm {
 	return ruleForm{
 		Name: strings.TrimSpace(r.PostFormValue("name")), Description: strings.TrimSpace(r.PostFormValue("description")),
 		Priority: strings.TrimSpace(r.PostFormValue("priority")), Active: r.PostFormValue("active") != "",
-		Outcome: model.Outcome(r.PostFormValue("outcome")), Prompt: r.PostFormValue("prompt") != "",
+		Outcome: model.Outcome(r.PostFormValue("outcome")), Prompt: postedSwitch(r, "prompt"),
 		Methods: postedMethods(r, "methods"), DefaultMethod: model.VerificationMethod(r.PostFormValue("defaultMethod")),
 		Conditions: r.PostFormValue("conditions"),
 	}
@@ -132,7 +133,7 @@ func (f ruleForm) priority() (int, bool) {
 func (f ruleForm) apply(ru *model.Rule, priority int) {
 	ru.Name, ru.Description, ru.IsActive, ru.Priority, ru.Outcome = f.Name, f.Description, f.Active, priority, f.Outcome
 	ru.VerificationMethods, ru.DefaultMethod = slices.Clone(f.Methods), f.DefaultMethod
-	ru.PromptToEnrollMethods = promptSwitch(f.Prompt)
+	ru.DisablePromptToEnroll, ru.PromptToEnrollMethods = switchFields(f.Prompt)
 	ru.Conditions = []byte(strings.TrimSpace(f.Conditions))
 }
 
@@ -157,7 +158,9 @@ func ruleProblems(f ruleForm, err error) fieldErrors {
 		{"methods", func(ru *model.Rule) {
 			ru.VerificationMethods, ru.DefaultMethod = in.VerificationMethods, in.DefaultMethod
 		}},
-		{"prompt", func(ru *model.Rule) { ru.PromptToEnrollMethods = in.PromptToEnrollMethods }},
+		{"prompt", func(ru *model.Rule) {
+			ru.DisablePromptToEnroll, ru.PromptToEnrollMethods = in.DisablePromptToEnroll, in.PromptToEnrollMethods
+		}},
 		{"conditions", func(ru *model.Rule) { ru.Conditions = in.Conditions }},
 	}
 	if ok {
@@ -184,6 +187,10 @@ type ruleView struct {
 	DefaultMethods []selectOption
 	Problems       fieldErrors
 	Catalog        conditionCatalog
+	// Prompt is the switch's select; Effective says the prompt's state
+	// when this rule wins and where it comes from.
+	Prompt    []selectOption
+	Effective string
 }
 
 func rulePagePath(code, id string) string { return actionPagePath(code) + "/rules/" + id }
@@ -288,6 +295,11 @@ func (c *Console) renderRule(w http.ResponseWriter, r *http.Request, s *Session,
 	v.Methods = methodCheckboxes(policy.ChallengeMethodChoices(), v.Form.Methods)
 	v.DefaultMethods = defaultMethodSelect(v.Form.DefaultMethod, "The action's default")
 	v.Catalog = builderCatalog
+	v.Prompt = promptSwitchSelect(v.Form.Prompt)
+	// A missing configuration inherits, as the decision treats it.
+	cfg, _ := c.policy.ActionConfig(r.Context(), s.Tenant.ID, v.Code)
+	on, from := uplift.Effective(!s.Tenant.Passkey.DisableEnrollmentPrompt, policy.ActionSwitch(cfg), v.Form.Prompt)
+	v.Effective = effectiveWords(on, from, uplift.LevelRule)
 	view := View{Title: title, Section: "actions", Data: v}
 	if len(v.Problems) > 0 {
 		view.Error = notSavedText

@@ -42,7 +42,8 @@ func TestRuleLifecycle(t *testing.T) {
 	pageHas(t, h.get("/console/actions/signIn/rules/new", s), 200, "<h1>New rule</h1>",
 		`<label for="name">Name</label>`, `<label for="description">Description</label>`,
 		`<label for="priority">Priority</label>`, `type="number" min="0" max="99"`, "the lowest number wins",
-		`> Active</label>`, `<label for="outcome">Outcome</label>`, `> Prompt users to add a passkey</label>`,
+		`<label for="prompt">Prompt users to add a passkey</label>`,
+		`> Active</label>`, `<label for="outcome">Outcome</label>`,
 		`<legend>Verification methods</legend>`, `<label for="conditions">Condition (JSONLogic)</label>`,
 		`<label for="builder-match">Match</label>`, `<option value="and">all of these conditions</option>`,
 		`<option value="or">any of these conditions</option>`, `<button type="button" data-builder-add>Add condition</button>`,
@@ -64,7 +65,8 @@ func TestRuleLifecycle(t *testing.T) {
 	}
 	rulePage := "/console/actions/signIn/rules/" + id
 	pageHas(t, h.get(rulePage+"?done=rule-created", s), 200, "Rule created.", "<h1>Rule: New devices</h1>",
-		`value="New devices"`, `name="active" value="on" checked`, `name="prompt" value="on" checked`,
+		`value="New devices"`, `name="active" value="on" checked`, `<option value="on" selected>On</option>`,
+		`Effective when this rule wins: On — from this rule&#39;s switch`,
 		`<option value="SMS" selected>Text message code</option>`,
 		template.HTMLEscapeString("{\"and\":[\n  {\"==\":[{\"var\":\"device.isNew\"},true]}\n]}")+"</textarea>",
 		`<button type="submit" class="danger">Delete rule</button>`, `<form method="post" action="`+rulePage+`">`)

@@ -191,6 +191,10 @@ func (c *Console) User(w http.ResponseWriter, r *http.Request, s *Session) error
 		return err
 	}
 	v := newUserView(d, pks, diagnoses, locks, c.svc.Now())
+	if v.OptedOutAt, err = c.prompt.OptedOutAt(r.Context(), s.Tenant.ID, d.User.ID); err != nil {
+		return err
+	}
+	v.ResetOptOutURL = userURL(d.User.ID) + "/uplift-opt-out/reset"
 	c.render(w, r, http.StatusOK, "user", s, View{Title: "User " + d.User.ID, Section: "users", Data: v})
 	return nil
 }
@@ -206,6 +210,9 @@ type userView struct {
 	DiagnosisAction, DiagnosisSource string
 	Actions                          []actionRow
 	Locks                            []lockRow
+	// OptedOutAt is when the user chose "Don't ask again"; zero if not.
+	OptedOutAt     time.Time
+	ResetOptOutURL string
 }
 
 type passkeyRow struct {
@@ -301,6 +308,22 @@ func newLockRow(userID string, l codes.CodeLock, now time.Time) lockRow {
 			" (" + codes.Roughly(l.LockedUntil.Sub(now)) + " from now)"
 	}
 	return row
+}
+
+// ResetOptOut forgets the user's "Don't ask again", so the passkey prompt
+// may appear again on any of the user's devices.
+func (c *Console) ResetOptOut(w http.ResponseWriter, r *http.Request, s *Session) error {
+	userID := r.PathValue("userId")
+	reset, err := c.prompt.ResetOptOut(r.Context(), s.Tenant.ID, userID)
+	if err != nil {
+		return err
+	}
+	if !reset {
+		return model.NotFound("the user has not chosen Don't ask again")
+	}
+	c.log.InfoContext(r.Context(), "uplift opt-out reset", "tenant", s.Tenant.ID, "user", userID, "admin", s.Admin.ID)
+	redirect(w, r, userURL(userID), "opt-out-reset")
+	return nil
 }
 
 // LiftLock lifts a lock on one of the user's code methods (and forgets
@@ -435,8 +458,24 @@ func diagnosisWords(dg prompt.Diagnosis, now time.Time) string {
 		return "Shown after the next sign-in. Last dismissed " + ago(dg.LastDismissal, now) +
 			"; prompt frequency is " + frequency + "."
 	case uplift.ReasonFrequencyNotElapsed:
-		return "Hidden: dismissed " + ago(dg.LastDismissal, now) + "; prompt frequency is " + frequency +
+		wait := ""
+		if dg.Backoff && dg.Dismissals > 1 {
+			wait = "; after " + plural(int64(dg.Dismissals), "dismissal", "dismissals") +
+				" here the wait doubles to " + strings.TrimPrefix(lowerFirst(uplift.IntervalLabel(int64(dg.Wait/time.Second))), "every ")
+		}
+		return "Hidden: dismissed " + ago(dg.LastDismissal, now) + "; prompt frequency is " + frequency + wait +
 			"; next eligible on " + formatTime(dg.NextEligibleAt, "2 Jan 2006") + "."
+	case uplift.ReasonPromptDisabled:
+		return "Hidden: the prompt is " + lowerFirst(effectiveWords(dg.PromptOn, dg.PromptFrom, "")) + "."
+	case uplift.ReasonNotInRollout:
+		return fmt.Sprintf("Hidden: the prompt is rolled out to %d%% of users, and this user is not among them (bucket %d of 0 to 99).",
+			dg.RolloutPercent, dg.RolloutBucket)
+	case uplift.ReasonOptedOut:
+		return "Hidden on every device: the user chose Don't ask again on " + formatTime(dg.OptedOutAt, "2 Jan 2006") +
+			". Reset it below to prompt the user again."
+	case uplift.ReasonDismissalLimitReached:
+		return "Hidden on this device: the user chose Not now " + plural(int64(dg.Dismissals), "time", "times") +
+			" here, and the limit is " + strconv.Itoa(dg.MaxDismissals) + ". Other devices may still be prompted."
 	}
 	return "Hidden: " + lowerFirst(dg.Decision.Reason.Explain())
 }
