@@ -110,6 +110,10 @@ func convert(v any, k kind) (any, error) {
 	case kindBytes:
 		switch x := v.(type) {
 		case []byte:
+			if x == nil {
+				// An empty blob, which pgx would send as NULL.
+				return []byte{}, nil
+			}
 			return x, nil
 		case string:
 			return []byte(x), nil
