@@ -44,14 +44,22 @@ func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
 	if err := p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftShown, ""); err != nil {
 		return err
 	}
-	p.render(w, http.StatusOK, "prompt", p.baseView(f, problem{Title: "Create a passkey"}))
+	p.render(w, http.StatusOK, "prompt", p.promptView(f))
 	return nil
 }
 
+// promptView is the uplift prompt's page, with "Don't ask again" when the
+// tenant offers it.
+func (p *Pages) promptView(f *flow) view {
+	v := p.baseView(f, problem{Title: "Create a passkey"})
+	v.OfferOptOut = f.tenant().Passkey.EnrollmentPromptAllowOptOut
+	return v
+}
+
 // Prompt serves POST /login/prompt, the prompt's form. "Not now" records
-// the dismissal before answering, so it is in force for the next
-// sign-in; "Create passkey" comes here only when the page's script did
-// not run.
+// the dismissal and "Don't ask again" the opt-out before answering, so
+// they are in force for the next sign-in; "Create passkey" comes here
+// only when the page's script did not run.
 func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 	f, err := p.formFlow(r)
 	if err != nil {
@@ -64,13 +72,18 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 	if a.State != model.StateChallengeSucceeded {
 		return seeOther(w, r, "/login?"+f.query())
 	}
-	if r.PostFormValue("choice") != "dismiss" {
-		v := p.baseView(f, problem{Title: "Create a passkey"})
+	kind := model.UpliftDismissed
+	switch r.PostFormValue("choice") {
+	case "dismiss":
+	case "optout":
+		kind = model.UpliftOptedOut
+	default:
+		v := p.promptView(f)
 		v.Error = "Creating a passkey needs JavaScript. Turn it on, or choose Not now."
 		p.render(w, http.StatusOK, "prompt", v)
 		return nil
 	}
-	if err := p.prompt.RecordUplift(r.Context(), f.tenant(), a, f.deviceID, model.UpliftDismissed, ""); err != nil {
+	if err := p.prompt.RecordUplift(r.Context(), f.tenant(), a, f.deviceID, kind, ""); err != nil {
 		return err
 	}
 	return p.finishLink(w, r, f)
@@ -79,6 +92,7 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 // PromptResult serves POST /login/prompt/result: the script reports how
 // the system's passkey dialog ended when no passkey came of it.
 // "dismissed" (the person cancelled: NotAllowedError) counts as "Not now";
+// "opted_out" records "Don't ask again" where the tenant offers it;
 // "exists" (InvalidStateError: this authenticator already holds one of the
 // user's passkeys) marks the device so the prompt stops appearing here;
 // "failed" records the cause. The answer says where to go next.
@@ -100,12 +114,14 @@ func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
 	switch in.Outcome {
 	case "dismissed":
 		err = p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftDismissed, "")
+	case "opted_out":
+		err = p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftOptedOut, "")
 	case "exists":
 		err = p.prompt.MarkDeviceHoldsPasskey(r.Context(), t, a.UserID, f.deviceID)
 	case "failed":
 		err = p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftFailed, errorName(in.Cause))
 	default:
-		return model.Invalid("outcome must be dismissed, exists or failed")
+		return model.Invalid("outcome must be dismissed, opted_out, exists or failed")
 	}
 	if err != nil {
 		return err

@@ -82,6 +82,8 @@ type view struct {
 	Challenge challengeView
 	Code      codeView
 	Enroll    enrollView
+	// OfferOptOut adds "Don't ask again" to the uplift prompt.
+	OfferOptOut bool
 	// Saved names the provider of the passkey just made, when known.
 	Saved *providerView
 	// Settings is the Passkeys page (settings.go).
