@@ -364,4 +364,3 @@ func (s *server) consoleSignIn(p *softPasskey) bool {
 	}
 	return false
 }
-
