@@ -1,7 +1,6 @@
 package hosted
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -301,9 +300,13 @@ func (p *Pages) settingsPage(ctx context.Context, f *flow, a model.Action) (view
 	}
 	v := p.baseView(f, problem{Title: "Passkeys"})
 	s := settingsView{CanAdd: dec.Show, Done: "/login/finish?" + f.query(), MaxName: passkeys.MaxPasskeyName}
+	uses, err := p.keys.LastUses(ctx, t.ID, a.UserID)
+	if err != nil {
+		return view{}, err
+	}
 	var accepted []string
 	for _, pv := range views {
-		s.Passkeys = append(s.Passkeys, p.passkeyRow(ctx, f, pv))
+		s.Passkeys = append(s.Passkeys, rowOf(f, pv, uses[pv.Passkey.AuthenticatorID]))
 		accepted = append(accepted, base64.RawURLEncoding.EncodeToString(pv.Passkey.CredentialID))
 	}
 	handle, err := p.keys.UserHandle(ctx, t.ID, a.UserID)
@@ -318,42 +321,37 @@ func (p *Pages) settingsPage(ctx context.Context, f *flow, a model.Action) (view
 	return v, nil
 }
 
-// passkeyRow describes one passkey: its provider when the AAGUID names
+// rowOf describes one passkey: its provider when the AAGUID names
 // one, where and when it was created and last used.
-func (p *Pages) passkeyRow(ctx context.Context, f *flow, pv passkeys.PasskeyView) passkeyRow {
+func rowOf(f *flow, pv passkeys.PasskeyView, use model.PasskeyUse) passkeyRow {
 	pk := pv.Passkey
 	row := passkeyRow{ID: pk.AuthenticatorID, Name: pk.Name, Created: showTime(pk.CreatedAt),
-		CreatedWhere: devices.PasskeyName(pk.ParsedUserAgent)}
+		CreatedWhere: where(f, pk.DeviceID, pk.ParsedUserAgent)}
 	if row.Name == "" {
 		row.Name = "Passkey"
 	}
 	if pv.Provider != nil {
 		row.Provider = &providerView{Name: pv.Provider.Name, Icon: providers.IconURL(pv.Provider.SVGIconLight)}
 	}
-	if pk.DeviceID != "" && pk.DeviceID == f.deviceID {
-		row.CreatedWhere = "this device"
-	}
 	if !pk.LastVerifiedAt.Equal(pk.CreatedAt) {
 		row.LastUsed = showTime(pk.LastVerifiedAt)
-		row.UsedWhere = p.lastUsedWhere(ctx, f, pk)
+		if use.DeviceID != "" || use.UserAgent != "" {
+			row.UsedWhere = where(f, use.DeviceID, devices.ParseUserAgent(use.UserAgent))
+		}
 	}
 	return row
 }
 
-// lastUsedWhere names where a passkey was last used, when a device it was
-// used on through its built-in authenticator is known at that moment.
-func (p *Pages) lastUsedWhere(ctx context.Context, f *flow, pk model.Passkey) string {
-	links, err := p.keys.DevicePasskeys(ctx, f.tenant().ID, pk.UserID, f.deviceID)
-	if err != nil {
-		p.log.WarnContext(ctx, "list the passkeys known on a device", "err", err)
-		return ""
+// where names a device for the page: "this device" when it is the
+// browser in front of it, else its browser and system, when known.
+func where(f *flow, deviceID string, ua model.UserAgent) string {
+	if deviceID != "" && deviceID == f.deviceID {
+		return "this device"
 	}
-	for _, l := range links {
-		if l.AuthenticatorID == pk.AuthenticatorID && l.Relation == model.RelationUsedPlatform && l.LastAt.Equal(pk.LastVerifiedAt) {
-			return "this device"
-		}
+	if ua.BrowserName == "" && ua.OSName == "" {
+		return "" // nothing known about it
 	}
-	return ""
+	return devices.PasskeyName(ua)
 }
 
 // backToSettings redirects a form post back to the Passkeys page with a
@@ -373,10 +371,9 @@ func (p *Pages) settingsLink(f *flow, done, forget string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b bytes.Buffer
-	b.WriteString(settingsPath + "?" + f.queryWith(tok) + "&done=" + done)
+	link := settingsPath + "?" + f.queryWith(tok) + "&done=" + done
 	if forget != "" {
-		b.WriteString("&forget=" + forget)
+		link += "&forget=" + forget
 	}
-	return b.String(), nil
+	return link, nil
 }

@@ -84,9 +84,24 @@ func TestPasskeysPage(t *testing.T) {
 	e.passkeyElsewhere("ada")
 	id := passkeyID("ada")
 
+	// The passkey was last used an hour later, in Firefox on Windows.
+	ps, err := e.st.Passkeys(context.Background(), e.tenant.ID, "ada")
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("passkeys = %v, %v", ps, err)
+	}
+	ps[0].LastVerifiedAt = ps[0].CreatedAt.Add(time.Hour)
+	if err := e.st.RecordPasskeySignIn(context.Background(), ps[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.RecordPasskeyUse(context.Background(), e.tenant.ID, model.PasskeyUse{AuthenticatorID: id, DeviceID: "phone",
+		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"}); err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := "Last used on Firefox on Windows, <time datetime=\"" + ps[0].LastVerifiedAt.UTC().Format(time.RFC3339) + "\">"
+
 	without := openSettings(t, e, e.browser(), "ada", email, "")
-	for _, want := range []string{`value="` + id + `"`, "Rename<span class=\"visually-hidden\"> Passkey</span>",
-		"Remove<span class=\"visually-hidden\"> Passkey</span>", "Not used to sign in yet."} {
+	for _, want := range []string{`value="` + id + `"`, "Created, <time", "Rename<span class=\"visually-hidden\"> Passkey</span>",
+		"Remove<span class=\"visually-hidden\"> Passkey</span>", lastUsed} {
 		if !without.has(want) {
 			t.Errorf("Passkeys page lacks %q: %s", want, without.body)
 		}

@@ -112,6 +112,14 @@ const (
 	RelationUsedPlatform DevicePasskeyRelation = "used_platform"
 )
 
+// PasskeyUse is where a passkey was last used to sign in: the device
+// and the user agent of the browser.
+type PasskeyUse struct {
+	AuthenticatorID string
+	DeviceID        string
+	UserAgent       string
+}
+
 // DevicePasskey records that a passkey is known on a device.
 type DevicePasskey struct {
 	TenantID        string

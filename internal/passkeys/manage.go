@@ -124,3 +124,18 @@ func userPasskey(ctx context.Context, q Queries, tenantID, userID, authID string
 	}
 	return model.Passkey{}, model.NotFound("passkey not found")
 }
+
+// LastUses returns where each of the user's passkeys was last used to
+// sign in, keyed by authenticator id; a passkey not used since this was
+// recorded has no entry.
+func (s *Service) LastUses(ctx context.Context, tenantID, userID string) (map[string]model.PasskeyUse, error) {
+	uses, err := s.store.PasskeyUses(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]model.PasskeyUse, len(uses))
+	for _, u := range uses {
+		out[u.AuthenticatorID] = u
+	}
+	return out, nil
+}

@@ -321,6 +321,10 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 		if err := q.RecordPasskeySignIn(ctx, p); err != nil {
 			return err
 		}
+		if err := q.RecordPasskeyUse(ctx, t.ID, model.PasskeyUse{AuthenticatorID: p.AuthenticatorID,
+			DeviceID: sc.deviceID, UserAgent: sc.userAgent}); err != nil {
+			return err
+		}
 		var rel model.DevicePasskeyRelation
 		if sc.attachment == "platform" {
 			rel = model.RelationUsedPlatform

@@ -24,12 +24,14 @@ type Queries interface {
 	PasskeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error)
 	PasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error)
 	PasskeyOnDevice(ctx context.Context, tenantID, userID, deviceID string) (bool, error)
+	PasskeyUses(ctx context.Context, tenantID, userID string) ([]model.PasskeyUse, error)
 	Passkeys(ctx context.Context, tenantID, userID string) ([]model.Passkey, error)
 	PasskeysByCredentialIDs(ctx context.Context, tenantID string, ids [][]byte) ([]model.Passkey, error)
 	ProviderName(ctx context.Context, aaguid string) (model.ProviderName, error)
 	PurgePasskeyChallenges(ctx context.Context, cutoff time.Time) (int64, error)
 	RecordCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
 	RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
+	RecordPasskeyUse(ctx context.Context, tenantID string, u model.PasskeyUse) error
 	RecordSecurityKeyCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
 	RecordSecurityKeySignIn(ctx context.Context, p model.Passkey) error
 	RenamePasskey(ctx context.Context, tenantID, userID, authID, name string) error

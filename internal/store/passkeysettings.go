@@ -36,3 +36,34 @@ func (q Queries) RenamePasskey(ctx context.Context, tenantID, userID, authID, na
 	}
 	return nil
 }
+
+// RecordPasskeyUse notes where a passkey was last used to sign in.
+func (q Queries) RecordPasskeyUse(ctx context.Context, tenantID string, u model.PasskeyUse) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE passkeys SET last_used_device_id = $3, last_used_user_agent = $4
+		WHERE tenant_id = $1 AND authenticator_id = $2`, tenantID, u.AuthenticatorID, u.DeviceID, u.UserAgent)
+	if err != nil {
+		return fmt.Errorf("record passkey use: %w", err)
+	}
+	return nil
+}
+
+// PasskeyUses lists where each of a user's passkeys that has been used
+// to sign in since it was recorded was last used.
+func (q Queries) PasskeyUses(ctx context.Context, tenantID, userID string) ([]model.PasskeyUse, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT authenticator_id, last_used_device_id, last_used_user_agent FROM passkeys
+		WHERE tenant_id = $1 AND user_id = $2 AND (last_used_device_id <> '' OR last_used_user_agent <> '')
+		ORDER BY created_at, authenticator_id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list passkey uses: %w", err)
+	}
+	defer rows.Close()
+	var out []model.PasskeyUse
+	for rows.Next() {
+		var u model.PasskeyUse
+		if err := rows.Scan(&u.AuthenticatorID, &u.DeviceID, &u.UserAgent); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

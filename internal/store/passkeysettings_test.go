@@ -90,3 +90,40 @@ func TestLockUser(t *testing.T) {
 		}
 	})
 }
+
+func TestPasskeyUses(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		for _, tn := range []string{"t1", "t2"} {
+			mustCreateTenant(t, s, tn, at(0))
+			mustCreateUser(t, s, newUser(tn, "ada", at(1)))
+		}
+		mustCreatePasskey(t, s, "t1", "ada", "a1", "cred-1")
+		mustCreatePasskey(t, s, "t1", "ada", "a2", "cred-2")
+		mustCreatePasskey(t, s, "t2", "ada", "b1", "cred-1")
+		if uses, err := s.PasskeyUses(ctx, "t1", "ada"); err != nil || len(uses) != 0 {
+			t.Fatalf("PasskeyUses before any sign-in = %v, %v; want none", uses, err)
+		}
+		want := model.PasskeyUse{AuthenticatorID: "a2", DeviceID: "dev-9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+		for _, u := range []model.PasskeyUse{{AuthenticatorID: "a2", DeviceID: "dev-1", UserAgent: "old"}, want} {
+			if err := s.RecordPasskeyUse(ctx, "t1", u); err != nil {
+				t.Fatalf("RecordPasskeyUse: %v", err)
+			}
+		}
+		// Another tenant's passkey of the same id is not touched.
+		if err := s.RecordPasskeyUse(ctx, "t2", model.PasskeyUse{AuthenticatorID: "a1", DeviceID: "x", UserAgent: "x"}); err != nil {
+			t.Fatalf("RecordPasskeyUse in another tenant: %v", err)
+		}
+		uses, err := s.PasskeyUses(ctx, "t1", "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(uses) != 1 || uses[0] != want {
+			t.Errorf("PasskeyUses = %+v, want [%+v]", uses, want)
+		}
+		if uses, err := s.PasskeyUses(ctx, "t2", "ada"); err != nil || len(uses) != 0 {
+			t.Errorf("PasskeyUses in the other tenant = %v, %v; want none", uses, err)
+		}
+	})
+}
