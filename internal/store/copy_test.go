@@ -16,7 +16,7 @@ import (
 // rawDB opens the database rawURL names without the store, for tests that
 // look at it or change it behind the store's back. On SQLite foreign keys
 // are not enforced.
-func rawDB(t *testing.T, rawURL string) *sql.DB {
+func rawDB(t testing.TB, rawURL string) *sql.DB {
 	t.Helper()
 	var db *sql.DB
 	var err error
@@ -98,9 +98,13 @@ func fillEveryTable(t *testing.T, db *sql.DB) []string {
 }
 
 // migratedStore opens rawURL, migrates it and closes it when the test ends.
-func migratedStore(t *testing.T, rawURL string) *store.Store {
+func migratedStore(t testing.TB, rawURL string) *store.Store {
 	t.Helper()
-	s := openStore(t, rawURL)
+	s, err := store.Open(t.Context(), rawURL)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
 	if _, err := s.Migrate(t.Context()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
