@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -363,4 +365,81 @@ func (s *server) consoleSignIn(p *softPasskey) bool {
 		}
 	}
 	return false
+}
+
+// A copy killed half-way, as a power cut would end it, leaves the
+// destination migrated and empty, and the same command then succeeds.
+func TestDBCopyKilledLeavesDestinationEmpty(t *testing.T) {
+	const users = 200_000
+	srv := startServer(t, "UPLIFT_RATE_LIMITS=off")
+	srv.Stop()
+	srcURL := envValue(srv.env, "UPLIFT_DATABASE_URL")
+	src, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(srcURL, "sqlite://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+		INSERT INTO users (tenant_id, user_id, email, created_at, updated_at)
+		SELECT $2, 'user-' || i, 'user' || i || '@example.com', i, i FROM n`, users, srv.TenantID)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dstPath := filepath.Join(t.TempDir(), "moved.db")
+	dstURL := "sqlite://" + dstPath
+
+	cmd := exec.Command(srv.bin, "db", "copy", "--from", srcURL, "--to", dstURL)
+	cmd.Env = srv.env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	killed := false
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "copying users:") {
+			time.Sleep(500 * time.Millisecond) // well into the users
+			cmd.Process.Kill()
+			killed = true
+			break
+		}
+	}
+	io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err == nil || !killed {
+		t.Fatalf("the copy finished before it could be killed (%v); the test proves nothing", err)
+	}
+
+	dst, err := sql.Open("sqlite", "file:"+dstPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	rows, err := dst.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 20 {
+		t.Fatalf("the destination after the kill has tables %v; want it migrated", tables)
+	}
+	for _, table := range tables {
+		var n int64
+		if err := dst.QueryRow(`SELECT COUNT(*) FROM "` + table + `"`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("after the kill the destination's %s holds %d rows (%v), want 0", table, n, err)
+		}
+	}
+
+	out, err := runUplift(srv, "db", "copy", "--from", srcURL, "--to", dstURL, "--verify")
+	if err != nil || tableCounts(out)["users"] != users {
+		t.Errorf("the copy after the kill: %v\n%s\nwant %d users", err, out, users)
+	}
 }
