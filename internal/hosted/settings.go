@@ -258,8 +258,8 @@ func (p *Pages) AddPasskey(w http.ResponseWriter, r *http.Request) error {
 var errProveFirst = model.Errorf(model.ErrForbidden, "not_verified", "the user has not proved who they are in this action")
 
 // settingsAction loads the flow's action and checks that it opens the
-// Passkeys page (actions.ManageableAction); an action still waiting for
-// its challenge is errProveFirst.
+// Passkeys page (actions.ManageableAction) in this browser; an action
+// still waiting for its challenge is errProveFirst.
 func (p *Pages) settingsAction(ctx context.Context, f *flow) (model.Action, error) {
 	a, err := p.action(ctx, f)
 	if err != nil {
@@ -270,6 +270,14 @@ func (p *Pages) settingsAction(ctx context.Context, f *flow) (model.Action, erro
 	}
 	if err := actions.ManageableAction(a); err != nil {
 		return a, &pageError{err: model.Errorf(model.ErrForbidden, "action_closed", "%v", err)}
+	}
+	if f.claims().DeviceID == "" || f.claims().DeviceID != f.deviceID {
+		// The page's steps hand on tokens bound to the browser the user
+		// proved themselves in; any other token of the action (the
+		// track url's, or one copied into another browser) does not
+		// open the page.
+		return a, &pageError{err: model.Errorf(model.ErrForbidden, "action_closed",
+			"the token is not bound to this browser")}
 	}
 	return a, nil
 }

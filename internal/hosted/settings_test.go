@@ -331,3 +331,38 @@ func TestPasskeysPageInPopup(t *testing.T) {
 		t.Errorf("after a rename in popup mode: Location %q lacks the mode", loc)
 	}
 }
+
+// TestPasskeysPageStaysInItsBrowser: the page's token, or the one the app
+// receives, opens nothing in another browser, and neither does the track
+// url once the challenge is done.
+func TestPasskeysPageStaysInItsBrowser(t *testing.T) {
+	e := newEnv(t)
+	email := e.emailUser("ada")
+	e.passkeyElsewhere("ada")
+	b := e.browser()
+	fields := openSettings(t, e, b, "ada", email, "").fields(t)
+	tok := url.QueryEscape(fields.Get("token"))
+	if p := b.get("/login/passkeys?token=" + tok); p.StatusCode != http.StatusOK {
+		t.Fatalf("the page's own token in its browser: status %d", p.StatusCode)
+	}
+	thief := e.browser()
+	if p := thief.get("/login/passkeys?token=" + tok); p.StatusCode != http.StatusForbidden || p.has("Rename") {
+		t.Errorf("the page's token in another browser: status %d, want 403: %s", p.StatusCode, p.body)
+	}
+	back := b.get("/login/finish?token=" + tok)
+	loc, err := url.Parse(back.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(loc.String(), appURL+"?token=") {
+		t.Fatalf("Done: Location %q", back.Header.Get("Location"))
+	}
+	if p := thief.get("/login/passkeys?token=" + url.QueryEscape(loc.Query().Get("token"))); p.StatusCode != http.StatusForbidden {
+		t.Errorf("the app's token in another browser: status %d, want 403", p.StatusCode)
+	}
+	// A flow of its own, with its own CSRF field, proves nothing.
+	own := thief.get(e.trackSettings("ada")).fields(t)
+	if r := thief.postForm("/login/passkeys/remove", with(own, "id", passkeyID("ada"))); r.StatusCode != http.StatusForbidden {
+		t.Errorf("remove in a flow whose challenge is not done: status %d, want 403", r.StatusCode)
+	}
+	if len(e.passkeyNames("ada")) != 1 {
+		t.Error("the passkey was removed")
+	}
+}
