@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/pgtest"
 	"github.com/uplift-dev/uplift/internal/totp"
 	"github.com/uplift-dev/uplift/internal/webauthntest"
@@ -79,7 +83,7 @@ func moveAndCheck(t *testing.T, srv *server, dstURL string) {
 	}
 	counts := tableCounts(out)
 	for _, table := range []string{"tenants", "api_keys", "users", "authenticators", "passkeys", "webauthn_user_handles",
-		"actions", "action_states", "action_configs", "rules", "totp_secrets", "admins", "admin_passkeys", "admin_invites", "admin_sessions"} {
+		"actions", "action_states", "action_configs", "rules", "totp_secrets", "uplift_events", "devices", "admins", "admin_passkeys", "admin_invites", "admin_sessions"} {
 		if counts[table] == 0 {
 			t.Errorf("the copy holds no row of %s (filled through the APIs, so the test proves less than it says):\n%s", table, out)
 		}
@@ -118,9 +122,8 @@ func moveAndCheck(t *testing.T, srv *server, dstURL string) {
 
 // fillThroughAPIs gives the server's tenant users with an email, a passkey
 // and an authenticator app, actions, settings, a rule and a
-// console admin, all through its APIs (uplift events come from the
-// hosted pages' prompt, which this test does not walk; the store's tests
-// copy a row of every table), and reads back what must survive.
+// console admin, all through its APIs, an uplift event through the hosted
+// pages' prompt, and reads back what must survive.
 func fillThroughAPIs(t *testing.T, srv *server) filled {
 	t.Helper()
 	mustCall := func(method, path string, body any, want int) []byte {
@@ -148,6 +151,7 @@ func fillThroughAPIs(t *testing.T, srv *server) filled {
 	}
 	mustCall("POST", "/users/ada/actions/withdraw", map[string]any{"custom": map[string]any{"amount": 50000}}, http.StatusOK)
 	mustCall("POST", "/users/bob/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "bob@example.com"}, http.StatusOK)
+	srv.evaluateUplift("ada", f.passkey)
 
 	// tess's authenticator app, enrolled with a code of the previous time
 	// step, so the one after the copy is never a replay.
@@ -267,6 +271,77 @@ func (s *server) signInWithPasskey(userID string, p *softPasskey) bool {
 	s.bearer(token, "/client/verify/passkey",
 		map[string]any{"challengeId": opts.ChallengeID, "authenticationCredential": json.RawMessage(assertion)}, &verified)
 	return verified.IsVerified
+}
+
+// evaluateUplift signs userID in with p for a hosted sign-in, then walks
+// the hosted pages' uplift step: the decision is recorded, and the user
+// answers the prompt with "Not now".
+func (s *server) evaluateUplift(userID string, p *softPasskey) {
+	s.t.Helper()
+	status, body := s.Call(s.SecretKey, "POST", "/users/"+userID+"/actions/signIn",
+		map[string]any{"redirectUrl": s.PublicURL + "/done"})
+	var tracked struct {
+		Token          string `json:"token"`
+		IdempotencyKey string `json:"idempotencyKey"`
+	}
+	if status != http.StatusOK || json.Unmarshal(body, &tracked) != nil {
+		s.t.Fatalf("track a hosted sign-in = %d %s", status, body)
+	}
+	var opts struct {
+		ChallengeID string          `json:"challengeId"`
+		Options     json.RawMessage `json:"options"`
+	}
+	s.bearer(tracked.Token, "/client/user-authenticators/passkey/authentication-options", map[string]any{}, &opts)
+	o, err := virtualwebauthn.ParseAssertionOptions(string(opts.Options))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	p.cred.Counter++
+	var verified map[string]any
+	s.bearer(tracked.Token, "/client/verify/passkey", map[string]any{"challengeId": opts.ChallengeID,
+		"authenticationCredential": json.RawMessage(virtualwebauthn.CreateAssertionResponse(p.rp, p.auth, p.cred, *o))}, &verified)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.PublicURL + "/login?token=" + url.QueryEscape(tracked.Token))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	base, _ := url.Parse(s.PublicURL)
+	var csrfSecret []byte
+	for _, c := range jar.Cookies(base) {
+		if c.Name == hosted.CSRFCookie {
+			csrfSecret, _ = base64.RawURLEncoding.DecodeString(c.Value)
+		}
+	}
+	if csrfSecret == nil {
+		s.t.Fatalf("GET /login = %d set no CSRF cookie", resp.StatusCode)
+	}
+	// The decision, recorded with its reason.
+	resp, err = client.Get(s.PublicURL + "/login/done?token=" + url.QueryEscape(tracked.Token))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("GET /login/done = %d", resp.StatusCode)
+	}
+	// And "Not now", a dismissal.
+	form := url.Values{"token": {tracked.Token}, "choice": {"dismiss"},
+		"csrf": {hosted.CSRFField(csrfSecret, s.TenantID+"/"+tracked.IdempotencyKey)}}
+	req, _ := http.NewRequest("POST", s.PublicURL+"/login/prompt", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.PublicURL)
+	resp, err = client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("POST /login/prompt = %d", resp.StatusCode)
+	}
 }
 
 // verifyAppCode tracks a sign-in for userID and answers it with code.
