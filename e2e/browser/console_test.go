@@ -127,7 +127,7 @@ func TestConsoleRuleEditor(t *testing.T) {
 	a.fillRole("spinbutton", "Priority", "10")
 	a.setChecked("Active", true)
 	a.choose("Outcome", a.optionLabel("Outcome", "CHALLENGE"))
-	a.setChecked("Prompt users to add a passkey", true)
+	a.choose("Prompt users to add a passkey", "On")
 	a.chooseValue("Fact 1", "device.isNew")
 	a.chooseValue("Operator 1", "==")
 	a.fill("Value 1", "true")
