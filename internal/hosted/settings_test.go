@@ -90,11 +90,8 @@ func TestPasskeysPage(t *testing.T) {
 		t.Fatalf("passkeys = %v, %v", ps, err)
 	}
 	ps[0].LastVerifiedAt = ps[0].CreatedAt.Add(time.Hour)
-	if err := e.st.RecordPasskeySignIn(context.Background(), ps[0]); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.RecordPasskeyUse(context.Background(), e.tenant.ID, model.PasskeyUse{AuthenticatorID: id, DeviceID: "phone",
-		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"}); err != nil {
+	if err := e.st.RecordPasskeySignIn(context.Background(), ps[0], "phone",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"); err != nil {
 		t.Fatal(err)
 	}
 	lastUsed := "Last used on Firefox on Windows, <time datetime=\"" + ps[0].LastVerifiedAt.UTC().Format(time.RFC3339) + "\">"

@@ -318,11 +318,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 				return err
 			}
 		}
-		if err := q.RecordPasskeySignIn(ctx, p); err != nil {
-			return err
-		}
-		if err := q.RecordPasskeyUse(ctx, t.ID, model.PasskeyUse{AuthenticatorID: p.AuthenticatorID,
-			DeviceID: sc.deviceID, UserAgent: sc.userAgent}); err != nil {
+		if err := q.RecordPasskeySignIn(ctx, p, sc.deviceID, sc.userAgent); err != nil {
 			return err
 		}
 		var rel model.DevicePasskeyRelation

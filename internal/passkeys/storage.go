@@ -30,8 +30,7 @@ type Queries interface {
 	ProviderName(ctx context.Context, aaguid string) (model.ProviderName, error)
 	PurgePasskeyChallenges(ctx context.Context, cutoff time.Time) (int64, error)
 	RecordCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
-	RecordPasskeySignIn(ctx context.Context, p model.Passkey) error
-	RecordPasskeyUse(ctx context.Context, tenantID string, u model.PasskeyUse) error
+	RecordPasskeySignIn(ctx context.Context, p model.Passkey, deviceID, userAgent string) error
 	RecordSecurityKeyCounterRegression(ctx context.Context, tenantID, authenticatorID string, at time.Time) error
 	RecordSecurityKeySignIn(ctx context.Context, p model.Passkey) error
 	RenamePasskey(ctx context.Context, tenantID, userID, authID, name string) error

@@ -202,20 +202,23 @@ func collectPasskeys(rows interface {
 
 // RecordPasskeySignIn stores what a successful sign-in learned on the
 // passkey: the sign count, the flags, when it happened and any
-// backup-eligible change counters. The time is kept on the passkey only;
-// Authenticators reads it from there.
-func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey) error {
-	return q.recordSignIn(ctx, "passkeys", p)
+// backup-eligible change counters, and the device and browser it was
+// used on (PasskeyUses), in one write. The time is kept on the passkey
+// only; Authenticators reads it from there.
+func (q Queries) RecordPasskeySignIn(ctx context.Context, p model.Passkey, deviceID, userAgent string) error {
+	return q.recordSignIn(ctx, "passkeys", p, `, last_used_device_id = $11, last_used_user_agent = $12`, deviceID, userAgent)
 }
 
-func (q Queries) recordSignIn(ctx context.Context, table string, p model.Passkey) error {
+// recordSignIn writes a sign-in on a row of table (passkeys or
+// security_keys); set and its arguments ($11 on) write more columns.
+func (q Queries) recordSignIn(ctx context.Context, table string, p model.Passkey, set string, more ...any) error {
+	args := append([]any{p.TenantID, p.AuthenticatorID, int64(p.SignCount), p.Flags.UserPresent, p.Flags.UserVerified,
+		p.Flags.BackupEligible, p.Flags.BackupState, micros(p.LastVerifiedAt), p.BackupEligibleChanges,
+		micros(p.BackupEligibleChangedAt)}, more...)
 	res, err := q.w.ExecContext(ctx, `UPDATE `+table+` SET sign_count = $3, user_present = $4,
 		user_verified = $5, backup_eligible = $6, backup_state = $7, last_verified_at = $8,
-		backup_eligible_changes = $9, backup_eligible_changed_at = $10
-		WHERE tenant_id = $1 AND authenticator_id = $2`,
-		p.TenantID, p.AuthenticatorID, int64(p.SignCount), p.Flags.UserPresent, p.Flags.UserVerified,
-		p.Flags.BackupEligible, p.Flags.BackupState, micros(p.LastVerifiedAt), p.BackupEligibleChanges,
-		micros(p.BackupEligibleChangedAt))
+		backup_eligible_changes = $9, backup_eligible_changed_at = $10`+set+`
+		WHERE tenant_id = $1 AND authenticator_id = $2`, args...)
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)
 	}

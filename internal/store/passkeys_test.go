@@ -73,7 +73,7 @@ func TestPasskeys(t *testing.T) {
 
 		got.SignCount, got.LastVerifiedAt = 7, at(100) // after the authenticator's own last verification
 		got.Flags.BackupState, got.BackupEligibleChanges, got.BackupEligibleChangedAt = true, 1, at(20)
-		if err := s.RecordPasskeySignIn(ctx, got); err != nil {
+		if err := s.RecordPasskeySignIn(ctx, got, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordCounterRegression(ctx, "t1", "a1", at(21)); err != nil {
@@ -95,7 +95,7 @@ func TestPasskeys(t *testing.T) {
 		if _, err := s.PasskeyByCredentialID(ctx, "t1", []byte("cred-1")); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("after delete: err = %v, want ErrNotFound", err)
 		}
-		if err := s.RecordPasskeySignIn(ctx, got); !errors.Is(err, model.ErrNotFound) {
+		if err := s.RecordPasskeySignIn(ctx, got, "", ""); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("sign-in on a deleted passkey: err = %v, want ErrNotFound", err)
 		}
 	})

@@ -37,16 +37,6 @@ func (q Queries) RenamePasskey(ctx context.Context, tenantID, userID, authID, na
 	return nil
 }
 
-// RecordPasskeyUse notes where a passkey was last used to sign in.
-func (q Queries) RecordPasskeyUse(ctx context.Context, tenantID string, u model.PasskeyUse) error {
-	_, err := q.w.ExecContext(ctx, `UPDATE passkeys SET last_used_device_id = $3, last_used_user_agent = $4
-		WHERE tenant_id = $1 AND authenticator_id = $2`, tenantID, u.AuthenticatorID, u.DeviceID, u.UserAgent)
-	if err != nil {
-		return fmt.Errorf("record passkey use: %w", err)
-	}
-	return nil
-}
-
 // PasskeyUses lists where each of a user's passkeys that has been used
 // to sign in since it was recorded was last used.
 func (q Queries) PasskeyUses(ctx context.Context, tenantID, userID string) ([]model.PasskeyUse, error) {

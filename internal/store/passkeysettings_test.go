@@ -105,15 +105,32 @@ func TestPasskeyUses(t *testing.T) {
 		if uses, err := s.PasskeyUses(ctx, "t1", "ada"); err != nil || len(uses) != 0 {
 			t.Fatalf("PasskeyUses before any sign-in = %v, %v; want none", uses, err)
 		}
-		want := model.PasskeyUse{AuthenticatorID: "a2", DeviceID: "dev-9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
-		for _, u := range []model.PasskeyUse{{AuthenticatorID: "a2", DeviceID: "dev-1", UserAgent: "old"}, want} {
-			if err := s.RecordPasskeyUse(ctx, "t1", u); err != nil {
-				t.Fatalf("RecordPasskeyUse: %v", err)
+		signIn := func(tenantID, authID string, deviceID, userAgent string) {
+			t.Helper()
+			ps, err := s.Passkeys(ctx, tenantID, "ada")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ps {
+				if p.AuthenticatorID == authID {
+					if err := s.RecordPasskeySignIn(ctx, p, deviceID, userAgent); err != nil {
+						t.Fatalf("RecordPasskeySignIn: %v", err)
+					}
+				}
 			}
 		}
-		// Another tenant's passkey of the same id is not touched.
-		if err := s.RecordPasskeyUse(ctx, "t2", model.PasskeyUse{AuthenticatorID: "a1", DeviceID: "x", UserAgent: "x"}); err != nil {
-			t.Fatalf("RecordPasskeyUse in another tenant: %v", err)
+		want := model.PasskeyUse{AuthenticatorID: "a2", DeviceID: "dev-9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+		signIn("t1", "a2", "dev-1", "old")
+		signIn("t1", "a2", want.DeviceID, want.UserAgent)
+		// A sign-in named with another tenant touches nothing of this one.
+		ps, err := s.Passkeys(ctx, "t1", "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := ps[0]
+		other.TenantID = "t2"
+		if err := s.RecordPasskeySignIn(ctx, other, "x", "x"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a sign-in of %s in the other tenant: %v, want not found", other.AuthenticatorID, err)
 		}
 		uses, err := s.PasskeyUses(ctx, "t1", "ada")
 		if err != nil {

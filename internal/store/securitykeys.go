@@ -34,7 +34,7 @@ func (q Queries) SecurityKeyByCredentialID(ctx context.Context, tenantID string,
 // authenticator, which lists read.
 func (q Queries) RecordSecurityKeySignIn(ctx context.Context, p model.Passkey) error {
 	return q.atomic(ctx, func(q Queries) error {
-		if err := q.recordSignIn(ctx, "security_keys", p); err != nil {
+		if err := q.recordSignIn(ctx, "security_keys", p, ""); err != nil {
 			return err
 		}
 		_, err := q.w.ExecContext(ctx, `UPDATE authenticators SET last_verified_at = $3
