@@ -87,6 +87,7 @@ var ignoreTokenAndURL = cmpopts.IgnoreFields(client.TrackResponse{}, "Token", "U
 
 var allMethods = []client.VerificationMethod{
 	client.MethodPasskey, client.MethodEmailOTP, client.MethodSMS, client.MethodAuthenticatorApp,
+	client.MethodEmailMagicLink, client.MethodSecurityKey,
 }
 
 func TestSignIn(t *testing.T) {
