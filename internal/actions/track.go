@@ -51,8 +51,7 @@ type TrackResult struct {
 // names none.
 var defaultMethods = []model.VerificationMethod{
 	model.MethodPasskey, model.MethodEmailOTP, model.MethodSMS, model.MethodAuthenticatorApp,
-	model.MethodEmailMagicLink,
-	model.MethodSecurityKey,
+	model.MethodEmailMagicLink, model.MethodSecurityKey,
 }
 
 var knownScopes = []string{

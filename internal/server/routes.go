@@ -52,12 +52,6 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/claim", secret(api.ClaimChallenge))
 	mux.Handle("GET /v1/users/{userId}/uplift", secret(api.Uplift))
 
-	// Server API: @authsignal/node's CallConnect (phone calls to a contact
-	// centre), which needs a service Uplift does not have: 400
-	// method_unavailable (docs/sdk-compatibility.md).
-	mux.Handle("POST /v1/call/start", secret(api.CallConnectUnavailable))
-	mux.Handle("POST /v1/call/finish", secret(api.CallConnectUnavailable))
-
 	// Server API: sessions (secret key), and the public keys of their
 	// access tokens, which take no key and are limited per client address.
 	sess := serverapi.NewSessions(s.sessions)
@@ -68,6 +62,12 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/sessions/user/revoke", secret(sess.RevokeUser))
 	mux.Handle("GET /v1/client/public/{tenantId}/.well-known/jwks",
 		s.perAddress(s.limits.ip, s.limits.ipRefused, asJSON, jsonapi.Adapt(s.log, sess.JWKS)))
+
+	// Server API: @authsignal/node's CallConnect (phone calls to a contact
+	// centre), which needs a service Uplift does not have: 400
+	// method_unavailable (docs/sdk-compatibility.md).
+	mux.Handle("POST /v1/call/start", secret(api.CallConnectUnavailable))
+	mux.Handle("POST /v1/call/finish", secret(api.CallConnectUnavailable))
 
 	// Client API (Bearer token, or Basic tenant id; CORS for the tenant's
 	// origins). Every endpoint is limited per client address and tenant.
@@ -246,6 +246,7 @@ func (s *Server) browserRoutes() *browserMux {
 	signedIn.Handle("GET /console/users", con.Page(con.Users))
 	signedIn.Handle("GET /console/users/{userId}", con.Page(con.User))
 	signedIn.Handle("POST /console/users/{userId}/locks/{method}/lift", con.Page(con.LiftLock))
+	signedIn.Handle("POST /console/users/{userId}/uplift-opt-out/reset", con.Page(con.ResetOptOut))
 	signedIn.Handle("GET /console/keys", con.Page(con.Keys))
 	signedIn.Handle("POST /console/keys", con.Page(con.CreateKey))
 	signedIn.Handle("POST /console/keys/{keyId}/revoke", con.Page(con.RevokeKey))
