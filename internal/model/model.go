@@ -365,7 +365,10 @@ type UpliftEvent struct {
 	Cause string
 	// Platform is the device's operating system, for breakdowns.
 	Platform string
-	At       time.Time
+	// Variant is the id of the prompt experiment's variant the user was
+	// assigned when the event happened; "" outside experiments.
+	Variant string
+	At      time.Time
 }
 
 // JoinMethods lists methods by name, separated by commas, for messages.

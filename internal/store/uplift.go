@@ -9,14 +9,14 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, action_code, kind, reason, cause, platform, at`
+const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, action_code, kind, reason, cause, platform, at, variant`
 
 // RecordUpliftEvent stores one uplift event.
 func (q Queries) RecordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		e.ID, e.TenantID, e.UserID, e.DeviceID, e.IdempotencyKey, e.ActionCode, string(e.Kind),
-		e.Reason, e.Cause, e.Platform, micros(e.At))
+		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant)
 	if err != nil {
 		return classify(err, "uplift event")
 	}
@@ -55,7 +55,7 @@ func scanUpliftEvents(rows *sql.Rows) ([]model.UpliftEvent, error) {
 		var kind string
 		var at int64
 		if err := rows.Scan(&e.ID, &e.TenantID, &e.UserID, &e.DeviceID, &e.IdempotencyKey, &e.ActionCode,
-			&kind, &e.Reason, &e.Cause, &e.Platform, &at); err != nil {
+			&kind, &e.Reason, &e.Cause, &e.Platform, &at, &e.Variant); err != nil {
 			return nil, err
 		}
 		e.Kind, e.At = model.UpliftEventKind(kind), fromMicros(at)

@@ -30,6 +30,18 @@ func TestUpliftEventsAndPasskeyOnDevice(t *testing.T) {
 		if evs, err := s.UpliftEvents(ctx, tn.ID, "u", 2); err != nil || len(evs) != 2 || evs[0].ID != "ec" {
 			t.Errorf("newest two events = %+v, %v", evs, err)
 		}
+		// An event made during a prompt experiment keeps its variant;
+		// others have none.
+		if err := s.RecordUpliftEvent(ctx, model.UpliftEvent{ID: "ev", TenantID: tn.ID, UserID: "other",
+			DeviceID: "d1", Kind: model.UpliftShown, Variant: "var-b", At: at(13)}); err != nil {
+			t.Fatal(err)
+		}
+		if evs, err := s.UpliftEvents(ctx, tn.ID, "other", 5); err != nil || len(evs) != 1 || evs[0].Variant != "var-b" {
+			t.Errorf("event with a variant read back as %+v, %v", evs, err)
+		}
+		if evs, err := s.UpliftEvents(ctx, tn.ID, "u", 5); err != nil || len(evs) != 3 || evs[0].Variant != "" {
+			t.Errorf("events without a variant read back as %+v, %v", evs, err)
+		}
 
 		onDevice := func(user, dev string) bool {
 			ok, err := s.PasskeyOnDevice(ctx, tn.ID, user, dev)
