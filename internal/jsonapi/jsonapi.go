@@ -5,12 +5,15 @@ package jsonapi
 
 import (
 	"bytes"
+	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -144,8 +147,32 @@ func Status(err error) (int, ErrorBody) {
 			return k.status, withCode(body)
 		}
 	}
+	if unreachable(err) {
+		return http.StatusServiceUnavailable, withCode(ErrorBody{Error: "unavailable",
+			ErrorDescription: "the database is unavailable; try again in a moment"})
+	}
 	return http.StatusInternalServerError, withCode(ErrorBody{Error: "internal_error",
 		ErrorDescription: "something went wrong on our side; it has been logged"})
+}
+
+// unreachable reports whether err says the database could not be
+// reached or went away (refused or dropped connections, timeouts, a
+// server shutting down or starting up), as opposed to a fault of the
+// request or of the code: the same request may well succeed in a moment.
+// PostgreSQL's errors say so by their SQLSTATE class: 08 connection
+// exception, 53 insufficient resources, 57 operator intervention.
+func unreachable(err error) bool {
+	var ne net.Error
+	var state interface{ SQLState() string }
+	switch {
+	case errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &state):
+		class := state.SQLState()[:min(2, len(state.SQLState()))]
+		return class == "08" || class == "53" || class == "57"
+	}
+	return false
 }
 
 func withCode(b ErrorBody) ErrorBody {

@@ -69,7 +69,7 @@ func (b *batcher) run(ctx context.Context, fn func(q Queries) error) error {
 	if j.panicked != nil {
 		panic(j.panicked)
 	}
-	return j.err
+	return storageFailure(j.err)
 }
 
 // close stops the batcher after the transactions already queued.

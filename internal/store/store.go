@@ -126,7 +126,19 @@ func createPrivate(path string) error {
 	return nil
 }
 
+// defaultConnectTimeout bounds each new PostgreSQL connection (seconds)
+// when the URL sets no connect_timeout: while the database is unreachable
+// requests fail within it with 503 instead of waiting for the system's TCP
+// timeout.
+const defaultConnectTimeout = "5"
+
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+	if u, err := url.Parse(rawURL); err == nil && !u.Query().Has("connect_timeout") {
+		q := u.Query()
+		q.Set("connect_timeout", defaultConnectTimeout)
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
 	db, err := sql.Open("pgx", rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
