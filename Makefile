@@ -14,7 +14,7 @@ NPM_DIRS := $(wildcard e2e/sdk e2e/browser/js)
 # tests. Every other package under internal/ (the store, the domain
 # packages, the surfaces, the server, the rate limiter ...) is tested with
 # the race detector, so a new package is raced unless it is named here.
-NORACE := model|uplift|rules|otp|totp|token|devices|passkeyjson|jsonapi|ceremony|config|mailparse|providers|ids|puretest|pgtest|webauthntest
+NORACE := model|uplift|stats|rules|otp|totp|token|devices|passkeyjson|jsonapi|ceremony|config|mailparse|providers|ids|puretest|pgtest|webauthntest
 # Computed when used, so that `make demo` lists nothing.
 RACE_PKGS = $(shell $(GO) list ./internal/... | grep -vE '/internal/($(NORACE))$$')
 PLAIN_PKGS = $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
