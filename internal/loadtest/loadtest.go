@@ -39,7 +39,9 @@ const (
 // Options is one invocation of the tool.
 type Options struct {
 	// URL is the server to load when the tool starts none; with TenantID
-	// and SecretKey it names an existing tenant.
+	// and SecretKey it names an existing tenant. Several comma-separated
+	// URLs name instances sharing one database: worker i loads the i-th
+	// of them (modulo their number), and the setup runs on the first.
 	URL, TenantID, SecretKey string
 	// Spawn starts `uplift serve` (ServerBin, or one built now) on a fresh
 	// database; InProcess runs the server inside this process instead.
@@ -124,8 +126,10 @@ func (o *Options) Validate() error {
 	if err := o.validateEmail(); err != nil {
 		return err
 	}
-	if o.URL != "" {
-		return CheckLoopback(o.URL)
+	for _, u := range splitList(o.URL) {
+		if err := CheckLoopback(u); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -153,7 +157,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.SetOutput(stderr)
 	var o Options
 	var scenarios, concurrencies string
-	fs.StringVar(&o.URL, "url", "", "base URL of a running Uplift on this machine (loopback only)")
+	fs.StringVar(&o.URL, "url", "", "base URL of a running Uplift on this machine (loopback only); "+
+		"several, comma-separated, for instances sharing one database: the workers take them in turn")
 	fs.StringVar(&o.TenantID, "tenant-id", "", "tenant id, with -url")
 	fs.StringVar(&o.SecretKey, "secret-key", getenv("UPLIFT_LOAD_SECRET_KEY"), "the tenant's secret key, with -url (env UPLIFT_LOAD_SECRET_KEY)")
 	fs.BoolVar(&o.Spawn, "spawn", false, "start `uplift serve` in a separate process on a fresh database and create a tenant")
@@ -251,9 +256,14 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 		base, tenantID, secret = srv.baseURL, srv.tenantID, srv.secret
 	}
 
-	t := newTarget(base, tenantID, secret, max(slicesMax(o.Concurrencies), o.SetupConcurrency))
-	defer t.close()
-	t.sink = sink
+	var targets []*Target
+	for _, b := range splitList(base) {
+		tb := newTarget(b, tenantID, secret, max(slicesMax(o.Concurrencies), o.SetupConcurrency))
+		defer tb.close()
+		tb.sink = sink
+		targets = append(targets, tb)
+	}
+	t := targets[0]
 	rpID, origins, err := t.passkeyConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the tenant's passkey configuration: %w", err)
@@ -261,7 +271,9 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 	if len(origins) == 0 {
 		return nil, errors.New("the tenant has no expected origin to sign for")
 	}
-	t.RP = RelyingParty{ID: rpID, Origin: origins[0]}
+	for _, tb := range targets {
+		tb.RP = RelyingParty{ID: rpID, Origin: origins[0]}
+	}
 
 	prefix := o.UserPrefix
 	if prefix == "" {
@@ -318,7 +330,7 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 				break
 			}
 			fmt.Fprintf(progress, "running %s at concurrency %d for %s (+%s warm-up) ...\n", name, c, o.Duration, o.Warmup)
-			r := measure(ctx, t, pool, len(users), sc, c, o.Warmup, o.Duration, pid)
+			r := measure(ctx, targets, pool, len(users), sc, c, o.Warmup, o.Duration, pid)
 			if sc.codes {
 				r.CodeRate = codeRate(len(users))
 			}

@@ -74,6 +74,8 @@ func TestValidateBounds(t *testing.T) {
 	}{
 		{"valid", func(*Options) {}, ""},
 		{"remote", func(o *Options) { o.URL = "http://192.168.1.10:8080" }, "only sends load to this machine"},
+		{"two instances", func(o *Options) { o.URL = "http://127.0.0.1:8080, http://127.0.0.1:8081" }, ""},
+		{"one instance of two remote", func(o *Options) { o.URL = "http://127.0.0.1:8080,http://192.168.1.10:8080" }, "only sends load to this machine"},
 		{"too many users", func(o *Options) { o.Users = MaxUsers + 1 }, "-users"},
 		{"no users", func(o *Options) { o.Users = 0 }, "-users"},
 		{"too much concurrency", func(o *Options) { o.Concurrencies = []int{8, MaxConcurrency + 1} }, "-concurrency"},

@@ -85,10 +85,11 @@ func (r *Result) errorKinds() []string {
 }
 
 // measure runs sc with concurrency workers, each taking a user from pool
-// per operation, for warmup (not counted) and then duration. Workers start
+// per operation and sending it to one of targets (worker i to the i-th,
+// modulo their number), for warmup (not counted) and then duration. Workers start
 // no operation after the deadline; operations in flight then finish and
 // count. A cancelled ctx stops the run early.
-func measure(ctx context.Context, t *Target, pool userPool, users int, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
+func measure(ctx context.Context, targets []*Target, pool userPool, users int, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
 	type worker struct {
 		lat    *Histogram
 		steps  []*Histogram
@@ -113,6 +114,7 @@ func measure(ctx context.Context, t *Target, pool userPool, users int, sc scenar
 			wk.steps = append(wk.steps, NewHistogram())
 		}
 		workers[w] = wk
+		t := targets[w%len(targets)]
 		wg.Go(func() {
 			var st stepTimer
 			for ctx.Err() == nil {
