@@ -348,7 +348,7 @@ func (f facts) input() Input {
 		in.Interval = day
 	}
 	if f.dismissals > 0 {
-		in.LastDismissal = now.Add(-[...]time.Duration{day / 2, 3 * day / 2, 3 * day}[f.age])
+		in.LastDismissal = now.Add(-[...]time.Duration{withinOneInterval: day / 2, withinTwoIntervals: 3 * day / 2, longAgo: 3 * day}[f.age])
 	}
 	return in
 }
@@ -378,7 +378,7 @@ func (f facts) waitDays() float64 {
 // wantReason restates SPEC §4 and §10 directly over the facts: the first
 // row whose "hidden when" holds names the reason.
 func (f facts) wantReason() Reason {
-	ageDays := [...]float64{0.5, 1.5, 3}[f.age]
+	ageDays := [...]float64{withinOneInterval: 0.5, withinTwoIntervals: 1.5, longAgo: 3}[f.age]
 	table := []struct {
 		reason     Reason
 		hiddenWhen bool
