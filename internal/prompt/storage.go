@@ -23,6 +23,19 @@ type Queries interface {
 	UpliftEventCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.UpliftEventCount, error)
 	UpliftOptOut(ctx context.Context, tenantID, userID string) (time.Time, error)
 	User(ctx context.Context, tenantID, userID string) (model.User, error)
+
+	// The analytics' reads and the message prices (analytics.go).
+	DeviceCoverage(ctx context.Context, tenantID string, from, to time.Time) (model.DeviceCoverage, error)
+	FallbackSignIns(ctx context.Context, tenantID string, from, to time.Time) (model.Fallbacks, error)
+	MessagePrices(ctx context.Context, tenantID string) (model.MessagePrices, error)
+	PasskeyGroups(ctx context.Context, tenantID string, from, to time.Time) ([]model.PasskeyGroup, error)
+	PromptAttempts(ctx context.Context, tenantID string, from, to time.Time) ([]model.PromptAttemptCount, error)
+	ProviderName(ctx context.Context, aaguid string) (model.ProviderName, error)
+	SaveMessagePrices(ctx context.Context, tenantID string, p model.MessagePrices, at time.Time) error
+	SavedMessages(ctx context.Context, tenantID string, from, to time.Time) (model.SavedMessages, error)
+	SignInsByMethod(ctx context.Context, tenantID string, from, to time.Time) ([]model.MethodDayCount, error)
+	UpliftEventGroups(ctx context.Context, tenantID string, from, to time.Time) ([]model.UpliftEventGroup, error)
+	VariantLabels(ctx context.Context, tenantID string) ([]model.VariantLabel, error)
 }
 
 // Store is the store outside a transaction: InTx runs fn inside one and
