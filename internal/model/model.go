@@ -171,6 +171,9 @@ type APIKey struct {
 	Hash      []byte
 	CreatedAt time.Time
 	RevokedAt time.Time
+	// SignsWebhooks reports a key longer than HMAC-SHA256's block, whose
+	// Hash is then the HMAC key its webhooks are signed with.
+	SignsWebhooks bool
 }
 
 // User is an app's user, keyed by the app's own user id.

@@ -108,8 +108,8 @@ func (q Queries) TenantByKeyHash(ctx context.Context, hash []byte) (model.Tenant
 
 // CreateAPIKey stores a new secret key's hash.
 func (q Queries) CreateAPIKey(ctx context.Context, k model.APIKey) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, hash, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.TenantID, k.Prefix, k.Hash, micros(k.CreatedAt))
+	_, err := q.w.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, prefix, hash, created_at, signs_webhooks)
+		VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.TenantID, k.Prefix, k.Hash, micros(k.CreatedAt), k.SignsWebhooks)
 	if err != nil {
 		return classify(err, "api key")
 	}

@@ -51,6 +51,18 @@ type NewTenant struct {
 // secretKeyPrefix starts every secret key, so leaked keys are easy to find.
 const secretKeyPrefix = "sk_"
 
+// secretKeyBytes is the randomness of a secret key: 48 bytes make a key
+// of 67 characters, longer than HMAC-SHA256's 64-byte block. HMAC keyed
+// by such a key hashes it first, so HMAC keyed by the stored SHA-256 of
+// the key is the same function: Uplift signs a tenant's webhooks so that
+// the app verifies them with its secret key (Authsignal's
+// webhook.constructEvent), and keeps only the hash. Keys issued before
+// (32 bytes) still authenticate but cannot sign.
+const secretKeyBytes = 48
+
+// hmacBlockSize is SHA-256's block size in bytes.
+const hmacBlockSize = 64
+
 // CreateTenant creates a tenant with one secret key and returns both; the
 // key is shown only here.
 func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (model.Tenant, string, error) {
@@ -137,11 +149,11 @@ func (s *Service) IssueKey(ctx context.Context, tenantID string) (keyID, secret 
 }
 
 func (s *Service) issueKey(ctx context.Context, q Queries, tenantID string) (keyID, secret string, err error) {
-	secret = secretKeyPrefix + s.RandomToken(32)
+	secret = secretKeyPrefix + s.RandomToken(secretKeyBytes)
 	keyID = s.NewID()
 	err = q.CreateAPIKey(ctx, model.APIKey{
 		ID: keyID, TenantID: tenantID, Prefix: secret[:len(secretKeyPrefix)+6],
-		Hash: hashKey(secret), CreatedAt: s.Now(),
+		Hash: hashKey(secret), CreatedAt: s.Now(), SignsWebhooks: len(secret) > hmacBlockSize,
 	})
 	return keyID, secret, err
 }
