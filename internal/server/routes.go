@@ -147,6 +147,9 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	sessionConfig := managementapi.NewSessionConfig(s.sessions)
 	mux.Handle("GET /v1/management/session-configuration", manage(sessionConfig.Get))
 	mux.Handle("PATCH /v1/management/session-configuration", manage(sessionConfig.Update))
+	mux.Handle("GET /v1/management/analytics/{report}", manage(s.analytics.Report))
+	mux.Handle("GET /v1/management/message-prices", manage(s.analytics.GetMessagePrices))
+	mux.Handle("PATCH /v1/management/message-prices", manage(s.analytics.UpdateMessagePrices))
 
 	// Anything else under /v1 answers in JSON.
 	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {

@@ -35,6 +35,7 @@ type Server struct {
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
+	analytics     *managementapi.Analytics
 	clientAPI     *clientapi.API
 	hosted        *hosted.Pages
 	console       *console.Console
@@ -82,6 +83,7 @@ func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	}
 	s.hosted = hosted.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
 	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, log)
+	s.analytics = managementapi.NewAnalytics(a.Prompt)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
 }
