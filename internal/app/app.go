@@ -10,6 +10,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -63,6 +64,9 @@ type App struct {
 	// Sessions exchanges succeeded challenges for access and refresh
 	// tokens, and checks, refreshes and revokes them.
 	Sessions *sessions.Service
+	// Experiments runs experiments on the uplift prompt's copy and says
+	// which copy a user sees.
+	Experiments *experiments.Service
 }
 
 // New returns the services o describes.
@@ -75,15 +79,23 @@ func New(o Options) *App {
 	pol := policy.New(store.Bind[policy.Queries](o.Store), o.Log, src, tn)
 	fl := actions.New(actions.Options{Store: store.Bind[actions.Queries](o.Store), Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})
-	return &App{
-		Tenancy:  tn,
-		Policy:   pol,
-		Actions:  fl,
-		Passkeys: passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
+	cacheTTL := o.TenantCacheTTL
+	if cacheTTL == 0 {
+		cacheTTL = tenancy.DefaultTenantCacheTTL
+	}
+	ex := experiments.New(store.Bind[experiments.Queries](o.Store), src, cacheTTL)
+	a := &App{
+		Experiments: ex,
+		Tenancy:     tn,
+		Policy:      pol,
+		Actions:     fl,
+		Passkeys:    passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
 		Codes: codes.New(codes.Options{Store: store.Bind[codes.Queries](o.Store), Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, PublicURL: o.PublicURL}),
 		Admin:    admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
 		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
 		Sessions: sessions.New(store.Bind[sessions.Queries](o.Store), o.Log, src, fl, tn, o.PublicURL),
 	}
+	a.Prompt.SetVariants(ex)
+	return a
 }

@@ -28,6 +28,11 @@ func (p *Pages) Finish(w http.ResponseWriter, r *http.Request) error {
 	if a.State == model.StateChallengeRequired || a.State == model.StateAllow {
 		return seeOther(w, r, "/login?"+f.query())
 	}
+	// Coming here after the uplift prompt is the user reaching the app:
+	// the guardrail of the prompt's experiments.
+	if err := p.prompt.RecordReturn(r.Context(), f.tenant(), a, f.deviceID); err != nil {
+		return err
+	}
 	return p.finish(w, r, f, a)
 }
 

@@ -227,7 +227,9 @@ func TestPromptShownAndDismissed(t *testing.T) {
 	if !strings.HasPrefix(final.Header.Get("Location"), appURL+"?token=") {
 		t.Errorf("after Not now: status %d, Location %q", final.StatusCode, final.Header.Get("Location"))
 	}
-	want := []string{"dismissed", "evaluated:eligible", "shown"}
+	// Reaching the app after the prompt is recorded too (the experiments'
+	// guardrail).
+	want := []string{"dismissed", "evaluated:eligible", "returned", "shown"}
 	if diff := cmp.Diff(e.events("ada"), want); diff != "" {
 		t.Errorf("uplift events (-got +want):\n%s", diff)
 	}

@@ -44,16 +44,26 @@ func (p *Pages) Done(w http.ResponseWriter, r *http.Request) error {
 	if err := p.prompt.RecordUplift(r.Context(), t, a, f.deviceID, model.UpliftShown, ""); err != nil {
 		return err
 	}
-	p.render(w, http.StatusOK, "prompt", p.promptView(f))
+	v, err := p.promptView(r.Context(), f, a)
+	if err != nil {
+		return err
+	}
+	p.render(w, http.StatusOK, "prompt", v)
 	return nil
 }
 
-// promptView is the uplift prompt's page, with "Don't ask again" when the
-// tenant offers it.
-func (p *Pages) promptView(f *flow) view {
-	v := p.baseView(f, problem{Title: "Create a passkey"})
+// promptView is the uplift prompt's page, with the copy the tenant's
+// settings or the user's experiment variant give, and "Don't ask again"
+// when the tenant offers it.
+func (p *Pages) promptView(ctx context.Context, f *flow, a model.Action) (view, error) {
+	cp, _, err := p.prompt.PromptCopy(ctx, f.tenant().ID, a.UserID)
+	if err != nil {
+		return view{}, err
+	}
+	v := p.baseView(f, problem{Title: cp.Heading})
+	v.Explanation = cp.Explanation
 	v.OfferOptOut = f.tenant().Passkey.EnrollmentPromptAllowOptOut
-	return v
+	return v, nil
 }
 
 // Prompt serves POST /login/prompt, the prompt's form. "Not now" records
@@ -78,7 +88,10 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 	case "optout":
 		kind = model.UpliftOptedOut
 	default:
-		v := p.promptView(f)
+		v, err := p.promptView(r.Context(), f, a)
+		if err != nil {
+			return err
+		}
 		v.Error = "Creating a passkey needs JavaScript. Turn it on, or choose Not now."
 		p.render(w, http.StatusOK, "prompt", v)
 		return nil

@@ -84,6 +84,8 @@ type view struct {
 	Enroll    enrollView
 	// OfferOptOut adds "Don't ask again" to the uplift prompt.
 	OfferOptOut bool
+	// Explanation is the uplift prompt's text under its heading.
+	Explanation string
 	// Saved names the provider of the passkey just made, when known.
 	Saved *providerView
 	// Settings is the Passkeys page (settings.go).

@@ -36,6 +36,10 @@ func (s *Service) OptOut(ctx context.Context, t model.Tenant, a model.Action, de
 	if d, err := s.store.Device(ctx, t.ID, deviceID); err == nil {
 		platform = devices.ParseUserAgent(d.UserAgent).OSName
 	}
+	variant, err := s.variantOf(ctx, t.ID, a.UserID)
+	if err != nil {
+		return err
+	}
 	now := s.Now()
 	return s.store.InTx(ctx, func(q Queries) error {
 		if err := q.RecordUpliftOptOut(ctx, t.ID, a.UserID, deviceID, now); err != nil {
@@ -43,7 +47,7 @@ func (s *Service) OptOut(ctx context.Context, t model.Tenant, a model.Action, de
 		}
 		return q.RecordUpliftEvent(ctx, model.UpliftEvent{
 			ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
-			ActionCode: a.Code, Kind: model.UpliftOptedOut, Platform: platform, At: now,
+			ActionCode: a.Code, Kind: model.UpliftOptedOut, Platform: platform, Variant: variant, At: now,
 		})
 	})
 }

@@ -36,6 +36,8 @@ type Service struct {
 	log     *slog.Logger
 	policy  Policy
 	methods Methods
+	// variants names a user's prompt experiment variant (variants.go).
+	variants Variants
 }
 
 // New returns the prompt's service over st, asking policy for the prompt's
@@ -112,7 +114,11 @@ func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Ac
 		return uplift.Decision{}, err
 	}
 	dec := uplift.Decide(in)
-	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
+	variant, err := s.variantOf(ctx, t.ID, a.UserID)
+	if err != nil {
+		return uplift.Decision{}, err
+	}
+	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{Variant: variant,
 		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
 		ActionCode: a.Code, Kind: model.UpliftEvaluated, Reason: string(dec.Reason),
 		Platform: devices.ParseUserAgent(d.UserAgent).OSName, At: in.Now,
@@ -136,9 +142,13 @@ func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Acti
 	if d, err := s.store.Device(ctx, t.ID, deviceID); err == nil {
 		platform = devices.ParseUserAgent(d.UserAgent).OSName
 	}
+	variant, err := s.variantOf(ctx, t.ID, a.UserID)
+	if err != nil {
+		return err
+	}
 	return s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
 		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
-		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, At: s.Now(),
+		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, Variant: variant, At: s.Now(),
 	})
 }
 
