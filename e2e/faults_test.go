@@ -1,0 +1,400 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/notify"
+	"github.com/uplift-dev/uplift/internal/notify/notifytest"
+)
+
+// outcome is one request of a load: when it was sent, how long it took
+// and how it ended.
+type outcome struct {
+	sent   time.Time
+	took   time.Duration
+	status int    // 0 when no answer came
+	code   string // the error code of an error answer
+	err    error  // the transport error when no answer came
+	userID string
+	key    string
+}
+
+// trackLoad sends track calls from workers goroutines until stop is
+// closed, and returns every request's outcome.
+func trackLoad(t *testing.T, apiURL, secretKey string, workers int, stop <-chan struct{}, client *http.Client) func() []outcome {
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":"))
+	var mu sync.Mutex
+	var all []outcome
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				o := outcome{sent: time.Now(), userID: fmt.Sprintf("fault-user-%d-%d", w, n%5), key: newUUID()}
+				status, body, err := postTrack(client, apiURL, auth, o.userID, "faultTest", o.key)
+				o.took, o.status, o.err = time.Since(o.sent), status, err
+				if err != nil && status != 0 {
+					o.err = nil // a 200 whose body did not match: counted as an odd status below
+					o.status = -status
+				}
+				if status != http.StatusOK {
+					var e struct {
+						Error string `json:"error"`
+					}
+					json.Unmarshal(body, &e)
+					o.code = e.Error
+				}
+				mu.Lock()
+				all = append(all, o)
+				mu.Unlock()
+				if status != http.StatusOK {
+					time.Sleep(20 * time.Millisecond) // failing fast must not spin the machine
+				}
+			}
+		})
+	}
+	return func() []outcome {
+		wg.Wait()
+		sort.Slice(all, func(i, j int) bool { return all[i].sent.Before(all[j].sent) })
+		return all
+	}
+}
+
+// checkAcknowledged fails the test for each acknowledged track that the
+// server no longer has.
+func checkAcknowledged(t *testing.T, s *server, outcomes []outcome) int {
+	t.Helper()
+	acked, missing := 0, 0
+	for _, o := range outcomes {
+		if o.status != http.StatusOK {
+			continue
+		}
+		acked++
+		status, body := s.Call(s.SecretKey, "GET", fmt.Sprintf("/users/%s/actions/faultTest/%s", o.userID, o.key), nil)
+		if status != http.StatusOK {
+			missing++
+			if missing <= 5 {
+				t.Errorf("acknowledged track %s of %s: GET = %d %s, want 200", o.key, o.userID, status, body)
+			}
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d acknowledged tracks lost", missing, acked)
+	}
+	return acked
+}
+
+// readyz returns the status GET /readyz answers.
+func readyz(s *server) int {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(s.Base() + "/readyz")
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// PostgreSQL restarted under load: while it is down every request fails
+// fast with 503 unavailable and /readyz says so; within 5 s of the
+// database accepting connections again requests succeed; the process
+// never stops; and every track acknowledged before, during or after the
+// outage is stored.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	pg := startPrivatePostgres(t)
+	s := newInstance(t, pg.URL(), "UPLIFT_RATE_LIMITS=off")
+	s.Start()
+	tn := s.CreateTenant("Faults")
+	s.TenantID, s.SecretKey = tn.ID, tn.SecretKey
+
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 30 * time.Second}
+	results := trackLoad(t, s.APIURL(), s.SecretKey, 4, stop, client)
+	time.Sleep(time.Second)
+	down := time.Now()
+	pg.Stop()
+	stopped := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	if got := readyz(s); got != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz while the database is down = %d, want 503", got)
+	}
+	time.Sleep(2 * time.Second)
+	pg.Start()
+	back := pg.WaitAccepting()
+	time.Sleep(6 * time.Second)
+	close(stop)
+	outcomes := results()
+
+	select {
+	case <-s.exited:
+		t.Fatalf("uplift exited during the database's restart")
+	default:
+	}
+	if got := readyz(s); got != http.StatusOK {
+		t.Errorf("GET /readyz after the restart = %d, want 200", got)
+	}
+
+	var failed, slowest int
+	var firstOK time.Time
+	kinds := map[string]int{}
+	for i, o := range outcomes {
+		if o.status == http.StatusOK {
+			if o.sent.After(back) && (firstOK.IsZero() || o.sent.Add(o.took).Before(firstOK)) {
+				firstOK = o.sent.Add(o.took)
+			}
+			continue
+		}
+		failed++
+		kind := fmt.Sprintf("%d %s", o.status, o.code)
+		if o.err != nil {
+			kind = "no answer: " + o.err.Error()
+		}
+		kinds[kind]++
+		if o.status != http.StatusServiceUnavailable || o.code != "unavailable" {
+			if kinds[kind] == 1 {
+				t.Errorf("a track during the restart got %s, want 503 unavailable", kind)
+			}
+		}
+		if o.sent.Before(down.Add(-time.Second)) || o.sent.After(back.Add(5*time.Second)) { // in flight at the stop, or in the outage
+			if kinds[kind] == 1 {
+				t.Errorf("a track sent %v from the stop failed (%s): outside the outage", o.sent.Sub(down), kind)
+			}
+		}
+		if o.took > outcomes[slowest].took || outcomes[slowest].status == http.StatusOK {
+			slowest = i
+		}
+	}
+	if failed == 0 {
+		t.Fatalf("no request failed while the database was down: was it stopped?")
+	}
+	if o := outcomes[slowest]; o.took > 5*time.Second {
+		t.Errorf("a failed request took %v to answer, want a few seconds at most", o.took)
+	}
+	if firstOK.IsZero() {
+		t.Fatal("no track succeeded after the database came back")
+	}
+	recovery := firstOK.Sub(back)
+	if recovery > 5*time.Second {
+		t.Errorf("the first track succeeded %v after the database accepted connections, want within 5 s", recovery)
+	}
+	acked := checkAcknowledged(t, s, outcomes)
+	t.Logf("%d tracks, %d acknowledged, %d failed during the outage (%v); database stopped in %v, down %v; "+
+		"slowest failure %v; first success %v after the database was back",
+		len(outcomes), acked, failed, kinds, stopped.Sub(down).Round(time.Millisecond), back.Sub(down).Round(time.Millisecond),
+		outcomes[slowest].took.Round(time.Millisecond), recovery.Round(time.Millisecond))
+	if out := s.output.String(); !strings.Contains(out, "not ready") {
+		t.Errorf("uplift logged nothing of the database being unavailable:\n%s", out)
+	}
+}
+
+// SIGTERM under load: requests the server accepted finish with their
+// answer, new connections are refused, nothing answers 5xx, the process
+// exits by itself well within its shutdown grace, and what it
+// acknowledged is stored.
+func TestSIGTERMUnderLoad(t *testing.T) {
+	s := startServer(t, "UPLIFT_RATE_LIMITS=off")
+	stop := make(chan struct{})
+	// A connection per request: a refused request is then one whose
+	// connection was refused, never one lost on a kept-alive connection.
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	results := trackLoad(t, s.APIURL(), s.SecretKey, 8, stop, client)
+	time.Sleep(time.Second)
+	term := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(stopTimeout):
+		t.Fatalf("uplift still running %v after SIGTERM", stopTimeout)
+	}
+	exit := time.Since(term)
+	s.cmd = nil
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	outcomes := results()
+	if out := s.output.String(); !strings.Contains(out, "uplift serve exited: <nil>") {
+		t.Errorf("uplift did not exit with status 0 after SIGTERM:\n%s", out)
+	}
+
+	var finishedAfter, refused int
+	for _, o := range outcomes {
+		switch {
+		case o.status == http.StatusOK:
+			if o.sent.Add(o.took).After(term) {
+				finishedAfter++
+			}
+		case o.status != 0:
+			t.Errorf("a track sent %v from SIGTERM got %d %s, want 200 or a refused connection", o.sent.Sub(term), o.status, o.code)
+		case o.sent.Before(term.Add(-10 * time.Millisecond)):
+			t.Errorf("a track sent %v before SIGTERM got no answer: %v", term.Sub(o.sent), o.err)
+		default:
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no request was refused after SIGTERM: was the load still running?")
+	}
+	s.Start()
+	acked := checkAcknowledged(t, s, outcomes)
+	t.Logf("exit %v after SIGTERM; %d tracks, %d acknowledged (%d of them finished after SIGTERM), %d refused after it",
+		exit.Round(time.Millisecond), len(outcomes), acked, finishedAfter, refused)
+}
+
+// faultyFront stands between the server and a sender (an SMTP server or
+// an SMS webhook) and, by its mode, passes the traffic on, hangs (accepts
+// and never answers), or refuses.
+type faultyFront struct {
+	mu   sync.Mutex
+	mode string // "pass", "hang" or "refuse"
+	hung chan struct{}
+}
+
+func (f *faultyFront) set(mode string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode = mode
+}
+
+func (f *faultyFront) get() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mode
+}
+
+// startSMTPFront listens for SMTP and passes connections on to target.
+func startSMTPFront(t *testing.T, target string) (*faultyFront, string) {
+	f := &faultyFront{mode: "pass", hung: make(chan struct{})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(f.hung); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				switch f.get() {
+				case "hang":
+					<-f.hung
+				case "refuse":
+				default:
+					up, err := net.Dial("tcp", target)
+					if err != nil {
+						return
+					}
+					defer up.Close()
+					go io.Copy(up, c)
+					io.Copy(c, up)
+				}
+			}()
+		}
+	}()
+	return f, "smtp://" + ln.Addr().String()
+}
+
+// startSMSFront serves an SMS webhook that passes messages on to target.
+func startSMSFront(t *testing.T, target string) (*faultyFront, string) {
+	f := &faultyFront{mode: "pass", hung: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch f.get() {
+		case "hang":
+			select {
+			case <-r.Context().Done():
+			case <-f.hung:
+			}
+		case "refuse":
+			http.Error(w, "gateway down", http.StatusServiceUnavailable)
+		default:
+			resp, err := http.Post(target, r.Header.Get("Content-Type"), r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			resp.Body.Close()
+			w.WriteHeader(resp.StatusCode)
+		}
+	}))
+	t.Cleanup(func() { close(f.hung); srv.Close() })
+	return f, srv.URL + "/sms"
+}
+
+// An SMTP server or SMS gateway that hangs or refuses: the request for a
+// code answers 503 unavailable within the send timeout, and the code that
+// could not be sent is not counted against the user: the next request,
+// at once, is not throttled, and succeeds once the sender is back.
+func TestSenderFaults(t *testing.T) {
+	mail := notifytest.StartSMTP(t)
+	texts := notifytest.StartSMS(t)
+	smtpFront, smtpURL := startSMTPFront(t, mail.Addr)
+	smsFront, smsURL := startSMSFront(t, texts.URL)
+	s := startServer(t, "UPLIFT_SMTP_URL="+smtpURL, "UPLIFT_SMS_URL="+smsURL)
+	for _, ch := range []struct {
+		method string
+		front  *faultyFront
+		field  string
+		to     string
+		got    func(string) (string, error)
+	}{
+		{"EMAIL_OTP", smtpFront, "email", "ada@example.com", mail.LastCode},
+		{"SMS", smsFront, "phoneNumber", "+15550001234", texts.LastCode},
+	} {
+		t.Run(ch.method, func(t *testing.T) {
+			t.Parallel()
+			challenge := func() (int, string, time.Duration) {
+				start := time.Now()
+				b, _ := json.Marshal(map[string]any{
+					"verificationMethod": ch.method, "action": "signIn", "userId": "fault-" + ch.method, ch.field: ch.to})
+				req, _ := http.NewRequest("POST", s.APIURL()+"/challenge", strings.NewReader(string(b)))
+				req.SetBasicAuth(s.SecretKey, "")
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := (&http.Client{Timeout: notify.DefaultTimeout + 10*time.Second}).Do(req)
+				if err != nil {
+					t.Fatalf("POST /v1/challenge: %v", err)
+				}
+				defer resp.Body.Close()
+				var e struct {
+					Error string `json:"error"`
+				}
+				json.NewDecoder(resp.Body).Decode(&e)
+				return resp.StatusCode, e.Error, time.Since(start)
+			}
+			for _, mode := range []string{"hang", "refuse"} {
+				ch.front.set(mode)
+				status, code, took := challenge()
+				if status != http.StatusServiceUnavailable || code != "unavailable" {
+					t.Errorf("%s sender that does %s: challenge = %d %s, want 503 unavailable", ch.method, mode, status, code)
+				}
+				if took > notify.DefaultTimeout+3*time.Second {
+					t.Errorf("%s sender that does %s: the answer took %v, want within the send timeout %v", ch.method, mode, took, notify.DefaultTimeout)
+				}
+				t.Logf("%s sender that does %s: %d %s after %v", ch.method, mode, status, code, took.Round(time.Millisecond))
+			}
+			ch.front.set("pass")
+			if status, code, _ := challenge(); status != http.StatusOK {
+				t.Fatalf("%s sender back: challenge = %d %s, want 200 (the failed sends must not count)", ch.method, status, code)
+			}
+			if _, err := ch.got(ch.to); err != nil {
+				t.Errorf("%s sender back: no code arrived: %v", ch.method, err)
+			}
+		})
+	}
+}
