@@ -38,24 +38,43 @@ type lineChart struct {
 	// Summary is the image's accessible name.
 	Summary string
 	Points  []linePoint
+	// Wide draws for a wide card (960 units across) instead of a phone
+	// (360): the page holds both and shows the one that fits.
+	Wide bool
 }
 
-// The line chart's geometry, in viewBox units.
+// The line chart's geometry, in viewBox units: the narrow drawing's; the
+// wide one is lineWideWidth across with the same margins.
 const (
 	lineWidth, lineHeight  = 360, 220
+	lineWideWidth          = 960
 	lineLeft, lineRight    = 40, 40
 	lineTop, lineBottom    = 12, 28
-	linePlotW, linePlotH   = lineWidth - lineLeft - lineRight, lineHeight - lineTop - lineBottom
+	linePlotH              = lineHeight - lineTop - lineBottom
 	chartFont, chartRadius = 13, 3
+	// lineAllLabels is the most points that each get a label on the x axis;
+	// longer series label the first, middle and last.
+	lineAllLabels = 7
 )
+
+// width is the drawing's width in viewBox units.
+func (c lineChart) width() int {
+	if c.Wide {
+		return lineWideWidth
+	}
+	return lineWidth
+}
+
+// plotW is the plot's width.
+func (c lineChart) plotW() float64 { return float64(c.width() - lineLeft - lineRight) }
 
 // x returns the horizontal position of point i of n.
 func (c lineChart) x(i int) float64 {
 	n := len(c.Points)
 	if n < 2 {
-		return lineLeft + linePlotW/2.0
+		return lineLeft + c.plotW()/2
 	}
-	return lineLeft + float64(i)*linePlotW/float64(n-1)
+	return lineLeft + float64(i)*c.plotW()/float64(n-1)
 }
 
 // y returns the vertical position of percentage v.
@@ -67,7 +86,8 @@ func (lineChart) y(v float64) float64 {
 // SVG draws the chart.
 func (c lineChart) SVG() template.HTML {
 	var b strings.Builder
-	svgOpen(&b, lineWidth, lineHeight, c.Summary)
+	svgOpen(&b, c.width(), lineHeight, c.Summary)
+	linePlotW := c.plotW()
 	// Percent gridlines with their labels, and the baseline.
 	for v := 0.0; v <= 100; v += 25 {
 		y := c.y(v)
@@ -84,6 +104,17 @@ func (c lineChart) SVG() template.HTML {
 		base := float64(lineTop + linePlotH + 18)
 		if n == 1 {
 			text(&b, "chart-axis", c.x(0), base, "middle", chartMuted, c.Points[0].Label)
+		} else if n <= lineAllLabels {
+			for i, p := range c.Points {
+				anchor := "middle"
+				switch i {
+				case 0:
+					anchor = "start"
+				case n - 1:
+					anchor = "end"
+				}
+				text(&b, "chart-axis", c.x(i), base, anchor, chartMuted, p.Label)
+			}
 		} else {
 			text(&b, "chart-axis", c.x(0), base, "start", chartMuted, c.Points[0].Label)
 			if n > 2 {
@@ -101,7 +132,7 @@ func (c lineChart) SVG() template.HTML {
 		}
 		run = run[:0]
 	}
-	last := -1
+	last, valid := -1, 0
 	for i, p := range c.Points {
 		if !p.Valid {
 			flush()
@@ -109,17 +140,36 @@ func (c lineChart) SVG() template.HTML {
 		}
 		run = append(run, num(c.x(i))+","+num(c.y(p.Value)))
 		last = i
+		valid++
 	}
 	flush()
+	radius := chartRadius
+	if valid == 1 {
+		// A lone value is a level across the plot, not a dot lost in it.
+		p := c.Points[last]
+		fmt.Fprintf(&b, `<line class="chart-level" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2" stroke-dasharray="6 4"/>`,
+			num(lineLeft), num(c.y(p.Value)), num(lineLeft+linePlotW), num(c.y(p.Value)), chartSeries)
+		radius = 2 * chartRadius
+	}
 	for i, p := range c.Points {
 		if p.Valid {
 			fmt.Fprintf(&b, `<circle class="chart-point" cx="%s" cy="%s" r="%d" fill="%s"/>`,
-				num(c.x(i)), num(c.y(p.Value)), chartRadius, chartSeries)
+				num(c.x(i)), num(c.y(p.Value)), radius, chartSeries)
 		}
 	}
 	if last >= 0 {
+		// The label stays inside the drawing: left of a point in the right
+		// half, below a point near the top.
 		p := c.Points[last]
-		text(&b, "chart-value", c.x(last)+8, c.y(p.Value)+4, "start", chartInk, fmt.Sprintf("%.0f%%", p.Value))
+		x, anchor := c.x(last)+8, "start"
+		if c.x(last) > lineLeft+linePlotW/2 {
+			x, anchor = c.x(last)-8, "end"
+		}
+		y := c.y(p.Value) - 8
+		if p.Value > 85 {
+			y = c.y(p.Value) + 20
+		}
+		text(&b, "chart-value", x, y, anchor, chartInk, fmt.Sprintf("%.0f%%", p.Value))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -139,19 +189,27 @@ type barChart struct {
 	// Summary is the image's accessible name.
 	Summary string
 	Bars    []bar
+	// Wide draws for a wide card, as lineChart.Wide.
+	Wide bool
 }
 
-// The bar chart's geometry, in viewBox units.
+// The bar chart's geometry, in viewBox units: the narrow drawing's; the
+// wide one is barWideWidth across, its bars up to barWideMax long.
 const (
-	barWidth, barRowH, barH = 360, 30, 18
-	barLeft, barMax, barTop = 80, 170, 6
+	barWidth, barRowH, barH  = 360, 30, 18
+	barLeft, barMax, barTop  = 80, 170, 6
+	barWideWidth, barWideMax = 960, 700
 )
 
 // SVG draws the chart. Bars are scaled to the largest count.
 func (c barChart) SVG() template.HTML {
 	height := barTop*2 + barRowH*len(c.Bars)
+	width, barMax := barWidth, float64(barMax)
+	if c.Wide {
+		width, barMax = barWideWidth, barWideMax
+	}
 	var b strings.Builder
-	svgOpen(&b, barWidth, height, c.Summary)
+	svgOpen(&b, width, height, c.Summary)
 	top := 0
 	for _, r := range c.Bars {
 		top = max(top, r.Count)
@@ -181,6 +239,27 @@ func (c barChart) SVG() template.HTML {
 func svgOpen(b *strings.Builder, width, height int, summary string) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" font-family="system-ui, sans-serif" font-size="%d">`,
 		width, height, width, height, html.EscapeString(summary), chartFont)
+}
+
+// chartPair holds a chart drawn for a phone and for a wide card; the
+// stylesheet shows the one that fits its container, so that each fills
+// its card and its text stays readable.
+type chartPair struct {
+	Narrow, Wide template.HTML
+}
+
+// lineCharts draws c both ways.
+func lineCharts(c lineChart) chartPair {
+	narrow, wide := c, c
+	narrow.Wide, wide.Wide = false, true
+	return chartPair{Narrow: narrow.SVG(), Wide: wide.SVG()}
+}
+
+// barCharts draws c both ways.
+func barCharts(c barChart) chartPair {
+	narrow, wide := c, c
+	narrow.Wide, wide.Wide = false, true
+	return chartPair{Narrow: narrow.SVG(), Wide: wide.SVG()}
 }
 
 // text writes one text element with escaped content.

@@ -2,7 +2,9 @@ package console
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,19 +98,21 @@ func TestLineChartPlacesPoints(t *testing.T) {
 	if len(lines) != 2 || lines[0].attrs["points"] != "40,192 110,102" || lines[1].attrs["points"] != "250,147 320,12" {
 		t.Errorf("lines = %v", lines)
 	}
-	// Percent gridlines 0..100 with labels, dates under first, middle and last.
+	// Percent gridlines 0..100 with labels; a short series dates every point.
 	var labels []string
 	for _, e := range elements(es, "text", "chart-axis") {
 		labels = append(labels, e.text)
 	}
-	if got, want := strings.Join(labels, "|"), "0%|25%|50%|75%|100%|1 Nov|3 Nov|5 Nov"; got != want {
+	if got, want := strings.Join(labels, "|"), "0%|25%|50%|75%|100%|1 Nov|2 Nov|3 Nov|4 Nov|5 Nov"; got != want {
 		t.Errorf("axis labels = %s, want %s", got, want)
 	}
 	if grid := elements(es, "line", "chart-grid"); len(grid) != 5 || grid[2].attrs["y1"] != "102" {
 		t.Errorf("gridlines = %v", grid)
 	}
-	// The last value is labelled beside its point.
-	if v := elements(es, "text", "chart-value"); len(v) != 1 || v[0].text != "100%" || v[0].attrs["x"] != "328" {
+	// The last value is labelled beside its point, inside the drawing:
+	// left of it (it is at the right edge) and below it (it is at the top).
+	if v := elements(es, "text", "chart-value"); len(v) != 1 || v[0].text != "100%" || v[0].attrs["x"] != "312" ||
+		v[0].attrs["text-anchor"] != "end" || v[0].attrs["y"] != "32" {
 		t.Errorf("value label = %v", v)
 	}
 }
@@ -166,5 +170,52 @@ func TestPercentNeverRoundsToAllOrNone(t *testing.T) {
 		if got := percent(tt.part, tt.whole); got != tt.want {
 			t.Errorf("percent(%d, %d) = %q, want %q", tt.part, tt.whole, got, tt.want)
 		}
+	}
+}
+
+func TestLineChartLongSeriesAndWideDrawing(t *testing.T) {
+	var points []linePoint
+	for i := range 30 {
+		points = append(points, linePoint{Label: fmt.Sprintf("%d Nov", i+1), Value: float64(i), Valid: true})
+	}
+	for _, wide := range []bool{false, true} {
+		c := lineChart{Summary: "Thirty days", Points: points, Wide: wide}
+		es := parseSVG(t, string(c.SVG()))
+		var labels []string
+		for _, e := range elements(es, "text", "chart-axis")[5:] {
+			labels = append(labels, e.text)
+		}
+		if got := strings.Join(labels, "|"); got != "1 Nov|16 Nov|30 Nov" {
+			t.Errorf("wide %v: dates = %s, want first, middle and last", wide, got)
+		}
+		width := "360"
+		if wide {
+			width = "960"
+		}
+		last := elements(es, "circle", "chart-point")[29].attrs["cx"]
+		if es[0].attrs["width"] != width || last != strconv.Itoa(mustAtoi(t, width)-lineRight) {
+			t.Errorf("wide %v: width %s, last point at %s; want width %s, last point %d from the edge", wide, es[0].attrs["width"], last, width, lineRight)
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestLineChartLoneValueIsALevel(t *testing.T) {
+	c := lineChart{Summary: "One day", Points: []linePoint{{Label: "8 Nov"}, {Label: "9 Nov", Value: 100, Valid: true}}}
+	es := parseSVG(t, string(c.SVG()))
+	level := elements(es, "line", "chart-level")
+	if len(level) != 1 || level[0].attrs["x1"] != "40" || level[0].attrs["x2"] != "320" || level[0].attrs["y1"] != "12" {
+		t.Errorf("level = %v, want a line across the plot at 100%%", level)
+	}
+	if v := elements(es, "text", "chart-value"); len(v) != 1 || v[0].attrs["y"] != "32" {
+		t.Errorf("value label = %v, want below the top edge", v)
 	}
 }

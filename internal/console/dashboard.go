@@ -2,7 +2,6 @@ package console
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"strconv"
@@ -60,11 +59,16 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request, s *Session) 
 		c.render(w, r, http.StatusBadRequest, "dashboard", s, View{Title: "Dashboard", Section: "dashboard", Data: v})
 		return nil
 	}
-	d, err := c.prompt.AdoptionDashboard(r.Context(), s.Tenant.ID, days)
+	p, err := c.prompt.LastDays(days)
 	if err != nil {
 		return err
 	}
-	v.Figures = newDashboardFigures(d, days)
+	an, err := c.prompt.Analytics(r.Context(), s.Tenant.ID, p, prompt.Reports...)
+	if err != nil {
+		return err
+	}
+	v.Figures = newDashboardFigures(an.Dashboard, days)
+	v.Analytics = newAnalyticsFigures(an)
 	trips, err := c.codes.SendCeilingTrips(r.Context(), s.Tenant.ID)
 	if err != nil {
 		return err
@@ -185,8 +189,9 @@ func periodOptions(days int) []periodOption {
 type dashboardView struct {
 	Periods     []periodOption
 	PeriodError string
-	// Figures is nil when the period is not one offered.
-	Figures *dashboardFigures
+	// Figures and Analytics are nil when the period is not one offered.
+	Figures   *dashboardFigures
+	Analytics *analyticsFigures
 	// CeilingTrips say, for each hour of the last day in which the
 	// tenant's ceiling on code sends refused some, when and how many.
 	CeilingTrips []string
@@ -198,11 +203,11 @@ type dashboardFigures struct {
 	Days     int
 	// Coverage and SignIns are the stat cards.
 	Coverage, SignIns statCard
-	// CoverageChart and SignInChart are empty when there is nothing to draw.
-	CoverageChart, SignInChart template.HTML
+	// CoverageChart and SignInChart are nil when there is nothing to draw.
+	CoverageChart, SignInChart *chartPair
 	// CoverageRows and SignInRows are the charts' numbers, for the tables.
 	CoverageRows, SignInRows []shareRow
-	Funnel                   template.HTML
+	Funnel                   *chartPair
 	FunnelSteps              []funnelStep
 	Reasons                  []reasonRow
 	Platforms                []platformRow
@@ -294,15 +299,15 @@ func newDashboardFigures(d prompt.Dashboard, days int) *dashboardFigures {
 		last := f.CoverageRows[n-1]
 		f.Coverage = statCard{Value: last.Share,
 			Detail: fmt.Sprintf("%d of %d active users on %s", last.Part, last.Whole, longDate(last.Day))}
-		f.CoverageChart = lineChart{Points: coverage, Summary: seriesSummary(
-			"Share of active users with a passkey by day, "+span, f.CoverageRows)}.SVG()
+		f.CoverageChart = ptr(lineCharts(lineChart{Points: coverage, Summary: seriesSummary(
+			"Share of active users with a passkey by day, "+span, f.CoverageRows)}))
 	}
 	f.SignIns = statCard{Value: "—", Detail: "No sign-ins in this period yet."}
 	if signInTotal > 0 {
 		f.SignIns = statCard{Value: percent(passkeyTotal, signInTotal),
 			Detail: fmt.Sprintf("%d of %d sign-ins in the last %d days", passkeyTotal, signInTotal, days)}
-		f.SignInChart = lineChart{Points: signIns, Summary: seriesSummary(
-			"Share of sign-ins with a passkey by day, "+span, f.SignInRows)}.SVG()
+		f.SignInChart = ptr(lineCharts(lineChart{Points: signIns, Summary: seriesSummary(
+			"Share of sign-ins with a passkey by day, "+span, f.SignInRows)}))
 	}
 
 	fn := d.Funnel
@@ -325,7 +330,7 @@ func newDashboardFigures(d prompt.Dashboard, days int) *dashboardFigures {
 			}
 			chart.Bars = append(chart.Bars, bar{Label: s.Label, Count: s.Count, Note: note})
 		}
-		f.Funnel = chart.SVG()
+		f.Funnel = ptr(barCharts(chart))
 	}
 
 	for _, r := range d.Reasons {

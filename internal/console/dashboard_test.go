@@ -410,7 +410,7 @@ func TestDashboardFiguresMatchWhatHappened(t *testing.T) {
 	share := func(part, whole int) string { return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole)) }
 	var signIns, passkeySignIns int
 	wants := []string{`<option value="30" selected>Last 30 days</option>`, `<label for="period">Period</label>`,
-		`<button type="submit">Show</button>`}
+		`<button type="submit" data-autosubmit-button>Show</button>`}
 	for _, d := range want30.Days {
 		signIns, passkeySignIns = signIns+d.SignIns, passkeySignIns+d.PasskeySignIns
 		if d.ActiveUsers > 0 {
@@ -450,8 +450,10 @@ func TestDashboardFiguresMatchWhatHappened(t *testing.T) {
 			t.Errorf("the dashboard page lacks %s", w)
 		}
 	}
-	if n := strings.Count(p.body, `role="img"`); n != 3 {
-		t.Errorf("the page has %d charts, want 3", n)
+	// Five charts (coverage, sign-ins, funnel, attempts, methods), each
+	// drawn for a phone and for a wide card.
+	if n := strings.Count(p.body, `role="img"`); n != 10 || strings.Count(p.body, `class="chart-narrow"`) != 5 {
+		t.Errorf("the page has %d chart drawings, want 10 (five charts, two drawings each)", n)
 	}
 	if strings.Contains(p.body, "style=") || strings.Contains(p.body, "Globex") {
 		t.Error("the page has a style attribute or names another tenant")

@@ -418,3 +418,30 @@ const conditionText = document.getElementById("conditions");
 if (conditionBuilder && conditionCatalog && conditionText) {
   buildConditionEditor(conditionBuilder, JSON.parse(conditionCatalog.textContent), conditionText);
 }
+
+// The dashboard's period: a change shows the new period at once. Without
+// script the form's Show button does it; with it the button goes, and the
+// figures are fetched and swapped in place, so focus stays on the select.
+const periodForm = document.querySelector("form[data-autosubmit]");
+if (periodForm) {
+  const showButton = periodForm.querySelector("[data-autosubmit-button]");
+  const periodStatus = document.querySelector("[data-period-status]");
+  if (showButton) showButton.hidden = true;
+  periodForm.addEventListener("change", async () => {
+    const select = periodForm.elements.period;
+    const url = periodForm.getAttribute("action") + "?" + new URLSearchParams(new FormData(periodForm));
+    try {
+      const response = await fetch(url, {credentials: "same-origin", headers: {Accept: "text/html"}});
+      if (!response.ok) throw new Error("status " + response.status);
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("[data-dashboard]");
+      const current = document.querySelector("[data-dashboard]");
+      if (!fresh || !current) throw new Error("no dashboard");
+      current.replaceWith(document.importNode(fresh, true));
+      history.replaceState(null, "", url);
+      if (periodStatus) periodStatus.textContent = "Showing " + select.options[select.selectedIndex].text.toLowerCase() + ".";
+    } catch (err) {
+      window.location.assign(url);
+    }
+  });
+}
