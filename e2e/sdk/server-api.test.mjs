@@ -67,7 +67,7 @@ function jwtPayload(token) {
 
 test("track creates a new user and answers ALLOW with a hosted URL and token", async () => {
   const userId = newUserId();
-  await rejectsWith(authsignal.getUser({ userId }), 404);
+  assert.equal((await authsignal.getUser({ userId })).isEnrolled, false);
 
   const res = await authsignal.track({
     userId,
@@ -134,8 +134,11 @@ test("track rejects an invalid action code with 400", async () => {
   await rejectsWith(authsignal.track({ userId: newUserId(), action: "bad code!" }), 400);
 });
 
-test("getUser of an unknown user is 404", async () => {
-  await rejectsWith(authsignal.getUser({ userId: newUserId() }), 404);
+test("getUser of an unknown user answers a user with nothing enrolled", async () => {
+  const user = await authsignal.getUser({ userId: newUserId() });
+  assert.equal(user.isEnrolled, false);
+  assert.equal(user.email, undefined);
+  assert.deepEqual(user.enrolledVerificationMethods, []);
 });
 
 test("getUser after track reports the email given to track", async () => {
@@ -402,7 +405,9 @@ test("deleteUser removes the user", async () => {
   });
 
   await authsignal.deleteUser({ userId });
-  await rejectsWith(authsignal.getUser({ userId }), 404);
+  const deleted = await authsignal.getUser({ userId });
+  assert.equal(deleted.isEnrolled, false);
+  assert.equal(deleted.email, undefined);
 });
 
 test("a wrong, empty or public key is refused with 401", async () => {

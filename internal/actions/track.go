@@ -264,7 +264,7 @@ func (p *TrackPlan) result(stored model.Action, e model.Enrolment) TrackResult {
 }
 
 // CheckTrack checks a track request and fills in what it leaves out (the
-// idempotency key, a normalised scope).
+// idempotency key, a normalised scope and phone number).
 func (s *Service) CheckTrack(t model.Tenant, in *TrackInput) error {
 	if !model.ValidUserID(in.UserID) {
 		return model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
@@ -285,6 +285,7 @@ func (s *Service) CheckTrack(t model.Tenant, in *TrackInput) error {
 		return err
 	}
 	in.Scope = scope
+	in.PhoneNumber = NormalizePhoneNumber(in.PhoneNumber)
 	if err := checkAttributes(in.Email, in.PhoneNumber, in.Username, in.Custom); err != nil {
 		return err
 	}

@@ -23,13 +23,22 @@ type UserPatch struct {
 	Custom              map[string]any
 }
 
-// UpdateUser applies p to an existing user and returns the result.
+// UpdateUser applies p to a user, creating the user first when the
+// tenant has none of that id, and returns the result. A phone number is
+// normalised where it can be (NormalizePhoneNumber).
 func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p UserPatch) (model.User, error) {
 	str := func(v *string) string {
 		if v == nil {
 			return ""
 		}
 		return *v
+	}
+	if !model.ValidUserID(userID) {
+		return model.User{}, model.Invalid("userId must be 1 to 255 characters without slashes or control characters")
+	}
+	if p.PhoneNumber != nil {
+		n := NormalizePhoneNumber(*p.PhoneNumber)
+		p.PhoneNumber = &n
 	}
 	if err := checkAttributes(str(p.Email), str(p.PhoneNumber), str(p.Username), p.Custom); err != nil {
 		return model.User{}, err
@@ -42,6 +51,10 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p Use
 	}
 	var u model.User
 	err := s.store.InTx(ctx, func(q Queries) error {
+		now := s.Now()
+		if _, err := q.CreateUserIfMissing(ctx, model.User{TenantID: tenantID, ID: userID, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
 		var err error
 		if u, err = q.User(ctx, tenantID, userID); err != nil {
 			return err
@@ -79,7 +92,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, userID string, p Use
 		if p.Custom != nil {
 			u.Custom = p.Custom
 		}
-		u.UpdatedAt = s.Now()
+		u.UpdatedAt = now
 		return q.UpdateUser(ctx, u)
 	})
 	return u, err
@@ -105,6 +118,11 @@ func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a
 		}
 		if a.Email != "" {
 			return a, model.Invalid("SMS takes a phone number, not an email")
+		}
+		// Codes are texted to an SMS authenticator's number.
+		a.PhoneNumber = NormalizePhoneNumber(a.PhoneNumber)
+		if !ValidPhoneNumber(a.PhoneNumber) {
+			return a, model.Invalid("phoneNumber must be in E.164 form, such as +14155550100: codes are sent to it by text message")
 		}
 	case "":
 		return a, model.Invalid("verificationMethod is required")
@@ -157,16 +175,49 @@ func ValidEmail(s string) bool {
 	return err == nil && a.Address == s && a.Name == "" && !strings.Contains(s, "[")
 }
 
-// ValidPhoneNumber reports whether s is an E.164 phone number.
+// ValidPhoneNumber reports whether s is an E.164 phone number, the form
+// a text message can be sent to.
 func ValidPhoneNumber(s string) bool { return e164.MatchString(s) }
 
+// MaxPhoneNumber is the most characters a phone number attribute holds.
+const MaxPhoneNumber = 64
+
+// NormalizePhoneNumber returns s in E.164 form when s is one written with
+// spaces, dots, dashes or brackets among its digits (+1 (415) 555-0100),
+// and s unchanged otherwise: a number without its country code cannot be
+// put in that form, so it is kept as the app gave it, and refused only
+// when a text is to be sent to it.
+func NormalizePhoneNumber(s string) string {
+	t := strings.TrimSpace(s)
+	if !strings.HasPrefix(t, "+") {
+		return s
+	}
+	digits := make([]byte, 1, len(t))
+	digits[0] = '+'
+	for i := 1; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return s
+		}
+	}
+	if n := string(digits); ValidPhoneNumber(n) {
+		return n
+	}
+	return s
+}
+
 // checkAttributes validates user attributes; empty strings are not checked.
+// A phone number need not be in E.164 form: it only has to be when a text
+// is sent to it.
 func checkAttributes(email, phone, username string, custom map[string]any) error {
 	if email != "" && !ValidEmail(email) {
 		return model.Invalid("email %q is not a valid email address", model.Excerpt(email))
 	}
-	if phone != "" && !ValidPhoneNumber(phone) {
-		return model.Invalid("phoneNumber must be in E.164 form, such as +14155550100")
+	if prob := (model.TextRule{Max: MaxPhoneNumber}).Problem(phone); prob != "" {
+		return model.Invalid("phoneNumber %s", prob)
 	}
 	if username != "" && (utf8.RuneCountInString(username) > 255 || !utf8.ValidString(username)) {
 		return model.Invalid("username must be at most 255 characters of valid text")

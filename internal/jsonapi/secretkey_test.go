@@ -73,6 +73,11 @@ func TestSecretKey(t *testing.T) {
 			if rec.Code != tt.wantStatus || (tt.wantError != "" && body["error"] != tt.wantError) {
 				t.Errorf("answer = %d %s, want %d %s", rec.Code, rec.Body, tt.wantStatus, tt.wantError)
 			}
+			// Every refused key reads the same, in Authsignal's words.
+			const refused = "The request is unauthorized. Check that your API key and region base URL are correctly configured."
+			if tt.wantStatus == 401 && body["errorDescription"] != refused {
+				t.Errorf("errorDescription = %q, want %q", body["errorDescription"], refused)
+			}
 			if got := rec.Header().Get("WWW-Authenticate"); (got != "") != tt.wantChall ||
 				(tt.wantChall && got != `Basic realm="uplift"`) {
 				t.Errorf("WWW-Authenticate = %q, want a challenge: %v", got, tt.wantChall)

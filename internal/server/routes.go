@@ -37,6 +37,7 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("GET /v1/users", secret(api.QueryUsers))
 	mux.Handle("GET /v1/users/{userId}", secret(api.GetUser))
 	mux.Handle("PATCH /v1/users/{userId}", secret(api.UpdateUser))
+	mux.Handle("POST /v1/users/{userId}", secret(api.UpdateUser)) // authsignal-java's updateUser
 	mux.Handle("DELETE /v1/users/{userId}", secret(api.DeleteUser))
 	mux.Handle("GET /v1/users/{userId}/authenticators", secret(api.ListAuthenticators))
 	mux.Handle("POST /v1/users/{userId}/authenticators", secret(api.EnrollAuthenticator))
@@ -151,10 +152,15 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("GET /v1/management/message-prices", manage(s.analytics.GetMessagePrices))
 	mux.Handle("PATCH /v1/management/message-prices", manage(s.analytics.UpdateMessagePrices))
 
-	// Anything else under /v1 answers in JSON.
-	mux.Handle("/v1/", jsonapi.Adapt(s.log, func(w http.ResponseWriter, r *http.Request) error {
-		return model.NotFound("no such endpoint for %s at this path", r.Method) // the path may hold a secret; logs never name it
-	}))
+	// Anything else under /v1 answers in JSON: 404, or 405 where the path
+	// has routes for other methods (notrouted.go). Outside the Client API
+	// the secret key is checked first, so that a caller without one learns
+	// nothing of which paths exist (401 for all).
+	unmatched := notRouted(mux, "/v1/")
+	mux.Handle("/v1/", checkPathSegments(s.log, secret(func(w http.ResponseWriter, r *http.Request, _ model.Tenant) error {
+		return unmatched(w, r)
+	})))
+	mux.Handle("/v1/client/", jsonapi.Adapt(s.log, notRouted(mux, "/v1/client/")))
 	return mux
 }
 

@@ -105,7 +105,10 @@ type getActionResponse struct {
 	PriorityRuleID string     `json:"priorityRuleId,omitempty"`
 	RuleIDs        []string   `json:"ruleIds"`
 	Rules          []ruleJSON `json:"rules"`
-	Output         any        `json:"output"`
+	// Output is what the rules engine gives an action beyond its state:
+	// Uplift's rules give nothing more, so it is always an empty object,
+	// where an SDK expects one.
+	Output map[string]any `json:"output"`
 }
 
 // loadAction reads the {action} and {idempotencyKey} path values and loads
@@ -147,7 +150,7 @@ func (a *API) GetAction(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	}
 	return jsonapi.Write(w, http.StatusOK, getActionResponse{
 		actionJSON: toActionJSON(act), PriorityRuleID: act.PriorityRuleID,
-		RuleIDs: nonNil(act.RuleIDs), Rules: rules,
+		RuleIDs: nonNil(act.RuleIDs), Rules: rules, Output: map[string]any{},
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,7 +35,14 @@ func TestBadInput(t *testing.T) {
 		{"wrong type", "POST", "/v1/users/new1/actions/signIn", []byte(`{"email":42}`), 400},
 		{"nested custom", "POST", "/v1/users/new1/actions/signIn", []byte(`{"custom":{"a":{"b":1}}}`), 400},
 		{"bad email", "POST", "/v1/users/new1/actions/signIn", []byte(`{"email":"not an email"}`), 400},
-		{"bad phone", "POST", "/v1/users/new1/actions/signIn", []byte(`{"phoneNumber":"555-1234"}`), 400},
+		{"phone with NUL", "POST", "/v1/users/new1/actions/signIn", []byte(`{"phoneNumber":"555\u00001234"}`), 400},
+		{"phone with line break", "PATCH", "/v1/users/alice", []byte(`{"phoneNumber":"555\n1234"}`), 400},
+		{"phone too long", "PATCH", "/v1/users/alice", []byte(`{"phoneNumber":"` + strings.Repeat("5", 65) + `"}`), 400},
+		{"update unknown user with bad email", "PATCH", "/v1/users/new1", []byte(`{"email":"not an email"}`), 400},
+		{"update unknown user with unknown field", "POST", "/v1/users/new1", []byte(`{"mail":"a@example.com"}`), 400},
+		{"update unknown user with too many custom keys", "PATCH", "/v1/users/new1", []byte(`{"custom":{` + customKeys(51) + `}}`), 400},
+		{"update user id too long", "PATCH", "/v1/users/" + strings.Repeat("u", 256), []byte(`{}`), 400},
+		{"update user id with control character", "POST", "/v1/users/a%01b", []byte(`{}`), 400},
 		{"unknown scope", "POST", "/v1/users/new1/actions/signIn", []byte(`{"scope":"admin:everything"}`), 400},
 		{"foreign redirect", "POST", "/v1/users/new1/actions/signIn", []byte(`{"redirectUrl":"https://evil.example/"}`), 400},
 		{"redirect host suffix", "POST", "/v1/users/new1/actions/signIn", []byte(`{"redirectUrl":"http://localhost:8080.evil.example/"}`), 400},
@@ -65,7 +73,6 @@ func TestBadInput(t *testing.T) {
 		{"enrol passkey pre-verified", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"PASSKEY"}`), 400},
 		{"enrol email without email", "POST", "/v1/users/new1/authenticators", []byte(`{"verificationMethod":"EMAIL_OTP"}`), 400},
 		{"authenticator id not a UUID", "DELETE", "/v1/users/alice/authenticators/xyz", nil, 404},
-		{"unknown user", "GET", "/v1/users/nobody", nil, 404},
 		{"unknown action", "GET", "/v1/users/alice/actions/signIn/nope", nil, 404},
 		{"unknown endpoint", "GET", "/v1/nothing/here", nil, 404},
 	}
@@ -153,4 +160,13 @@ func FuzzTrackBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// customKeys is n distinct "kN":1 members of a JSON object.
+func customKeys(n int) string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = `"k` + strconv.Itoa(i) + `":1`
+	}
+	return strings.Join(keys, ",")
 }

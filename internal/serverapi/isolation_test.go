@@ -67,8 +67,9 @@ func TestTenantIsolation(t *testing.T) {
 		body   any
 		want   int
 	}{
-		{"get user", "GET", "/v1/users/bob", nil, http.StatusNotFound},
-		{"update user", "PATCH", "/v1/users/bob", map[string]any{"email": "mallory@a.example"}, http.StatusNotFound},
+		// A user id tenant A does not have reads as a user with nothing
+		// enrolled, whoever else has that id.
+		{"get user", "GET", "/v1/users/bob", nil, http.StatusOK},
 		{"delete user", "DELETE", "/v1/users/bob", nil, http.StatusNotFound},
 		{"list authenticators", "GET", "/v1/users/bob/authenticators", nil, http.StatusNotFound},
 		{"delete authenticator", "DELETE", "/v1/users/bob/authenticators/" + authID, nil, http.StatusNotFound},
@@ -82,6 +83,8 @@ func TestTenantIsolation(t *testing.T) {
 		// "bob"; it must not reach B's action.
 		{"track with B's key", "POST", "/v1/users/bob/actions/signIn", map[string]any{"idempotencyKey": "b-key"}, http.StatusOK},
 		{"enrol on same user id", "POST", "/v1/users/bob/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "mallory@a.example"}, http.StatusOK},
+		{"update user", "PATCH", "/v1/users/bob", map[string]any{"email": "mallory@a.example"}, http.StatusOK},
+		{"update user by POST", "POST", "/v1/users/bob", map[string]any{"displayName": "Mallory"}, http.StatusOK},
 		{"delete B's authenticator after A has a bob", "DELETE", "/v1/users/bob/authenticators/" + authID, nil, http.StatusNotFound},
 		{"patch B's action after A has a bob", "PATCH", "/v1/users/bob/actions/signIn/b-key", map[string]any{"state": "REVIEW_FAILED"}, http.StatusOK},
 	}
@@ -92,6 +95,10 @@ func TestTenantIsolation(t *testing.T) {
 				t.Fatalf("status = %d, want %d: %s", res.Status, tt.want, res.Body)
 			}
 			switch tt.name {
+			case "get user":
+				if res.JSON["isEnrolled"] != false || res.JSON["email"] != nil || res.JSON["userId"] != "bob" {
+					t.Errorf("tenant A reads tenant B's bob: %s", res.Body)
+				}
 			case "query users by email":
 				if users := res.JSON["users"].([]any); len(users) != 0 {
 					t.Errorf("tenant A sees tenant B's users: %v", users)

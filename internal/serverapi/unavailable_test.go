@@ -32,9 +32,9 @@ func TestCallConnectUnavailable(t *testing.T) {
 				}
 			}
 			wantUnavailable(t, e.Do(key, "POST", path, body), "Call Connect is not available on this server")
-			// Other methods at the path are not routes: 404 in JSON, after the key.
-			if r := e.Do(key, "GET", path, nil); r.Status != 404 {
-				t.Errorf("GET %s: %d %s, want 404", path, r.Status, r.Body)
+			// Other methods at the path are not routes: 405 in JSON, after the key.
+			if r := e.Do(key, "GET", path, nil); r.Status != 405 || r.Header.Get("Allow") != "POST" {
+				t.Errorf("GET %s: %d %s (Allow %q), want 405 allowing POST", path, r.Status, r.Body, r.Header.Get("Allow"))
 			}
 		})
 	}

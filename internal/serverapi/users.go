@@ -1,6 +1,7 @@
 package serverapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -24,7 +25,9 @@ type userResponse struct {
 	DefaultVerificationMethod   model.VerificationMethod   `json:"defaultVerificationMethod,omitempty"`
 }
 
-// GetUser answers GET /v1/users/{userId}.
+// GetUser answers GET /v1/users/{userId}. A user the tenant does not
+// have (never seen, or deleted) is answered as Authsignal answers one, as
+// a user with nothing enrolled; reading creates no user.
 func (a *API) GetUser(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 	id, err := userID(r)
 	if err != nil {
@@ -34,6 +37,9 @@ func (a *API) GetUser(w http.ResponseWriter, r *http.Request, t model.Tenant) er
 		return err
 	}
 	u, err := a.tenantUser(r.Context(), t, id)
+	if errors.Is(err, model.ErrNotFound) {
+		u, err = model.User{TenantID: t.ID, ID: id}, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -60,7 +66,9 @@ type userAttributes struct {
 	Locale              *string        `json:"locale,omitempty"`
 }
 
-// UpdateUser answers PATCH /v1/users/{userId}.
+// UpdateUser answers PATCH /v1/users/{userId}, and the POST to the same
+// path that authsignal-java sends: it creates the user when the tenant
+// has none of that id.
 func (a *API) UpdateUser(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
 	id, err := userID(r)
 	if err != nil {
@@ -125,7 +133,7 @@ func (a *API) QueryUsers(w http.ResponseWriter, r *http.Request, t model.Tenant)
 		return err
 	}
 	q := r.URL.Query()
-	uq := model.UserQuery{Email: q.Get("email"), PhoneNumber: q.Get("phoneNumber"),
+	uq := model.UserQuery{Email: q.Get("email"), PhoneNumber: actions.NormalizePhoneNumber(q.Get("phoneNumber")),
 		Username: q.Get("username"), After: q.Get("lastEvaluatedUserId"), Limit: 100}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
