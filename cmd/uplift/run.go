@@ -177,7 +177,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms,
+	obs, err := observe(ctx, cfg, getenv, st)
+	if err != nil {
+		return err
+	}
+	defer obs.run(ctx, log)()
+	email, sms = obs.tracer.Email(email), obs.tracer.SMS(sms)
+	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms, Events: obs.events,
 		SendCeilings: codes.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour}})
 	uplift.Passkeys.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
@@ -192,6 +198,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		opts = append(opts, server.WithDevInbox(inbox))
 	}
 	opts = append(opts, server.WithPublicURL(cfg.PublicURL), server.WithRateLimits(cfg.RateLimits))
+	opts = append(opts, obs.serverOptions(cfg)...)
 	if dev {
 		app, err := demoApp(ctx, uplift, cfg.PublicURL, ln.Addr(), stdout, log)
 		if err != nil {

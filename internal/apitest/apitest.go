@@ -51,6 +51,12 @@ type Options struct {
 	// SendCeilings caps each tenant's code sends an hour; zero fields take
 	// the defaults.
 	SendCeilings codes.SendCeilings
+	// Events hears of the domain's events (the metrics); nil: nothing.
+	Events model.Events
+	// Server adjusts the server (metrics, tracing).
+	Server []server.Option
+	// TxHook, when set, wraps the store's transactions.
+	TxHook store.TxHook
 }
 
 // New starts an environment whose clock reads the real time at start.
@@ -75,15 +81,18 @@ func NewWith(t testing.TB, o Options) *Env {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if o.TxHook != nil {
+		st.SetTxHook(o.TxHook)
+	}
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	clock := testclock.New(time.Now().UTC())
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: "http://localhost:8080", Now: clock.Now,
-		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings})
+		Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, Events: o.Events})
 	svc := uplift.Actions
-	return &Env{T: t, Store: st, Service: svc, App: uplift, Handler: server.New(uplift, log).Handler(), Clock: clock}
+	return &Env{T: t, Store: st, Service: svc, App: uplift, Handler: server.New(uplift, log, o.Server...).Handler(), Clock: clock}
 }
 
 // With returns the environment reporting to t, for subtests and fuzz

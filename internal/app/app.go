@@ -12,6 +12,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/ids"
+	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/policy"
@@ -39,6 +40,9 @@ type Options struct {
 	// used as read: 0 means tenancy.DefaultTenantCacheTTL, less than 0
 	// reads them on every use.
 	TenantCacheTTL time.Duration
+	// Events hears of sign-ins, challenges, code sends and the uplift
+	// prompt, for the metrics; nil: nothing does.
+	Events model.Events
 }
 
 // App is the domain services over one store.
@@ -89,11 +93,11 @@ func New(o Options) *App {
 		Tenancy:     tn,
 		Policy:      pol,
 		Actions:     fl,
-		Passkeys:    passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn),
+		Passkeys:    passkeys.New(store.Bind[passkeys.Queries](o.Store), o.Log, src, fl, tn, o.Events),
 		Codes: codes.New(codes.Options{Store: store.Bind[codes.Queries](o.Store), Log: o.Log, IDs: src, Actions: fl, Tenancy: tn,
-			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, PublicURL: o.PublicURL}),
+			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, PublicURL: o.PublicURL, Events: o.Events}),
 		Admin:    admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
-		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl),
+		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl, o.Events),
 		Sessions: sessions.New(store.Bind[sessions.Queries](o.Store), o.Log, src, fl, tn, o.PublicURL),
 	}
 	a.Prompt.SetVariants(ex)

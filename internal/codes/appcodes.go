@@ -102,7 +102,8 @@ func (s *Service) EnrollApp(ctx context.Context, c tenancy.ClientCaller) (AppEnr
 // the user has. Codes from one step either side of now are accepted, and
 // a time step once accepted never is again. The attempts of one action
 // are limited as for email codes.
-func (s *Service) VerifyApp(ctx context.Context, c tenancy.ClientCaller, code string) (CodeVerification, error) {
+func (s *Service) VerifyApp(ctx context.Context, c tenancy.ClientCaller, code string) (v CodeVerification, err error) {
+	defer func() { s.events.SignIn(model.MethodAuthenticatorApp, verifyResult(v.IsVerified, err)) }()
 	claims, err := c.RequireToken()
 	if err != nil {
 		return CodeVerification{}, err

@@ -33,6 +33,7 @@ type Service struct {
 	ceilings SendCeilings
 	// publicURL is where email links point (see LinkPath).
 	publicURL string
+	events    model.Events
 }
 
 // Options configures the codes service. Without Email, email codes are
@@ -50,12 +51,41 @@ type Options struct {
 	SendCeilings SendCeilings
 	// PublicURL is the server's public base URL, where email links point.
 	PublicURL string
+	// Events hears of sign-ins, challenges and sends (nil: nothing does).
+	Events model.Events
 }
 
 // New returns the codes service o describes.
 func New(o Options) *Service {
+	if o.Events == nil {
+		o.Events = model.NoEvents{}
+	}
 	return &Service{Source: o.IDs, store: o.Store, log: o.Log, actions: o.Actions, tenancy: o.Tenancy,
-		email: o.Email, sms: o.SMS, ceilings: o.SendCeilings.withDefaults(), publicURL: o.PublicURL}
+		email: o.Email, sms: o.SMS, ceilings: o.SendCeilings.withDefaults(), publicURL: o.PublicURL, events: o.Events}
+}
+
+// verifyResult is the outcome of a code's verification, for the events.
+func verifyResult(verified bool, err error) model.Result {
+	if err == nil && !verified {
+		return model.ResultFailed
+	}
+	return model.ResultOf(err)
+}
+
+// refusedBy names the throttle that refused a send, or "" when err is
+// no throttle's refusal.
+func refusedBy(err error) string {
+	var te *throttledError
+	switch {
+	case CeilingReached(err):
+		return "ceiling"
+	case errors.As(err, &te):
+		return "throttle"
+	}
+	if _, ok := AsLocked(err); ok {
+		return "locked"
+	}
+	return ""
 }
 
 // codePurgeAge is how old a code challenge must be before it may be
@@ -118,6 +148,9 @@ func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeCha
 	}
 	s.purgeCodeChallenges(ctx, now)
 	if err := s.reserveSend(ctx, ch); err != nil {
+		if by := refusedBy(err); by != "" {
+			s.events.CodeRefused(ch.Method, by)
+		}
 		return ch, err
 	}
 	if err := s.deliver(ctx, t, ch, code); err != nil {
@@ -133,6 +166,7 @@ func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeCha
 		}
 		return ch, err
 	}
+	s.events.CodeSent(ch.Method)
 	s.log.InfoContext(ctx, "code sent", "tenant", t.ID, "method", ch.Method, "kind", ch.Kind, "challenge", ch.ID)
 	return ch, nil
 }

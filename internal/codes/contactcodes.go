@@ -123,7 +123,8 @@ func setAddress(ch *model.CodeChallenge, address string) error {
 
 // ChallengeContact sends a code to the token user's email (EMAIL_OTP) or
 // phone (SMS) authenticator and returns the challenge id.
-func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod) (string, error) {
+func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod) (_ string, err error) {
+	defer func() { s.events.Challenge(m, model.ResultOf(err)) }()
 	claims, err := c.RequireToken()
 	if err != nil {
 		return "", err
@@ -153,7 +154,8 @@ func (s *Service) ChallengeContact(ctx context.Context, c tenancy.ClientCaller, 
 // message, for the action's latest enrolment or sign-in of that method.
 // A right code completes the enrolment or sign-in and the action; the
 // last wrong code allowed fails the action's challenge.
-func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod, code string) (CodeVerification, error) {
+func (s *Service) VerifyContact(ctx context.Context, c tenancy.ClientCaller, m model.VerificationMethod, code string) (v CodeVerification, err error) {
+	defer func() { s.events.SignIn(m, verifyResult(v.IsVerified, err)) }()
 	claims, err := c.RequireToken()
 	if err != nil {
 		return CodeVerification{}, err

@@ -102,7 +102,8 @@ type LinkOpened struct {
 // secret changes nothing and tells nothing of the challenge. Opening
 // completes the enrolment or sign-in and the action, exactly as a right
 // code does; a second opening finds the link used.
-func (s *Service) OpenEmailLink(ctx context.Context, tenantID, challengeID, secret string) (LinkOpened, error) {
+func (s *Service) OpenEmailLink(ctx context.Context, tenantID, challengeID, secret string) (_ LinkOpened, err error) {
+	defer func() { s.events.SignIn(model.MethodEmailMagicLink, model.ResultOf(err)) }()
 	for _, f := range []string{tenantID, challengeID, secret} {
 		if f == "" || len(f) > maxLinkField {
 			return LinkOpened{}, errLinkInvalid

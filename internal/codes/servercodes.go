@@ -35,7 +35,8 @@ type ServerChallenge struct {
 // StartServerChallenge sends a code to an address for the app's backend,
 // which later verifies what the user typed (VerifyServerChallenge) and
 // then tracks the action with the challenge's id to record the sign-in.
-func (s *Service) StartServerChallenge(ctx context.Context, t model.Tenant, in ServerChallengeInput) (ServerChallenge, error) {
+func (s *Service) StartServerChallenge(ctx context.Context, t model.Tenant, in ServerChallengeInput) (_ ServerChallenge, err error) {
+	defer func() { s.events.Challenge(in.Method, model.ResultOf(err)) }()
 	if err := s.checkServerChallenge(&in); err != nil {
 		return ServerChallenge{}, err
 	}
@@ -52,7 +53,7 @@ func (s *Service) StartServerChallenge(ctx context.Context, t model.Tenant, in S
 	if in.UserID != "" {
 		ch.Subject = model.UserSubject(in.UserID)
 	}
-	ch, err := s.sendCode(ctx, t, ch)
+	ch, err = s.sendCode(ctx, t, ch)
 	if err != nil {
 		return ServerChallenge{}, err
 	}
@@ -123,7 +124,8 @@ type ServerVerification struct {
 
 // VerifyServerChallenge checks the code a user typed for a Server API
 // challenge (POST /v1/verify). Attempts are limited as for every code.
-func (s *Service) VerifyServerChallenge(ctx context.Context, t model.Tenant, id, code string) (ServerVerification, error) {
+func (s *Service) VerifyServerChallenge(ctx context.Context, t model.Tenant, id, code string) (v ServerVerification, err error) {
+	defer func() { s.events.SignIn(v.Challenge.Method, verifyResult(v.IsVerified, err)) }()
 	if id == "" {
 		return ServerVerification{}, model.Invalid("challengeId is required")
 	}

@@ -49,6 +49,9 @@ type Config struct {
 	// SendCeilings cap each tenant's code sends an hour (see
 	// sendceilings.go).
 	SendCeilings SendCeilings
+	// Metrics says where the Prometheus metrics are served, if anywhere
+	// (UPLIFT_METRICS, UPLIFT_METRICS_ADDR; see metrics.go).
+	Metrics Metrics
 }
 
 // Defaults. The public URL's default follows the listen address:
@@ -66,6 +69,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 	public := fs.String("public-url", "", "public base URL (env UPLIFT_PUBLIC_URL, default http://localhost:PORT of the listen address)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (env UPLIFT_LOG_LEVEL, default info)")
 	rateLimits := rateLimitFlags(fs, getenv)
+	metrics := metricsFlags(fs, getenv)
 	return func() (Config, error) {
 		c := Config{
 			Addr:        pick(*addr, getenv("UPLIFT_ADDR"), DefaultAddr),
@@ -82,6 +86,9 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 			return c, err
 		}
 		if c.SendCeilings, err = sendCeilings(getenv); err != nil {
+			return c, err
+		}
+		if c.Metrics, err = metrics(); err != nil {
 			return c, err
 		}
 		c.PublicURLSet = c.PublicURL != ""

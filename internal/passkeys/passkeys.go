@@ -27,14 +27,19 @@ type Service struct {
 	log     *slog.Logger
 	actions *actions.Service
 	tenancy *tenancy.Service
+	events  model.Events
 	// challenges keeps the sign-in challenges this instance began.
 	challenges *challengeCache
 }
 
 // New returns the passkeys service over st, completing actions through
-// actions and finding tenants through tn.
-func New(st Store, log *slog.Logger, src ids.Source, actions *actions.Service, tn *tenancy.Service) *Service {
-	return &Service{Source: src, store: st, log: log, actions: actions, tenancy: tn, challenges: newChallengeCache()}
+// actions and finding tenants through tn. It reports sign-ins and
+// challenges to events (nil: nowhere).
+func New(st Store, log *slog.Logger, src ids.Source, actions *actions.Service, tn *tenancy.Service, events model.Events) *Service {
+	if events == nil {
+		events = model.NoEvents{}
+	}
+	return &Service{Source: src, store: st, log: log, actions: actions, tenancy: tn, events: events, challenges: newChallengeCache()}
 }
 
 // userHandleBytes is the length of a WebAuthn user handle Uplift makes.

@@ -53,7 +53,8 @@ func (s *Service) StartPasskeyChallenge(ctx context.Context, c tenancy.ClientCal
 // StartPasskeyChallenge or an earlier options call of the same caller:
 // its options are issued again while at least half of the ceremony's
 // time is left, and otherwise the ceremony begins anew.
-func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c tenancy.ClientCaller, challengeID string) (PasskeyOptions, error) {
+func (s *Service) PasskeyAuthenticationOptions(ctx context.Context, c tenancy.ClientCaller, challengeID string) (_ PasskeyOptions, err error) {
+	defer func() { s.events.Challenge(model.MethodPasskey, model.ResultOf(err)) }()
 	if challengeID == "" {
 		ch := s.challengeFor(c.Tenant, model.ChallengeAuthentication, c.Claims)
 		if err := s.beginLogin(ctx, c.Tenant, &ch); err != nil {
@@ -146,7 +147,8 @@ type VerifyPasskeyResult struct {
 // finishing the same ceremony exactly one succeeds, and a sign-in is
 // stored entirely or not at all. A response that fails any check still
 // uses up its challenge.
-func (s *Service) VerifyPasskey(ctx context.Context, c tenancy.ClientCaller, in VerifyPasskeyInput) (VerifyPasskeyResult, error) {
+func (s *Service) VerifyPasskey(ctx context.Context, c tenancy.ClientCaller, in VerifyPasskeyInput) (_ VerifyPasskeyResult, err error) {
+	defer func() { s.events.SignIn(model.MethodPasskey, model.ResultOf(err)) }()
 	if in.ChallengeID == "" || len(in.Response) == 0 {
 		return VerifyPasskeyResult{}, model.Invalid("challengeId and authenticationCredential are required")
 	}

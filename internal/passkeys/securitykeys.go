@@ -171,7 +171,8 @@ func (s *Service) consumeSecurityKeyChallenge(ctx context.Context, c tenancy.Cli
 
 // SecurityKeyAuthenticationOptions begins a sign-in with one of the
 // token user's security keys: allowCredentials lists them, and only them.
-func (s *Service) SecurityKeyAuthenticationOptions(ctx context.Context, c tenancy.ClientCaller) (json.RawMessage, error) {
+func (s *Service) SecurityKeyAuthenticationOptions(ctx context.Context, c tenancy.ClientCaller) (_ json.RawMessage, err error) {
+	defer func() { s.events.Challenge(model.MethodSecurityKey, model.ResultOf(err)) }()
 	claims, err := c.RequireToken()
 	if err != nil {
 		return nil, err
@@ -219,7 +220,8 @@ type VerifySecurityKeyInput struct {
 // on the key. The challenge is used up whatever the outcome; the writes
 // happen in one transaction that uses it, so of two requests finishing
 // the same ceremony at most one succeeds.
-func (s *Service) VerifySecurityKey(ctx context.Context, c tenancy.ClientCaller, in VerifySecurityKeyInput) (VerifyPasskeyResult, error) {
+func (s *Service) VerifySecurityKey(ctx context.Context, c tenancy.ClientCaller, in VerifySecurityKeyInput) (_ VerifyPasskeyResult, err error) {
+	defer func() { s.events.SignIn(model.MethodSecurityKey, model.ResultOf(err)) }()
 	claims, err := c.RequireToken()
 	if err != nil {
 		return VerifyPasskeyResult{}, err

@@ -36,14 +36,19 @@ type Service struct {
 	log     *slog.Logger
 	policy  Policy
 	methods Methods
+	events  model.Events
 	// variants names a user's prompt experiment variant (variants.go).
 	variants Variants
 }
 
 // New returns the prompt's service over st, asking policy for the prompt's
-// switches and methods for the methods a user can recover with.
-func New(st Store, log *slog.Logger, src ids.Source, policy Policy, methods Methods) *Service {
-	return &Service{Source: src, store: st, log: log, policy: policy, methods: methods}
+// switches and methods for the methods a user can recover with. It
+// reports decisions and what the prompt did to events (nil: nowhere).
+func New(st Store, log *slog.Logger, src ids.Source, policy Policy, methods Methods, events model.Events) *Service {
+	if events == nil {
+		events = model.NoEvents{}
+	}
+	return &Service{Source: src, store: st, log: log, policy: policy, methods: methods, events: events}
 }
 
 // Capability keys the hosted pages report for a device. A missing key
@@ -114,6 +119,7 @@ func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Ac
 		return uplift.Decision{}, err
 	}
 	dec := uplift.Decide(in)
+	s.events.UpliftDecision(string(dec.Reason))
 	variant, err := s.variantOf(ctx, t.ID, a.UserID)
 	if err != nil {
 		return uplift.Decision{}, err
@@ -138,6 +144,7 @@ func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Acti
 	default:
 		return model.Invalid("unknown uplift event %q", kind)
 	}
+	s.events.PromptOutcome(kind)
 	platform := ""
 	if d, err := s.store.Device(ctx, t.ID, deviceID); err == nil {
 		platform = devices.ParseUserAgent(d.UserAgent).OSName

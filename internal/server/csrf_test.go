@@ -17,6 +17,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/hosted"
+	"github.com/uplift-dev/uplift/internal/metrics"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/server"
 )
@@ -275,7 +276,7 @@ func TestEveryRouteIsOnTheMuxItsPathReaches(t *testing.T) {
 	env := apitest.New(t)
 	app := demo.New(client.New("http://localhost:1/v1", "unused"), origin, slog.New(slog.DiscardHandler))
 	srv := server.New(env.App, slog.New(slog.DiscardHandler), server.WithDemo(app),
-		server.WithDevInbox(notify.NewInbox(nil, 0, nil)))
+		server.WithDevInbox(notify.NewInbox(nil, 0, nil)), server.WithMetrics(metrics.New(metrics.Sources{}), true))
 	var listed []string
 	for _, r := range readRoutes(t) {
 		if r.mux == "browser" {

@@ -68,6 +68,9 @@ const refusalLogInterval = time.Minute
 // see a flood, or a limit set too low, without a line per request.
 func (s *Server) note(rf *refusals, r *http.Request) {
 	rf.count.Add(1)
+	if s.metrics != nil {
+		s.metrics.RateLimited(rf.limit)
+	}
 	now, last := s.limits.now().UnixNano(), rf.logged.Load()
 	if last != 0 && now-last < int64(refusalLogInterval) || !rf.logged.CompareAndSwap(last, now) {
 		return

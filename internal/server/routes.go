@@ -273,6 +273,12 @@ func (s *Server) browserRoutes() *browserMux {
 		example.Handle("GET /demo/callback", ui.Page(d.Callback))
 	}
 
+	// The metrics, when asked for on this listener (UPLIFT_METRICS=on);
+	// the proxy in front keeps them from the public.
+	if s.serveMetrics {
+		b.surface(readOnly).Handle("GET /metrics", s.metrics.Handler())
+	}
+
 	// Development mode only: the messages that would have been sent.
 	if s.devInbox != nil {
 		b.surface(readOnly).Handle("GET /dev/inbox", http.HandlerFunc(s.devInboxPage))

@@ -18,11 +18,13 @@ import (
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
+	"github.com/uplift-dev/uplift/internal/metrics"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 	"github.com/uplift-dev/uplift/internal/sessions"
+	"github.com/uplift-dev/uplift/internal/tracing"
 )
 
 // Server is Uplift's HTTP server.
@@ -44,6 +46,12 @@ type Server struct {
 	devInbox      *notify.Inbox
 	rateLimits    ratelimit.Limits
 	limits        limiters
+	// metrics, when set, counts requests and refusals; serveMetrics
+	// serves them at GET /metrics on this listener.
+	metrics      *metrics.Metrics
+	serveMetrics bool
+	// tracer, when set, gives each request a span.
+	tracer *tracing.Tracer
 }
 
 // Option adjusts a Server.
@@ -73,6 +81,17 @@ func WithConfirmation(d time.Duration) Option { return func(s *Server) { s.confi
 // WithDevInbox serves the messages in inbox at GET /dev/inbox, for
 // development mode, where inbox stands in for the email and SMS senders.
 func WithDevInbox(inbox *notify.Inbox) Option { return func(s *Server) { s.devInbox = inbox } }
+
+// WithMetrics counts every request (by route pattern and status class)
+// and every rate-limit refusal in m. With serve, m is also served at
+// GET /metrics on this server's listener, which the proxy in front must
+// then keep from the public; otherwise /metrics is not found here.
+func WithMetrics(m *metrics.Metrics, serve bool) Option {
+	return func(s *Server) { s.metrics, s.serveMetrics = m, serve }
+}
+
+// WithTracer gives each request a span of t's.
+func WithTracer(t *tracing.Tracer) Option { return func(s *Server) { s.tracer = t } }
 
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
@@ -166,12 +185,21 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 
 // logRequests logs each request's method, path, status and duration at
 // debug level, and server errors at warn. The query string is never
-// logged: tokens travel in it.
+// logged: tokens travel in it. With metrics it counts the request, and
+// with a tracer it gives it a span.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		if s.tracer != nil {
+			ctx, end := s.tracer.StartRequest(r)
+			r = r.WithContext(ctx) // the mux sets this copy's Pattern
+			defer func() { end(r.Pattern, rec.status) }()
+		}
 		next.ServeHTTP(rec, r)
+		if s.metrics != nil {
+			s.metrics.Request(jsonapi.Route(r), rec.status, time.Since(start))
+		}
 		level := slog.LevelDebug
 		if rec.status >= 500 {
 			level = slog.LevelWarn

@@ -23,6 +23,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/hosted"
+	"github.com/uplift-dev/uplift/internal/metrics"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
@@ -184,7 +185,7 @@ func newSurface(t testing.TB, dbURL string, level slog.Level) *surface {
 	t.Cleanup(srv.Close)
 	app := demo.New(client.New(srv.URL+"/v1", s.secret), origin, log)
 	s.handler = server.New(s.env.App, log, server.WithDemo(app),
-		server.WithDevInbox(notify.NewInbox(nil, 0, nil))).Handler()
+		server.WithDevInbox(notify.NewInbox(nil, 0, nil)), server.WithMetrics(metrics.New(metrics.Sources{}), true)).Handler()
 
 	ctx := context.Background()
 	svc := s.env.App.Tenancy

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxBatch bounds how many transactions share one commit.
@@ -37,6 +38,9 @@ type batcher struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+	// The figures of Store.Stats: commits, the transactions they held,
+	// and the nanoseconds transactions waited for their batch.
+	batches, transactions, queueWait atomic.Int64
 }
 
 // txJob is one caller's transaction.
@@ -46,6 +50,7 @@ type txJob struct {
 	err      error
 	panicked any
 	done     chan struct{}
+	queued   time.Time
 }
 
 func newBatcher(db *preparedDB) *batcher {
@@ -57,7 +62,7 @@ func newBatcher(db *preparedDB) *batcher {
 
 // run runs fn as one transaction and returns its error, or the commit's.
 func (b *batcher) run(ctx context.Context, fn func(q Queries) error) error {
-	j := &txJob{ctx: ctx, fn: fn, done: make(chan struct{})}
+	j := &txJob{ctx: ctx, fn: fn, done: make(chan struct{}), queued: time.Now()}
 	select {
 	case b.jobs <- j:
 	case <-b.quit:
@@ -106,11 +111,24 @@ func (b *batcher) loop() {
 				break collect
 			}
 		}
+		b.count(batch)
 		b.runBatch(batch)
 		if b.restart.Swap(false) {
 			b.startLogOver()
 		}
 	}
+}
+
+// count adds a batch about to run to the figures of Store.Stats.
+func (b *batcher) count(batch []*txJob) {
+	start := time.Now()
+	var waited time.Duration
+	for _, j := range batch {
+		waited += start.Sub(j.queued)
+	}
+	b.batches.Add(1)
+	b.transactions.Add(int64(len(batch)))
+	b.queueWait.Add(int64(waited))
 }
 
 // restartLog asks the writer to start SQLite's write-ahead log over

@@ -14,6 +14,8 @@ type preparedDB struct {
 	stmts sync.Map // query text → *sql.Stmt
 	// batch, when set, runs this database's write transactions.
 	batch *batcher
+	// txHook, when set, wraps each transaction (see Store.SetTxHook).
+	txHook TxHook
 }
 
 func (p *preparedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

@@ -295,9 +295,14 @@ type Queries struct {
 
 // atomic runs fn in a transaction: the current one, or a new one when q is
 // not inside a transaction. Methods that write several statements use it.
-func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) error {
+func (q Queries) atomic(ctx context.Context, fn func(q Queries) error) (err error) {
 	if q.db == nil {
 		return fn(q)
+	}
+	if h := q.db.txHook; h != nil {
+		var end func(error)
+		ctx, end = h(ctx)
+		defer func() { end(err) }()
 	}
 	if q.db.batch != nil {
 		return q.db.batch.run(ctx, fn)
