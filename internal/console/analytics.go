@@ -223,7 +223,7 @@ func newSavings(f *analyticsFigures, s prompt.Savings) {
 		plural(int64(messages), "message", "messages"))}
 	if !f.PricesSet {
 		f.Savings.Value = strconv.Itoa(messages)
-		f.Savings.Detail = "messages not sent because a passkey was used; set prices in Settings to see what that saved"
+		f.Savings.Detail = "messages not sent because a passkey was used; set message prices in Settings to see what that saved"
 	}
 }
 

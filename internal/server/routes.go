@@ -243,6 +243,8 @@ func (s *Server) browserRoutes() *browserMux {
 	signedIn.Handle("POST /console/signout", con.Page(con.SignOut))
 	signedIn.Handle("GET /console/settings", con.Page(con.Settings))
 	signedIn.Handle("POST /console/settings", con.Page(con.SaveSettings))
+	signedIn.Handle("GET /console/settings/prices", con.Page(con.Prices))
+	signedIn.Handle("POST /console/settings/prices", con.Page(con.SavePrices))
 	signedIn.Handle("GET /console/actions", con.Page(con.Actions))
 	signedIn.Handle("POST /console/actions", con.Page(con.CreateAction))
 	signedIn.Handle("GET /console/actions/{code}", con.Page(con.Action))
