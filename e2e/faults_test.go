@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
+	_ "modernc.org/sqlite" // the "sqlite" driver, to check the database's integrity
 )
 
 // outcome is one request of a load: when it was sent, how long it took
@@ -397,4 +402,102 @@ func TestSenderFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A full disk under SQLite: writes answer 503 unavailable with a log line
+// that says so, the database stays intact, and writes succeed again once
+// there is room. The test mounts a small tmpfs, which needs root.
+func TestSQLiteFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small file system for the database (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	s := newInstance(t, "sqlite://"+filepath.Join(dir, "uplift.db"))
+	tn := s.CreateTenant("Full")
+	s.TenantID, s.SecretKey = tn.ID, tn.SecretKey
+	s.Start()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(s.SecretKey+":"))
+	client := &http.Client{Timeout: 10 * time.Second}
+	var outcomes []outcome
+	track := func() outcome {
+		o := outcome{sent: time.Now(), userID: "full-user", key: newUUID()}
+		status, body, err := postTrack(client, s.APIURL(), auth, o.userID, "faultTest", o.key)
+		if err != nil {
+			t.Fatalf("track: %v", err)
+		}
+		o.status, o.took = status, time.Since(o.sent)
+		var e struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(body, &e)
+		o.code = e.Error
+		outcomes = append(outcomes, o)
+		return o
+	}
+	if o := track(); o.status != http.StatusOK {
+		t.Fatalf("track before the disk is full = %d %s", o.status, o.code)
+	}
+
+	// Fill the disk.
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Close()
+	refused := 0
+	for range 500 {
+		o := track()
+		if o.status == http.StatusOK {
+			continue
+		}
+		if o.status != http.StatusServiceUnavailable || o.code != "unavailable" {
+			t.Fatalf("track on a full disk = %d %s, want 503 unavailable", o.status, o.code)
+		}
+		if refused++; refused == 5 {
+			break
+		}
+	}
+	if refused == 0 {
+		t.Fatal("500 tracks on a full disk all succeeded: was it full?")
+	}
+	if !strings.Contains(s.output.String(), "the disk holding the SQLite database is full") {
+		t.Errorf("no log line says the disk is full:\n%s", s.output.String())
+	}
+
+	// Room again: writes succeed.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	ok := false
+	for range 50 {
+		if track().status == http.StatusOK {
+			ok = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !ok {
+		t.Fatal("tracks still fail after the disk has room again")
+	}
+	s.Stop()
+	db, err := sql.Open("sqlite", filepath.Join(dir, "uplift.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var check string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check after the full disk = %q, %v; want ok", check, err)
+	}
+	db.Close()
+	s.Start()
+	acked := checkAcknowledged(t, s, outcomes)
+	t.Logf("%d tracks, %d acknowledged, %d refused while the disk was full", len(outcomes), acked, refused)
 }
