@@ -31,6 +31,11 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"GET", "/console/users/{userId}"},
 	{"POST", "/console/users/{userId}/locks/{method}/lift"},
 	{"POST", "/console/users/{userId}/uplift-opt-out/reset"},
+	{"GET", "/console/experiments"},
+	{"POST", "/console/experiments"},
+	{"GET", "/console/experiments/{experimentId}"},
+	{"POST", "/console/experiments/{experimentId}/stop"},
+	{"POST", "/console/experiments/{experimentId}/promote"},
 	{"GET", "/console/keys"},
 	{"POST", "/console/keys"},
 	{"POST", "/console/keys/{keyId}/revoke"},
@@ -47,7 +52,7 @@ var publicRoutes = []string{
 
 func samplePath(pattern string) string {
 	return strings.NewReplacer("{$}", "", "{code}", "signIn", "{ruleId}", "6f1c1f57-3f0a-4a43-9a57-0d9b1b0d1f10",
-		"{userId}", "user-1", "{keyId}", "key-1").Replace(pattern)
+		"{userId}", "user-1", "{keyId}", "key-1", "{experimentId}", "experiment-1").Replace(pattern)
 }
 
 func isAPI(pattern string) bool { return strings.HasPrefix(pattern, "/console/api/") }

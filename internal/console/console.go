@@ -26,6 +26,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -55,24 +56,27 @@ var errOrigin = model.Errorf(model.ErrForbidden, "bad_origin", "this request cam
 
 // Console serves the admin console.
 type Console struct {
-	svc     *actions.Service
-	admins  *admin.Service
-	prompt  *prompt.Service
-	tenancy *tenancy.Service
-	codes   *codes.Service
-	keys    *passkeys.Service
-	policy  *policy.Service
-	log     *slog.Logger
-	origin  string
-	secure  bool
-	views   *views
+	svc    *actions.Service
+	admins *admin.Service
+	prompt *prompt.Service
+	// experiments runs the prompt's experiments and holds its copy.
+	experiments *experiments.Service
+	tenancy     *tenancy.Service
+	codes       *codes.Service
+	keys        *passkeys.Service
+	policy      *policy.Service
+	log         *slog.Logger
+	origin      string
+	secure      bool
+	views       *views
 }
 
 // New returns the console over svc, served at the service's public URL:
 // its origin is the only one posts are accepted from, and an https URL
 // makes the session cookie Secure.
-func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, log *slog.Logger) *Console {
-	c := &Console{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, admins: admins, prompt: pr, log: log, views: mustParseViews()}
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, cd *codes.Service, pk *passkeys.Service, admins *admin.Service, pr *prompt.Service, ex *experiments.Service, log *slog.Logger) *Console {
+	c := &Console{svc: svc, tenancy: tn, policy: pol, codes: cd, keys: pk, admins: admins, prompt: pr, experiments: ex,
+		log: log, views: mustParseViews()}
 	if rp, err := admins.ConsoleRelyingParty(); err == nil {
 		c.origin = rp.Origins[0]
 		c.secure = strings.HasPrefix(c.origin, "https://")
@@ -197,6 +201,9 @@ func formRule(field string) model.TextRule {
 		return model.TextRule{Free: true, Max: 8192}
 	case "redirectUrl":
 		return model.TextRule{Max: 2048}
+	}
+	if strings.HasPrefix(field, "explanation") || field == "promptExplanation" {
+		return model.TextRule{Max: experiments.MaxExplanation}
 	}
 	return model.TextRule{}
 }

@@ -91,15 +91,18 @@ type View struct {
 // notices are the messages a redirect's done= code shows; only these
 // fixed texts are ever shown, never text from the URL.
 var notices = map[string]string{
-	"settings-saved": "Settings saved.",
-	"action-created": "Action created.",
-	"action-saved":   "Action saved.",
-	"rule-created":   "Rule created.",
-	"rule-saved":     "Rule saved.",
-	"rule-deleted":   "Rule deleted.",
-	"key-revoked":    "API key revoked.",
-	"lock-lifted":    "Lock lifted: the user can enter codes again.",
-	"opt-out-reset":  "Don't ask again reset: the passkey prompt may appear again.",
+	"settings-saved":      "Settings saved.",
+	"action-created":      "Action created.",
+	"action-saved":        "Action saved.",
+	"rule-created":        "Rule created.",
+	"rule-saved":          "Rule saved.",
+	"rule-deleted":        "Rule deleted.",
+	"key-revoked":         "API key revoked.",
+	"lock-lifted":         "Lock lifted: the user can enter codes again.",
+	"opt-out-reset":       "Don't ask again reset: the passkey prompt may appear again.",
+	"experiment-created":  "Experiment started: each user now sees one variant of the prompt.",
+	"experiment-stopped":  "Experiment stopped: the prompt shows the copy in Settings again.",
+	"experiment-promoted": "Variant promoted: its copy is now the prompt's for every user.",
 }
 
 // render writes page name for a signed-in admin or a visitor (s nil).

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 )
@@ -118,6 +119,9 @@ type settingsForm struct {
 	Backoff       bool
 	MaxDismissals int
 	AllowOptOut   bool
+	// PromptHeading and PromptExplanation are the prompt's copy; empty
+	// shows the built-in text.
+	PromptHeading, PromptExplanation string
 }
 
 // settingsView is what settings.html shows.
@@ -160,6 +164,13 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 	if f.MaxDismissals, err = formInt(r, "maxDismissals", 0); err != nil {
 		p["maxDismissals"] = "Enter a whole number; 0 means no limit."
 	}
+	f.PromptHeading, f.PromptExplanation = r.PostFormValue("promptHeading"), r.PostFormValue("promptExplanation")
+	if msg := (model.TextRule{Max: experiments.MaxHeading}).Problem(f.PromptHeading); msg != "" {
+		p["promptHeading"] = "The heading " + msg + "."
+	}
+	if msg := (model.TextRule{Max: experiments.MaxExplanation}).Problem(f.PromptExplanation); msg != "" {
+		p["promptExplanation"] = "The explanation " + msg + "."
+	}
 	return f, p
 }
 
@@ -191,7 +202,13 @@ func (f settingsForm) settings() policy.PasskeySettings {
 
 // Settings shows the tenant's passkey and prompt settings.
 func (c *Console) Settings(w http.ResponseWriter, r *http.Request, s *Session) error {
-	c.renderSettings(w, r, s, http.StatusOK, settingsFromTenant(s.Tenant), nil)
+	f := settingsFromTenant(s.Tenant)
+	cp, err := c.experiments.TenantCopy(r.Context(), s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	f.PromptHeading, f.PromptExplanation = cp.Heading, cp.Explanation
+	c.renderSettings(w, r, s, http.StatusOK, f, nil)
 	return nil
 }
 
@@ -206,6 +223,10 @@ func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Sessio
 			ps.Passkey = in.Passkey
 			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
 		})
+		if err == nil {
+			err = c.experiments.SetTenantCopy(r.Context(), s.Tenant.ID,
+				model.PromptCopy{Heading: f.PromptHeading, Explanation: f.PromptExplanation})
+		}
 		if err == nil {
 			redirect(w, r, admin.ConsolePath+"/settings", "settings-saved")
 			return nil

@@ -308,3 +308,55 @@ func (s *Service) RecordReturn(ctx context.Context, t model.Tenant, a model.Acti
 	}
 	return nil
 }
+
+// TenantCopy returns the tenant's own prompt copy as stored: empty fields
+// show the built-in text.
+func (s *Service) TenantCopy(ctx context.Context, tenantID string) (model.PromptCopy, error) {
+	return s.store.PromptCopy(ctx, tenantID)
+}
+
+// CheckCopy reports what is wrong with a tenant's prompt copy, naming the
+// field by the Management API's name. Empty fields are allowed: they show
+// the built-in text.
+func CheckCopy(c model.PromptCopy) error {
+	if p := (model.TextRule{Max: MaxHeading}).Problem(c.Heading); c.Heading != "" && p != "" {
+		return model.Invalid("enrollmentPromptHeading %s", p)
+	}
+	if p := (model.TextRule{Max: MaxExplanation}).Problem(c.Explanation); c.Explanation != "" && p != "" {
+		return model.Invalid("enrollmentPromptExplanation %s", p)
+	}
+	return nil
+}
+
+// SetTenantCopy sets the tenant's prompt copy after CheckCopy. It shows
+// whenever no experiment runs.
+func (s *Service) SetTenantCopy(ctx context.Context, tenantID string, c model.PromptCopy) error {
+	if err := CheckCopy(c); err != nil {
+		return err
+	}
+	if err := s.store.SetPromptCopy(ctx, tenantID, c); err != nil {
+		return err
+	}
+	s.forget(tenantID)
+	return nil
+}
+
+// NoDifferenceYet is the verdict while no variant wins.
+const NoDifferenceYet = "No difference yet"
+
+// Verdict says the results in words: NoDifferenceYet, or which variant
+// wins at 95 % ("Variant B wins at 95 %").
+func (r Results) Verdict() string {
+	if r.Winner < 0 || r.Winner >= len(r.Variants) {
+		return NoDifferenceYet
+	}
+	return "Variant " + r.Variants[r.Winner].Label + " wins at 95 %"
+}
+
+// WinnerID is the winning variant's id, "" while no variant wins.
+func (r Results) WinnerID() string {
+	if r.Winner < 0 || r.Winner >= len(r.Variants) {
+		return ""
+	}
+	return r.Variants[r.Winner].ID
+}

@@ -73,6 +73,16 @@ type Options struct {
 	// it, on a free port when empty; a server given by URL must already
 	// send there, so URL with the email scenario needs it.
 	SMTPListen string
+
+	// ServerMetrics starts the spawned server with its metrics on a
+	// listener of their own (UPLIFT_METRICS_ADDR); MetricsURL is where a
+	// server given by URL serves them. Either way the tool reads them
+	// before and after each run and reports the server's own figures.
+	ServerMetrics bool
+	MetricsURL    string
+	// Trace starts the spawned server with tracing on, exporting to a
+	// receiver in the tool that counts the spans.
+	Trace bool
 }
 
 // hasScenario reports whether the invocation runs the named scenario.
@@ -96,6 +106,10 @@ func (o *Options) Validate() error {
 		return errors.New("-database-url and -server-bin only apply with -spawn")
 	case o.InProcess && o.ServerBin != "":
 		return errors.New("-server-bin does not apply with -in-process")
+	case (o.ServerMetrics || o.Trace) && (!o.Spawn || o.InProcess):
+		return errors.New("-server-metrics and -trace start a server with them: they need -spawn (not -in-process); with -url, give -metrics-url")
+	case o.MetricsURL != "" && o.Spawn:
+		return errors.New("-metrics-url names a running server's metrics; with -spawn, use -server-metrics")
 	case (o.CPUProfile != "" || o.MemProfile != "" || o.BlockProfile != "") && !o.InProcess:
 		return errors.New("-cpuprofile, -memprofile and -blockprofile profile the server only with -in-process")
 	case o.Users < 1 || o.Users > MaxUsers:
@@ -128,6 +142,11 @@ func (o *Options) Validate() error {
 	}
 	for _, u := range splitList(o.URL) {
 		if err := CheckLoopback(u); err != nil {
+			return err
+		}
+	}
+	if o.MetricsURL != "" {
+		if err := CheckLoopback(o.MetricsURL); err != nil {
 			return err
 		}
 	}
@@ -181,6 +200,11 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.StringVar(&o.BlockProfile, "blockprofile", "", "with -in-process: write a profile of blocking (waits of 100µs or more) during the runs")
 	fs.StringVar(&o.SMTPListen, "smtp-listen", "", "with -scenario email: host:port (loopback) of the tool's SMTP sink for the code emails; "+
 		"required with -url, whose server must have UPLIFT_SMTP_URL=smtp://HOST:PORT; default a free port of 127.0.0.1 for the server the tool starts")
+	fs.BoolVar(&o.ServerMetrics, "server-metrics", false, "with -spawn: start the server with its metrics on a listener of their own, "+
+		"and report beside the tool's figures what they say of each run (latency by route inside the server, database pool waits, SQLite batches)")
+	fs.StringVar(&o.MetricsURL, "metrics-url", "", "with -url: the server's metrics (http://127.0.0.1:9090/metrics), read as with -server-metrics")
+	fs.BoolVar(&o.Trace, "trace", false, "with -spawn: start the server with tracing on (OTEL_EXPORTER_OTLP_ENDPOINT), "+
+		"exporting to a receiver in this tool that counts the spans")
 	procs := fs.Int("procs", 1, "threads running the tool's Go code (GOMAXPROCS), so that the load takes as little of the machine "+
 		"from the server as it needs; ignored with -in-process, where the server shares the tool's process")
 	if err := fs.Parse(args); err != nil {
@@ -245,15 +269,25 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 		defer func() { err = errors.Join(err, sink.close()) }()
 		fmt.Fprintf(progress, "SMTP sink for the code emails at %s\n", sink.URL())
 	}
+	var traces *otlpSink
+	if o.Trace {
+		if traces, err = startOTLPSink(); err != nil {
+			return nil, err
+		}
+		defer func() { err = errors.Join(err, traces.close()) }()
+		fmt.Fprintf(progress, "OTLP receiver for the server's traces at %s\n", traces.Endpoint())
+	}
+	metricsURL := o.MetricsURL
 	if o.Spawn {
 		var srv *spawned
 		var stop func() error
-		if srv, stop, err = spawnServer(ctx, o, sink, progress); err != nil {
+		if srv, stop, err = spawnServer(ctx, o, sink, traces, progress); err != nil {
 			return nil, err
 		}
 		defer func() { err = errors.Join(err, stop()) }()
 		mode, database, pid, dbURL = srv.mode, srv.database, srv.pid, srv.dbURL
 		base, tenantID, secret = srv.baseURL, srv.tenantID, srv.secret
+		metricsURL = srv.metricsURL
 	}
 
 	var targets []*Target
@@ -330,7 +364,11 @@ func Run(ctx context.Context, o Options, stdout, progress io.Writer) (results []
 				break
 			}
 			fmt.Fprintf(progress, "running %s at concurrency %d for %s (+%s warm-up) ...\n", name, c, o.Duration, o.Warmup)
-			r := measure(ctx, targets, pool, len(users), sc, c, o.Warmup, o.Duration, pid)
+			spans := traces.Spans()
+			r := measure(ctx, targets, pool, len(users), sc, c, o.Warmup, o.Duration, pid, metricsURL)
+			if traces != nil {
+				r.Spans = traces.Spans() - spans
+			}
 			if sc.codes {
 				r.CodeRate = codeRate(len(users))
 			}

@@ -39,6 +39,10 @@ type Summary struct {
 	// workers' time spent waiting for a user it allows.
 	CodeRate     float64 `json:"code_throttle_ops_per_sec,omitempty"`
 	ThrottleWait float64 `json:"throttle_wait,omitempty"`
+	// ServerSide is what the server's metrics say of the run, and Spans
+	// how many trace spans it exported meanwhile.
+	ServerSide *ServerFigures `json:"server_side,omitempty"`
+	Spans      int64          `json:"spans,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
@@ -55,6 +59,7 @@ func (r *Result) Summary(server string) Summary {
 		P50ms: ms(r.Latency.Quantile(0.50)), P95ms: ms(r.Latency.Quantile(0.95)),
 		P99ms: ms(r.Latency.Quantile(0.99)), MaxMs: ms(r.Latency.Max()),
 		Database: r.Database, Server: server, ServerRSS: mib(r.ServerRSS), ServerHWM: mib(r.ServerPeakRSS),
+		ServerSide: r.Server, Spans: r.Spans,
 	}
 	if r.CodeRate > 0 {
 		s.CodeRate = math.Round(r.CodeRate*10) / 10
@@ -131,6 +136,14 @@ func (r *Result) Print(w io.Writer, server string) error {
 	}
 	if r.ServerRSS > 0 {
 		fmt.Fprintf(w, "server RSS  %.1f MiB (peak %.1f MiB)\n", mib(r.ServerRSS), mib(r.ServerPeakRSS))
+	}
+	if r.Server != nil {
+		r.Server.print(w)
+	} else if r.MetricsErr != nil {
+		fmt.Fprintf(w, "server      its metrics could not be read: %s\n", oneLine(r.MetricsErr.Error()))
+	}
+	if r.Spans > 0 {
+		fmt.Fprintf(w, "traces      %d spans received (%.1f per operation)\n", r.Spans, float64(r.Spans)/max(float64(r.Ops()), 1))
 	}
 	b, err := json.Marshal(r.Summary(server))
 	if err != nil {

@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -41,6 +43,13 @@ type Result struct {
 	// ServerRSS and ServerPeakRSS are the server's resident memory after
 	// the run (VmRSS, VmHWM), in bytes, when the tool can see it.
 	ServerRSS, ServerPeakRSS int64
+	// Server is what the server's metrics say of the run, when the tool
+	// reads them; MetricsErr why it could not.
+	Server     *ServerFigures
+	MetricsErr error
+	// Spans is how many trace spans the tool's receiver got meanwhile
+	// (with -trace).
+	Spans int64
 }
 
 // StepResult is one step's latency.
@@ -89,7 +98,10 @@ func (r *Result) errorKinds() []string {
 // modulo their number), for warmup (not counted) and then duration. Workers start
 // no operation after the deadline; operations in flight then finish and
 // count. A cancelled ctx stops the run early.
-func measure(ctx context.Context, targets []*Target, pool userPool, users int, sc scenario, concurrency int, warmup, duration time.Duration, serverPID int) *Result {
+// With metricsURL it reads the server's metrics at the end of the warm-up
+// and again at the end, for the server's figures of the run.
+func measure(ctx context.Context, targets []*Target, pool userPool, users int, sc scenario, concurrency int, warmup, duration time.Duration,
+	serverPID int, metricsURL string) *Result {
 	type worker struct {
 		lat    *Histogram
 		steps  []*Histogram
@@ -105,8 +117,18 @@ func measure(ctx context.Context, targets []*Target, pool userPool, users int, s
 	waitCtx, cancelWait := context.WithDeadline(ctx, deadline)
 	defer cancelWait()
 	var cpuStart cpuSample
+	var metricsStart metricsSnapshot
+	var metricsErr error
+	mc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	defer mc.CloseIdleConnections()
 	sampled := make(chan struct{})
-	timer := time.AfterFunc(warmup, func() { cpuStart = sampleCPU(serverPID); close(sampled) })
+	timer := time.AfterFunc(warmup, func() {
+		cpuStart = sampleCPU(serverPID)
+		if metricsURL != "" {
+			metricsStart, metricsErr = scrapeMetrics(ctx, mc, metricsURL)
+		}
+		close(sampled)
+	})
 	var wg sync.WaitGroup
 	for w := range workers {
 		wk := &worker{lat: NewHistogram(), errs: map[string]int{}, detail: map[string]string{}}
@@ -161,16 +183,27 @@ func measure(ctx context.Context, targets []*Target, pool userPool, users int, s
 	wg.Wait()
 	elapsed := max(0, time.Since(measureFrom))
 	cpuEnd := sampleCPU(serverPID)
+	var metricsEnd metricsSnapshot
+	if metricsURL != "" {
+		var err error
+		metricsEnd, err = scrapeMetrics(ctx, mc, metricsURL)
+		metricsErr = errors.Join(metricsErr, err)
+	}
 	if !timer.Stop() {
 		<-sampled
 	} else {
-		cpuStart = cpuEnd
+		cpuStart, metricsStart = cpuEnd, metricsEnd
 	}
 	res := &Result{Scenario: sc.name, Users: users, Concurrency: concurrency, Elapsed: elapsed, Window: duration,
 		Latency: NewHistogram(), Errors: map[string]int{}, ErrorText: map[string]string{},
 		ToolCPU: cpuEnd.tool - cpuStart.tool}
 	if cpuStart.ok && cpuEnd.ok {
 		res.ServerCPU = cpuEnd.server - cpuStart.server
+	}
+	if metricsURL != "" {
+		if res.MetricsErr = metricsErr; metricsErr == nil {
+			res.Server = serverFigures(metricsStart, metricsEnd)
+		}
 	}
 	res.OtherCPU = -1
 	if cpuStart.machineOK && cpuEnd.machineOK {

@@ -45,13 +45,15 @@ type spawned struct {
 	stop                      func() error
 	// dbURL is the fresh database the server runs on.
 	dbURL string
+	// metricsURL is where the server serves its metrics, if it does.
+	metricsURL string
 }
 
 // spawnServer starts the server an invocation with -spawn or -in-process
 // measures, on a fresh database, sending email to sink when there is one.
 // stop stops it, drops the database unless o.KeepDatabase, and removes
 // its temporary files.
-func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Writer) (srv *spawned, stop func() error, err error) {
+func spawnServer(ctx context.Context, o Options, sink *smtpSink, traces *otlpSink, progress io.Writer) (srv *spawned, stop func() error, err error) {
 	dir, err := os.MkdirTemp("", "uplift-load-")
 	if err != nil {
 		return nil, nil, err
@@ -101,7 +103,23 @@ func spawnServer(ctx context.Context, o Options, sink *smtpSink, progress io.Wri
 		if smtpURL != "" {
 			env = append(env, "UPLIFT_SMTP_URL="+smtpURL)
 		}
+		metricsURL := ""
+		if o.ServerMetrics {
+			port, err := freePort()
+			if err != nil {
+				return nil, nil, err
+			}
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			env = append(env, "UPLIFT_METRICS_ADDR="+addr)
+			metricsURL = "http://" + addr + "/metrics"
+		}
+		if traces != nil {
+			env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+traces.Endpoint())
+		}
 		srv, err = startProcess(ctx, bin, dbURL, dir, env, progress)
+		if err == nil {
+			srv.metricsURL = metricsURL
+		}
 	}
 	if err != nil {
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/uplift-dev/uplift/internal/actions"
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
@@ -21,12 +22,14 @@ type API struct {
 	svc     *actions.Service
 	tenancy *tenancy.Service
 	policy  *policy.Service
-	log     *slog.Logger
+	// experiments holds the prompt's copy, part of the passkey configuration.
+	experiments *experiments.Service
+	log         *slog.Logger
 }
 
 // New returns the Management API over svc.
-func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, policy: pol, log: log}
+func New(svc *actions.Service, tn *tenancy.Service, pol *policy.Service, ex *experiments.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, policy: pol, experiments: ex, log: log}
 }
 
 // HandlerFunc is a Management API handler; it runs with the caller's tenant.

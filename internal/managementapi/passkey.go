@@ -3,6 +3,7 @@ package managementapi
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
@@ -26,9 +27,12 @@ type passkeyConfigJSON struct {
 	EnrollmentPromptBackoff        bool `json:"enrollmentPromptBackoff"`
 	EnrollmentPromptMaxDismissals  int  `json:"enrollmentPromptMaxDismissals"`
 	EnrollmentPromptAllowOptOut    bool `json:"enrollmentPromptAllowOptOut"`
+	// The prompt's copy when no experiment runs; "" shows the built-in text.
+	EnrollmentPromptHeading     string `json:"enrollmentPromptHeading"`
+	EnrollmentPromptExplanation string `json:"enrollmentPromptExplanation"`
 }
 
-func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
+func toPasskeyConfigJSON(t model.Tenant, cp model.PromptCopy) passkeyConfigJSON {
 	return passkeyConfigJSON{
 		AuthenticatorID: t.ID + ":PASSKEY", VerificationMethod: model.MethodPasskey, IsActive: true,
 		RelyingParty: t.RPID, RelyingPartyName: t.RPName, ExpectedOrigins: nonNil(t.Origins),
@@ -38,6 +42,8 @@ func toPasskeyConfigJSON(t model.Tenant) passkeyConfigJSON {
 		EnrollmentPromptBackoff:        t.Passkey.EnrollmentPromptBackoff,
 		EnrollmentPromptMaxDismissals:  t.Passkey.EnrollmentPromptMaxDismissals,
 		EnrollmentPromptAllowOptOut:    t.Passkey.EnrollmentPromptAllowOptOut,
+		EnrollmentPromptHeading:        cp.Heading,
+		EnrollmentPromptExplanation:    cp.Explanation,
 	}
 }
 
@@ -55,6 +61,9 @@ type passkeyConfigInput struct {
 	EnrollmentPromptBackoff        optional[*bool] `json:"enrollmentPromptBackoff"`
 	EnrollmentPromptMaxDismissals  optional[*int]  `json:"enrollmentPromptMaxDismissals"`
 	EnrollmentPromptAllowOptOut    optional[*bool] `json:"enrollmentPromptAllowOptOut"`
+	// The prompt's copy; "" or null puts the built-in text back.
+	EnrollmentPromptHeading     optional[string] `json:"enrollmentPromptHeading" text:"100"`
+	EnrollmentPromptExplanation optional[string] `json:"enrollmentPromptExplanation" text:"300"`
 }
 
 // applyOrDefault sets *dst from a field that was present: its value, or
@@ -71,7 +80,11 @@ func applyOrDefault[T any](o optional[*T], dst *T, def T) {
 
 // GetPasskeyConfig answers GET /v1/management/authenticator-configurations/passkey.
 func (a *API) GetPasskeyConfig(w http.ResponseWriter, r *http.Request, t model.Tenant) error {
-	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t))
+	cp, err := a.experiments.TenantCopy(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t, cp))
 }
 
 // UpdatePasskeyConfig answers PATCH /v1/management/authenticator-configurations/passkey.
@@ -83,7 +96,17 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 	if in.IsActive.Set && !in.IsActive.Value {
 		return model.Invalid("passkeys cannot be switched off; set disableEnrollmentPrompt to stop the uplift prompt")
 	}
-	t, err := a.policy.UpdatePasskeySettings(r.Context(), t.ID, func(ps *policy.PasskeySettings) {
+	cp, err := a.experiments.TenantCopy(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	copyChanged := in.EnrollmentPromptHeading.Set || in.EnrollmentPromptExplanation.Set
+	in.EnrollmentPromptHeading.apply(&cp.Heading)
+	in.EnrollmentPromptExplanation.apply(&cp.Explanation)
+	if err := experiments.CheckCopy(cp); err != nil {
+		return err
+	}
+	t, err = a.policy.UpdatePasskeySettings(r.Context(), t.ID, func(ps *policy.PasskeySettings) {
 		in.RelyingParty.apply(&ps.RPID)
 		in.RelyingPartyName.apply(&ps.RPName)
 		in.ExpectedOrigins.apply(&ps.Origins)
@@ -100,5 +123,10 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t))
+	if copyChanged {
+		if err := a.experiments.SetTenantCopy(r.Context(), t.ID, cp); err != nil {
+			return err
+		}
+	}
+	return jsonapi.Write(w, http.StatusOK, toPasskeyConfigJSON(t, cp))
 }

@@ -151,6 +151,12 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("GET /v1/management/analytics/{report}", manage(s.analytics.Report))
 	mux.Handle("GET /v1/management/message-prices", manage(s.analytics.GetMessagePrices))
 	mux.Handle("PATCH /v1/management/message-prices", manage(s.analytics.UpdateMessagePrices))
+	exps := managementapi.NewExperiments(s.experiments)
+	mux.Handle("GET /v1/management/experiments", manage(exps.List))
+	mux.Handle("POST /v1/management/experiments", manage(exps.Create))
+	mux.Handle("GET /v1/management/experiments/{experimentId}", manage(exps.Get))
+	mux.Handle("POST /v1/management/experiments/{experimentId}/stop", manage(exps.Stop))
+	mux.Handle("POST /v1/management/experiments/{experimentId}/promote", manage(exps.Promote))
 
 	// Anything else under /v1 answers in JSON: 404, or 405 where the path
 	// has routes for other methods (notrouted.go). Outside the Client API
@@ -258,6 +264,11 @@ func (s *Server) browserRoutes() *browserMux {
 	signedIn.Handle("GET /console/users/{userId}", con.Page(con.User))
 	signedIn.Handle("POST /console/users/{userId}/locks/{method}/lift", con.Page(con.LiftLock))
 	signedIn.Handle("POST /console/users/{userId}/uplift-opt-out/reset", con.Page(con.ResetOptOut))
+	signedIn.Handle("GET /console/experiments", con.Page(con.Experiments))
+	signedIn.Handle("POST /console/experiments", con.Page(con.CreateExperiment))
+	signedIn.Handle("GET /console/experiments/{experimentId}", con.Page(con.Experiment))
+	signedIn.Handle("POST /console/experiments/{experimentId}/stop", con.Page(con.StopExperiment))
+	signedIn.Handle("POST /console/experiments/{experimentId}/promote", con.Page(con.PromoteExperiment))
 	signedIn.Handle("GET /console/keys", con.Page(con.Keys))
 	signedIn.Handle("POST /console/keys", con.Page(con.CreateKey))
 	signedIn.Handle("POST /console/keys/{keyId}/revoke", con.Page(con.RevokeKey))

@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
+	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/hosted"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
@@ -34,6 +35,7 @@ type Server struct {
 	admins        *admin.Service
 	keys          *passkeys.Service
 	sessions      *sessions.Service
+	experiments   *experiments.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
@@ -96,12 +98,13 @@ func WithTracer(t *tracing.Tracer) Option { return func(s *Server) { s.tracer = 
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
-	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s.experiments = a.Experiments
 	for _, o := range opts {
 		o(s)
 	}
 	s.hosted = hosted.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
-	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, log)
+	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, a.Experiments, log)
 	s.analytics = managementapi.NewAnalytics(a.Prompt)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s

@@ -204,12 +204,13 @@ func newSurface(t testing.TB, dbURL string, level slog.Level) *surface {
 	}
 	authID := s.mustOK(s.api("POST", "/v1/users/alice/authenticators", map[string]any{
 		"verificationMethod": "EMAIL_OTP", "email": "alice@example.com"})).JSON["authenticator"].(map[string]any)["userAuthenticatorId"].(string)
+	experimentID := s.mustOK(s.api("POST", "/v1/management/experiments", experimentSample)).Str("experimentId")
 	tracked := s.mustOK(s.api("POST", "/v1/users/alice/actions/signIn", map[string]any{"redirectUrl": origin + "/done"}))
 	s.token, s.key = tracked.Str("token"), tracked.Str("idempotencyKey")
 	s.values = map[string]string{
 		"userId": "alice", "action": "signIn", "idempotencyKey": s.key, "userAuthenticatorId": authID,
 		"actionCode": "signIn", "ruleId": ruleID, "alias": "blocked", "code": "signIn", "keyId": s.spareKeyID,
-		"method": string(model.MethodEmailOTP), "name": "hosted.js",
+		"method": string(model.MethodEmailOTP), "name": "hosted.js", "experimentId": experimentID,
 	}
 
 	s.enrolAdmin()
@@ -467,6 +468,7 @@ func (s *surface) samples() map[string]sample {
 		"PATCH /v1/management/action-configurations/{actionCode}/rules/{ruleId}": {json: rule},
 		"POST /v1/management/value-lists": {json: map[string]any{"alias": "other", "name": "Other", "itemType": "string",
 			"valueListItems": []any{"a", "b"}, "isActive": true}},
+		"POST /v1/management/experiments":          {json: experimentSample},
 		"PATCH /v1/management/value-lists/{alias}": {json: map[string]any{"name": "Blocked", "valueListItems": []any{"a"}}},
 		"GET /login":               {query: url.Values{"token": {s.token}}},
 		"GET /login/methods":       {query: url.Values{"token": {s.token}}},
@@ -521,6 +523,13 @@ func (s *surface) samples() map[string]sample {
 		"GET /demo/callback":                                 {query: url.Values{"token": {s.token}}},
 	}
 }
+
+// experimentSample is a prompt experiment with three variants.
+var experimentSample = map[string]any{"name": "Heading", "variants": []any{
+	map[string]any{"heading": "Create a passkey", "explanation": "Sign in with your face.", "weight": 2},
+	map[string]any{"heading": "Skip the code", "explanation": "One touch next time.", "weight": 1},
+	map[string]any{"heading": "Faster sign-in", "explanation": "No code to type.", "weight": 1},
+}}
 
 func merge(a, b map[string]any) map[string]any {
 	out := map[string]any{}
