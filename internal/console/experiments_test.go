@@ -142,6 +142,10 @@ func TestExperimentPageCountsMatchTheDatabase(t *testing.T) {
 	if want["A"].shown+want["B"].shown != 90 {
 		t.Errorf("the database holds %d users shown; want 90", want["A"].shown+want["B"].shown)
 	}
+	// The dashboard's funnel by variant names them by experiment and label.
+	if d := h.get("/console/", session); !strings.Contains(d.body, "Heading test: A") || !strings.Contains(d.body, "Heading test: B") {
+		t.Errorf("the dashboard's breakdown by variant does not name the experiment's variants")
+	}
 	if !strings.Contains(p.body, "No difference yet") || strings.Contains(p.body, "Promote variant") {
 		t.Errorf("equal variants: want no difference and no Promote button")
 	}
@@ -265,5 +269,35 @@ func TestExperimentFormRefusals(t *testing.T) {
 	// NUL in a field is refused before the handler.
 	if p := h.post("/console/experiments", session, url.Values{"name": {"a\x00"}}); p.status != 400 {
 		t.Errorf("NUL: %d", p.status)
+	}
+}
+
+func TestSettingsPromptCopy(t *testing.T) {
+	h := newHarness(t)
+	session := h.admin()
+	form := h.settingsForm()
+	form.Set("promptHeading", "Faster sign-in")
+	form.Set("promptExplanation", "Use your fingerprint next time.")
+	if p := h.post("/console/settings", session, form); p.status != 303 {
+		t.Fatalf("save: %d %.500s", p.status, p.body)
+	}
+	cp, variant, err := h.env.App.Prompt.PromptCopy(context.Background(), h.tenant.ID, "someone")
+	if err != nil || variant != "" || cp.Heading != "Faster sign-in" || cp.Explanation != "Use your fingerprint next time." {
+		t.Errorf("the prompt shows %+v (%v)", cp, err)
+	}
+	if p := h.get("/console/settings", session); !strings.Contains(p.body, `value="Faster sign-in"`) {
+		t.Errorf("the settings page does not show the heading")
+	}
+	form.Set("promptHeading", strings.Repeat("h", 101))
+	if p := h.post("/console/settings", session, form); p.status != 400 || fieldErrorOf(p.body, "promptHeading") == "" {
+		t.Errorf("overlong heading: %d, error %q", p.status, fieldErrorOf(p.body, "promptHeading"))
+	}
+	form.Set("promptHeading", "")
+	form.Set("promptExplanation", "")
+	if p := h.post("/console/settings", session, form); p.status != 303 {
+		t.Fatalf("save empty: %d", p.status)
+	}
+	if cp, _, _ := h.env.App.Prompt.PromptCopy(context.Background(), h.tenant.ID, "someone"); cp.Heading != model.DefaultPromptHeading {
+		t.Errorf("emptied copy shows %+v; want the built-in text", cp)
 	}
 }
