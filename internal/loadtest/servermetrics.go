@@ -81,7 +81,7 @@ func serverFigures(before, after metricsSnapshot) *ServerFigures {
 	f.Routes = routeFigures(before, after)
 	for pool, n := range delta(before, after, "uplift_db_waits_total", "pool") {
 		if n > 0 {
-			f.PoolWaits[pool] = PoolWait{Waits: n, WaitMs: delta(before, after, "uplift_db_wait_seconds_total", "pool")[pool] * 1000}
+			f.PoolWaits[pool] = PoolWait{Waits: n, WaitMs: round(delta(before, after, "uplift_db_wait_seconds_total", "pool")[pool]*1000, 1000)}
 		}
 	}
 	f.Batches = delta(before, after, "uplift_sqlite_batches_total")[""]
@@ -218,7 +218,7 @@ func round(v, scale float64) float64 { return math.Round(v*scale) / scale }
 func (f *ServerFigures) print(w io.Writer) {
 	fmt.Fprintln(w, "server      as its /metrics saw the run (latency inside the server, without the network and the tool):")
 	for _, r := range f.Routes {
-		fmt.Fprintf(w, "  %-62s %7.0f  p50 %s  p99 %s  mean %s\n", r.Route, r.Requests,
+		fmt.Fprintf(w, "  %-66s %7.0f  p50 %s  p99 %s  mean %s\n", r.Route, r.Requests,
 			fmtDur(msDur(r.P50ms)), fmtDur(msDur(r.P99ms)), fmtDur(msDur(r.MeanMs)))
 	}
 	if f.Batches > 0 {

@@ -8,7 +8,6 @@ package metrics
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -152,11 +151,13 @@ func methodLabel(m model.VerificationMethod) string {
 // statusClass is 2xx, 3xx, 4xx or 5xx; none written counts as 2xx,
 // the 200 net/http then sends, and any other status as "other".
 func statusClass(status int) string {
-	if status == 0 {
+	switch {
+	case status == 0:
 		return "2xx"
+	case status < 200 || status >= 600:
+		return "other"
 	}
-	if status >= 200 && status < 600 {
-		return strconv.Itoa(status/100) + "xx"
-	}
-	return "other"
+	return statusClasses[status/100-2]
 }
+
+var statusClasses = [...]string{"2xx", "3xx", "4xx", "5xx"}
