@@ -14,6 +14,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Service tracks actions and runs their state machine over a store.
@@ -27,6 +28,8 @@ type Service struct {
 	tenancy   *tenancy.Service
 	// offered says which methods this server can challenge users with.
 	offered func(model.VerificationMethod) bool
+	// webhooks sends action.verify (see SetWebhooks); nil sends none.
+	webhooks *webhooks.Service
 }
 
 // Options configures a Service. Now and Rand default to the real clock and

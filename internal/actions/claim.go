@@ -8,6 +8,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Track with a verified Server API challenge (challengeId) completes the
@@ -131,7 +132,10 @@ func (s *Service) enrolClaimedAddress(ctx context.Context, q Queries, userID str
 	a := model.Authenticator{ID: s.NewID(), TenantID: ch.TenantID, UserID: userID, Method: ch.Method,
 		Email: ch.Email, PhoneNumber: ch.PhoneNumber, IsDefault: len(auths) == 0,
 		CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
-	return a, q.CreateAuthenticator(ctx, a)
+	if err := q.CreateAuthenticator(ctx, a); err != nil {
+		return a, err
+	}
+	return a, webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorCreated, a, nil)
 }
 
 // claimUnverified completes the action with a challenge whose code was

@@ -69,6 +69,14 @@ func (s *Service) completeAction(ctx context.Context, q Queries, tenantID, key s
 	if err := cannotComplete(a, method); err != nil {
 		return a, err
 	}
+	// The app's action.verify webhook, when the action has one, must have
+	// approved this completion first (see VerifyCompletion).
+	if need, err := needsVerification(ctx, q, a); err != nil || need {
+		if err == nil {
+			err = errSignInRefused
+		}
+		return a, err
+	}
 	a.State, a.StateUpdatedAt, a.StateSource = model.StateChallengeSucceeded, s.Now(), by
 	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
 	return a, q.SetActionState(ctx, a)

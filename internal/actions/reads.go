@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // The queries of users, their actions, authenticators and devices that the
@@ -41,9 +42,24 @@ func (s *Service) Authenticators(ctx context.Context, tenantID, userID string) (
 	return s.store.Authenticators(ctx, tenantID, userID)
 }
 
-// DeleteAuthenticator removes one of a user's authenticators.
+// DeleteAuthenticator removes one of a user's authenticators, with an
+// authenticator.deleted webhook when the tenant wants one.
 func (s *Service) DeleteAuthenticator(ctx context.Context, tenantID, userID, authID string) error {
-	return s.store.DeleteAuthenticator(ctx, tenantID, userID, authID)
+	return s.store.InTx(ctx, func(q Queries) error {
+		auths, err := q.Authenticators(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteAuthenticator(ctx, tenantID, userID, authID); err != nil {
+			return err
+		}
+		for _, a := range auths {
+			if a.ID == authID {
+				return webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorDeleted, a, nil)
+			}
+		}
+		return nil
+	})
 }
 
 // TouchDevice records that a device was seen, creating it on first sight.

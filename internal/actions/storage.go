@@ -6,12 +6,15 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Queries is what actions reads and writes in the store, inside a
 // transaction or not.
 type Queries interface {
 	policy.Queries
+	webhooks.Outbox
+	ActionVerificationURL(ctx context.Context, tenantID, actionCode string) (string, error)
 	Action(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error)
 	ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]model.StateChange, error)
 	ActionState(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error)

@@ -241,6 +241,14 @@ func (s *Service) WriteTrack(ctx context.Context, q Queries, p *TrackPlan) (mode
 			return model.Action{}, false, err
 		}
 	}
+	if p.action.State == model.StateChallengeSucceeded {
+		// Completed on creation: action.verify must have approved it.
+		if need, err := needsVerification(ctx, q, p.action); err != nil {
+			return model.Action{}, false, err
+		} else if need {
+			return model.Action{}, false, errSignInRefused
+		}
+	}
 	stored, created, err := q.InsertAction(ctx, model.NewAction{Action: p.action, Earlier: p.earlier,
 		DeviceKnown: p.deviceKnown})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // UserPatch changes a user's attributes; nil fields stay as they are.
@@ -155,6 +156,9 @@ func (s *Service) EnrollVerified(ctx context.Context, tenantID, userID string, a
 			a.IsDefault = true
 		}
 		if err := q.CreateAuthenticator(ctx, a); err != nil {
+			return err
+		}
+		if err := webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorCreated, a, nil); err != nil {
 			return err
 		}
 		return s.MarkContactVerified(ctx, q, tenantID, userID, a.Email, a.PhoneNumber)

@@ -20,6 +20,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/sessions"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Options configures the services. Now and Rand default to the real clock
@@ -40,6 +41,11 @@ type Options struct {
 	// used as read: 0 means tenancy.DefaultTenantCacheTTL, less than 0
 	// reads them on every use.
 	TenantCacheTTL time.Duration
+	// WebhookAllowPrivate lets webhooks use http and reach private and
+	// loopback addresses; WebhookRetryBase is the wait after a first
+	// failed delivery (0 means webhooks.DefaultRetryBase).
+	WebhookAllowPrivate bool
+	WebhookRetryBase    time.Duration
 	// Events hears of sign-ins, challenges, code sends and the uplift
 	// prompt, for the metrics; nil: nothing does.
 	Events model.Events
@@ -68,6 +74,8 @@ type App struct {
 	// Sessions exchanges succeeded challenges for access and refresh
 	// tokens, and checks, refreshes and revokes them.
 	Sessions *sessions.Service
+	// Webhooks holds the webhook settings and delivers the outbox.
+	Webhooks *webhooks.Service
 	// Experiments runs experiments on the uplift prompt's copy and says
 	// which copy a user sees.
 	Experiments *experiments.Service
@@ -79,10 +87,13 @@ func New(o Options) *App {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	src := ids.New(o.Now, o.Rand)
+	hooks := webhooks.New(webhooks.Options{Store: store.Bind[webhooks.Queries](o.Store), Log: o.Log, IDs: src,
+		PublicURL: o.PublicURL, AllowPrivate: o.WebhookAllowPrivate, RetryBase: o.WebhookRetryBase})
 	tn := tenancy.New(store.Bind[tenancy.Queries](o.Store), o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	pol := policy.New(store.Bind[policy.Queries](o.Store), o.Log, src, tn)
 	fl := actions.New(actions.Options{Store: store.Bind[actions.Queries](o.Store), Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})
+	fl.SetWebhooks(hooks)
 	cacheTTL := o.TenantCacheTTL
 	if cacheTTL == 0 {
 		cacheTTL = tenancy.DefaultTenantCacheTTL
@@ -98,8 +109,10 @@ func New(o Options) *App {
 			Email: o.Email, SMS: o.SMS, SendCeilings: o.SendCeilings, PublicURL: o.PublicURL, Events: o.Events}),
 		Admin:    admin.New(store.Bind[admin.Queries](o.Store), o.Log, src, o.PublicURL),
 		Prompt:   prompt.New(store.Bind[prompt.Queries](o.Store), o.Log, src, pol, fl, o.Events),
+		Webhooks: hooks,
 		Sessions: sessions.New(store.Bind[sessions.Queries](o.Store), o.Log, src, fl, tn, o.PublicURL),
 	}
 	a.Prompt.SetVariants(ex)
+	a.Codes.SetWebhooks(hooks)
 	return a
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/otp"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Service sends and checks codes.
@@ -34,6 +35,8 @@ type Service struct {
 	// publicURL is where email links point (see LinkPath).
 	publicURL string
 	events    model.Events
+	// webhooks posts codes to tenants that want them (see SetWebhooks).
+	webhooks *webhooks.Service
 }
 
 // Options configures the codes service. Without Email, email codes are
@@ -175,20 +178,31 @@ func (s *Service) sendCode(ctx context.Context, t model.Tenant, ch model.CodeCha
 // the sender safely reports (never the code or the message) and returned
 // to the caller as ErrUnavailable.
 func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChallenge, code string) error {
-	var err error
 	what := "the email"
+	switch ch.Method {
+	case model.MethodSMS:
+		what = "the text message"
+	case model.MethodEmailMagicLink:
+		what = "the email with the link"
+	}
+	hooked, err := s.deliverByWebhook(ctx, t, ch, code)
+	if hooked || err != nil {
+		if err == nil {
+			return nil
+		}
+		s.log.WarnContext(ctx, "code not posted", "tenant", t.ID, "method", ch.Method, "challenge", ch.ID, "err", err)
+		return model.Errorf(model.ErrUnavailable, "unavailable", "%s with the code could not be sent; the app's webhook did not accept it", what)
+	}
 	switch ch.Method {
 	case model.MethodEmailOTP:
 		msg := notify.CodeEmail(t.Name, code, otp.Lifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
 	case model.MethodSMS:
-		what = "the text message"
 		msg := notify.CodeSMS(t.Name, code, otp.Lifetime)
 		msg.To = ch.PhoneNumber
 		err = s.sms.SendSMS(ctx, msg)
 	case model.MethodEmailMagicLink:
-		what = "the email with the link"
 		msg := notify.LinkEmail(t.Name, s.linkURL(ch, code), LinkLifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
@@ -300,6 +314,13 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	}
 	if r == otp.InvalidOrExpired {
 		return r, ch, nil
+	}
+	if r == otp.Verified && ch.IdempotencyKey != "" {
+		// The app's action.verify webhook is asked before the transaction
+		// that completes the action; a refusal leaves the code unused.
+		if ctx, err = s.actions.VerifyCompletion(ctx, ch.TenantID, ch.IdempotencyKey, ch.Method, ch.AuthenticatorID); err != nil {
+			return 0, ch, err
+		}
 	}
 	ch.Attempts = after.Attempts
 	if after.Used {

@@ -11,6 +11,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/otp"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Enrolment is an authenticator waiting for its first code: the id it
@@ -271,12 +272,18 @@ func (s *Service) saveEnrolledAuthenticator(ctx context.Context, q Queries, ch m
 	}
 	if ok {
 		a.Email, a.PhoneNumber, a.VerifiedAt, a.LastVerifiedAt = ch.Email, ch.PhoneNumber, now, now
-		return a, q.SetAuthenticatorVerified(ctx, a)
+		if err := q.SetAuthenticatorVerified(ctx, a); err != nil {
+			return a, err
+		}
+		return a, webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorUpdated, a, nil)
 	}
 	a = model.Authenticator{ID: ch.AuthenticatorID, TenantID: ch.TenantID, UserID: ch.UserID, Method: ch.Method,
 		Email: ch.Email, PhoneNumber: ch.PhoneNumber, IsDefault: len(auths) == 0,
 		CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
-	return a, q.CreateAuthenticator(ctx, a)
+	if err := q.CreateAuthenticator(ctx, a); err != nil {
+		return a, err
+	}
+	return a, webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorCreated, a, nil)
 }
 
 // recordAuthenticatorUse notes that a sign-in code proved the challenge's

@@ -52,6 +52,9 @@ type Config struct {
 	// Metrics says where the Prometheus metrics are served, if anywhere
 	// (UPLIFT_METRICS, UPLIFT_METRICS_ADDR; see metrics.go).
 	Metrics Metrics
+	// Webhooks configures webhook delivery (UPLIFT_WEBHOOK_*; see
+	// webhooks.go).
+	Webhooks Webhooks
 }
 
 // Defaults. The public URL's default follows the listen address:
@@ -89,6 +92,9 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 			return c, err
 		}
 		if c.Metrics, err = metrics(); err != nil {
+			return c, err
+		}
+		if c.Webhooks, err = webhooks(getenv); err != nil {
 			return c, err
 		}
 		c.PublicURLSet = c.PublicURL != ""

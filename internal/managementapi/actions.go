@@ -16,6 +16,7 @@ type actionConfigJSON struct {
 	PromptToEnrollVerificationMethods []model.VerificationMethod `json:"promptToEnrollVerificationMethods"`
 	DisablePromptToEnroll             bool                       `json:"disablePromptToEnroll"`
 	RedirectURL                       string                     `json:"redirectUrl,omitempty"`
+	VerificationWebhookURL            string                     `json:"verificationWebhookUrl,omitempty"`
 	CreatedAt                         string                     `json:"createdAt"`
 	UpdatedAt                         string                     `json:"updatedAt"`
 	LastActionCreatedAt               string                     `json:"lastActionCreatedAt,omitempty"`
@@ -42,6 +43,7 @@ type actionConfigInput struct {
 	PromptToEnrollVerificationMethods optional[[]model.VerificationMethod] `json:"promptToEnrollVerificationMethods"`
 	DisablePromptToEnroll             optional[bool]                       `json:"disablePromptToEnroll"`
 	RedirectURL                       optional[string]                     `json:"redirectUrl" text:"2048"`
+	VerificationWebhookURL            optional[string]                     `json:"verificationWebhookUrl" text:"2048"`
 }
 
 func (in actionConfigInput) apply(c *model.ActionConfig) {
@@ -61,7 +63,11 @@ func (a *API) ListActionConfigs(w http.ResponseWriter, r *http.Request, t model.
 	}
 	out := []actionConfigJSON{}
 	for _, c := range cs {
-		out = append(out, toActionConfigJSON(c))
+		j, err := a.withWebhook(r, toActionConfigJSON(c))
+		if err != nil {
+			return err
+		}
+		out = append(out, j)
 	}
 	return jsonapi.Write(w, http.StatusOK, out)
 }
@@ -75,13 +81,23 @@ func (a *API) CreateActionConfig(w http.ResponseWriter, r *http.Request, t model
 	if !in.ActionCode.Set {
 		return model.Invalid("actionCode is required")
 	}
+	if err := a.checkWebhook(in); err != nil {
+		return err
+	}
 	c := model.ActionConfig{Code: in.ActionCode.Value}
 	in.apply(&c)
 	c, err := a.policy.CreateActionConfig(r.Context(), t, c)
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusCreated, toActionConfigJSON(c))
+	if err := a.setWebhook(r, t, c.Code, in); err != nil {
+		return err
+	}
+	j, err := a.withWebhook(r, toActionConfigJSON(c))
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusCreated, j)
 }
 
 // GetActionConfig answers GET /v1/management/action-configurations/{actionCode}.
@@ -94,7 +110,11 @@ func (a *API) GetActionConfig(w http.ResponseWriter, r *http.Request, t model.Te
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, toActionConfigJSON(c))
+	j, err := a.withWebhook(r, toActionConfigJSON(c))
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, j)
 }
 
 // UpdateActionConfig answers PATCH /v1/management/action-configurations/{actionCode}.
@@ -110,11 +130,21 @@ func (a *API) UpdateActionConfig(w http.ResponseWriter, r *http.Request, t model
 	if in.ActionCode.Set && in.ActionCode.Value != code {
 		return model.Invalid("actionCode cannot be changed")
 	}
+	if err := a.checkWebhook(in); err != nil {
+		return err
+	}
 	c, err := a.policy.UpdateActionConfig(r.Context(), t, code, in.apply)
 	if err != nil {
 		return err
 	}
-	return jsonapi.Write(w, http.StatusOK, toActionConfigJSON(c))
+	if err := a.setWebhook(r, t, c.Code, in); err != nil {
+		return err
+	}
+	j, err := a.withWebhook(r, toActionConfigJSON(c))
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, j)
 }
 
 // DeleteActionConfig answers DELETE /v1/management/action-configurations/{actionCode}.

@@ -15,6 +15,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // API serves the Management API.
@@ -25,6 +26,9 @@ type API struct {
 	// experiments holds the prompt's copy, part of the passkey configuration.
 	experiments *experiments.Service
 	log         *slog.Logger
+	// webhooks keeps the action configurations' verificationWebhookUrl
+	// (see SetWebhooks).
+	webhooks *webhooks.Service
 }
 
 // New returns the Management API over svc.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // MaxPasskeyName is the most characters a passkey's name may hold.
@@ -50,7 +51,11 @@ func (s *Service) RenamePasskey(ctx context.Context, c tenancy.ClientCaller, aut
 			return err
 		}
 		p.Name = name
-		return q.RenamePasskey(ctx, c.Tenant.ID, claims.UserID, authID, name)
+		if err := q.RenamePasskey(ctx, c.Tenant.ID, claims.UserID, authID, name); err != nil {
+			return err
+		}
+		return webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorUpdated,
+			passkeyAuthenticator(p, model.MethodPasskey), &p)
 	})
 	if err == nil {
 		s.log.InfoContext(ctx, "passkey renamed", "tenant", c.Tenant.ID, "authenticator", authID)
@@ -90,7 +95,11 @@ func (s *Service) RemovePasskey(ctx context.Context, c tenancy.ClientCaller, aut
 			return model.Errorf(model.ErrConflict, "last_method",
 				"this passkey is the user's only way to sign in; add another method before removing it")
 		}
-		return q.DeleteAuthenticator(ctx, c.Tenant.ID, claims.UserID, authID)
+		if err := q.DeleteAuthenticator(ctx, c.Tenant.ID, claims.UserID, authID); err != nil {
+			return err
+		}
+		return webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorDeleted,
+			passkeyAuthenticator(p, model.MethodPasskey), s.namedPasskey(ctx, p))
 	})
 	if err == nil {
 		s.log.InfoContext(ctx, "passkey removed", "tenant", c.Tenant.ID, "authenticator", authID)

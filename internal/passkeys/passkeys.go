@@ -18,6 +18,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Service runs passkey registration and sign-in.
@@ -179,6 +180,9 @@ func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token
 			IsDefault: first, CreatedAt: p.CreatedAt, VerifiedAt: p.CreatedAt, LastVerifiedAt: p.CreatedAt}
 		p.AuthenticatorID = a.ID
 		if err := q.CreatePasskey(ctx, a, p); err != nil {
+			return err
+		}
+		if err := webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorCreated, a, s.namedPasskey(ctx, p)); err != nil {
 			return err
 		}
 		if err := notePasskeyOnDevice(ctx, q, t.ID, p.DeviceID, p.UserAgent, a.ID, model.RelationCreated, p.CreatedAt); err != nil {

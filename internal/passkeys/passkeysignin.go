@@ -293,6 +293,15 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 		p.BackupEligibleChangedAt = now
 	}
 	var res VerifyPasskeyResult
+	// The app's action.verify webhook, if any, before the transaction.
+	if plan == nil {
+		ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.IdempotencyKey, model.MethodPasskey, p.AuthenticatorID)
+	} else {
+		ctx, err = s.actions.VerifyPlannedCompletion(ctx, plan, model.MethodPasskey, p.AuthenticatorID)
+	}
+	if err != nil {
+		return res, err
+	}
 	var refused error // the action could not be completed; what was tracked stays
 	err = s.store.InTx(ctx, func(q Queries) error {
 		if err := useChallenge(ctx, q, ch, now); err != nil {

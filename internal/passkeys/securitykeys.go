@@ -11,6 +11,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Security keys (SECURITY_KEY) are roaming authenticators, USB, NFC or
@@ -128,6 +129,9 @@ func (s *Service) AddSecurityKey(ctx context.Context, c tenancy.ClientCaller, in
 			IsDefault: first, CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
 		p.AuthenticatorID = a.ID
 		if err := q.CreateSecurityKey(ctx, a, p); err != nil {
+			return err
+		}
+		if err := webhooks.AuthenticatorEvent(ctx, q, s.Source, webhooks.AuthenticatorCreated, a, s.namedPasskey(ctx, p)); err != nil {
 			return err
 		}
 		// The device was seen; the key is not known on it (no relation).

@@ -153,7 +153,7 @@ func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Acti
 	if err != nil {
 		return err
 	}
-	return s.store.RecordUpliftEvent(ctx, model.UpliftEvent{
+	return s.recordOutcome(ctx, model.UpliftEvent{
 		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
 		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, Variant: variant, At: s.Now(),
 	})

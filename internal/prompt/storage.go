@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Queries is what prompt reads and writes in the store, inside a
 // transaction or not.
 type Queries interface {
+	webhooks.Outbox
 	AdoptionByDay(ctx context.Context, tenantID string, from, to time.Time) ([]model.AdoptionDay, error)
 	Authenticators(ctx context.Context, tenantID, userID string) ([]model.Authenticator, error)
 	Device(ctx context.Context, tenantID, id string) (model.Device, error)

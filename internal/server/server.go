@@ -26,6 +26,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/serverapi"
 	"github.com/uplift-dev/uplift/internal/sessions"
 	"github.com/uplift-dev/uplift/internal/tracing"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Server is Uplift's HTTP server.
@@ -36,6 +37,7 @@ type Server struct {
 	keys          *passkeys.Service
 	sessions      *sessions.Service
 	experiments   *experiments.Service
+	webhooks      *webhooks.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
@@ -99,6 +101,8 @@ func WithTracer(t *tracing.Tracer) Option { return func(s *Server) { s.tracer = 
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
 	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s.webhooks = a.Webhooks
+	s.managementAPI.SetWebhooks(a.Webhooks)
 	s.experiments = a.Experiments
 	for _, o := range opts {
 		o(s)
@@ -129,6 +133,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 	ticker := time.NewTicker(JanitorInterval)
 	defer ticker.Stop()
 	defer s.startJanitor(ctx, ticker.C)()
+	poll := time.NewTicker(webhooks.PollInterval)
+	defer poll.Stop()
+	defer s.webhooks.Start(ctx, poll.C)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -136,3 +136,14 @@ func AuthenticatorData(a model.Authenticator, p *model.Passkey) map[string]any {
 	}
 	return d
 }
+
+// AuthenticatorEvent writes an authenticator.created, .updated or
+// .deleted event through q, in the order of the user's other events; p is
+// the passkey or security key behind a, if any.
+func AuthenticatorEvent(ctx context.Context, q Outbox, src ids.Source, eventType string, a model.Authenticator, p *model.Passkey) error {
+	data := AuthenticatorData(a, p)
+	if eventType == AuthenticatorDeleted {
+		data["deletedAt"] = src.Now().UTC().Format(time.RFC3339)
+	}
+	return Enqueue(ctx, q, src, a.TenantID, model.StreamAuthenticator, eventType, a.UserID, data)
+}
