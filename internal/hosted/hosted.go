@@ -189,6 +189,10 @@ func explain(code string) problem {
 		return problem{"This sign-in method isn't available here", "Go back and choose one of the methods the page offers."}
 	case "no_method":
 		return problem{"There's no way to sign in here yet", "Your account has no sign-in method this page can use. Contact the app's support team."}
+	case "sign_in_refused":
+		return problem{"The sign-in was refused", "The app did not accept this sign-in. Go back to the app, or contact its support team if you think this is wrong."}
+	case "webhook_unavailable":
+		return problem{"The sign-in couldn't be confirmed", "The app didn't answer in time. Go back to the app and try again in a moment."}
 	case "internal_error", "unavailable":
 		return problem{"Something went wrong on our side", "Please try again in a moment."}
 	}
