@@ -101,7 +101,7 @@ func (c pageCheck) keyboard(name string) {
 	c.t.Helper()
 	const describe = `(el => el ? (el.labels && el.labels.length ? el.labels[0].textContent : el.textContent).trim() : "")`
 	controls, err := chromedp.Run(c.d.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(
-		"a[href], button:not([disabled]), input:not([type=hidden]), select, textarea")].filter(el => el.offsetParent !== null).map(`+describe+`)`))
+		"a[href], button:not([disabled]), input:not([type=hidden]), select, textarea, [tabindex='0']")].filter(el => el.offsetParent !== null).map(`+describe+`)`))
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/devices"
@@ -160,47 +161,46 @@ type Savings struct {
 }
 
 // Analytics returns the tenant's reports over the period; only those
-// named are filled.
+// named are filled. The reports' queries are independent reads, so they
+// run side by side on the store's readers.
 func (s *Service) Analytics(ctx context.Context, tenantID string, p Period, reports ...Report) (Analytics, error) {
 	a := Analytics{Period: p, Dashboard: Dashboard{From: p.From, To: p.To}}
 	from, end := p.From, p.end()
+	var parts []func() error
 	if slices.Contains(reports, ReportFunnel) || slices.Contains(reports, ReportBreakdowns) {
-		groups, err := s.store.UpliftEventGroups(ctx, tenantID, from, end)
-		if err != nil {
-			return a, err
-		}
-		a.Dashboard.Funnel, a.Dashboard.Reasons, a.Dashboard.Platforms = funnelOf(groups)
-		if slices.Contains(reports, ReportBreakdowns) {
-			if a.Breakdowns, err = s.breakdowns(ctx, tenantID, p, groups); err != nil {
-				return a, err
+		parts = append(parts, func() error {
+			groups, err := s.store.UpliftEventGroups(ctx, tenantID, from, end)
+			if err != nil {
+				return err
 			}
-		}
+			a.Dashboard.Funnel, a.Dashboard.Reasons, a.Dashboard.Platforms = funnelOf(groups)
+			if slices.Contains(reports, ReportBreakdowns) {
+				a.Breakdowns, err = s.breakdowns(ctx, tenantID, p, groups)
+			}
+			return err
+		})
 	}
-	var err error
 	if slices.Contains(reports, ReportAttempts) {
-		if a.Attempts, err = s.attempts(ctx, tenantID, p); err != nil {
-			return a, err
-		}
+		parts = append(parts, func() (err error) { a.Attempts, err = s.attempts(ctx, tenantID, p); return err })
 	}
 	if slices.Contains(reports, ReportCoverage) {
-		if a.Dashboard.Days, err = s.days(ctx, tenantID, p); err != nil {
-			return a, err
-		}
-		if a.Coverage, err = s.store.DeviceCoverage(ctx, tenantID, from, end); err != nil {
-			return a, err
-		}
+		parts = append(parts,
+			func() (err error) { a.Dashboard.Days, err = s.days(ctx, tenantID, p); return err },
+			func() (err error) { a.Coverage, err = s.store.DeviceCoverage(ctx, tenantID, from, end); return err })
 	}
 	if slices.Contains(reports, ReportFallbacks) {
-		if a.Fallbacks, err = s.fallbacks(ctx, tenantID, p); err != nil {
-			return a, err
-		}
+		parts = append(parts, func() (err error) { a.Fallbacks, err = s.fallbacks(ctx, tenantID, p); return err })
 	}
 	if slices.Contains(reports, ReportSavings) {
-		if a.Savings, err = s.savings(ctx, tenantID, p); err != nil {
-			return a, err
-		}
+		parts = append(parts, func() (err error) { a.Savings, err = s.savings(ctx, tenantID, p); return err })
 	}
-	return a, nil
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { errs[i] = part() })
+	}
+	wg.Wait()
+	return a, errors.Join(errs...)
 }
 
 // days is every day of the period with its adoption, zero on quiet days.
