@@ -291,7 +291,8 @@ func deviceID(t *testing.T, br *browser) string {
 func TestPromptSettingsReachTheOtherInstanceWithinTheCacheTime(t *testing.T) {
 	a, b := startPair(t)
 	const bound = tenancy.DefaultTenantCacheTTL + time.Second // the cache time, and a margin for a loaded machine
-	a.trackToken("carol", "signIn")                           // a user for the diagnosis to know
+	// carol, a user for the diagnosis to know.
+	a.trackToken("carol", "signIn")
 	reason := func(s *server) string {
 		t.Helper()
 		status, body := s.Call(s.SecretKey, "GET", "/users/carol/uplift?deviceId=laptop", nil)
