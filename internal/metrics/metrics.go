@@ -66,7 +66,7 @@ type WriterStats struct {
 
 // latencyBuckets spans a cached read (well under a millisecond) to a
 // request held up by a slow database (seconds).
-var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // New returns the metrics, reading src at each scrape.
 func New(src Sources) *Metrics {
