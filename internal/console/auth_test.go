@@ -39,6 +39,9 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"GET", "/console/keys"},
 	{"POST", "/console/keys"},
 	{"POST", "/console/keys/{keyId}/revoke"},
+	{"GET", "/console/webhooks"},
+	{"POST", "/console/webhooks"},
+	{"POST", "/console/webhooks/deliveries/{id}/resend"},
 	{"GET", "/console/api/dashboard"},
 	{"POST", "/console/api/conditions/check"},
 }
@@ -52,7 +55,7 @@ var publicRoutes = []string{
 
 func samplePath(pattern string) string {
 	return strings.NewReplacer("{$}", "", "{code}", "signIn", "{ruleId}", "6f1c1f57-3f0a-4a43-9a57-0d9b1b0d1f10",
-		"{userId}", "user-1", "{keyId}", "key-1", "{experimentId}", "experiment-1").Replace(pattern)
+		"{userId}", "user-1", "{keyId}", "key-1", "{experimentId}", "experiment-1", "{id}", "01900000-0000-7000-8000-000000000001").Replace(pattern)
 }
 
 func isAPI(pattern string) bool { return strings.HasPrefix(pattern, "/console/api/") }

@@ -34,6 +34,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/policy"
 	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // Cookie and field names of the console.
@@ -65,10 +66,12 @@ type Console struct {
 	codes       *codes.Service
 	keys        *passkeys.Service
 	policy      *policy.Service
-	log         *slog.Logger
-	origin      string
-	secure      bool
-	views       *views
+	// webhooks holds the tenant's webhook settings and deliveries.
+	webhooks *webhooks.Service
+	log      *slog.Logger
+	origin   string
+	secure   bool
+	views    *views
 }
 
 // New returns the console over svc, served at the service's public URL:

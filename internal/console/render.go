@@ -98,6 +98,7 @@ var notices = map[string]string{
 	"rule-saved":          "Rule saved.",
 	"rule-deleted":        "Rule deleted.",
 	"key-revoked":         "API key revoked.",
+	"webhook-resent":      "Delivery queued: it is sent again in a moment.",
 	"lock-lifted":         "Lock lifted: the user can enter codes again.",
 	"opt-out-reset":       "Don't ask again reset: the passkey prompt may appear again.",
 	"experiment-created":  "Experiment started: each user now sees one variant of the prompt.",

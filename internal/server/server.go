@@ -109,6 +109,7 @@ func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	}
 	s.hosted = hosted.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
 	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, a.Experiments, log)
+	s.console.SetWebhooks(a.Webhooks)
 	s.analytics = managementapi.NewAnalytics(a.Prompt)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s
