@@ -185,3 +185,45 @@ func TestAnalyticsReports(t *testing.T) {
 		t.Errorf("a negative price: %v, want %v", err, model.ErrInvalid)
 	}
 }
+
+func TestAnalyticsVariantBreakdown(t *testing.T) {
+	ctx := t.Context()
+	e := apitest.New(t)
+	tn, key := e.Tenant("Shop")
+	e.Do(key, "POST", "/v1/users/u1/actions/signIn", map[string]any{}).MustOK(t)
+	if err := e.Store.CreateExperiment(ctx, model.Experiment{ID: "x1", TenantID: tn.ID, Name: "Shorter copy",
+		Status: model.ExperimentRunning, CreatedAt: e.Clock.Now(), Variants: []model.Variant{
+			{ID: "v-a", Label: "A", Weight: 1, PromptCopy: model.PromptCopy{Heading: "a", Explanation: "a"}},
+			{ID: "v-b", Label: "B", Weight: 1, PromptCopy: model.PromptCopy{Heading: "b", Explanation: "b"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range []struct {
+		variant string
+		kind    model.UpliftEventKind
+	}{{"v-a", model.UpliftShown}, {"v-a", model.UpliftAccepted}, {"v-b", model.UpliftShown}, {"v-b", model.UpliftShown}, {"gone", model.UpliftShown}} {
+		if err := e.Store.RecordUpliftEvent(ctx, model.UpliftEvent{ID: fmt.Sprint("ve", i), TenantID: tn.ID, UserID: "u1",
+			DeviceID: "d", ActionCode: "signIn", Kind: ev.kind, Variant: ev.variant, At: e.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _ := e.App.Prompt.LastDays(7)
+	a, err := e.App.Prompt.Analytics(ctx, tn.ID, p, prompt.ReportBreakdowns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []prompt.BreakdownRow
+	for _, r := range a.Breakdowns {
+		if r.Dimension == prompt.DimensionVariant {
+			got = append(got, r)
+		}
+	}
+	// Busiest first; a variant no longer stored shows its id.
+	want := []prompt.BreakdownRow{
+		{Dimension: "variant", Value: "Shorter copy: B", Shown: 2},
+		{Dimension: "variant", Value: "Shorter copy: A", Shown: 1, Accepted: 1},
+		{Dimension: "variant", Value: "gone", Shown: 1},
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("variant breakdown (-got +want):\n%s", diff)
+	}
+}

@@ -263,3 +263,31 @@ func TestMessagePrices(t *testing.T) {
 		}
 	})
 }
+
+func TestVariantLabels(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "acme", at(0))
+		mustCreateTenant(t, s, "globex", at(0))
+		for _, x := range []model.Experiment{
+			{ID: "x1", TenantID: "acme", Name: "Shorter copy", Status: model.ExperimentRunning, CreatedAt: at(1),
+				Variants: []model.Variant{{ID: "v-a", Label: "A", Weight: 1, PromptCopy: model.PromptCopy{Heading: "a", Explanation: "a"}},
+					{ID: "v-b", Label: "B", Weight: 1, PromptCopy: model.PromptCopy{Heading: "b", Explanation: "b"}}}},
+			{ID: "x2", TenantID: "globex", Name: "Theirs", Status: model.ExperimentRunning, CreatedAt: at(1),
+				Variants: []model.Variant{{ID: "v-g", Label: "A", Weight: 1, PromptCopy: model.PromptCopy{Heading: "g", Explanation: "g"}}}},
+		} {
+			if err := s.CreateExperiment(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.VariantLabels(ctx, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []model.VariantLabel{{ID: "v-a", Experiment: "Shorter copy", Label: "A"}, {ID: "v-b", Experiment: "Shorter copy", Label: "B"}}
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("VariantLabels (-got +want):\n%s", diff)
+		}
+	})
+}
