@@ -18,6 +18,8 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"POST", "/console/signout"},
 	{"GET", "/console/settings"},
 	{"POST", "/console/settings"},
+	{"GET", "/console/settings/prices"},
+	{"POST", "/console/settings/prices"},
 	{"GET", "/console/actions"},
 	{"POST", "/console/actions"},
 	{"GET", "/console/actions/{code}"},
