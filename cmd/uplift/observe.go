@@ -16,6 +16,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/server"
 	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tracing"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // observability is what lets an operator watch the server: the
@@ -69,6 +70,18 @@ func (o *observability) serverOptions(cfg config.Config) []server.Option {
 		opts = append(opts, server.WithTracer(o.tracer))
 	}
 	return opts
+}
+
+// webhookClient is the client webhook deliveries go out on: with a
+// tracer, webhooks.NewClient's with a span for each delivery and the
+// trace in its traceparent header; without one nil, the default.
+func (o *observability) webhookClient(allowPrivate bool) *http.Client {
+	if o.tracer == nil {
+		return nil
+	}
+	c := webhooks.NewClient(allowPrivate)
+	c.Transport = o.tracer.Transport(c.Transport)
+	return c
 }
 
 // run serves the metrics on their own listener, if they have one, until

@@ -185,7 +185,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	email, sms = obs.tracer.Email(email), obs.tracer.SMS(sms)
 	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: cfg.PublicURL, Email: email, SMS: sms, Events: obs.events,
 		SendCeilings:        codes.SendCeilings{EmailsPerHour: cfg.SendCeilings.EmailsPerHour, TextsPerHour: cfg.SendCeilings.TextsPerHour},
-		WebhookAllowPrivate: cfg.Webhooks.AllowPrivate, WebhookRetryBase: cfg.Webhooks.RetryBase})
+		WebhookAllowPrivate: cfg.Webhooks.AllowPrivate, WebhookRetryBase: cfg.Webhooks.RetryBase,
+		WebhookClient: obs.webhookClient(cfg.Webhooks.AllowPrivate)})
 	uplift.Passkeys.LoadPasskeyNamesInBackground(ctx, cfg.AAGUIDURL)
 	if !dev {
 		if err := firstTenant(ctx, uplift, cfg, stdout); err != nil {

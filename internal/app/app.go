@@ -5,6 +5,7 @@ package app
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
@@ -46,6 +47,9 @@ type Options struct {
 	// failed delivery (0 means webhooks.DefaultRetryBase).
 	WebhookAllowPrivate bool
 	WebhookRetryBase    time.Duration
+	// WebhookClient posts webhook deliveries; nil means
+	// webhooks.NewClient(WebhookAllowPrivate).
+	WebhookClient *http.Client
 	// Events hears of sign-ins, challenges, code sends and the uplift
 	// prompt, for the metrics; nil: nothing does.
 	Events model.Events
@@ -88,7 +92,8 @@ func New(o Options) *App {
 	}
 	src := ids.New(o.Now, o.Rand)
 	hooks := webhooks.New(webhooks.Options{Store: store.Bind[webhooks.Queries](o.Store), Log: o.Log, IDs: src,
-		PublicURL: o.PublicURL, AllowPrivate: o.WebhookAllowPrivate, RetryBase: o.WebhookRetryBase})
+		PublicURL: o.PublicURL, AllowPrivate: o.WebhookAllowPrivate, RetryBase: o.WebhookRetryBase,
+		Client: o.WebhookClient})
 	tn := tenancy.New(store.Bind[tenancy.Queries](o.Store), o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	pol := policy.New(store.Bind[policy.Queries](o.Store), o.Log, src, tn)
 	fl := actions.New(actions.Options{Store: store.Bind[actions.Queries](o.Store), Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,

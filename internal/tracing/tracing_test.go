@@ -155,3 +155,37 @@ func TestExportsOverOTLP(t *testing.T) {
 		t.Errorf("the spans belong to %d traces, want 1", len(traces))
 	}
 }
+
+// TestTransportCarriesTheTrace: an outbound HTTP call (a webhook
+// delivery) gets a client span, child of the caller's, and carries the
+// trace to the receiver in its traceparent header.
+func TestTransportCarriesTheTrace(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tr := tracing.New(spans, "uplift-test")
+	var got string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("Traceparent")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	client := &http.Client{Transport: tr.Transport(nil)}
+	ctx, end := tr.Outbound(context.Background(), "deliver")
+	req, _ := http.NewRequestWithContext(ctx, "POST", receiver.URL, nil)
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	end(nil)
+	ended := spans.Ended()
+	if len(ended) != 2 || ended[0].Name() != "POST" || ended[1].Name() != "deliver" {
+		t.Fatalf("spans = %v, want the call's and its parent's", names(ended))
+	}
+	call, parent := ended[0], ended[1]
+	if call.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Error("the call's span is not its caller's child")
+	}
+	if want := "00-" + call.SpanContext().TraceID().String() + "-" + call.SpanContext().SpanID().String() + "-01"; got != want {
+		t.Errorf("traceparent = %q, want %q", got, want)
+	}
+}
