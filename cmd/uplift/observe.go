@@ -54,6 +54,7 @@ func observe(ctx context.Context, cfg config.Config, getenv func(string) string,
 	o.events = o.metrics
 	if cfg.Metrics.Addr != "" {
 		if o.ln, err = net.Listen("tcp", cfg.Metrics.Addr); err != nil {
+			o.tracer.Shutdown(ctx)
 			return nil, fmt.Errorf("UPLIFT_METRICS_ADDR: %w", err)
 		}
 	}

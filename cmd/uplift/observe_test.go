@@ -46,3 +46,19 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAddressInUse: a metrics address that cannot be listened on
+// stops the start, naming the variable.
+func TestMetricsAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c := newCLI(t)
+	c.env["UPLIFT_ADDR"] = "127.0.0.1:0"
+	c.env["UPLIFT_METRICS_ADDR"] = ln.Addr().String()
+	if _, _, err := c.run("serve"); err == nil || !strings.Contains(err.Error(), "UPLIFT_METRICS_ADDR") {
+		t.Errorf("serve with the metrics address in use: %v, want an error naming UPLIFT_METRICS_ADDR", err)
+	}
+}

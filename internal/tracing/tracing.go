@@ -7,7 +7,7 @@ package tracing
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,7 +53,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*Tracer, error) {
 	}
 	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
 	if err != nil {
-		return nil, errors.New("OTEL_EXPORTER_OTLP_ENDPOINT: " + err.Error())
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
 	}
 	name := getenv("OTEL_SERVICE_NAME")
 	if name == "" {
