@@ -22,7 +22,6 @@ type Queries interface {
 	RecordUpliftOptOut(ctx context.Context, tenantID, userID, deviceID string, at time.Time) error
 	ResetUpliftOptOut(ctx context.Context, tenantID, userID string) (bool, error)
 	UpliftDismissals(ctx context.Context, tenantID, userID, deviceID string) (int, time.Time, error)
-	UpliftEventCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.UpliftEventCount, error)
 	UpliftOptOut(ctx context.Context, tenantID, userID string) (time.Time, error)
 	User(ctx context.Context, tenantID, userID string) (model.User, error)
 
