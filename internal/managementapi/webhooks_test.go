@@ -67,3 +67,36 @@ func TestWebhookSettings(t *testing.T) {
 		t.Errorf("without the key: %d", res.Status)
 	}
 }
+
+// An action configuration's verificationWebhookUrl is checked like the
+// other webhook URLs, and a refused one changes nothing.
+func TestActionVerificationWebhookURL(t *testing.T) {
+	e := apitest.New(t)
+	_, key := e.Tenant("Shop")
+	created := e.Do(key, "POST", base+"/action-configurations", map[string]any{
+		"actionCode": "signIn", "defaultUserActionResult": "CHALLENGE",
+		"verificationWebhookUrl": "https://hooks.example.com/verify",
+	})
+	if created.Status != http.StatusCreated || created.Str("verificationWebhookUrl") != "https://hooks.example.com/verify" {
+		t.Fatalf("create = %d %s", created.Status, created.Body)
+	}
+	for _, body := range []string{
+		`{"verificationWebhookUrl":"http://hooks.example.com/"}`,
+		`{"verificationWebhookUrl":"https://10.0.0.1/"}`,
+		`{"verificationWebhookUrl":"https://hooks.example.com/\u0000","defaultUserActionResult":"BLOCK"}`,
+		`{"verificationWebhookUrl":"https://localhost/","defaultUserActionResult":"BLOCK"}`,
+	} {
+		res := e.Do(key, "PATCH", base+"/action-configurations/signIn", []byte(body))
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Str("errorDescription"), "verificationWebhookUrl") {
+			t.Errorf("PATCH %s = %d %s, want 400 naming verificationWebhookUrl", body, res.Status, res.Body)
+		}
+	}
+	got := e.Do(key, "GET", base+"/action-configurations/signIn", nil).MustOK(t)
+	if got.Str("verificationWebhookUrl") != "https://hooks.example.com/verify" || got.Str("defaultUserActionResult") != "CHALLENGE" {
+		t.Errorf("after refused PATCHes: %s", got.Body)
+	}
+	cleared := e.Do(key, "PATCH", base+"/action-configurations/signIn", []byte(`{"verificationWebhookUrl":""}`)).MustOK(t)
+	if _, ok := cleared.JSON["verificationWebhookUrl"]; ok {
+		t.Errorf("cleared: %s", cleared.Body)
+	}
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -201,6 +202,60 @@ func TestWebhookRecordKeysAndVerificationURL(t *testing.T) {
 		}
 		if u, err := s.ActionVerificationURL(ctx, "t1", "signIn"); u != "https://v.example/" || err != nil {
 			t.Fatalf("ActionVerificationURL = %q, %v", u, err)
+		}
+	})
+}
+
+// Workers claiming at once (instances sharing the database) never take
+// the same delivery twice: PostgreSQL skips locked rows, SQLite's writer
+// runs one claim at a time.
+func TestWebhookClaimsDoNotOverlap(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "t1", at(0))
+		if err := s.PutWebhookSettings(ctx, model.WebhookSettings{TenantID: "t1", AuthenticatorEventsURL: "https://a.example/", UpdatedAt: at(0)}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 60
+		for i := range n {
+			if _, err := s.EnqueueWebhook(ctx, webhookDelivery("t1", fmt.Sprintf("00000000-0000-7000-8000-%012d", i), model.StreamAuthenticator, "", at(1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const workers = 6
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a claim that waits on another fails
+		defer cancel()
+		got := make(chan string, n*2)
+		errs := make(chan error, workers)
+		for w := range workers {
+			go func() {
+				for {
+					ds, err := s.ClaimWebhookDeliveries(ctx, at(2), at(60), fmt.Sprint("lease-", w), 4)
+					if err != nil || len(ds) == 0 {
+						errs <- err
+						return
+					}
+					for _, d := range ds {
+						got <- d.ID
+					}
+				}
+			}()
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(got)
+		seen := map[string]bool{}
+		for id := range got {
+			if seen[id] {
+				t.Fatalf("delivery %s claimed twice", id)
+			}
+			seen[id] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("claimed %d deliveries, want %d", len(seen), n)
 		}
 	})
 }
