@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -349,5 +350,75 @@ func TestUpdateSettingsChecksEachURL(t *testing.T) {
 	s, err := svc.UpdateSettings(t.Context(), "t1", webhooks.SettingsChange{PromptEventsURL: &good})
 	if err != nil || s.PromptEventsURL != good || s.AuthenticatorEventsURL == "" {
 		t.Fatalf("UpdateSettings = %+v, %v; want the prompt URL set and the other kept", s, err)
+	}
+}
+
+// The worker started by the server delivers at start and when nudged,
+// and stop waits for it.
+func TestWorkerStartsAndStops(t *testing.T) {
+	f := newFixture(t)
+	tick := make(chan time.Time)
+	stop := f.svc.Start(t.Context(), tick)
+	f.enqueue(t, "u1")
+	f.svc.Nudge()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.rc.mu.Lock()
+		n := len(f.rc.got)
+		f.rc.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker delivered nothing")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	f.enqueue(t, "u2")
+	f.svc.Nudge()
+	time.Sleep(50 * time.Millisecond)
+	if len(f.rc.got) != 1 {
+		t.Fatal("a stopped worker delivered")
+	}
+}
+
+// A synchronous send posts the code but stores and logs neither it nor
+// the signing key; a non-2xx answer is a forbidden error, no answer an
+// unavailable one.
+func TestSendKeepsNoSecrets(t *testing.T) {
+	f := newFixture(t, 500)
+	var logs strings.Builder
+	svc := webhooks.New(webhooks.Options{Store: store.Bind[webhooks.Queries](f.st), IDs: f.src, AllowPrivate: true,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	set, _ := f.svc.Settings(t.Context(), "t1")
+	data := map[string]any{"to": "a@example.com", "code": "913524"}
+	logged := map[string]any{"to": "a@example.com", "code": "[not stored]"}
+	err := svc.Send(t.Context(), "t1", set.AuthenticatorEventsURL, webhooks.EmailCreated, data, logged)
+	if !errors.Is(err, model.ErrForbidden) {
+		t.Fatalf("Send answered 500 = %v, want forbidden", err)
+	}
+	if err := svc.Send(t.Context(), "t1", set.AuthenticatorEventsURL, webhooks.EmailCreated, data, logged); err != nil {
+		t.Fatalf("Send answered 200 = %v", err)
+	}
+	if len(f.rc.got) != 2 || !strings.Contains(string(f.rc.got[1].Data), "913524") {
+		t.Fatalf("the receiver did not get the code: %+v", f.rc.got)
+	}
+	ds, _ := svc.Deliveries(t.Context(), "t1", 10)
+	for _, d := range ds {
+		if strings.Contains(d.Payload, "913524") || d.Stream != model.StreamSync {
+			t.Errorf("stored delivery %+v", d)
+		}
+	}
+	if strings.Contains(logs.String(), "913524") || strings.Contains(logs.String(), f.rc.secret) || strings.Contains(logs.String(), "v2=") {
+		t.Errorf("the log holds a secret:\n%s", logs.String())
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if err := svc.Send(t.Context(), "t1", closed.URL, webhooks.SMSCreated, data, logged); !errors.Is(err, model.ErrUnavailable) {
+		t.Fatalf("Send to nobody = %v, want unavailable", err)
+	}
+	if err := svc.Resend(t.Context(), "t1", ds[0].ID); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("Resend of a synchronous delivery = %v, want not found", err)
 	}
 }
