@@ -6,6 +6,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/webhooks"
 )
 
 // JanitorInterval is how often a running server deletes expired passkey
@@ -25,6 +26,8 @@ type Purged struct {
 	// Sessions ended (expired or revoked) and refresh tokens used long
 	// enough ago (see sessions.ReuseWindow).
 	Sessions, RefreshTokens int64
+	// WebhookDeliveries finished webhooks.DeliveryRetention ago or more.
+	WebhookDeliveries int64
 }
 
 // PurgeExpired deletes the passkey challenges, console ceremonies,
@@ -46,7 +49,10 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 	if p.Devices, err = s.svc.PurgeOrphanDevices(ctx, s.svc.Now().Add(-actions.OrphanDeviceAge)); err != nil {
 		return p, err
 	}
-	p.Sessions, p.RefreshTokens, err = s.sessions.PurgeExpired(ctx, cutoff)
+	if p.Sessions, p.RefreshTokens, err = s.sessions.PurgeExpired(ctx, cutoff); err != nil {
+		return p, err
+	}
+	p.WebhookDeliveries, err = s.webhooks.PurgeFinished(ctx, s.svc.Now().Add(-webhooks.DeliveryRetention))
 	return p, err
 }
 
@@ -83,10 +89,11 @@ func (s *Server) purgeExpired(ctx context.Context) {
 		}
 		return
 	}
-	if p.PasskeyChallenges+p.Console.Ceremonies+p.Console.Sessions+p.Console.Invitations+p.Devices+p.Sessions+p.RefreshTokens > 0 {
+	if p.PasskeyChallenges+p.Console.Ceremonies+p.Console.Sessions+p.Console.Invitations+p.Devices+p.Sessions+p.RefreshTokens+p.WebhookDeliveries > 0 {
 		s.log.DebugContext(ctx, "purged expired ceremonies", "passkey_challenges", p.PasskeyChallenges,
 			"console_ceremonies", p.Console.Ceremonies, "console_sessions", p.Console.Sessions,
 			"console_invitations", p.Console.Invitations, "devices", p.Devices,
-			"sessions", p.Sessions, "refresh_tokens", p.RefreshTokens, "duration", time.Since(start))
+			"sessions", p.Sessions, "refresh_tokens", p.RefreshTokens, "webhook_deliveries", p.WebhookDeliveries,
+			"duration", time.Since(start))
 	}
 }

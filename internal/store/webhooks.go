@@ -270,3 +270,22 @@ func (q Queries) SetActionVerificationURL(ctx context.Context, tenantID, actionC
 	}
 	return nil
 }
+
+// PurgeWebhookDeliveries deletes the delivered and failed deliveries
+// created before before, with their attempts, and returns how many.
+func (q Queries) PurgeWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := q.atomic(ctx, func(q Queries) error {
+		if _, err := q.w.ExecContext(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN
+			(SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1)`, micros(before)); err != nil {
+			return fmt.Errorf("purge webhook attempts: %w", err)
+		}
+		res, err := q.w.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1`, micros(before))
+		if err != nil {
+			return fmt.Errorf("purge webhook deliveries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

@@ -259,3 +259,34 @@ func TestWebhookClaimsDoNotOverlap(t *testing.T) {
 		}
 	})
 }
+
+// The purge deletes finished deliveries made before the cutoff, with
+// their attempts, and keeps pending ones whatever their age.
+func TestPurgeWebhookDeliveries(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "t1", at(0))
+		id := func(n int) string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", n) }
+		for i, c := range []struct {
+			status  string
+			created int64
+		}{{model.DeliveryDelivered, 1}, {model.DeliveryFailed, 2}, {model.DeliveryPending, 3}, {model.DeliveryDelivered, 100}} {
+			d := model.WebhookDelivery{ID: id(i), TenantID: "t1", Stream: model.StreamAuthenticator, Type: "authenticator.created",
+				Payload: `{}`, Status: c.status, NextAttemptAt: at(c.created), CreatedAt: at(c.created)}
+			if err := s.RecordWebhookDelivery(ctx, d, model.WebhookAttempt{DeliveryID: d.ID, N: 1, At: at(c.created), URL: "https://a.example/"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.PurgeWebhookDeliveries(ctx, at(50))
+		if err != nil || n != 2 {
+			t.Fatalf("PurgeWebhookDeliveries = %d, %v; want 2", n, err)
+		}
+		left, _ := s.WebhookDeliveries(ctx, "t1", 10)
+		if len(left) != 2 || left[0].ID != id(3) || left[1].ID != id(2) {
+			t.Fatalf("left %+v", left)
+		}
+		if as, _ := s.WebhookAttempts(ctx, id(0)); len(as) != 0 {
+			t.Fatalf("attempts of a purged delivery remain: %v", as)
+		}
+	})
+}

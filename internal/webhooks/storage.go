@@ -41,6 +41,7 @@ type Queries interface {
 	// delivery pending again, due at now.
 	ResendWebhookDelivery(ctx context.Context, tenantID, id string, now time.Time) error
 	ActionVerificationURL(ctx context.Context, tenantID, actionCode string) (string, error)
+	PurgeWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
 	SetActionVerificationURL(ctx context.Context, tenantID, actionCode, url string) error
 }
 

@@ -109,6 +109,16 @@ func (s *Service) post(ctx context.Context, d model.WebhookDelivery) (string, re
 // predate webhook signing.
 const noKeyMessage = "no secret key of this tenant can sign webhooks: issue a new secret key"
 
+// DeliveryRetention is how long delivered and failed deliveries stay
+// listed before the janitor deletes them.
+const DeliveryRetention = 30 * 24 * time.Hour
+
+// PurgeFinished deletes the delivered and failed deliveries created
+// before before; pending ones stay whatever their age.
+func (s *Service) PurgeFinished(ctx context.Context, before time.Time) (int64, error) {
+	return s.store.PurgeWebhookDeliveries(ctx, before)
+}
+
 // Nudge tells this instance's worker that a delivery may be due.
 func (s *Service) Nudge() {
 	select {
