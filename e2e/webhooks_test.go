@@ -243,9 +243,23 @@ func TestWebhooks(t *testing.T) {
 		t.Errorf("authenticator.deleted data = %v", del)
 	}
 
-	// A passkey: credentialId, aaguid and credentialName.
+	// A passkey: credentialId, aaguid and credentialName. signUp asks its
+	// action.verify webhook, which approves, before the first passkey
+	// completes the action.
+	srv.mustCall(http.StatusCreated, "POST", "/management/action-configurations", map[string]any{
+		"actionCode": "signUp", "defaultUserActionResult": "CHALLENGE", "verificationWebhookUrl": rc.URL("approve"),
+	})
 	aaguid := uuid.MustParse("ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4") // Google Password Manager
 	srv.registerPasskey("bob", aaguid)
+	approved := 0
+	for _, e := range rc.Log() {
+		if e.Verified && e.Event.Type == "action.verify" && e.Event.Data["userId"] == "bob" && e.Event.Data["verificationMethod"] == "PASSKEY" {
+			approved++
+		}
+	}
+	if approved != 1 {
+		t.Errorf("action.verify of bob's first passkey sent %d times, want 1", approved)
+	}
 	log = rc.WaitFor(10*time.Second, "passkey authenticator.created", func(l []receiverEntry) bool {
 		for _, e := range accepted(l, "authenticator.created") {
 			if e.Event.Data["verificationMethod"] == "PASSKEY" {
@@ -315,7 +329,7 @@ func TestWebhooks(t *testing.T) {
 	}
 	var verify []receiverEntry
 	for _, e := range rc.Log() {
-		if e.Verified && e.Event.Type == "action.verify" {
+		if e.Verified && e.Event.Type == "action.verify" && strings.Contains(e.URL, "/hook/verify") {
 			verify = append(verify, e)
 		}
 	}

@@ -171,12 +171,17 @@ func (s *Service) AddPasskey(ctx context.Context, c tenancy.ClientCaller, in Add
 // user's first authenticator.
 func (s *Service) storePasskey(ctx context.Context, t model.Tenant, claims token.Claims, p model.Passkey) (AddPasskeyResult, error) {
 	var res AddPasskeyResult
-	err := s.store.InTx(ctx, func(q Queries) error {
+	authID := s.NewID()
+	ctx, err := s.verifyFirstEnrolment(ctx, t.ID, claims, model.MethodPasskey, authID)
+	if err != nil {
+		return res, err
+	}
+	err = s.store.InTx(ctx, func(q Queries) error {
 		first, err := s.actions.MayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err
 		}
-		a := model.Authenticator{ID: s.NewID(), TenantID: t.ID, UserID: claims.UserID, Method: model.MethodPasskey,
+		a := model.Authenticator{ID: authID, TenantID: t.ID, UserID: claims.UserID, Method: model.MethodPasskey,
 			IsDefault: first, CreatedAt: p.CreatedAt, VerifiedAt: p.CreatedAt, LastVerifiedAt: p.CreatedAt}
 		p.AuthenticatorID = a.ID
 		if err := q.CreatePasskey(ctx, a, p); err != nil {

@@ -120,12 +120,16 @@ func (s *Service) AddSecurityKey(ctx context.Context, c tenancy.ClientCaller, in
 		p.Name = n.Name
 	}
 	var res AddPasskeyResult
+	authID := s.NewID()
+	if ctx, err = s.verifyFirstEnrolment(ctx, c.Tenant.ID, claims, model.MethodSecurityKey, authID); err != nil {
+		return res, err
+	}
 	err = s.store.InTx(ctx, func(q Queries) error {
 		first, err := s.actions.MayAddAuthenticator(ctx, q, claims)
 		if err != nil {
 			return err
 		}
-		a := model.Authenticator{ID: s.NewID(), TenantID: c.Tenant.ID, UserID: claims.UserID, Method: model.MethodSecurityKey,
+		a := model.Authenticator{ID: authID, TenantID: c.Tenant.ID, UserID: claims.UserID, Method: model.MethodSecurityKey,
 			IsDefault: first, CreatedAt: now, VerifiedAt: now, LastVerifiedAt: now}
 		p.AuthenticatorID = a.ID
 		if err := q.CreateSecurityKey(ctx, a, p); err != nil {
@@ -292,6 +296,10 @@ func (s *Service) verifySecurityKey(ctx context.Context, t model.Tenant, claims 
 	}
 	deviceID, userAgent := ch.DeviceID, truncateUserAgent(in.UserAgent)
 	res := VerifyPasskeyResult{User: user, AuthenticatorID: p.AuthenticatorID}
+	// The app's action.verify webhook, if any, before the transaction.
+	if ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.IdempotencyKey, model.MethodSecurityKey, p.AuthenticatorID); err != nil {
+		return res, err
+	}
 	err = s.store.InTx(ctx, func(q Queries) error {
 		if err := useChallenge(ctx, q, ch, now); err != nil {
 			return err

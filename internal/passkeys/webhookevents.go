@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/token"
 )
 
 // namedPasskey returns p for an authenticator.* webhook, named as the
@@ -19,4 +20,17 @@ func (s *Service) namedPasskey(ctx context.Context, p model.Passkey) *model.Pass
 func passkeyAuthenticator(p model.Passkey, method model.VerificationMethod) model.Authenticator {
 	return model.Authenticator{ID: p.AuthenticatorID, TenantID: p.TenantID, UserID: p.UserID, Method: method,
 		CreatedAt: p.CreatedAt}
+}
+
+// verifyFirstEnrolment asks the action's action.verify webhook, if any,
+// before a user's first authenticator (authID) completes the action, and
+// outside the transaction that stores it. A user who has one already
+// completes nothing by adding another, so nothing is asked.
+func (s *Service) verifyFirstEnrolment(ctx context.Context, tenantID string, claims token.Claims,
+	method model.VerificationMethod, authID string) (context.Context, error) {
+	auths, err := s.store.Authenticators(ctx, tenantID, claims.UserID)
+	if err != nil || len(auths) > 0 {
+		return ctx, err
+	}
+	return s.actions.VerifyCompletion(ctx, tenantID, claims.IdempotencyKey, method, authID)
 }
