@@ -14,7 +14,6 @@ import (
 type Queries interface {
 	policy.Queries
 	webhooks.Outbox
-	ActionVerificationURL(ctx context.Context, tenantID, actionCode string) (string, error)
 	Action(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error)
 	ActionHistory(ctx context.Context, tenantID, idempotencyKey string) ([]model.StateChange, error)
 	ActionState(ctx context.Context, tenantID, idempotencyKey string) (model.Action, error)

@@ -24,15 +24,17 @@ var errSignInRefused = &model.Error{Kind: model.ErrForbidden, Code: "sign_in_ref
 
 // VerifyCompletion asks the action configuration's action.verify webhook,
 // when it has one, whether a challenge by method with authID may complete
-// the action (tenantID, key): call it after the credential is checked and
-// before the transaction that completes, never inside one. It returns ctx
-// carrying the approval that CompleteAction requires for such an action,
-// or an error of kind forbidden when the app answered other than 2xx and
-// of kind unavailable when it did not answer; the action stays as it is.
-// An action that cannot be completed anyway is left to CompleteAction.
-func (s *Service) VerifyCompletion(ctx context.Context, tenantID, key string, method model.VerificationMethod, authID string) (context.Context, error) {
-	if s.webhooks == nil {
-		return ctx, nil
+// the action (tenantID, code, key): call it after the credential is
+// checked and before the transaction that completes, never inside one. It
+// returns ctx carrying the approval that CompleteAction requires for such
+// an action, or an error of kind forbidden when the app answered other
+// than 2xx and of kind unavailable when it did not answer; the action
+// stays as it is. An action that cannot be completed anyway is left to
+// CompleteAction. The webhook is read from the cached configuration, so
+// an action without one costs no query.
+func (s *Service) VerifyCompletion(ctx context.Context, tenantID, code, key string, method model.VerificationMethod, authID string) (context.Context, error) {
+	if url, err := s.verificationURL(ctx, tenantID, code); err != nil || url == "" {
+		return ctx, err
 	}
 	a, err := s.store.Action(ctx, tenantID, key)
 	if err != nil || a.State == model.StateChallengeSucceeded || cannotComplete(a, method) != nil {
@@ -44,7 +46,7 @@ func (s *Service) VerifyCompletion(ctx context.Context, tenantID, key string, me
 // VerifyPlannedCompletion is VerifyCompletion for an action a planned
 // track creates as CHALLENGE_SUCCEEDED (see TrackPlan.CompleteOnCreate).
 func (s *Service) VerifyPlannedCompletion(ctx context.Context, p *TrackPlan, method model.VerificationMethod, authID string) (context.Context, error) {
-	if s.webhooks == nil || p.action.State != model.StateChallengeSucceeded {
+	if p.action.State != model.StateChallengeSucceeded {
 		return ctx, nil
 	}
 	return s.verifyAction(ctx, p.action, method, authID)
@@ -53,7 +55,7 @@ func (s *Service) VerifyPlannedCompletion(ctx context.Context, p *TrackPlan, met
 // verifyAction sends action a's action.verify, if it has one.
 func (s *Service) verifyAction(ctx context.Context, a model.Action, method model.VerificationMethod, authID string) (context.Context, error) {
 	tenantID, key := a.TenantID, a.IdempotencyKey
-	url, err := s.webhooks.ActionVerificationURL(ctx, tenantID, a.Code)
+	url, err := s.verificationURL(ctx, tenantID, a.Code)
 	if err != nil || url == "" {
 		return ctx, err
 	}
@@ -79,10 +81,24 @@ func (s *Service) verifyAction(ctx context.Context, a model.Action, method model
 
 // needsVerification reports an action whose configuration has an
 // action.verify webhook that ctx carries no approval of.
-func needsVerification(ctx context.Context, q Queries, a model.Action) (bool, error) {
+func (s *Service) needsVerification(ctx context.Context, a model.Action) (bool, error) {
 	if approved, _ := ctx.Value(approvedKey{}).(map[string]bool); approved[a.TenantID+"/"+a.IdempotencyKey] {
 		return false, nil
 	}
-	url, err := q.ActionVerificationURL(ctx, a.TenantID, a.Code)
+	url, err := s.verificationURL(ctx, a.TenantID, a.Code)
 	return url != "", err
+}
+
+// verificationURL is the action.verify webhook of the tenant's action
+// code, from the cached configuration; empty when there is none, no
+// configuration, or no webhook service.
+func (s *Service) verificationURL(ctx context.Context, tenantID, code string) (string, error) {
+	if s.webhooks == nil {
+		return "", nil
+	}
+	cfg, err := s.tenancy.ActionConfig(ctx, tenantID, code)
+	if errors.Is(err, model.ErrNotFound) {
+		return "", nil
+	}
+	return cfg.VerificationWebhookURL, err
 }

@@ -91,10 +91,10 @@ func New(o Options) *App {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	src := ids.New(o.Now, o.Rand)
+	tn := tenancy.New(store.Bind[tenancy.Queries](o.Store), o.Log, src, o.PublicURL, o.TenantCacheTTL)
 	hooks := webhooks.New(webhooks.Options{Store: store.Bind[webhooks.Queries](o.Store), Log: o.Log, IDs: src,
 		PublicURL: o.PublicURL, AllowPrivate: o.WebhookAllowPrivate, RetryBase: o.WebhookRetryBase,
-		Client: o.WebhookClient})
-	tn := tenancy.New(store.Bind[tenancy.Queries](o.Store), o.Log, src, o.PublicURL, o.TenantCacheTTL)
+		Client: o.WebhookClient, Forget: tn.ForgetTenant})
 	pol := policy.New(store.Bind[policy.Queries](o.Store), o.Log, src, tn)
 	fl := actions.New(actions.Options{Store: store.Bind[actions.Queries](o.Store), Log: o.Log, Now: src.Clock, Rand: src.Rand, PublicURL: o.PublicURL,
 		Offered: codes.Offered(o.Email, o.SMS), Tenancy: tn, Policy: pol})

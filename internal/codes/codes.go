@@ -318,7 +318,7 @@ func (s *Service) attemptOnce(ctx context.Context, a codeAttempt) (otp.Result, m
 	if r == otp.Verified && ch.IdempotencyKey != "" {
 		// The app's action.verify webhook is asked before the transaction
 		// that completes the action; a refusal leaves the code unused.
-		if ctx, err = s.actions.VerifyCompletion(ctx, ch.TenantID, ch.IdempotencyKey, ch.Method, ch.AuthenticatorID); err != nil {
+		if ctx, err = s.actions.VerifyCompletion(ctx, ch.TenantID, ch.ActionCode, ch.IdempotencyKey, ch.Method, ch.AuthenticatorID); err != nil {
 			return 0, ch, err
 		}
 	}

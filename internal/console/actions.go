@@ -69,7 +69,7 @@ type actionConfigRow struct {
 	// PromptOn is the prompt's effective state when no rule wins.
 	PromptOn bool
 	Rules    int
-	LastUsed                       time.Time
+	LastUsed time.Time
 }
 
 // actionConfigsView is what actions.html shows.
@@ -113,7 +113,7 @@ func (c *Console) renderActions(w http.ResponseWriter, r *http.Request, s *Sessi
 		v.Rows = append(v.Rows, actionConfigRow{Code: cfg.Code, Outcome: policyOutcomeLabel(cfg.DefaultOutcome),
 			Methods: policyMethodsText(cfg.VerificationMethods, "All methods"), Prompt: actionEffective(s.Tenant, cfg),
 			PromptOn: actionPromptOn(s.Tenant, cfg),
-			Rules: len(rules), LastUsed: cfg.LastActionCreatedAt})
+			Rules:    len(rules), LastUsed: cfg.LastActionCreatedAt})
 	}
 	view := View{Title: "Actions", Section: "actions", Data: v}
 	if len(p) > 0 {

@@ -217,10 +217,14 @@ type ActionConfig struct {
 	// DisablePromptToEnroll switches the uplift prompt off for this action
 	// whatever the tenant says (a winning rule may switch it on again).
 	DisablePromptToEnroll bool
-	RedirectURL           string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
-	LastActionCreatedAt   time.Time
+	// VerificationWebhookURL is the app's action.verify webhook: asked
+	// before an action of this code becomes CHALLENGE_SUCCEEDED; empty
+	// when there is none.
+	VerificationWebhookURL string
+	RedirectURL            string
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	LastActionCreatedAt    time.Time
 	// RulesVersion changes whenever the action's rules or the tenant's
 	// value lists change.
 	RulesVersion int64

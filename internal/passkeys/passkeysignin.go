@@ -295,7 +295,7 @@ func (s *Service) completeSignIn(ctx context.Context, t model.Tenant, ch model.P
 	var res VerifyPasskeyResult
 	// The app's action.verify webhook, if any, before the transaction.
 	if plan == nil {
-		ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.IdempotencyKey, model.MethodPasskey, p.AuthenticatorID)
+		ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.ActionCode, ch.IdempotencyKey, model.MethodPasskey, p.AuthenticatorID)
 	} else {
 		ctx, err = s.actions.VerifyPlannedCompletion(ctx, plan, model.MethodPasskey, p.AuthenticatorID)
 	}

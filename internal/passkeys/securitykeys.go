@@ -297,7 +297,7 @@ func (s *Service) verifySecurityKey(ctx context.Context, t model.Tenant, claims 
 	deviceID, userAgent := ch.DeviceID, truncateUserAgent(in.UserAgent)
 	res := VerifyPasskeyResult{User: user, AuthenticatorID: p.AuthenticatorID}
 	// The app's action.verify webhook, if any, before the transaction.
-	if ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.IdempotencyKey, model.MethodSecurityKey, p.AuthenticatorID); err != nil {
+	if ctx, err = s.actions.VerifyCompletion(ctx, t.ID, ch.ActionCode, ch.IdempotencyKey, model.MethodSecurityKey, p.AuthenticatorID); err != nil {
 		return res, err
 	}
 	err = s.store.InTx(ctx, func(q Queries) error {

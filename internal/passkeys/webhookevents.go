@@ -32,5 +32,5 @@ func (s *Service) verifyFirstEnrolment(ctx context.Context, tenantID string, cla
 	if err != nil || len(auths) > 0 {
 		return ctx, err
 	}
-	return s.actions.VerifyCompletion(ctx, tenantID, claims.IdempotencyKey, method, authID)
+	return s.actions.VerifyCompletion(ctx, tenantID, claims.ActionCode, claims.IdempotencyKey, method, authID)
 }

@@ -16,12 +16,16 @@ const actionConfigColumns = `tenant_id, code, default_outcome, verification_meth
 	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at, rules_version,
 	disable_prompt_to_enroll`
 
+// actionConfigRead is what scanActionConfig reads: the written columns
+// and the action.verify webhook, which only SetActionVerificationURL writes.
+const actionConfigRead = actionConfigColumns + `, verification_webhook_url`
+
 func scanActionConfig(row scanner) (model.ActionConfig, error) {
 	var c model.ActionConfig
 	var outcome, methods, defMethod, prompt string
 	var created, updated, last int64
 	err := row.Scan(&c.TenantID, &c.Code, &outcome, &methods, &defMethod, &prompt, &c.RedirectURL,
-		&created, &updated, &last, &c.RulesVersion, &c.DisablePromptToEnroll)
+		&created, &updated, &last, &c.RulesVersion, &c.DisablePromptToEnroll, &c.VerificationWebhookURL)
 	if err != nil {
 		return c, err
 	}
@@ -35,7 +39,7 @@ func scanActionConfig(row scanner) (model.ActionConfig, error) {
 
 // ActionConfig returns the configuration of one action code.
 func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model.ActionConfig, error) {
-	c, err := scanActionConfig(q.r.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+	c, err := scanActionConfig(q.r.QueryRowContext(ctx, `SELECT `+actionConfigRead+`
 		FROM action_configs WHERE tenant_id = $1 AND code = $2`, tenantID, code))
 	return c, notFound(err, "no configuration for action %q", code)
 }
@@ -46,7 +50,7 @@ func (q Queries) ActionConfig(ctx context.Context, tenantID, code string) (model
 // is written at most once a minute (and never moves back), so that busy
 // actions do not all queue for the same row.
 func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (model.ActionConfig, error) {
-	got, err := scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+	got, err := scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigRead+`
 		FROM action_configs WHERE tenant_id = $1 AND code = $2`, c.TenantID, c.Code))
 	if errors.Is(err, sql.ErrNoRows) {
 		_, err = q.w.ExecContext(ctx, `INSERT INTO action_configs (`+actionConfigColumns+`)
@@ -58,7 +62,7 @@ func (q Queries) EnsureActionConfig(ctx context.Context, c model.ActionConfig) (
 		if err != nil {
 			return got, fmt.Errorf("ensure action config: %w", err)
 		}
-		got, err = scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigColumns+`
+		got, err = scanActionConfig(q.w.QueryRowContext(ctx, `SELECT `+actionConfigRead+`
 			FROM action_configs WHERE tenant_id = $1 AND code = $2`, c.TenantID, c.Code))
 	}
 	if err != nil {

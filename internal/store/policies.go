@@ -9,7 +9,7 @@ import (
 
 // ActionConfigs lists a tenant's action configurations by code.
 func (q Queries) ActionConfigs(ctx context.Context, tenantID string) ([]model.ActionConfig, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+actionConfigColumns+` FROM action_configs
+	rows, err := q.r.QueryContext(ctx, `SELECT `+actionConfigRead+` FROM action_configs
 		WHERE tenant_id = $1 ORDER BY code`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list action configs: %w", err)

@@ -68,7 +68,11 @@ func (s *Service) SetActionVerificationURL(ctx context.Context, tenantID, action
 	if err := CheckURL("verificationWebhookUrl", url, s.allowPrivate); err != nil {
 		return err
 	}
-	return s.store.SetActionVerificationURL(ctx, tenantID, actionCode, url)
+	if err := s.store.SetActionVerificationURL(ctx, tenantID, actionCode, url); err != nil {
+		return err
+	}
+	s.forget(tenantID) // action.verify is read from the cached configuration
+	return nil
 }
 
 // ActionVerificationURL returns the action.verify webhook of an action

@@ -56,6 +56,9 @@ type Options struct {
 	RetryBase time.Duration
 	// Client posts deliveries; nil means NewClient(AllowPrivate).
 	Client *http.Client
+	// Forget drops a tenant's cached configurations after a change to an
+	// action's action.verify webhook (tenancy.Service.ForgetTenant).
+	Forget func(tenantID string)
 }
 
 // Service runs a tenant's webhook settings and deliveries.
@@ -67,6 +70,7 @@ type Service struct {
 	allowPrivate bool
 	retryBase    time.Duration
 	client       *http.Client
+	forget       func(tenantID string)
 	nudge        chan struct{}
 }
 
@@ -81,8 +85,11 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.Forget == nil {
+		o.Forget = func(string) {}
+	}
 	return &Service{Source: o.IDs, store: o.Store, log: o.Log, source: o.PublicURL, allowPrivate: o.AllowPrivate,
-		retryBase: o.RetryBase, client: o.Client, nudge: make(chan struct{}, 1)}
+		retryBase: o.RetryBase, client: o.Client, forget: o.Forget, nudge: make(chan struct{}, 1)}
 }
 
 // AllowPrivate reports whether webhook URLs may use http and private
