@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"io"
@@ -151,20 +150,5 @@ func TestPasskeySignInsOverTwoInstances(t *testing.T) {
 				r.Scenario, r.Ops(), r.ErrorCount(), r.ErrorText, out.String())
 		}
 		t.Logf("%s over two instances: %d sign-ins, %.0f/s", r.Scenario, r.Ops(), r.OpsPerSec())
-	}
-}
-
-// pgQuery runs one query on dbURL and scans its single row into dest.
-func pgQuery(t *testing.T, dbURL, query string, dest ...any) {
-	t.Helper()
-	db, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := db.QueryRowContext(ctx, query).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", query, err)
 	}
 }
