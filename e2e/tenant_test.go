@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +41,22 @@ func TestTenantIsolation(t *testing.T) {
 		t.Errorf("tenant B: validate tenant A's token = %d %s, want isValid false and no user", status, body)
 	}
 
+	// Tenant A's actions are not found through B's key.
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodGet, "/users/" + userID + "/actions/signIn/" + key, nil},
+		{http.MethodPatch, "/users/" + userID + "/actions/signIn/" + key, map[string]string{"state": "REVIEW_SUCCEEDED"}},
+	} {
+		status, body := srv.Call(b, tc.method, tc.path, tc.body)
+		if status != http.StatusNotFound {
+			t.Errorf("tenant B: %s %s = %d %s, want 404", tc.method, tc.path, status, body)
+		}
+	}
+	// The same user id through B's key names B's own user, as Authsignal
+	// does for an id it has not seen: not enrolled, nothing of A's, and
+	// B's changes land on B's user.
 	for _, tc := range []struct {
 		method, path string
 		body         any
@@ -47,13 +64,12 @@ func TestTenantIsolation(t *testing.T) {
 		{http.MethodGet, "/users/" + userID, nil},
 		{http.MethodPatch, "/users/" + userID, map[string]string{"displayName": "Mallory"}},
 		{http.MethodGet, "/users/" + userID + "/authenticators", nil},
-		{http.MethodGet, "/users/" + userID + "/actions/signIn/" + key, nil},
-		{http.MethodPatch, "/users/" + userID + "/actions/signIn/" + key, map[string]string{"state": "REVIEW_SUCCEEDED"}},
 		{http.MethodDelete, "/users/" + userID, nil},
 	} {
 		status, body := srv.Call(b, tc.method, tc.path, tc.body)
-		if status != http.StatusNotFound {
-			t.Errorf("tenant B: %s %s = %d %s, want 404", tc.method, tc.path, status, body)
+		if status != http.StatusOK || strings.Contains(string(body), "isolated@example.com") ||
+			strings.Contains(string(body), `"isEnrolled":true`) || strings.Contains(string(body), `"verificationMethod"`) {
+			t.Errorf("tenant B: %s %s = %d %s, want 200 and nothing of tenant A's", tc.method, tc.path, status, body)
 		}
 	}
 
