@@ -77,7 +77,10 @@ func (e *hostedEnv) analyticsFixture(now time.Time) {
 		}
 	}
 	for i, user := range []string{"ana-1", "ana-1", "ana-2"} {
-		at := step(30 + i)
+		// Sign-ins in the last minutes, never ahead of now: an action
+		// ahead of a run just before midnight (UTC) would fall on the day
+		// after the dashboard's period.
+		at := now.Add(time.Duration(i-3) * time.Minute)
 		if _, _, err := st.CreateAction(ctx, model.Action{TenantID: e.tenant.ID, UserID: user, Code: "signIn",
 			IdempotencyKey: fmt.Sprint("ana-key-", i), State: model.StateChallengeSucceeded, VerificationMethod: model.MethodPasskey,
 			CreatedAt: at, UpdatedAt: at, StateUpdatedAt: at}); err != nil {
