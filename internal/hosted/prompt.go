@@ -147,6 +147,14 @@ func (p *Pages) PromptResult(w http.ResponseWriter, r *http.Request) error {
 // the user's passkeys excluded), through the same flow the Client API
 // uses.
 func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) error {
+	return p.platformOptions(w, r, p.succeededAction)
+}
+
+// platformOptions answers a page's request for the options to create a
+// passkey on this device (platform authenticator, the user's passkeys
+// excluded), once allowed says the flow's action lets it.
+func (p *Pages) platformOptions(w http.ResponseWriter, r *http.Request,
+	allowed func(context.Context, *flow) (model.Action, error)) error {
 	var in struct {
 		Token string `json:"token" text:"4096"`
 	}
@@ -154,7 +162,7 @@ func (p *Pages) RegistrationOptions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if _, err := p.succeededAction(r.Context(), f); err != nil {
+	if _, err := allowed(r.Context(), f); err != nil {
 		return err
 	}
 	o, err := p.keys.PasskeyRegistrationOptions(r.Context(), f.caller, passkeys.PasskeyRegistrationInput{

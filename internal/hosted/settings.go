@@ -208,23 +208,7 @@ func (p *Pages) AddPasskeyWithoutScript(w http.ResponseWriter, r *http.Request) 
 // AddPasskeyOptions serves POST /login/passkeys/add/options: the options
 // to create a passkey on this device, its user's passkeys excluded.
 func (p *Pages) AddPasskeyOptions(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Token string `json:"token" text:"4096"`
-	}
-	f, err := p.jsonFlow(r, &in, &in.Token)
-	if err != nil {
-		return err
-	}
-	if _, err := p.settingsAction(r.Context(), f); err != nil {
-		return err
-	}
-	o, err := p.keys.PasskeyRegistrationOptions(r.Context(), f.caller, passkeys.PasskeyRegistrationInput{
-		Attachment: "platform", Hints: []string{"client-device"},
-	})
-	if err != nil {
-		return err
-	}
-	return jsonapi.Write(w, http.StatusOK, optionsJSON{ChallengeID: o.ChallengeID, Options: o.Options})
+	return p.platformOptions(w, r, p.settingsAction)
 }
 
 // AddPasskey serves POST /login/passkeys/add/verify: it verifies and
