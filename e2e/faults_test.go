@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/descope/virtualwebauthn"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/notify/notifytest"
 	_ "modernc.org/sqlite" // the "sqlite" driver, to check the database's integrity
@@ -127,6 +128,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	s.Start()
 	tn := s.CreateTenant("Faults")
 	s.TenantID, s.SecretKey = tn.ID, tn.SecretKey
+	signer := s.registerSoftPasskey("restart-signer")
 
 	stop := make(chan struct{})
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -142,7 +144,8 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	pg.Start()
 	back := pg.WaitAccepting()
-	time.Sleep(6 * time.Second)
+	signedIn, lastErr := firstPasskeySignIn(s, "restart-signer", signer, back.Add(10*time.Second))
+	time.Sleep(time.Until(back.Add(6 * time.Second)))
 	close(stop)
 	outcomes := results()
 
@@ -198,14 +201,97 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if recovery > 5*time.Second {
 		t.Errorf("the first track succeeded %v after the database accepted connections, want within 5 s", recovery)
 	}
+	if signedIn.IsZero() {
+		t.Errorf("no passkey sign-in succeeded within 10 s of the database accepting connections; the last attempt: %v", lastErr)
+	} else if d := signedIn.Sub(back); d > 5*time.Second {
+		t.Errorf("the first passkey sign-in succeeded %v after the database accepted connections, want within 5 s", d)
+	}
 	acked := checkAcknowledged(t, s, outcomes)
 	t.Logf("%d tracks, %d acknowledged, %d failed during the outage (%v); database stopped in %v, down %v; "+
-		"slowest failure %v; first success %v after the database was back",
+		"slowest failure %v; first track %v and first passkey sign-in %v after the database was back",
 		len(outcomes), acked, failed, kinds, stopped.Sub(down).Round(time.Millisecond), back.Sub(down).Round(time.Millisecond),
-		outcomes[slowest].took.Round(time.Millisecond), recovery.Round(time.Millisecond))
+		outcomes[slowest].took.Round(time.Millisecond), recovery.Round(time.Millisecond), signedIn.Sub(back).Round(time.Millisecond))
 	if out := s.output.String(); !strings.Contains(out, "not ready") {
 		t.Errorf("uplift logged nothing of the database being unavailable:\n%s", out)
 	}
+}
+
+// firstPasskeySignIn signs userID in with p again and again, from the
+// moment it is called until one sign-in succeeds or the deadline passes,
+// and returns when the successful one was answered, or the last error.
+func firstPasskeySignIn(s *server, userID string, p *softPasskey, deadline time.Time) (time.Time, error) {
+	var err error
+	for time.Now().Before(deadline) {
+		if err = tryPasskeySignIn(s, userID, p); err == nil {
+			return time.Now(), nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Time{}, err
+}
+
+// tryPasskeySignIn is one whole passkey sign-in as an app and a browser
+// make it (track, options, verify), returning the first failure rather
+// than ending the test, so that it can be tried while the database is
+// coming back.
+func tryPasskeySignIn(s *server, userID string, p *softPasskey) error {
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func(path string, auth func(*http.Request), body, out any) error {
+		b, _ := json.Marshal(body)
+		req, err := http.NewRequest(http.MethodPost, s.APIURL()+path, strings.NewReader(string(b)))
+		if err != nil {
+			return err
+		}
+		auth(req)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("POST %s = %d %s", path, resp.StatusCode, raw)
+		}
+		return json.Unmarshal(raw, out)
+	}
+	var tracked struct {
+		Token string `json:"token"`
+	}
+	if err := post("/users/"+userID+"/actions/signIn", func(r *http.Request) { r.SetBasicAuth(s.SecretKey, "") },
+		map[string]any{}, &tracked); err != nil {
+		return err
+	}
+	bearer := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tracked.Token) }
+	var opts struct {
+		ChallengeID string          `json:"challengeId"`
+		Options     json.RawMessage `json:"options"`
+	}
+	if err := post("/client/user-authenticators/passkey/authentication-options", bearer, map[string]any{}, &opts); err != nil {
+		return err
+	}
+	o, err := virtualwebauthn.ParseAssertionOptions(string(opts.Options))
+	if err != nil {
+		return fmt.Errorf("parse request options %s: %w", opts.Options, err)
+	}
+	cred := p.cred
+	cred.Counter++
+	assertion := virtualwebauthn.CreateAssertionResponse(p.rp, p.auth, cred, *o)
+	var verified struct {
+		IsVerified bool `json:"isVerified"`
+	}
+	if err := post("/client/verify/passkey", bearer,
+		map[string]any{"challengeId": opts.ChallengeID, "authenticationCredential": json.RawMessage(assertion)}, &verified); err != nil {
+		return err
+	}
+	if !verified.IsVerified {
+		return fmt.Errorf("the sign-in was not verified")
+	}
+	p.cred.Counter = cred.Counter
+	return nil
 }
 
 // SIGTERM under load: requests the server accepted finish with their
