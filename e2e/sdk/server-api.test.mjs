@@ -141,6 +141,14 @@ test("getUser of an unknown user answers a user with nothing enrolled", async ()
   assert.deepEqual(user.enrolledVerificationMethods, []);
 });
 
+test("getAuthenticators and queryUserActions of an unknown user answer empty lists", async () => {
+  const userId = newUserId();
+  assert.deepEqual(await authsignal.getAuthenticators({ userId }), []);
+  assert.deepEqual(await authsignal.queryUserActions({ userId }), []);
+  const user = await authsignal.getUser({ userId });
+  assert.equal(user.isEnrolled, false);
+});
+
 test("getUser after track reports the email given to track", async () => {
   const userId = newUserId();
   const email = emailFor(userId);

@@ -65,6 +65,42 @@ func TestGetUnknownUser(t *testing.T) {
 	})
 }
 
+// TestListsOfUnknownUser: getAuthenticators and queryUserActions of a
+// user the tenant never had, or has deleted, answer 200 with an empty
+// list as Authsignal does (not 404), create no user, and still check
+// their query.
+func TestListsOfUnknownUser(t *testing.T) {
+	e := apitest.New(t)
+	tenant, key := e.Tenant("T")
+	e.Do(key, "POST", "/v1/users/gone/actions/signIn", map[string]any{"email": "gone@example.com"}).MustOK(t)
+	e.Do(key, "POST", "/v1/users/gone/authenticators", map[string]any{"verificationMethod": "EMAIL_OTP", "email": "gone@example.com"}).MustOK(t)
+	for _, path := range []string{"/v1/users/gone/authenticators", "/v1/users/gone/actions"} {
+		if r := e.Do(key, "GET", path, nil).MustOK(t); strings.TrimSpace(string(r.Body)) == "[]" {
+			t.Fatalf("before delete: GET %s = %s, want the user's entries", path, r.Body)
+		}
+	}
+	e.Do(key, "DELETE", "/v1/users/gone", nil).MustOK(t)
+	for _, id := range []string{"never-seen", "gone"} {
+		for _, path := range []string{"/v1/users/" + id + "/authenticators", "/v1/users/" + id + "/actions",
+			"/v1/users/" + id + "/actions?codes=signIn&state=ALLOW&limit=5"} {
+			r := e.Do(key, "GET", path, nil)
+			if r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != "[]" {
+				t.Errorf("GET %s = %d %s, want 200 []", path, r.Status, r.Body)
+			}
+		}
+		if _, ok := storedUser(t, e, tenant.ID, id); ok {
+			t.Errorf("listing %s's entries created the user", id)
+		}
+	}
+	// Bad queries are still refused, known user or not.
+	for _, path := range []string{"/v1/users/never-seen/actions?limit=0", "/v1/users/never-seen/actions?state=NOPE",
+		"/v1/users/never-seen/authenticators?x=1"} {
+		if r := e.Do(key, "GET", path, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("GET %s = %d %s, want 400", path, r.Status, r.Body)
+		}
+	}
+}
+
 // TestUpdateUnknownUser: updateUser of a user the tenant does not have
 // creates a real user with the given attributes, by PATCH (the Node and
 // Go SDKs) and by POST (the Java SDK); an existing user is updated, not
