@@ -240,6 +240,8 @@ func TestDurations(t *testing.T) {
 		{en.Expiry("email.expires", time.Hour), "It expires in 1 hour."},
 		{en.Expiry("email.expires", 90*time.Second), "It expires in 90 seconds."},
 		{en.Expiry("email.expires", 0), ""},
+		{en.Join("One.", "", "Two."), "One. Two."},
+		{Choose("ja").Join("一。", "二。"), "一。二。"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

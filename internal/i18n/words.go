@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -110,4 +111,21 @@ func (l Lang) DateTime(t time.Time) string {
 // ceil is d in whole units, rounded up.
 func ceil(d, unit time.Duration) int {
 	return int((d + unit - 1) / unit)
+}
+
+// Join puts sentences one after the other as the language does: a space
+// between them, none in Japanese.
+func (l Lang) Join(sentences ...string) string {
+	var out []string
+	for _, s := range sentences {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, l.sentenceGap())
+}
+
+func (l Lang) sentenceGap() string {
+	forms := catalogue.forms[l.Tag()]["format.sentenceGap"]
+	return forms["other"] // "" when the message is empty: go-i18n treats an empty message as absent
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -47,7 +48,11 @@ func (a *API) Challenge(w http.ResponseWriter, r *http.Request, t model.Tenant) 
 	if in.SMSChannel != "" && in.SMSChannel != "DEFAULT" {
 		return model.Invalid("smsChannel %q is not offered; leave it out or send DEFAULT", truncate(in.SMSChannel))
 	}
-	ch, err := a.codes.StartServerChallenge(r.Context(), t, codes.ServerChallengeInput{
+	ctx := r.Context()
+	if l, ok := i18n.Match(in.Locale); ok {
+		ctx = i18n.WithLang(ctx, l) // the code's message speaks it
+	}
+	ch, err := a.codes.StartServerChallenge(ctx, t, codes.ServerChallengeInput{
 		Method: in.VerificationMethod, ActionCode: in.Action, IdempotencyKey: in.IdempotencyKey, UserID: in.UserID,
 		Email: in.Email, PhoneNumber: in.PhoneNumber, Scope: in.Scope, DeviceID: in.DeviceID,
 	})
