@@ -2,8 +2,8 @@ package hosted
 
 import (
 	"net/http"
+	"time"
 
-	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -41,9 +41,10 @@ func (p *Pages) PasskeyWithoutScript(w http.ResponseWriter, r *http.Request) err
 }
 
 // pageProblems are the messages a page can be sent back with; the query
-// names one, never the text, so nothing can be injected into a page.
+// names one (never the text, so nothing can be injected into a page),
+// and this its message id.
 var pageProblems = map[string]string{
-	"script": "Signing in with a passkey needs JavaScript and a browser that supports passkeys. Use another method, or try another browser.",
+	"script": "challenge.needsScript",
 }
 
 func (p *Pages) challengePage(w http.ResponseWriter, r *http.Request, choosing bool) error {
@@ -69,25 +70,34 @@ func (p *Pages) challengePage(w http.ResponseWriter, r *http.Request, choosing b
 	if !mc.Enrolled() {
 		return p.enrollPage(w, r, f, a, mc)
 	}
-	v := p.baseView(f, problem{Title: "Sign in"})
+	l := f.lang
+	v := p.baseView(f, problem{Title: l.T("page.title.signIn")})
 	v.ReportCapabilities = true
-	v.Error = pageProblems[r.URL.Query().Get("problem")]
-	if wait := waitSeconds(r); wait != "" {
-		v.Notice = "A code was sent to you a moment ago. You can ask for another in " + wait + "."
+	if id, ok := pageProblems[r.URL.Query().Get("problem")]; ok {
+		v.Error = l.T(id)
+	}
+	if wait := queryWait(r, "wait"); wait > 0 {
+		// A code went out a moment ago, in an earlier sign-in: it cannot
+		// serve this one, so the page counts down to when a new one may
+		// be sent, and the method's button waits for it.
+		v.Notice = l.T("challenge.codeSentEarlier")
+		v.Wait = int(wait / time.Second)
+		if m, err := codeMethod(r.URL.Query().Get("waitMethod")); err == nil {
+			v.WaitMethod = m
+		}
 	}
 	if m, err := codeMethod(r.URL.Query().Get("lockedMethod")); err == nil {
 		if wait := queryWait(r, "locked"); wait > 0 {
-			v.Error = lockedText(m, wait)
+			v.Error = lockedText(l, m, wait)
 		}
 	}
 	if wait := queryWait(r, "busy"); wait > 0 {
-		v.Error = "This app has sent as many codes as it can for now. Try again in " + codes.Roughly(wait) +
-			", or use another method."
+		v.Error = l.Join(l.T("challenge.busy"), l.TryAgainIn(wait))
 	}
 	v.Challenge = challengeView{Primary: mc.Primary, Others: mc.Others, Choosing: choosing,
 		Email: maskEmail(mc.Email), Phone: maskPhone(mc.Phone)}
 	if choosing {
-		v.Problem.Title = "Choose how to sign in"
+		v.Problem.Title = l.T("page.title.choose")
 		v.Challenge.Others = append([]model.VerificationMethod{mc.Primary}, mc.Others...)
 		v.Challenge.Primary = ""
 	}

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/otp"
 )
@@ -33,6 +33,7 @@ func (p *Pages) sendCode(w http.ResponseWriter, r *http.Request, m model.Verific
 	if err := p.requireOffered(r.Context(), f, m); err != nil {
 		return err
 	}
+	r = withLang(r, f)
 	_, err = p.codes.ChallengeContact(r.Context(), f.caller, m)
 	if wait, ok := codes.RetryAfter(err); ok {
 		return p.throttled(w, r, f, m, wait, err)
@@ -57,7 +58,7 @@ func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, m mod
 	if codes.CeilingReached(refusal) {
 		return seeOther(w, r, "/login?"+f.query()+"&busy="+after)
 	}
-	secs := "&wait=" + after
+	secs := "&wait=" + after + "&waitMethod=" + string(m)
 	_, err := p.codes.LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
 		f.claims().IdempotencyKey, m, model.CodeEnrol, model.CodeSignIn)
 	if errors.Is(err, model.ErrNotFound) {
@@ -83,6 +84,7 @@ func (p *Pages) Resend(w http.ResponseWriter, r *http.Request) error {
 	if m == model.MethodAuthenticatorApp {
 		return model.Invalid("an authenticator app's codes are not sent")
 	}
+	r = withLang(r, f)
 	last, err := p.codes.LatestCodeChallenge(r.Context(), f.tenant().ID, f.claims().UserID,
 		f.claims().IdempotencyKey, m, model.CodeEnrol, model.CodeSignIn)
 	if err != nil {
@@ -111,16 +113,17 @@ func (p *Pages) EnrollEmail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := r.PostFormValue("email")
+	r = withLang(r, f)
 	_, err = p.codes.EnrollContact(r.Context(), f.caller, model.MethodEmailOTP, email)
 	if wait, ok := codes.RetryAfter(err); ok {
 		return p.throttled(w, r, f, model.MethodEmailOTP, wait, err)
 	}
 	var me *model.Error
 	if errors.As(err, &me) && me.Code == "invalid_request" {
-		v := p.baseView(f, problem{Title: "Confirm your email"})
+		v := p.baseView(f, problem{Title: f.lang.T("page.title.enroll")})
 		v.ReportCapabilities = true
 		v.Enroll.Email = email
-		v.Error = "Enter an email address such as name@example.com."
+		v.Error = f.lang.T("enroll.invalid")
 		p.render(w, http.StatusBadRequest, "enroll", v)
 		return nil
 	}
@@ -148,7 +151,7 @@ func (p *Pages) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := r.PostFormValue("code")
 	if code == "" {
-		return p.codePage(w, r, f, m, "Enter the code we sent you.", http.StatusBadRequest)
+		return p.codePage(w, r, f, m, f.lang.T("code.empty"), http.StatusBadRequest)
 	}
 	var res codes.CodeVerification
 	if m == model.MethodAuthenticatorApp {
@@ -174,10 +177,9 @@ func (p *Pages) Verify(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{err: model.Errorf(model.ErrForbidden, "too_many_attempts", "too many wrong codes"),
 			back: "/login/finish?" + f.query()}
 	case res.FailureReason == otp.ReasonTooManyAttempts:
-		return p.codePage(w, r, f, m, lockedText(m, res.RetryAfter), http.StatusTooManyRequests)
+		return p.codePage(w, r, f, m, lockedText(f.lang, m, res.RetryAfter), http.StatusTooManyRequests)
 	}
-	return p.codePage(w, r, f, m, "That code isn't right, or it has expired. Check it and try again, or send a new code.",
-		http.StatusBadRequest)
+	return p.codePage(w, r, f, m, f.lang.T("code.wrong"), http.StatusBadRequest)
 }
 
 // CodeEntry serves GET /login/code?token=...&method=...: the page to enter
@@ -195,9 +197,9 @@ func (p *Pages) CodeEntry(w http.ResponseWriter, r *http.Request) error {
 }
 
 // codeNotices are the messages the code page can be sent with; the query
-// names one, never the text.
+// names one (never the text), and this its message id.
 var codeNotices = map[string]string{
-	"sent": "We sent you a new code. Use the newest one.",
+	"sent": "code.sentAgain",
 }
 
 // codePage renders code entry for the action's latest code of method m.
@@ -228,20 +230,26 @@ func (p *Pages) codePage(w http.ResponseWriter, r *http.Request, f *flow, m mode
 			return err
 		}
 	}
-	v := p.baseView(f, problem{Title: "Enter your code"})
+	l := f.lang
+	v := p.baseView(f, problem{Title: l.T("page.title.code")})
 	v.ReportCapabilities = true
 	v.Error = problemText
-	v.Notice = codeNotices[r.URL.Query().Get("notice")]
-	if wait := waitSeconds(r); wait != "" {
-		v.Notice = "A code was sent a moment ago, so use that one. You can ask for a new code in " + wait + "."
+	if id, ok := codeNotices[r.URL.Query().Get("notice")]; ok {
+		v.Notice = l.T(id)
+	}
+	if queryWait(r, "wait") > 0 {
+		v.Notice = l.T("code.useEarlier")
 	}
 	v.Code = codeView{Method: m, Resend: m != model.MethodAuthenticatorApp,
 		Others: last.Kind == model.CodeSignIn && len(mc.Others) > 0}
 	switch m {
 	case model.MethodEmailOTP:
-		v.Code.Destination = maskEmail(last.Email)
+		v.Code.Email = maskEmail(last.Email)
 	case model.MethodSMS:
-		v.Code.Destination = "the number ending " + maskPhone(last.PhoneNumber)
+		v.Code.PhoneEnding = maskPhone(last.PhoneNumber)
+	}
+	if v.Code.Resend {
+		v.Wait = resendWait(r, last, p.svc.Now())
 	}
 	p.render(w, status, "code", v)
 	return nil
@@ -260,18 +268,35 @@ func codeMethod(s string) (model.VerificationMethod, error) {
 	return "", model.Invalid("method must be EMAIL_OTP, SMS or AUTHENTICATOR_APP")
 }
 
-// lockedText says, in words, that method m is locked after too many wrong
+// lockedText says, in l, that method m is locked after too many wrong
 // codes and when to try again.
-func lockedText(m model.VerificationMethod, wait time.Duration) string {
-	what := "Email codes are"
+func lockedText(l i18n.Lang, m model.VerificationMethod, wait time.Duration) string {
+	id := "code.lockedEmail"
 	switch m {
 	case model.MethodSMS:
-		what = "Text message codes are"
+		id = "code.lockedSMS"
 	case model.MethodAuthenticatorApp:
-		what = "Authenticator app codes are"
+		id = "code.lockedApp"
 	}
-	return "Too many wrong codes were entered. For your security, " + strings.ToLower(what[:1]) + what[1:] +
-		" paused for your account. Try again in " + codes.Roughly(wait) + ", or use another method."
+	return l.Join(l.T(id), l.TryAgainIn(wait))
+}
+
+// resendWait is how many seconds are left before a new code may follow
+// the last one: the wait a refused send reported (the query's wait), or
+// else the rest of the minimum interval since the last code went out.
+// The page counts it down; the server still refuses a send too soon.
+func resendWait(r *http.Request, last model.CodeChallenge, now time.Time) int {
+	if wait := queryWait(r, "wait"); wait > 0 {
+		return int(wait / time.Second)
+	}
+	if last.CreatedAt.IsZero() {
+		return 0
+	}
+	left := last.CreatedAt.Add(otp.MinInterval).Sub(now)
+	if left <= 0 {
+		return 0
+	}
+	return int((left + time.Second - 1) / time.Second)
 }
 
 // queryWait reads a wait in seconds from the query parameter name; zero
@@ -284,19 +309,6 @@ func queryWait(r *http.Request, name string) time.Duration {
 	return time.Duration(s) * time.Second
 }
 
-// waitSeconds reads how long a throttled send must wait from the query,
-// as words; empty when there is nothing to wait for.
-func waitSeconds(r *http.Request) string {
-	s, err := strconv.Atoi(r.URL.Query().Get("wait"))
-	switch {
-	case err != nil || s <= 0 || s > 24*3600:
-		return ""
-	case s == 1:
-		return "1 second"
-	}
-	return strconv.Itoa(s) + " seconds"
-}
-
 // enrollMismatch shows the enrolment page again with the address the app
 // gave, after a post that changed it.
 func (p *Pages) enrollMismatch(w http.ResponseWriter, r *http.Request, f *flow) error {
@@ -304,10 +316,10 @@ func (p *Pages) enrollMismatch(w http.ResponseWriter, r *http.Request, f *flow) 
 	if err != nil {
 		return err
 	}
-	v := p.baseView(f, problem{Title: "Confirm your email"})
+	v := p.baseView(f, problem{Title: f.lang.T("page.title.enroll")})
 	v.ReportCapabilities = true
 	v.Enroll.Email, v.Enroll.Fixed = u.Email, true
-	v.Error = "Confirm the address your account has. To use another, change it in the app first."
+	v.Error = f.lang.T("enroll.mismatch")
 	p.render(w, http.StatusForbidden, "enroll", v)
 	return nil
 }

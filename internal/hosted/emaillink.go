@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -26,7 +27,9 @@ var emailLinkPage = template.Must(template.ParseFS(templateFiles, "templates/ema
 
 // emailLinkView is what the link page shows.
 type emailLinkView struct {
-	CSS, JS       string
+	CSS, JS string
+	// L is the page's language: the browser's (the page is in no flow).
+	L             i18n.Lang
 	AppName       string
 	Title, Detail string
 	// Alert marks Detail as a problem, for screen readers.
@@ -71,13 +74,13 @@ func (p *Pages) EmailLink(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	form := &emailLinkForm{Action: codes.LinkPath, Tenant: q.Get("t"), Challenge: q.Get("c"), Secret: q.Get("s")}
 	if form.Tenant == "" || form.Challenge == "" || form.Secret == "" {
-		p.renderEmailLink(w, http.StatusBadRequest, emailLinkView{Title: "This link is not valid",
-			Detail: "The link is incomplete. Open it straight from the email, or go back to the app and ask for a new one.", Alert: true})
+		p.renderEmailLink(w, http.StatusBadRequest, linkWords(r, "link.incomplete", true))
 		return nil
 	}
 	form.CSRF = CSRFField(p.cookies.CSRFSecret(w, r), EmailLinkScope(form.Challenge))
-	p.renderEmailLink(w, http.StatusOK, emailLinkView{Title: "Confirming it is you",
-		Detail: "One moment while we confirm your email link.", Form: form})
+	v := linkWords(r, "link.confirming", false)
+	v.Form = form
+	p.renderEmailLink(w, http.StatusOK, v)
 	return nil
 }
 
@@ -85,39 +88,34 @@ func (p *Pages) EmailLink(w http.ResponseWriter, r *http.Request) error {
 // says what came of it.
 func (p *Pages) OpenEmailLink(w http.ResponseWriter, r *http.Request) error {
 	opened, err := p.codes.OpenEmailLink(r.Context(), r.PostFormValue("t"), r.PostFormValue("c"), r.PostFormValue("s"))
-	v := emailLinkView{AppName: opened.TenantName}
 	if err != nil {
 		status, body := jsonapi.Status(err)
-		title, ok := map[string]string{
-			"link_invalid":  "This link is not valid",
-			"link_used":     "This link was already used",
-			"link_expired":  "This link has expired",
-			"link_replaced": "A newer link was sent",
+		words, ok := map[string]string{
+			"link_invalid":  "link.invalid",
+			"link_used":     "link.used",
+			"link_expired":  "link.expired",
+			"link_replaced": "link.replaced",
 		}[body.Error]
 		if !ok {
 			return err
 		}
-		v.Title, v.Detail, v.Alert = title, sentence(body.ErrorDescription), true
+		v := linkWords(r, words, true)
+		v.AppName = opened.TenantName
 		p.log.DebugContext(r.Context(), "email link refused", "reason", body.Error)
 		p.renderEmailLink(w, status, v)
 		return nil
 	}
-	v.Title = "Email confirmed"
-	v.Detail = "You can close this tab and go back to where you asked for the link: it continues by itself."
+	v := linkWords(r, "link.confirmed", false)
+	v.AppName = opened.TenantName
 	p.renderEmailLink(w, http.StatusOK, v)
 	return nil
 }
 
-// sentence turns an error description into a sentence for a person.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	b := []byte(s)
-	if b[0] >= 'a' && b[0] <= 'z' {
-		b[0] -= 'a' - 'A'
-	}
-	return string(b) + "."
+// linkWords is the link page saying prefix.title and prefix.detail in
+// the browser's language; alert marks the detail as a problem.
+func linkWords(r *http.Request, prefix string, alert bool) emailLinkView {
+	l := i18n.Choose(r.Header.Get("Accept-Language"))
+	return emailLinkView{L: l, Title: l.T(prefix + ".title"), Detail: l.T(prefix + ".detail"), Alert: alert}
 }
 
 // renderEmailLink writes the link page with status and the hosted pages'
@@ -127,7 +125,7 @@ func (p *Pages) renderEmailLink(w http.ResponseWriter, status int, v emailLinkVi
 	var buf bytes.Buffer
 	if err := emailLinkPage.Execute(&buf, v); err != nil {
 		p.log.Error("render email link page", "err", err)
-		http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
+		http.Error(w, v.L.T("error.internal.title")+". "+v.L.T("error.internal.detail"), http.StatusInternalServerError)
 		return
 	}
 	SecureHeaders(w, nil)

@@ -19,7 +19,7 @@ func (p *Pages) enrollPage(w http.ResponseWriter, r *http.Request, f *flow, a mo
 	if err != nil {
 		return err
 	}
-	v := p.baseView(f, problem{Title: "Confirm your email"})
+	v := p.baseView(f, problem{Title: f.lang.T("page.title.enroll")})
 	v.ReportCapabilities = true
 	v.Enroll.Email = u.Email
 	// The address the app gave is the one to confirm (see

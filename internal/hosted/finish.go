@@ -51,7 +51,7 @@ func (p *Pages) finish(w http.ResponseWriter, r *http.Request, f *flow, a model.
 		if a.State != model.StateChallengeSucceeded {
 			return &pageError{err: model.Errorf(model.ErrForbidden, "action_closed", "the action cannot be completed")}
 		}
-		p.render(w, http.StatusOK, "signedin", p.baseView(f, problem{Title: "You're signed in"}))
+		p.render(w, http.StatusOK, "signedin", p.baseView(f, problem{Title: f.lang.T("page.title.signedIn")}))
 		return nil
 	}
 	tok, err := p.freshToken(f)

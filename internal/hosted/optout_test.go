@@ -34,7 +34,7 @@ func TestPromptDontAskAgain(t *testing.T) {
 	e.clock.Advance(time.Minute) // past the send throttle
 	_, right = signInWithEmail(t, e, b, "ada", email, platformCaps)
 	prompt = b.follow(right)
-	if !strings.Contains(prompt.body, `<button type="submit" name="choice" value="optout" class="secondary">Don't ask again</button>`) {
+	if !prompt.has(`<button type="submit" name="choice" value="optout" class="secondary">Don't ask again</button>`) {
 		t.Fatalf("no Don't ask again button:\n%s", prompt.body)
 	}
 	fields := prompt.fields(t)

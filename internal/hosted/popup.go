@@ -113,7 +113,7 @@ func (p *Pages) closeApp(w http.ResponseWriter, f *flow) error {
 	if err != nil {
 		return err
 	}
-	v := p.baseView(f, problem{Title: "Returning to the app"})
+	v := p.baseView(f, problem{Title: f.lang.T("page.title.returning")})
 	v.CloseToken = tok
 	p.render(w, http.StatusOK, "close", v)
 	return nil

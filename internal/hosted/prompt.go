@@ -60,9 +60,23 @@ func (p *Pages) promptView(ctx context.Context, f *flow, a model.Action) (view, 
 	if err != nil {
 		return view{}, err
 	}
+	// The built-in copy speaks the page's language; a tenant's own copy,
+	// or an experiment's, is shown as the tenant wrote it.
+	l := f.lang
+	if cp.Heading == model.DefaultPromptHeading {
+		cp.Heading = l.T("prompt.heading")
+	}
+	if cp.Explanation == model.DefaultPromptExplanation {
+		cp.Explanation = l.T("prompt.explanation")
+	}
 	v := p.baseView(f, problem{Title: cp.Heading})
 	v.Explanation = cp.Explanation
 	v.OfferOptOut = f.tenant().Passkey.EnrollmentPromptAllowOptOut
+	never, wait, err := p.prompt.AfterNotNow(ctx, f.tenant(), a.UserID, f.deviceID)
+	if err != nil {
+		return view{}, err
+	}
+	v.Later = l.NotNow(never, wait)
 	return v, nil
 }
 
@@ -92,7 +106,7 @@ func (p *Pages) Prompt(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Error = "Creating a passkey needs JavaScript. Turn it on, or choose Not now."
+		v.Error = f.lang.T("prompt.needsScript")
 		p.render(w, http.StatusOK, "prompt", v)
 		return nil
 	}
@@ -219,7 +233,7 @@ func (p *Pages) Created(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.succeededAction(r.Context(), f); err != nil {
 		return err
 	}
-	v := p.baseView(f, problem{Title: "Passkey created"})
+	v := p.baseView(f, problem{Title: f.lang.T("page.title.created")})
 	v.Saved = p.savedIn(r.Context(), f)
 	v.Next = "/login/finish?" + f.query()
 	v.ContinueAfterMS = p.confirmFor.Milliseconds()

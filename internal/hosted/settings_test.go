@@ -97,7 +97,7 @@ func TestPasskeysPage(t *testing.T) {
 	lastUsed := "Last used on Firefox on Windows, <time datetime=\"" + ps[0].LastVerifiedAt.UTC().Format(time.RFC3339) + "\">"
 
 	without := openSettings(t, e, e.browser(), "ada", email, "")
-	for _, want := range []string{`value="` + id + `"`, "Created, <time", "Rename<span class=\"visually-hidden\"> Passkey</span>",
+	for _, want := range []string{`value="` + id + `"`, "Created <time", "Rename<span class=\"visually-hidden\"> Passkey</span>",
 		"Remove<span class=\"visually-hidden\"> Passkey</span>", lastUsed} {
 		if !without.has(want) {
 			t.Errorf("Passkeys page lacks %q: %s", want, without.body)

@@ -210,3 +210,7 @@ func FromContext(ctx context.Context) (Lang, bool) {
 	l, ok := ctx.Value(contextKey{}).(Lang)
 	return l, ok
 }
+
+// Name is the language's name in itself ("Français"), for a list to
+// choose from.
+func (l Lang) Name() string { return l.T("format.languageName") }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uplift-dev/uplift/internal/i18n"
 )
 
 func TestCodeEmail(t *testing.T) {
@@ -91,25 +93,38 @@ func TestCodeSMS(t *testing.T) {
 	}
 }
 
-func TestDurationText(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, ""},
-		{-time.Minute, ""},
-		{time.Second, "1 second"},
-		{1500 * time.Millisecond, "2 seconds"},
-		{90 * time.Second, "90 seconds"},
-		{time.Minute, "1 minute"},
-		{10 * time.Minute, "10 minutes"},
-		{time.Hour, "1 hour"},
-		{2 * time.Hour, "2 hours"},
-		{90 * time.Minute, "90 minutes"},
-	}
-	for _, tt := range tests {
-		if got := durationText(tt.d); got != tt.want {
-			t.Errorf("durationText(%v) = %q, want %q", tt.d, got, tt.want)
+// The emails and texts speak the language they are given: subject,
+// both parts and the HTML's lang attribute, with the plural forms of the
+// language.
+func TestMessagesInTheUsersLanguage(t *testing.T) {
+	fr, _ := i18n.Get("fr")
+	m := BrandedCodeEmail(fr, Brand{Name: "Acme"}, "012345", 10*time.Minute)
+	for _, want := range []string{"Votre code de vérification Acme est\u00a0:", "Il expire dans 10\u00a0minutes.",
+		"Si vous n’avez pas demandé ce code"} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("French email lacks %q:\n%s\n%s", want, m.Text, m.HTML)
 		}
+	}
+	if m.Subject != "Votre code de vérification Acme est 012345" || !strings.Contains(m.HTML, `<html lang="fr" dir="ltr">`) {
+		t.Errorf("French email: subject %q, HTML %s", m.Subject, m.HTML)
+	}
+	de, _ := i18n.Get("de")
+	if got := BrandedCodeEmail(de, Brand{}, "012345", time.Minute).Text; !strings.Contains(got, "Er läuft in 1 Minute ab.") {
+		t.Errorf("German email, one minute: %s", got)
+	}
+	ja, _ := i18n.Get("ja")
+	if got := LocalCodeSMS(ja, "Acme", "012345", 10*time.Minute).Body; got != "Acme の確認コードは 012345 です。有効期限は 10 分です。" {
+		t.Errorf("Japanese text = %q", got)
+	}
+	es, _ := i18n.Get("es")
+	link := BrandedLinkEmail(es, Brand{Name: "Acme"}, "https://id.example.com/l?c=1", time.Hour)
+	if link.Subject != "Tu enlace para iniciar sesión en Acme" || !strings.Contains(link.HTML, ">Confirmar inicio de sesión</a>") ||
+		!strings.Contains(link.Text, "caduca dentro de 1 hora.") {
+		t.Errorf("Spanish link email: %q\n%s\n%s", link.Subject, link.Text, link.HTML)
+	}
+	rtl, _ := i18n.Get(i18n.PseudoRTL)
+	if got := BrandedCodeEmail(rtl, Brand{}, "012345", time.Minute); !strings.Contains(got.HTML, `dir="rtl"`) ||
+		!strings.Contains(got.HTML, `dir="ltr">012345<`) {
+		t.Errorf("right-to-left email: the page or its code reads the wrong way: %s", got.HTML)
 	}
 }
