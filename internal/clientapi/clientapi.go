@@ -19,6 +19,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 )
 
@@ -28,12 +29,13 @@ type API struct {
 	tenancy *tenancy.Service
 	codes   *codes.Service
 	keys    *passkeys.Service
+	prompt  *prompt.Service
 	log     *slog.Logger
 }
 
 // New returns the Client API over svc.
-func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, log *slog.Logger) *API {
-	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, log: log}
+func New(svc *actions.Service, tn *tenancy.Service, cd *codes.Service, pk *passkeys.Service, pr *prompt.Service, log *slog.Logger) *API {
+	return &API{svc: svc, tenancy: tn, codes: cd, keys: pk, prompt: pr, log: log}
 }
 
 // HandlerFunc is a Client API handler; it runs for an authenticated caller.

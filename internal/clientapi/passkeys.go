@@ -41,7 +41,9 @@ func (a *API) RegistrationOptions(w http.ResponseWriter, r *http.Request, c tena
 	return jsonapi.Write(w, http.StatusOK, optionsResponse{ChallengeID: o.ChallengeID, Options: o.Options})
 }
 
-// AddPasskey answers POST /v1/client/user-authenticators/passkey.
+// AddPasskey answers POST /v1/client/user-authenticators/passkey. A
+// passkey made after a prompt the app showed on the device (the web
+// component, or its own UI) records that prompt as accepted.
 func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in struct {
 		ChallengeID            string          `json:"challengeId" text:"uuid"`
@@ -59,6 +61,7 @@ func (a *API) AddPasskey(w http.ResponseWriter, r *http.Request, c tenancy.Clien
 	if err != nil {
 		return err
 	}
+	a.recordAccepted(r.Context(), c, in.DeviceID)
 	return writeAdded(w, res)
 }
 

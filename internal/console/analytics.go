@@ -89,6 +89,7 @@ var breakdownTitles = []struct{ dim, id, title, column string }{
 	{prompt.DimensionBrowser, "by-browser", "By browser", "Browser"},
 	{prompt.DimensionAction, "by-action", "By action", "Action"},
 	{prompt.DimensionVariant, "by-variant", "By experiment variant", "Variant"},
+	{prompt.DimensionSurface, "by-surface", "By where shown", "Where shown"},
 	{prompt.DimensionProvider, "by-provider", "New passkeys by provider", "Provider"},
 	{prompt.DimensionSynced, "by-synced", "New passkeys: synced or device-bound", "Kind"},
 }

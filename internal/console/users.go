@@ -552,6 +552,12 @@ func newEventRow(e model.UpliftEvent) eventRow {
 		row.What = "Failed"
 		row.Detail = e.Cause
 	}
+	switch e.Surface { // where shown; the hosted pages go without saying
+	case model.SurfaceComponent:
+		row.What += " (web component)"
+	case model.SurfaceAPI:
+		row.What += " (app's own prompt)"
+	}
 	return row
 }
 

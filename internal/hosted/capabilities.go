@@ -4,13 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/prompt"
 )
-
-// maxClientCapabilities bounds the getClientCapabilities() map a device
-// may report (browsers report about a dozen).
-const maxClientCapabilities = 64
 
 // Capabilities serves POST /login/capabilities: the page reports, before
 // any uplift decision, whether WebAuthn is present, what
@@ -27,7 +22,7 @@ func (p *Pages) Capabilities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	caps, err := parseCapabilities(in.Capabilities)
+	caps, err := prompt.ParseCapabilities(in.Capabilities)
 	if err != nil {
 		return err
 	}
@@ -39,37 +34,4 @@ func (p *Pages) Capabilities(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// parseCapabilities checks a report: the three answers are booleans, the
-// client capabilities a map of names to booleans.
-func parseCapabilities(raw map[string]json.RawMessage) (map[string]any, error) {
-	caps := map[string]any{}
-	for k, v := range raw {
-		switch k {
-		case prompt.CapPublicKeyCredential, prompt.CapPlatformAuthenticator, prompt.CapConditionalMediation:
-			var b bool
-			if err := json.Unmarshal(v, &b); err != nil {
-				return nil, model.Invalid("capabilities.%s must be true or false", k)
-			}
-			caps[k] = b
-		case prompt.CapClientCapabilities:
-			var m map[string]bool
-			if err := json.Unmarshal(v, &m); err != nil {
-				return nil, model.Invalid("capabilities.%s must map names to true or false", k)
-			}
-			if len(m) > maxClientCapabilities {
-				return nil, model.Invalid("capabilities.%s lists more than %d names", k, maxClientCapabilities)
-			}
-			for name := range m {
-				if name == "" || len(name) > 64 {
-					return nil, model.Invalid("capabilities.%s has a name that is empty or too long", k)
-				}
-			}
-			caps[k] = m
-		default:
-			return nil, model.Invalid("unknown capability %q", k)
-		}
-	}
-	return caps, nil
 }

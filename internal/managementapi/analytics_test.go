@@ -76,6 +76,7 @@ func TestAnalyticsReports(t *testing.T) {
 		{"browser", "Unknown", "1", "1", "2", "1", "0", "0", "0", "0", "0"},
 		{"action", "'-signIn", "1", "1", "2", "1", "0", "0", "0", "0", "0"},
 		{"variant", "No experiment", "1", "1", "2", "1", "0", "0", "0", "0", "0"},
+		{"surface", "Hosted pages", "1", "1", "2", "1", "0", "0", "0", "0", "0"},
 	}
 	if diff := cmp.Diff(records, want); diff != "" {
 		t.Errorf("breakdowns CSV (-got +want):\n%s", diff)

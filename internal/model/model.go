@@ -375,6 +375,8 @@ type UpliftEvent struct {
 	// Variant is the id of the prompt experiment's variant the user was
 	// assigned when the event happened; "" outside experiments.
 	Variant string
+	// Surface is where the prompt was shown; empty reads as SurfaceHosted.
+	Surface PromptSurface
 	At      time.Time
 }
 

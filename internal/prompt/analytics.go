@@ -388,8 +388,11 @@ func (s *Service) breakdowns(ctx context.Context, tenantID string, p Period, gro
 		}
 	}
 	order := map[string]int{DimensionOS: 0, DimensionBrowser: 1, DimensionProvider: 2, DimensionSynced: 3,
-		DimensionAction: 4, DimensionVariant: 5}
-	out := make([]BreakdownRow, 0, len(rows))
+		DimensionAction: 4, DimensionVariant: 5, DimensionSurface: 6}
+	out, err := s.surfaceRows(ctx, tenantID, p)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		out = append(out, *r)
 	}

@@ -166,6 +166,7 @@ func TestAnalyticsReports(t *testing.T) {
 		{Dimension: "browser", Value: "Firefox", Evaluated: 1, Eligible: 1, Shown: 1, Dismissed: 1},
 		{Dimension: "action", Value: "signIn", Evaluated: 3, Eligible: 3, Shown: 3, Accepted: 1, Dismissed: 2},
 		{Dimension: "variant", Value: "No experiment", Evaluated: 3, Eligible: 3, Shown: 3, Accepted: 1, Dismissed: 2},
+		{Dimension: "surface", Value: "Hosted pages", Evaluated: 3, Eligible: 3, Shown: 3, Accepted: 1, Dismissed: 2},
 	}
 	if diff := cmp.Diff(a.Breakdowns, wantBreakdowns); diff != "" {
 		t.Errorf("breakdowns (-got +want):\n%s", diff)

@@ -29,6 +29,11 @@ func RolloutBucket(tenantID, userID string) int {
 // opted_out event for the dashboard and the choice itself, which holds on
 // every device until an admin resets it. The tenant must offer the choice.
 func (s *Service) OptOut(ctx context.Context, t model.Tenant, a model.Action, deviceID string) error {
+	return s.optOut(ctx, t, a, deviceID, model.SurfaceHosted)
+}
+
+// optOut is OptOut for a prompt shown on surface.
+func (s *Service) optOut(ctx context.Context, t model.Tenant, a model.Action, deviceID string, surface model.PromptSurface) error {
 	if !t.Passkey.EnrollmentPromptAllowOptOut {
 		return model.Invalid("the passkey configuration does not offer Don't ask again (enrollmentPromptAllowOptOut)")
 	}
@@ -47,7 +52,7 @@ func (s *Service) OptOut(ctx context.Context, t model.Tenant, a model.Action, de
 		}
 		return q.RecordUpliftEvent(ctx, model.UpliftEvent{
 			ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
-			ActionCode: a.Code, Kind: model.UpliftOptedOut, Platform: platform, Variant: variant, At: now,
+			ActionCode: a.Code, Kind: model.UpliftOptedOut, Platform: platform, Variant: variant, Surface: surface, At: now,
 		})
 	})
 }

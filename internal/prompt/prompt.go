@@ -114,17 +114,24 @@ func (s *Service) upliftInput(ctx context.Context, t model.Tenant, a model.Actio
 // reason. The user counts as authenticated when the action's challenge
 // succeeded.
 func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Action, deviceID string) (uplift.Decision, error) {
-	in, d, err := s.upliftInput(ctx, t, a, deviceID, a.State == model.StateChallengeSucceeded)
+	variant, err := s.variantOf(ctx, t.ID, a.UserID)
+	if err != nil {
+		return uplift.Decision{}, err
+	}
+	return s.evaluate(ctx, t, a, deviceID, model.SurfaceHosted, a.State == model.StateChallengeSucceeded, variant)
+}
+
+// evaluate decides and records the decision made for surface, with the
+// user's experiment variant.
+func (s *Service) evaluate(ctx context.Context, t model.Tenant, a model.Action, deviceID string,
+	surface model.PromptSurface, authenticated bool, variant string) (uplift.Decision, error) {
+	in, d, err := s.upliftInput(ctx, t, a, deviceID, authenticated)
 	if err != nil {
 		return uplift.Decision{}, err
 	}
 	dec := uplift.Decide(in)
 	s.events.UpliftDecision(string(dec.Reason))
-	variant, err := s.variantOf(ctx, t.ID, a.UserID)
-	if err != nil {
-		return uplift.Decision{}, err
-	}
-	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{Variant: variant,
+	err = s.store.RecordUpliftEvent(ctx, model.UpliftEvent{Variant: variant, Surface: surface,
 		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
 		ActionCode: a.Code, Kind: model.UpliftEvaluated, Reason: string(dec.Reason),
 		Platform: devices.ParseUserAgent(d.UserAgent).OSName, At: in.Now,
@@ -137,10 +144,16 @@ func (s *Service) EvaluateUplift(ctx context.Context, t model.Tenant, a model.Ac
 // failed with a cause. It returns once the event is stored, so a dismissal
 // is in force before the response that reports it.
 func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Action, deviceID string, kind model.UpliftEventKind, cause string) error {
+	return s.RecordUpliftOn(ctx, t, a, deviceID, model.SurfaceHosted, kind, cause)
+}
+
+// RecordUpliftOn is RecordUplift for a prompt shown on surface.
+func (s *Service) RecordUpliftOn(ctx context.Context, t model.Tenant, a model.Action, deviceID string,
+	surface model.PromptSurface, kind model.UpliftEventKind, cause string) error {
 	switch kind {
 	case model.UpliftShown, model.UpliftAccepted, model.UpliftDismissed, model.UpliftFailed:
 	case model.UpliftOptedOut:
-		return s.OptOut(ctx, t, a, deviceID)
+		return s.optOut(ctx, t, a, deviceID, surface)
 	default:
 		return model.Invalid("unknown uplift event %q", kind)
 	}
@@ -155,7 +168,7 @@ func (s *Service) RecordUplift(ctx context.Context, t model.Tenant, a model.Acti
 	}
 	return s.recordOutcome(ctx, model.UpliftEvent{
 		ID: s.NewID(), TenantID: t.ID, UserID: a.UserID, DeviceID: deviceID, IdempotencyKey: a.IdempotencyKey,
-		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, Variant: variant, At: s.Now(),
+		ActionCode: a.Code, Kind: kind, Cause: cause, Platform: platform, Variant: variant, Surface: surface, At: s.Now(),
 	})
 }
 
@@ -196,7 +209,14 @@ type Diagnosis struct {
 	// would show, the end of the interval when a dismissal holds it back,
 	// and zero when something other than time hides it.
 	NextEligibleAt time.Time
+	// Events are the user's latest uplift events on the device, newest
+	// first: the decisions made and what became of the prompts, wherever
+	// they were shown.
+	Events []model.UpliftEvent
 }
+
+// DiagnosisEvents is how many of the latest events a diagnosis lists.
+const DiagnosisEvents = 20
 
 // DiagnoseUplift answers "why did this user not see the prompt?" for a
 // device and, optionally, an action code. The rule switch is the one of the
@@ -234,6 +254,9 @@ func (s *Service) DiagnoseUplift(ctx context.Context, t model.Tenant, userID, de
 		dg.NextEligibleAt = in.Now
 	case uplift.ReasonFrequencyNotElapsed:
 		dg.NextEligibleAt = dg.Decision.NextEligibleAt
+	}
+	if dg.Events, err = s.store.DeviceUpliftEvents(ctx, t.ID, userID, deviceID, DiagnosisEvents); err != nil {
+		return Diagnosis{}, err
 	}
 	return dg, nil
 }

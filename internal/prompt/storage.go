@@ -22,6 +22,10 @@ type Queries interface {
 	RecordUpliftOptOut(ctx context.Context, tenantID, userID, deviceID string, at time.Time) error
 	ResetUpliftOptOut(ctx context.Context, tenantID, userID string) (bool, error)
 	UpliftDismissals(ctx context.Context, tenantID, userID, deviceID string) (int, time.Time, error)
+	// Where shown (anywhere.go, surfaces.go) and the diagnosis's events.
+	UnansweredPromptSurface(ctx context.Context, tenantID, userID, deviceID, idempotencyKey string) (model.PromptSurface, error)
+	UpliftSurfaceCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.SurfaceEventCount, error)
+	DeviceUpliftEvents(ctx context.Context, tenantID, userID, deviceID string, limit int) ([]model.UpliftEvent, error)
 	UpliftOptOut(ctx context.Context, tenantID, userID string) (time.Time, error)
 	User(ctx context.Context, tenantID, userID string) (model.User, error)
 

@@ -1,6 +1,7 @@
 package prompt
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -30,7 +31,7 @@ func (s *Service) recordOutcome(ctx context.Context, e model.UpliftEvent) error 
 		return webhooks.Enqueue(ctx, q, s.Source, e.TenantID, model.StreamPrompt, typ, e.UserID, map[string]any{
 			"userId": e.UserID, "actionCode": e.ActionCode, "idempotencyKey": e.IdempotencyKey,
 			"deviceId": e.DeviceID, "reason": e.Cause, "variant": e.Variant, "platform": e.Platform,
-			"occurredAt": e.At.UTC().Format(time.RFC3339),
+			"surface": string(cmp.Or(e.Surface, model.SurfaceHosted)), "occurredAt": e.At.UTC().Format(time.RFC3339),
 		})
 	})
 }

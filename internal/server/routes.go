@@ -9,6 +9,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/managementapi"
 	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/sdk"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 )
 
@@ -81,6 +82,11 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("POST /v1/client/challenge", client(capi.Challenge))
 	mux.Handle("POST /v1/client/user-authenticators/passkey/authentication-options", client(capi.AuthenticationOptions))
 	mux.Handle("POST /v1/client/verify/passkey", client(capi.Verify))
+
+	// Client API: the uplift prompt for apps that show it themselves (the
+	// web component at /sdk/uplift-prompt.js, or their own UI).
+	mux.Handle("POST /v1/client/uplift/decision", client(capi.UpliftDecision))
+	mux.Handle("POST /v1/client/uplift/events", client(capi.UpliftEvent))
 
 	// Client API: security keys, the same ceremonies as passkeys.
 	mux.Handle("POST /v1/client/user-authenticators/security-key/registration-options", client(capi.SecurityKeyRegistrationOptions))
@@ -221,6 +227,9 @@ func (s *Server) browserRoutes() *browserMux {
 	pages.Handle("POST /login/passkeys/add", ui.Page(ui.AddPasskeyWithoutScript))
 	steps.Handle("POST /login/passkeys/add/options", ui.JSON(ui.AddPasskeyOptions))
 	steps.Handle("POST /login/passkeys/add/verify", ui.JSON(ui.AddPasskey))
+
+	// The web component apps embed (an ES module, public and read-only).
+	b.surface(readOnly).Handle("GET /sdk/{name}", sdk.Handler())
 
 	// The page an email link opens: the form it shows (and submits by
 	// itself) is bound by its CSRF field to the link's challenge, since

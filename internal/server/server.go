@@ -100,7 +100,7 @@ func WithTracer(t *tracing.Tracer) Option { return func(s *Server) { s.tracer = 
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
-	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, log)}
+	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log)}
 	s.webhooks = a.Webhooks
 	s.managementAPI.SetWebhooks(a.Webhooks)
 	s.experiments = a.Experiments

@@ -1,6 +1,7 @@
 package serverapi
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/uplift-dev/uplift/internal/jsonapi"
@@ -30,6 +31,31 @@ type upliftResponse struct {
 	// is: "rule", "action" or "tenant".
 	PromptEnabled   bool         `json:"promptEnabled"`
 	PromptEnabledBy uplift.Level `json:"promptEnabledBy"`
+	// Events are the user's latest uplift events on the device, newest
+	// first, wherever the prompt was shown.
+	Events []upliftEventJSON `json:"events"`
+}
+
+// upliftEventJSON is one uplift event in a diagnosis.
+type upliftEventJSON struct {
+	Kind           model.UpliftEventKind `json:"kind"`
+	Reason         string                `json:"reason,omitempty"`
+	Cause          string                `json:"cause,omitempty"`
+	Surface        model.PromptSurface   `json:"surface"`
+	ActionCode     string                `json:"actionCode,omitempty"`
+	IdempotencyKey string                `json:"idempotencyKey,omitempty"`
+	Variant        string                `json:"variant,omitempty"`
+	At             string                `json:"at"`
+}
+
+func upliftEventsJSON(evs []model.UpliftEvent) []upliftEventJSON {
+	out := make([]upliftEventJSON, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, upliftEventJSON{Kind: e.Kind, Reason: e.Reason, Cause: e.Cause,
+			Surface: cmp.Or(e.Surface, model.SurfaceHosted), ActionCode: e.ActionCode,
+			IdempotencyKey: e.IdempotencyKey, Variant: e.Variant, At: jsonapi.Time(e.At)})
+	}
+	return out
 }
 
 // Uplift answers GET /v1/users/{userId}/uplift?deviceId=...&action=...: the
@@ -66,5 +92,6 @@ func (a *API) Uplift(w http.ResponseWriter, r *http.Request, t model.Tenant) err
 		EnrollmentPromptBackoff: dg.Backoff, RolloutPercent: dg.RolloutPercent,
 		InRollout:  uplift.InRollout(dg.RolloutPercent, dg.RolloutBucket),
 		OptedOutAt: jsonapi.Time(dg.OptedOutAt), PromptEnabled: dg.PromptOn, PromptEnabledBy: dg.PromptFrom,
+		Events: upliftEventsJSON(dg.Events),
 	})
 }

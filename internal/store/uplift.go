@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -9,14 +10,15 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, action_code, kind, reason, cause, platform, at, variant`
+const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, action_code, kind, reason, cause, platform, at, variant, surface`
 
-// RecordUpliftEvent stores one uplift event.
+// RecordUpliftEvent stores one uplift event; one without a surface was
+// shown by the hosted pages.
 func (q Queries) RecordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		e.ID, e.TenantID, e.UserID, e.DeviceID, e.IdempotencyKey, e.ActionCode, string(e.Kind),
-		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant)
+		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant, string(cmp.Or(e.Surface, model.SurfaceHosted)))
 	if err != nil {
 		return classify(err, "uplift event")
 	}
@@ -52,13 +54,13 @@ func scanUpliftEvents(rows *sql.Rows) ([]model.UpliftEvent, error) {
 	var out []model.UpliftEvent
 	for rows.Next() {
 		var e model.UpliftEvent
-		var kind string
+		var kind, surface string
 		var at int64
 		if err := rows.Scan(&e.ID, &e.TenantID, &e.UserID, &e.DeviceID, &e.IdempotencyKey, &e.ActionCode,
-			&kind, &e.Reason, &e.Cause, &e.Platform, &at, &e.Variant); err != nil {
+			&kind, &e.Reason, &e.Cause, &e.Platform, &at, &e.Variant, &surface); err != nil {
 			return nil, err
 		}
-		e.Kind, e.At = model.UpliftEventKind(kind), fromMicros(at)
+		e.Kind, e.At, e.Surface = model.UpliftEventKind(kind), fromMicros(at), model.PromptSurface(surface)
 		out = append(out, e)
 	}
 	return out, rows.Err()

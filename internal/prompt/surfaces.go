@@ -1,0 +1,62 @@
+package prompt
+
+import (
+	"context"
+
+	"github.com/uplift-dev/uplift/internal/model"
+	"github.com/uplift-dev/uplift/internal/uplift"
+)
+
+// DimensionSurface splits the funnel by where the prompt was shown: the
+// hosted pages, the web component or an app's own UI over the API.
+const DimensionSurface = "surface"
+
+// SurfaceNames are the values of DimensionSurface.
+var SurfaceNames = map[model.PromptSurface]string{
+	model.SurfaceHosted:    "Hosted pages",
+	model.SurfaceComponent: "Web component",
+	model.SurfaceAPI:       "API",
+}
+
+// surfaceRows is the funnel of each surface the prompt was decided or
+// shown on in the period, as breakdown rows.
+func (s *Service) surfaceRows(ctx context.Context, tenantID string, p Period) ([]BreakdownRow, error) {
+	counts, err := s.store.UpliftSurfaceCounts(ctx, tenantID, p.From, p.end())
+	if err != nil {
+		return nil, err
+	}
+	rows := map[model.PromptSurface]*BreakdownRow{}
+	for _, c := range counts {
+		r := rows[c.Surface]
+		if r == nil {
+			name, ok := SurfaceNames[c.Surface]
+			if !ok {
+				name = string(c.Surface)
+			}
+			r = &BreakdownRow{Dimension: DimensionSurface, Value: name}
+			rows[c.Surface] = r
+		}
+		switch c.Kind {
+		case model.UpliftEvaluated:
+			r.Evaluated += c.Count
+			if uplift.Reason(c.Reason) == uplift.ReasonEligible {
+				r.Eligible += c.Count
+			}
+		case model.UpliftShown:
+			r.Shown += c.Count
+		case model.UpliftAccepted:
+			r.Accepted += c.Count
+		case model.UpliftDismissed:
+			r.Dismissed += c.Count
+		case model.UpliftOptedOut:
+			r.OptedOut += c.Count
+		case model.UpliftFailed:
+			r.Failed += c.Count
+		}
+	}
+	out := make([]BreakdownRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	return out, nil
+}
