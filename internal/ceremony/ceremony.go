@@ -11,6 +11,7 @@ package ceremony
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -31,9 +32,11 @@ type RelyingParty struct {
 	Origins []string
 }
 
-// ForTenant returns the relying party of a tenant.
+// ForTenant returns the relying party of a tenant. Its origins are the
+// tenant's expected origins and its related origins, which browsers let
+// use the relying party id once its /.well-known/webauthn lists them.
 func ForTenant(t model.Tenant) RelyingParty {
-	return RelyingParty{ID: t.RPID, Name: t.RPName, Origins: t.Origins}
+	return RelyingParty{ID: t.RPID, Name: t.RPName, Origins: slices.Concat(t.Origins, t.Passkey.RelatedOrigins)}
 }
 
 // User is the person a ceremony is for: the random user handle the

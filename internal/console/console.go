@@ -193,14 +193,14 @@ func checkInput(r *http.Request) error {
 
 // formRule is the text rule of a console form field: one line of at most
 // model.MaxText characters, except a rule's description and condition and
-// the list of expected origins, which span lines.
+// the lists of expected and related origins, which span lines.
 func formRule(field string) model.TextRule {
 	switch field {
 	case "description":
 		return model.TextRule{Free: true, Max: 1000}
 	case "conditions":
 		return model.TextRule{Free: true, Max: -1} // the form's size bounds it
-	case "origins":
+	case "origins", "relatedOrigins":
 		return model.TextRule{Free: true, Max: 8192}
 	case "redirectUrl":
 		return model.TextRule{Max: 2048}

@@ -113,7 +113,9 @@ type settingsForm struct {
 	RPName   string
 	// Origins is the textarea's text, one origin a line.
 	Origins string
-	UV      model.UserVerification
+	// RelatedOrigins is the related origins' textarea, one a line.
+	RelatedOrigins string
+	UV             model.UserVerification
 	// Rollout is the share of users ever prompted, in percent.
 	Rollout       int
 	Backoff       bool
@@ -138,7 +140,8 @@ func settingsFromTenant(t model.Tenant) settingsForm {
 		Prompt: !t.Passkey.DisableEnrollmentPrompt, Interval: t.Passkey.EnrollmentPromptInterval,
 		Recovery: t.Passkey.RecoveryMethods, RPID: t.RPID, RPName: t.RPName,
 		Origins: strings.Join(t.Origins, "\n"), UV: t.Passkey.UserVerification,
-		Rollout: t.Passkey.EnrollmentPromptRolloutPercent, Backoff: t.Passkey.EnrollmentPromptBackoff,
+		RelatedOrigins: strings.Join(t.Passkey.RelatedOrigins, "\n"),
+		Rollout:        t.Passkey.EnrollmentPromptRolloutPercent, Backoff: t.Passkey.EnrollmentPromptBackoff,
 		MaxDismissals: t.Passkey.EnrollmentPromptMaxDismissals, AllowOptOut: t.Passkey.EnrollmentPromptAllowOptOut,
 	}
 }
@@ -150,7 +153,8 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 		Prompt: r.PostFormValue("prompt") != "", Recovery: postedMethods(r, "recovery"),
 		RPID: strings.TrimSpace(r.PostFormValue("rpId")), RPName: r.PostFormValue("rpName"),
 		Origins: r.PostFormValue("origins"), UV: model.UserVerification(r.PostFormValue("uv")),
-		Backoff: r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
+		RelatedOrigins: r.PostFormValue("relatedOrigins"),
+		Backoff:        r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
 	}
 	p := fieldErrors{}
 	n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("interval")), 10, 64)
@@ -186,18 +190,24 @@ func formInt(r *http.Request, name string, def int) (int, error) {
 
 // settings turns the form into policy's passkey settings.
 func (f settingsForm) settings() policy.PasskeySettings {
-	var origins []string
-	for _, line := range strings.Split(f.Origins, "\n") {
-		if o := strings.TrimSpace(line); o != "" {
-			origins = append(origins, o)
-		}
-	}
-	return policy.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: origins, Passkey: model.PasskeyConfig{
+	return policy.PasskeySettings{RPID: f.RPID, RPName: f.RPName, Origins: lines(f.Origins), Passkey: model.PasskeyConfig{
 		DisableEnrollmentPrompt: !f.Prompt, EnrollmentPromptInterval: f.Interval,
 		RecoveryMethods: slices.Clone(f.Recovery), UserVerification: f.UV,
 		EnrollmentPromptRolloutPercent: f.Rollout, EnrollmentPromptBackoff: f.Backoff,
 		EnrollmentPromptMaxDismissals: f.MaxDismissals, EnrollmentPromptAllowOptOut: f.AllowOptOut,
+		RelatedOrigins: lines(f.RelatedOrigins),
 	}}
+}
+
+// lines returns the non-blank lines of a textarea, trimmed.
+func lines(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if o := strings.TrimSpace(line); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Settings shows the tenant's passkey and prompt settings.
@@ -222,6 +232,7 @@ func (c *Console) SaveSettings(w http.ResponseWriter, r *http.Request, s *Sessio
 			ps.RPID, ps.RPName, ps.Origins = in.RPID, in.RPName, slices.Clone(in.Origins)
 			ps.Passkey = in.Passkey
 			ps.Passkey.RecoveryMethods = slices.Clone(in.Passkey.RecoveryMethods)
+			ps.Passkey.RelatedOrigins = slices.Clone(in.Passkey.RelatedOrigins)
 		})
 		if err == nil {
 			err = c.experiments.SetTenantCopy(r.Context(), s.Tenant.ID,
@@ -269,6 +280,9 @@ func settingsProblems(in policy.PasskeySettings) fieldErrors {
 			ps.Passkey.EnrollmentPromptMaxDismissals = in.Passkey.EnrollmentPromptMaxDismissals
 		}},
 		{"rpName", func(ps *policy.PasskeySettings) { ps.RPName = in.RPName }},
+		{"relatedOrigins", func(ps *policy.PasskeySettings) {
+			ps.Passkey.RelatedOrigins = slices.Clone(in.Passkey.RelatedOrigins)
+		}},
 	})
 	ps := goodSettings()
 	ps.RPID, ps.Origins = in.RPID, slices.Clone(in.Origins)

@@ -18,6 +18,7 @@ type passkeyConfigJSON struct {
 	RelyingParty                string                     `json:"relyingParty"`
 	RelyingPartyName            string                     `json:"relyingPartyName"`
 	ExpectedOrigins             []string                   `json:"expectedOrigins"`
+	RelatedOrigins              []string                   `json:"relatedOrigins"`
 	UserVerificationRequirement model.UserVerification     `json:"userVerificationRequirement"`
 	RecoveryMethods             []model.VerificationMethod `json:"recoveryMethods"`
 	DisableEnrollmentPrompt     bool                       `json:"disableEnrollmentPrompt"`
@@ -36,6 +37,7 @@ func toPasskeyConfigJSON(t model.Tenant, cp model.PromptCopy) passkeyConfigJSON 
 	return passkeyConfigJSON{
 		AuthenticatorID: t.ID + ":PASSKEY", VerificationMethod: model.MethodPasskey, IsActive: true,
 		RelyingParty: t.RPID, RelyingPartyName: t.RPName, ExpectedOrigins: nonNil(t.Origins),
+		RelatedOrigins:              nonNil(t.Passkey.RelatedOrigins),
 		UserVerificationRequirement: t.Passkey.UserVerification, RecoveryMethods: nonNil(t.Passkey.RecoveryMethods),
 		DisableEnrollmentPrompt: t.Passkey.DisableEnrollmentPrompt, EnrollmentPromptInterval: t.Passkey.EnrollmentPromptInterval,
 		EnrollmentPromptRolloutPercent: t.Passkey.EnrollmentPromptRolloutPercent,
@@ -51,6 +53,7 @@ type passkeyConfigInput struct {
 	RelyingParty                optional[string]                     `json:"relyingParty"`
 	RelyingPartyName            optional[string]                     `json:"relyingPartyName" text:"100"`
 	ExpectedOrigins             optional[[]string]                   `json:"expectedOrigins"`
+	RelatedOrigins              optional[[]string]                   `json:"relatedOrigins"`
 	UserVerificationRequirement optional[model.UserVerification]     `json:"userVerificationRequirement"`
 	RecoveryMethods             optional[[]model.VerificationMethod] `json:"recoveryMethods"`
 	DisableEnrollmentPrompt     optional[bool]                       `json:"disableEnrollmentPrompt"`
@@ -110,6 +113,7 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 		in.RelyingParty.apply(&ps.RPID)
 		in.RelyingPartyName.apply(&ps.RPName)
 		in.ExpectedOrigins.apply(&ps.Origins)
+		in.RelatedOrigins.apply(&ps.Passkey.RelatedOrigins)
 		in.UserVerificationRequirement.apply(&ps.Passkey.UserVerification)
 		in.RecoveryMethods.apply(&ps.Passkey.RecoveryMethods)
 		in.DisableEnrollmentPrompt.apply(&ps.Passkey.DisableEnrollmentPrompt)

@@ -152,6 +152,10 @@ type PasskeyConfig struct {
 	EnrollmentPromptMaxDismissals int
 	// EnrollmentPromptAllowOptOut offers "Don't ask again" on the prompt.
 	EnrollmentPromptAllowOptOut bool
+	// RelatedOrigins are origins outside the relying party id that may
+	// sign in with its passkeys (WebAuthn Related Origin Requests), served
+	// at /.well-known/webauthn on the relying party's host.
+	RelatedOrigins []string
 }
 
 // DefaultPasskeyConfig is the configuration a new tenant starts with.

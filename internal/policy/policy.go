@@ -360,6 +360,11 @@ func checkPasskeySettings(ps *PasskeySettings) error {
 		}
 		ps.Origins[i] = norm
 	}
+	related, err := tenancy.CheckRelatedOrigins(ps.Passkey.RelatedOrigins)
+	if err != nil {
+		return err
+	}
+	ps.Passkey.RelatedOrigins = related
 	return tenancy.ValidRPID(ps.RPID, ps.Origins)
 }
 

@@ -11,16 +11,16 @@ import (
 const tenantColumns = `id, name, rp_id, rp_name, origins, redirect_prefixes, token_key,
 	disable_enrollment_prompt, enrollment_prompt_interval, recovery_methods, user_verification, created_at,
 	enrollment_prompt_rollout_percent, enrollment_prompt_backoff, enrollment_prompt_max_dismissals,
-	enrollment_prompt_allow_opt_out`
+	enrollment_prompt_allow_opt_out, related_origins`
 
 func scanTenant(row scanner) (model.Tenant, error) {
 	var t model.Tenant
-	var origins, prefixes, recovery, uv string
+	var origins, prefixes, recovery, uv, related string
 	var created int64
 	err := row.Scan(&t.ID, &t.Name, &t.RPID, &t.RPName, &origins, &prefixes, &t.TokenKey,
 		&t.Passkey.DisableEnrollmentPrompt, &t.Passkey.EnrollmentPromptInterval, &recovery, &uv, &created,
 		&t.Passkey.EnrollmentPromptRolloutPercent, &t.Passkey.EnrollmentPromptBackoff,
-		&t.Passkey.EnrollmentPromptMaxDismissals, &t.Passkey.EnrollmentPromptAllowOptOut)
+		&t.Passkey.EnrollmentPromptMaxDismissals, &t.Passkey.EnrollmentPromptAllowOptOut, &related)
 	if err != nil {
 		return t, err
 	}
@@ -32,18 +32,25 @@ func scanTenant(row scanner) (model.Tenant, error) {
 	if err := fromJSON(prefixes, &t.RedirectPrefixes); err != nil {
 		return t, err
 	}
+	if err := fromJSON(related, &t.Passkey.RelatedOrigins); err != nil {
+		return t, err
+	}
+	if len(t.Passkey.RelatedOrigins) == 0 {
+		t.Passkey.RelatedOrigins = nil // most tenants list none
+	}
 	return t, fromJSON(recovery, &t.Passkey.RecoveryMethods)
 }
 
 // CreateTenant stores a new tenant.
 func (q Queries) CreateTenant(ctx context.Context, t model.Tenant) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)), t.TokenKey,
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
 		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification), micros(t.CreatedAt),
 		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
-		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut)
+		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut,
+		jsonText(nonNil(t.Passkey.RelatedOrigins)))
 	if err != nil {
 		return classify(err, "tenant")
 	}
@@ -57,13 +64,15 @@ func (q Queries) UpdateTenant(ctx context.Context, t model.Tenant) error {
 		origins = $5, redirect_prefixes = $6, disable_enrollment_prompt = $7,
 		enrollment_prompt_interval = $8, recovery_methods = $9, user_verification = $10,
 		enrollment_prompt_rollout_percent = $11, enrollment_prompt_backoff = $12,
-		enrollment_prompt_max_dismissals = $13, enrollment_prompt_allow_opt_out = $14
+		enrollment_prompt_max_dismissals = $13, enrollment_prompt_allow_opt_out = $14,
+		related_origins = $15
 		WHERE id = $1`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)),
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
 		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification),
 		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
-		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut)
+		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut,
+		jsonText(nonNil(t.Passkey.RelatedOrigins)))
 	if err != nil {
 		return fmt.Errorf("update tenant: %w", err)
 	}
@@ -84,6 +93,26 @@ func (q Queries) Tenants(ctx context.Context) ([]model.Tenant, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TenantsByRPID lists the tenants whose relying party id is rpID, oldest
+// first.
+func (q Queries) TenantsByRPID(ctx context.Context, rpID string) ([]model.Tenant, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE rp_id = $1
+		ORDER BY created_at, id`, rpID)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants by relying party id: %w", err)
 	}
 	defer rows.Close()
 	var out []model.Tenant

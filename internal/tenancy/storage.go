@@ -20,6 +20,7 @@ type Queries interface {
 	RevokeAPIKeyKeepingOne(ctx context.Context, tenantID, keyID string, at time.Time) error
 	Tenant(ctx context.Context, id string) (model.Tenant, error)
 	TenantByKeyHash(ctx context.Context, hash []byte) (model.Tenant, error)
+	TenantsByRPID(ctx context.Context, rpID string) ([]model.Tenant, error)
 	Tenants(ctx context.Context) ([]model.Tenant, error)
 	UpdateTenant(ctx context.Context, t model.Tenant) error
 }

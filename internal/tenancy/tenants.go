@@ -269,6 +269,13 @@ func (s *Service) Tenants(ctx context.Context) ([]model.Tenant, error) {
 	return s.store.Tenants(ctx)
 }
 
+// TenantsByRPID lists the tenants whose relying party id is rpID, oldest
+// first: what /.well-known/webauthn and /.well-known/passkey-endpoints
+// on that host answer for.
+func (s *Service) TenantsByRPID(ctx context.Context, rpID string) ([]model.Tenant, error) {
+	return s.store.TenantsByRPID(ctx, rpID)
+}
+
 // OriginKnown reports whether any tenant expects origin, so that a
 // browser's preflight from it may be answered before the tenant is known.
 func (s *Service) OriginKnown(ctx context.Context, origin string) (bool, error) {
