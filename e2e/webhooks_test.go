@@ -33,7 +33,37 @@ type receiverEntry struct {
 		TenantID string            `json:"tenantId"`
 		Type     string            `json:"type"`
 		Data     map[string]string `json:"data"`
+		// Records is a log events batch's (Authsignal's shape for them).
+		Records []logRecord `json:"records"`
 	} `json:"event"`
+}
+
+// logRecord is one record of a log events batch.
+type logRecord struct {
+	Version  int            `json:"version"`
+	ID       string         `json:"id"`
+	Source   string         `json:"source"`
+	Time     string         `json:"time"`
+	TenantID string         `json:"tenantId"`
+	Type     string         `json:"type"`
+	Record   map[string]any `json:"record"`
+}
+
+// acceptedRecords returns the records of one type in the verified,
+// 2xx-answered log batches.
+func acceptedRecords(l []receiverEntry, typ string) []logRecord {
+	var out []logRecord
+	for _, e := range l {
+		if !e.Verified || e.Status/100 != 2 {
+			continue
+		}
+		for _, r := range e.Event.Records {
+			if r.Type == typ {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // receiver is e2e/sdk/webhook-receiver.mjs, run with the tenant's secret
@@ -192,6 +222,7 @@ func TestWebhooks(t *testing.T) {
 	// The first authenticator event is refused twice, then accepted.
 	srv.mustCall(http.StatusOK, "PATCH", "/management/webhooks", map[string]any{
 		"authenticatorEventsUrl": rc.URL("auth", 500, 500), "messageEventsUrl": rc.URL("messages"),
+		"logEventsUrl": rc.URL("log"), "promptEventsUrl": rc.URL("prompt"),
 	})
 
 	// authenticator.created from the Server API, then deleted.
@@ -300,6 +331,64 @@ func TestWebhooks(t *testing.T) {
 	}
 	carolSent := time.Now()
 
+	// action.log_created: carol's action went to the log events URL, as a
+	// batch of records, when track allowed it (she had no method yet) and
+	// again when her code completed it.
+	log = rc.WaitFor(10*time.Second, "carol's action.log_created", func(l []receiverEntry) bool {
+		n := 0
+		for _, r := range acceptedRecords(l, "action.log_created") {
+			if r.Record["userId"] == "carol" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	var carolStates []any
+	for _, r := range acceptedRecords(log, "action.log_created") {
+		if r.Record["userId"] != "carol" {
+			continue
+		}
+		rec := r.Record
+		carolStates = append(carolStates, rec["state"])
+		if r.Version != 1 || r.ID == "" || r.TenantID != srv.TenantID || r.Source == "" || r.Time == "" ||
+			rec["tenantId"] != srv.TenantID || rec["actionCode"] != "signUp" || rec["idempotencyKey"] == "" ||
+			rec["outcome"] != "ALLOW" || rec["createdAt"] == nil || rec["updatedAt"] == nil || rec["stateUpdatedAt"] == nil {
+			t.Errorf("carol's action.log_created = %+v", r)
+		}
+		if rec["state"] == "CHALLENGE_SUCCEEDED" && rec["verificationMethod"] != "EMAIL_OTP" {
+			t.Errorf("carol's completed action.log_created = %+v", r)
+		}
+	}
+	if fmt.Sprint(carolStates) != "[ALLOW CHALLENGE_SUCCEEDED]" {
+		t.Errorf("carol's logged states = %v, want [ALLOW CHALLENGE_SUCCEEDED]", carolStates)
+	}
+
+	// passkey_prompt.*: an app that draws its own prompt reports what
+	// became of it; each outcome goes to the prompt events URL.
+	for _, ev := range []map[string]any{{"event": "shown"}, {"event": "dismissed"}, {"event": "shown"},
+		{"event": "failed", "cause": "NotAllowedError"}} {
+		ev["deviceId"], ev["surface"] = "carol-laptop", "api"
+		if st, out := srv.client(carolToken, "/client/uplift/events", ev); st != http.StatusNoContent {
+			t.Fatalf("uplift event %v = %d %v", ev, st, out)
+		}
+	}
+	log = rc.WaitFor(10*time.Second, "passkey_prompt events", func(l []receiverEntry) bool {
+		return len(accepted(l, "passkey_prompt.shown")) == 2 && len(accepted(l, "passkey_prompt.dismissed")) == 1 &&
+			len(accepted(l, "passkey_prompt.failed")) == 1
+	})
+	for _, typ := range []string{"passkey_prompt.shown", "passkey_prompt.dismissed", "passkey_prompt.failed"} {
+		for _, e := range accepted(log, typ) {
+			d := e.Event.Data
+			if e.Event.TenantID != srv.TenantID || !strings.Contains(e.URL, "/hook/prompt") || d["userId"] != "carol" ||
+				d["actionCode"] != "signUp" || d["idempotencyKey"] == "" || d["deviceId"] != "carol-laptop" || d["occurredAt"] == "" {
+				t.Errorf("%s = %+v", typ, e.Event)
+			}
+		}
+	}
+	if d := accepted(log, "passkey_prompt.failed")[0].Event.Data; d["reason"] != "NotAllowedError" {
+		t.Errorf("passkey_prompt.failed reason = %q, want NotAllowedError", d["reason"])
+	}
+
 	// sms.created likewise.
 	token, _ = srv.track("dave", "signUp")
 	if st, out := srv.client(token, "/client/user-authenticators/sms", map[string]any{"phoneNumber": "+14155550100"}); st != http.StatusOK {
@@ -340,6 +429,23 @@ func TestWebhooks(t *testing.T) {
 	}
 	if a := srv.mustCall(http.StatusOK, "GET", "/users/frank/actions/signIn/"+key, nil); a["state"] != "CHALLENGE_REQUIRED" {
 		t.Errorf("action after a refused action.verify = %v", a)
+	}
+	// The app's backend rejects frank's action: its final state is logged,
+	// with the outcome track gave it.
+	srv.mustCall(http.StatusOK, "PATCH", "/users/frank/actions/signIn/"+key, map[string]any{"state": "CHALLENGE_FAILED"})
+	log = rc.WaitFor(10*time.Second, "frank's action.log_created", func(l []receiverEntry) bool {
+		for _, r := range acceptedRecords(l, "action.log_created") {
+			if r.Record["userId"] == "frank" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, r := range acceptedRecords(log, "action.log_created") {
+		if r.Record["userId"] == "frank" && (r.Record["idempotencyKey"] != key || r.Record["state"] != "CHALLENGE_FAILED" ||
+			r.Record["outcome"] != "CHALLENGE") {
+			t.Errorf("frank's action.log_created = %+v", r)
+		}
 	}
 
 	// Enrolling another address in carol's action, once the send throttle

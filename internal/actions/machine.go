@@ -77,9 +77,13 @@ func (s *Service) completeAction(ctx context.Context, q Queries, tenantID, key s
 		}
 		return a, err
 	}
+	tracked := a.State
 	a.State, a.StateUpdatedAt, a.StateSource = model.StateChallengeSucceeded, s.Now(), by
 	a.VerificationMethod, a.VerifiedAuthenticatorID = method, authID
-	return a, q.SetActionState(ctx, a)
+	if err := q.SetActionState(ctx, a); err != nil {
+		return a, err
+	}
+	return a, s.logAction(ctx, q, a, tracked)
 }
 
 // MoveAction moves one of the user's actions to any state, on the word
@@ -105,7 +109,17 @@ func (s *Service) MoveAction(ctx context.Context, tenantID, userID, code, key st
 			return nil
 		}
 		s.log.InfoContext(ctx, "action state set", "tenant", tenantID, "action", code, "state", to, "by", by)
-		return q.SetActionState(ctx, a)
+		if err := q.SetActionState(ctx, a); err != nil {
+			return err
+		}
+		if !finalStates[a.State] {
+			return nil
+		}
+		tracked, err := trackedState(ctx, q, a)
+		if err != nil {
+			return err
+		}
+		return s.logAction(ctx, q, a, tracked)
 	})
 	return a, err
 }
@@ -172,9 +186,13 @@ func (s *Service) FailAction(ctx context.Context, q Queries, tenantID, key strin
 	if a.State != model.StateChallengeRequired && a.State != model.StateAllow {
 		return nil
 	}
+	tracked := a.State
 	a.State, a.StateUpdatedAt, a.StateSource = model.StateChallengeFailed, s.Now(), model.SourceChallenge
 	s.log.InfoContext(ctx, "challenge failed after too many wrong codes", "tenant", tenantID, "action", a.Code)
-	return q.SetActionState(ctx, a)
+	if err := q.SetActionState(ctx, a); err != nil {
+		return err
+	}
+	return s.logAction(ctx, q, a, tracked)
 }
 
 // TokenAction loads the action a Client API token names.

@@ -258,6 +258,15 @@ func (s *Service) WriteTrack(ctx context.Context, q Queries, p *TrackPlan) (mode
 		return stored, false, model.Errorf(model.ErrConflict, "idempotency_key_conflict",
 			"idempotency key %s already belongs to another user or action", in.IdempotencyKey)
 	}
+	if created {
+		tracked := stored.State
+		if len(p.earlier) > 0 {
+			tracked = p.earlier[0]
+		}
+		if err := s.logAction(ctx, q, stored, tracked); err != nil {
+			return stored, false, err
+		}
+	}
 	return stored, created, nil
 }
 

@@ -27,7 +27,7 @@ var webhookFields = []struct{ Name, Label, Hint string }{
 	{"authenticatorEventsUrl", "Authenticator events URL", "authenticator.created, .updated and .deleted."},
 	{"promptEventsUrl", "Passkey prompt events URL", "passkey_prompt.shown, .accepted, .dismissed and .failed."},
 	{"messageEventsUrl", "Codes URL", "email.created and sms.created: codes go here instead of email and text messages."},
-	{"logEventsUrl", "Log events URL", "Kept for Authsignal's log events."},
+	{"logEventsUrl", "Log events URL", "action.log_created: a snapshot of each action that reaches a final state."},
 }
 
 // webhookField is one URL field as shown.

@@ -9,7 +9,7 @@ type WebhookSettings struct {
 	// AuthenticatorEventsURL receives authenticator.created, .updated and
 	// .deleted.
 	AuthenticatorEventsURL string
-	// LogEventsURL is kept for Authsignal's log events.
+	// LogEventsURL receives Authsignal's log events (action.log_created).
 	LogEventsURL string
 	// PromptEventsURL receives Uplift's passkey_prompt.* events.
 	PromptEventsURL string
@@ -31,6 +31,7 @@ const (
 const (
 	StreamAuthenticator = "authenticator"
 	StreamPrompt        = "prompt"
+	StreamLog           = "log"
 	StreamSync          = "sync"
 )
 

@@ -45,6 +45,7 @@ func (q Queries) PutWebhookSettings(ctx context.Context, s model.WebhookSettings
 var webhookStreamColumn = map[string]string{
 	model.StreamAuthenticator: "authenticator_events_url",
 	model.StreamPrompt:        "prompt_events_url",
+	model.StreamLog:           "log_events_url",
 }
 
 // EnqueueWebhook stores d as pending when the tenant has a URL for its

@@ -1,6 +1,7 @@
 // Package webhooks sends a tenant's events to its systems as Authsignal
 // does: an envelope signed in X-Signature-V2 with the tenant's secret key.
-// Asynchronous events (authenticator.*, passkey_prompt.*) are written to
+// Asynchronous events (authenticator.*, passkey_prompt.*, and the log
+// events action.log_created, in batches of records) are written to
 // an outbox in the transaction of the change they report, and a worker on
 // every instance delivers them, retrying with back-off; synchronous ones
 // (action.verify, email.created, sms.created) are posted at once and
@@ -31,6 +32,7 @@ const (
 	PromptAccepted       = "passkey_prompt.accepted"
 	PromptDismissed      = "passkey_prompt.dismissed"
 	PromptFailed         = "passkey_prompt.failed"
+	ActionLogCreated     = "action.log_created"
 )
 
 // MaxAttempts is how many times an asynchronous delivery is tried before
@@ -107,9 +109,33 @@ type Envelope struct {
 	Data     json.RawMessage `json:"data"`
 }
 
-// envelope returns the body of delivery d, whose payload is its data.
+// LogRecord is one event of a log batch: the envelope's fields with the
+// event's data under record, as Authsignal sends log events.
+type LogRecord struct {
+	Version  int             `json:"version"`
+	ID       string          `json:"id"`
+	Source   string          `json:"source"`
+	Time     string          `json:"time"`
+	TenantID string          `json:"tenantId"`
+	Type     string          `json:"type"`
+	Record   json.RawMessage `json:"record"`
+}
+
+// LogBatch is the body of a log events delivery: a batch of records (one
+// per delivery here; Authsignal sends up to 500).
+type LogBatch struct {
+	Records []LogRecord `json:"records"`
+}
+
+// envelope returns the body of delivery d, whose payload is its data: the
+// envelope, or for log events a batch holding its record.
 func (s *Service) envelope(d model.WebhookDelivery) ([]byte, error) {
-	return json.Marshal(Envelope{Version: 1, ID: d.ID, Source: s.source, Time: d.CreatedAt.UTC().Format(time.RFC3339),
+	at := d.CreatedAt.UTC().Format(time.RFC3339)
+	if d.Stream == model.StreamLog {
+		return json.Marshal(LogBatch{Records: []LogRecord{{Version: 1, ID: d.ID, Source: s.source, Time: at,
+			TenantID: d.TenantID, Type: d.Type, Record: json.RawMessage(d.Payload)}}})
+	}
+	return json.Marshal(Envelope{Version: 1, ID: d.ID, Source: s.source, Time: at,
 		TenantID: d.TenantID, Type: d.Type, Data: json.RawMessage(d.Payload)})
 }
 

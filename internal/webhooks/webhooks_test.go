@@ -165,6 +165,8 @@ type receiver struct {
 	mu       sync.Mutex
 	statuses []int
 	got      []webhooks.Envelope
+	bodies   [][]byte // every verified body, as received
+	paths    []string // and the path it was posted to
 	bad      int
 }
 
@@ -182,6 +184,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.bad++
 	}
 	rc.got = append(rc.got, e)
+	rc.bodies, rc.paths = append(rc.bodies, body), append(rc.paths, r.URL.Path)
 	status := 200
 	if len(rc.statuses) > 0 {
 		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
@@ -196,6 +199,7 @@ type fixture struct {
 	svc   *webhooks.Service
 	src   ids.Source
 	rc    *receiver
+	url   string // the receiver's
 }
 
 func newFixture(t *testing.T, statuses ...int) *fixture {
@@ -226,7 +230,7 @@ func newFixture(t *testing.T, statuses ...int) *fixture {
 	if _, err := svc.UpdateSettings(ctx, "t1", webhooks.SettingsChange{AuthenticatorEventsURL: &srv.URL}); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{st: st, clock: clock, svc: svc, src: src, rc: rc}
+	return &fixture{st: st, clock: clock, svc: svc, src: src, rc: rc, url: srv.URL}
 }
 
 func (f *fixture) enqueue(t *testing.T, userID string) {
@@ -420,5 +424,66 @@ func TestSendKeepsNoSecrets(t *testing.T) {
 	}
 	if err := svc.Resend(t.Context(), "t1", ds[0].ID); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("Resend of a synchronous delivery = %v, want not found", err)
+	}
+}
+
+// Log events go to the log events URL as Authsignal sends them, a batch
+// of records whose record holds the event's data; a tenant without that
+// URL stores none.
+func TestLogEventsGoAsBatchesOfRecords(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	logURL := f.url + "/log"
+	if _, err := f.svc.UpdateSettings(ctx, "t1", webhooks.SettingsChange{LogEventsURL: &logURL}); err != nil {
+		t.Fatal(err)
+	}
+	enqueue := func() {
+		t.Helper()
+		err := f.st.InTx(ctx, func(q store.Queries) error {
+			return webhooks.Enqueue(ctx, q, f.src, "t1", model.StreamLog, webhooks.ActionLogCreated, "u1",
+				map[string]any{"userId": "u1", "state": "CHALLENGE_SUCCEEDED", "allowedVerificationMethods": []string{"PASSKEY"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue()
+	if n := f.deliver(t); n != 1 {
+		t.Fatalf("attempted %d deliveries, want 1", n)
+	}
+	if f.rc.bad != 0 || len(f.rc.bodies) != 1 || f.rc.paths[0] != "/log" {
+		t.Fatalf("receiver: %d verified (paths %v), %d bad", len(f.rc.bodies), f.rc.paths, f.rc.bad)
+	}
+	var batch struct {
+		Records []struct {
+			Version  int            `json:"version"`
+			ID       string         `json:"id"`
+			Source   string         `json:"source"`
+			Time     string         `json:"time"`
+			TenantID string         `json:"tenantId"`
+			Type     string         `json:"type"`
+			Record   map[string]any `json:"record"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(f.rc.bodies[0], &batch); err != nil || len(batch.Records) != 1 {
+		t.Fatalf("body %s: %v", f.rc.bodies[0], err)
+	}
+	ds, _ := f.svc.Deliveries(ctx, "t1", 10)
+	r := batch.Records[0]
+	if r.Version != 1 || r.ID != ds[0].ID || r.Source != "https://uplift.example" || r.Time == "" || r.TenantID != "t1" ||
+		r.Type != "action.log_created" || r.Record["userId"] != "u1" || r.Record["state"] != "CHALLENGE_SUCCEEDED" {
+		t.Errorf("record = %+v", r)
+	}
+	if ds[0].Status != model.DeliveryDelivered {
+		t.Errorf("delivery status = %s", ds[0].Status)
+	}
+
+	empty := ""
+	if _, err := f.svc.UpdateSettings(ctx, "t1", webhooks.SettingsChange{LogEventsURL: &empty}); err != nil {
+		t.Fatal(err)
+	}
+	enqueue()
+	if ds, _ := f.svc.Deliveries(ctx, "t1", 10); len(ds) != 1 {
+		t.Errorf("%d deliveries after one without a log events URL, want 1", len(ds))
 	}
 }

@@ -82,8 +82,11 @@ func (s *Service) post(ctx context.Context, d model.WebhookDelivery) (string, re
 		return "", response{text: "settings unavailable"}
 	}
 	url := set.AuthenticatorEventsURL
-	if d.Stream == model.StreamPrompt {
+	switch d.Stream {
+	case model.StreamPrompt:
 		url = set.PromptEventsURL
+	case model.StreamLog:
+		url = set.LogEventsURL
 	}
 	if url == "" {
 		return "", response{text: "no webhook URL is set for these events"}
