@@ -2,6 +2,7 @@ package browser_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -285,7 +286,8 @@ func (a *admin) dashboardJSON() dashboardFigures {
 }
 
 // Every console page passes axe-core with no serious or critical
-// violation, fits 360 pixels, and is written as a screenshot.
+// violation and fits 360 pixels, in light and dark mode, and is written
+// as a screenshot at 360 and 1280 pixels in both.
 func TestConsoleAccessibility(t *testing.T) {
 	requireFiles(t, axePath)
 	axe, err := os.ReadFile(axePath)
@@ -299,7 +301,7 @@ func TestConsoleAccessibility(t *testing.T) {
 	}
 
 	visitor := e.newDevice(platform)
-	vc := pageCheck{t: t, d: visitor, axe: string(axe), dir: dir}
+	vc := schemeCheck{pageCheck{t: t, d: visitor, axe: string(axe), dir: dir}}
 	visitor.open(e.api + "/console/signin")
 	visitor.find("button", "Sign in with passkey")
 	vc.check("signin")
@@ -312,7 +314,7 @@ func TestConsoleAccessibility(t *testing.T) {
 	vc.check("invite")
 
 	a := e.newAdmin("Ada Admin")
-	c := pageCheck{t: t, d: a.device, axe: string(axe), dir: dir}
+	c := schemeCheck{pageCheck{t: t, d: a.device, axe: string(axe), dir: dir}}
 	email := e.emailUser("bob")
 	user := e.newDevice(platform)
 	if user.signInWithEmailCode(e.trackSignIn("bob", "signIn", nil), email) {
@@ -323,6 +325,12 @@ func TestConsoleAccessibility(t *testing.T) {
 		"name": "New devices", "isActive": true, "priority": 1, "type": "CHALLENGE",
 		"conditions": map[string]any{"==": []any{map[string]any{"var": "device.isNew"}, true}}})
 	ruleID, _ := e.managementRules("signIn")[0]["ruleId"].(string)
+	exp := e.serverAPI("POST", "/v1/management/experiments", map[string]any{"name": "Prompt copy", "variants": []any{
+		map[string]any{"heading": "Sign in faster", "explanation": "Use your fingerprint or face next time."},
+		map[string]any{"heading": "No more codes", "explanation": "A passkey replaces the code we email you."}}})
+	expID, _ := exp["experimentId"].(string)
+	e.serverAPI("PATCH", "/v1/management/theme", map[string]any{"name": "Acme Bank", "primaryColor": "#0b6e4f",
+		"logo": map[string]any{"contentType": "image/png", "data": base64.StdEncoding.EncodeToString(logoPNG(t))}})
 
 	for _, p := range []struct{ name, path, heading string }{
 		{"dashboard", "/console/", "Dashboard"},
@@ -334,6 +342,11 @@ func TestConsoleAccessibility(t *testing.T) {
 		{"users", "/console/users", "Users"},
 		{"user", "/console/users/bob", "bob"},
 		{"keys", "/console/keys", "API keys"},
+		{"prices", "/console/settings/prices", "Message prices"},
+		{"experiments", "/console/experiments", "Experiments"},
+		{"experiment", "/console/experiments/" + expID, "Prompt copy"},
+		{"branding", "/console/branding", "Branding"},
+		{"webhooks", "/console/webhooks", "Webhooks"},
 	} {
 		a.visit(p.path, p.heading)
 		c.check(p.name)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/ids"
@@ -83,6 +84,8 @@ type App struct {
 	// Experiments runs experiments on the uplift prompt's copy and says
 	// which copy a user sees.
 	Experiments *experiments.Service
+	// Branding holds each tenant's theme of its pages and emails.
+	Branding *branding.Service
 }
 
 // New returns the services o describes.
@@ -119,5 +122,8 @@ func New(o Options) *App {
 	}
 	a.Prompt.SetVariants(ex)
 	a.Codes.SetWebhooks(hooks)
+	a.Branding = branding.New(branding.Options{Store: store.Bind[branding.Queries](o.Store), Log: o.Log, Now: src.Clock,
+		PublicURL: o.PublicURL, CacheTTL: o.TenantCacheTTL})
+	a.Codes.SetBranding(a.Branding)
 	return a
 }

@@ -15,7 +15,7 @@ const module = "github.com/uplift-dev/uplift/internal/"
 // the domains, are the composition root and may reach everything.
 var (
 	surfaces = []string{"clientapi", "serverapi", "managementapi", "hosted", "console", "demo"}
-	domains  = []string{"tenancy", "policy", "actions", "passkeys", "codes", "prompt", "admin"}
+	domains  = []string{"tenancy", "policy", "actions", "passkeys", "codes", "prompt", "admin", "branding"}
 )
 
 // TestNothingAboveTheStoreReachesIt proves that no surface and no domain

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/notify"
@@ -37,6 +38,8 @@ type Service struct {
 	events    model.Events
 	// webhooks posts codes to tenants that want them (see SetWebhooks).
 	webhooks *webhooks.Service
+	// branding gives emails the tenant's theme (see SetBranding).
+	branding *branding.Service
 }
 
 // Options configures the codes service. Without Email, email codes are
@@ -195,7 +198,7 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 	}
 	switch ch.Method {
 	case model.MethodEmailOTP:
-		msg := notify.CodeEmail(t.Name, code, otp.Lifetime)
+		msg := notify.BrandedCodeEmail(s.brand(ctx, t), code, otp.Lifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
 	case model.MethodSMS:
@@ -203,7 +206,7 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 		msg.To = ch.PhoneNumber
 		err = s.sms.SendSMS(ctx, msg)
 	case model.MethodEmailMagicLink:
-		msg := notify.LinkEmail(t.Name, s.linkURL(ch, code), LinkLifetime)
+		msg := notify.BrandedLinkEmail(s.brand(ctx, t), s.linkURL(ch, code), LinkLifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
 	default:

@@ -34,12 +34,12 @@ func TestActionsPageListsAndCreates(t *testing.T) {
 	}).MustOK(t)
 	pageHas(t, h.get("/console/actions", s), 200,
 		`<th scope="col">Action code</th>`,
-		`<td><a href="/console/actions/withdraw"><code>withdraw</code></a></td>
-<td>Challenge</td>
-<td>Passkey, Text message code</td>
-<td><span class="badge on">On — from this action&#39;s switch</span></td>
-<td class="num">1</td>
-<td>never</td>`)
+		`<td data-label="Action code"><a href="/console/actions/withdraw"><code>withdraw</code></a></td>
+<td data-label="Default outcome">Challenge</td>
+<td data-label="Methods">Passkey, Text message code</td>
+<td data-label="Passkey prompt"><span class="badge on">On — from this action&#39;s switch</span></td>
+<td data-label="Rules" class="num">1</td>
+<td data-label="Last used">never</td>`)
 }
 
 func TestCreateActionRefusals(t *testing.T) {

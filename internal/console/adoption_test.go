@@ -103,7 +103,7 @@ func TestPromptSwitchesShowTheirEffectiveState(t *testing.T) {
 	if got := h.env.Do(h.secret, "GET", actionConfigsPath+"/pay/rules/"+rule.Str("ruleId"), nil).MustOK(t); got.JSON["disablePromptToEnroll"] != true {
 		t.Errorf("rule after Off: %s", got.Body)
 	}
-	pageHas(t, h.get("/console/actions/pay", s), 200, `<td><span class="badge">Off</span></td>`)
+	pageHas(t, h.get("/console/actions/pay", s), 200, `<td data-label="Passkey prompt"><span class="badge">Off</span></td>`)
 
 	// With the action inheriting and the tenant off, the page says so.
 	h.env.Do(h.secret, "PATCH", passkeyConfigPath, map[string]any{"disableEnrollmentPrompt": true}).MustOK(t)

@@ -41,6 +41,8 @@ var sessionRoutes = []struct{ method, pattern string }{
 	{"GET", "/console/keys"},
 	{"POST", "/console/keys"},
 	{"POST", "/console/keys/{keyId}/revoke"},
+	{"GET", "/console/branding"},
+	{"POST", "/console/branding"},
 	{"GET", "/console/webhooks"},
 	{"POST", "/console/webhooks"},
 	{"POST", "/console/webhooks/deliveries/{id}/resend"},

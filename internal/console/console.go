@@ -25,6 +25,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/experiments"
 	"github.com/uplift-dev/uplift/internal/hosted"
@@ -68,6 +69,8 @@ type Console struct {
 	policy      *policy.Service
 	// webhooks holds the tenant's webhook settings and deliveries.
 	webhooks *webhooks.Service
+	// branding holds the tenant's theme (see SetBranding).
+	branding *branding.Service
 	log      *slog.Logger
 	origin   string
 	secure   bool

@@ -32,7 +32,7 @@ func startExperiment(t *testing.T, h *harness, session string) string {
 func figuresOnPage(t *testing.T, body string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	cell := regexp.MustCompile(`<td>([^<]*)</td>`)
+	cell := regexp.MustCompile(`<td(?: data-label="[^"]*")?>([^<]*)</td>`)
 	for _, row := range strings.Split(body, `<th scope="row">`)[1:] {
 		label := row[:1]
 		row = row[:strings.Index(row, "</tr>")]

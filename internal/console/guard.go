@@ -62,7 +62,7 @@ func (c *Console) checkPost(r *http.Request, s *Session) error {
 	var submitted string
 	var formErr error
 	if isForm(r) {
-		formErr = r.ParseForm()
+		formErr = parseForm(r)
 		submitted = r.PostFormValue(CSRFField)
 	} else {
 		submitted = r.Header.Get(CSRFHeader)
@@ -74,7 +74,7 @@ func (c *Console) checkPost(r *http.Request, s *Session) error {
 		if formErr != nil {
 			// The CSRF field was not read because the form was not.
 			return model.Errorf(model.ErrInvalid, "invalid_request",
-				"the form could not be read (it may be larger than %d KiB); nothing was saved", MaxFormBody>>10)
+				"the form could not be read (it may be larger than %d KiB); nothing was saved", formLimit(r)>>10)
 		}
 		return errCSRF
 	}
@@ -98,6 +98,29 @@ func (c *Console) SignInCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), guardedKey{}, true)))
 	})
+}
+
+// parseForm reads a posted form, a multipart one (an upload) included,
+// whose files stay in memory: the body is bounded by MaxUploadBody.
+func parseForm(r *http.Request) error {
+	if isUpload(r) {
+		return r.ParseMultipartForm(MaxUploadBody)
+	}
+	return r.ParseForm()
+}
+
+// isUpload reports whether a request's body is a multipart form.
+func isUpload(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
+}
+
+// formLimit is the largest form body r may have.
+func formLimit(r *http.Request) int {
+	if isUpload(r) {
+		return MaxUploadBody
+	}
+	return MaxFormBody
 }
 
 // isForm reports whether a request's body is a form.

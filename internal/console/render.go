@@ -92,6 +92,7 @@ type View struct {
 // fixed texts are ever shown, never text from the URL.
 var notices = map[string]string{
 	"settings-saved":      "Settings saved.",
+	"branding-saved":      "Branding saved: the sign-in pages and emails show it now.",
 	"action-created":      "Action created.",
 	"action-saved":        "Action saved.",
 	"rule-created":        "Rule created.",

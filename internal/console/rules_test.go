@@ -70,11 +70,11 @@ func TestRuleLifecycle(t *testing.T) {
 		`<option value="SMS" selected>Text message code</option>`,
 		template.HTMLEscapeString("{\"and\":[\n  {\"==\":[{\"var\":\"device.isNew\"},true]}\n]}")+"</textarea>",
 		`<button type="submit" class="danger">Delete rule</button>`, `<form method="post" action="`+rulePage+`">`)
-	pageHas(t, h.get("/console/actions/signIn", s), 200, `<td class="num">5</td>
-<td><a href="`+rulePage+`">New devices</a></td>
-<td><span class="badge on">Active</span></td>
-<td>Challenge</td>
-<td><span class="badge on">On</span></td>`)
+	pageHas(t, h.get("/console/actions/signIn", s), 200, `<td data-label="Priority" class="num">5</td>
+<td data-label="Name"><a href="`+rulePage+`">New devices</a></td>
+<td data-label="Active"><span class="badge on">Active</span></td>
+<td data-label="Outcome">Challenge</td>
+<td data-label="Passkey prompt"><span class="badge on">On</span></td>`)
 
 	// Edit: everything the form holds reaches the API.
 	form = ruleForm()

@@ -25,7 +25,7 @@ func TestUserPageShowsASecurityKeyAsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := h.get("/console/users/ada", s).text()
-	if !regexp.MustCompile(`(?s)The user has no passkey\..*Other methods.*<td>Security key</td>`).MatchString(p) {
+	if !regexp.MustCompile(`(?s)The user has no passkey\..*Other methods.*<td data-label="Method">Security key</td>`).MatchString(p) {
 		t.Errorf("the user page does not list the security key among the other methods, and no passkey:\n%s", p)
 	}
 }

@@ -24,6 +24,8 @@ type flow struct {
 	// popup says the browser SDK launched the flow in a popup or window
 	// (see popup.go).
 	popup bool
+	// theme is the tenant's branding (see branding.go).
+	theme model.Theme
 }
 
 func (f *flow) tenant() model.Tenant  { return f.caller.Tenant }
@@ -50,7 +52,8 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 	if err != nil {
 		return nil, err
 	}
-	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r), popup: inPopup(r)}
+	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r), popup: inPopup(r),
+		theme: p.themeOf(r.Context(), c.Tenant.ID)}
 	f.csrf = CSRFField(p.cookies.CSRFSecret(w, r), f.csrfScope())
 	noteFlow(r, f)
 	if err := p.touchDevice(r.Context(), f, r.UserAgent()); err != nil {

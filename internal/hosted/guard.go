@@ -89,7 +89,8 @@ func (p *Pages) resumePosted(r *http.Request) (*flow, error) {
 	if !ok {
 		return nil, errCookies
 	}
-	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf, popup: inPopup(r)}, nil
+	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf, popup: inPopup(r),
+		theme: p.themeOf(r.Context(), c.Tenant.ID)}, nil
 }
 
 // postedFields reads a post's token and CSRF field: a form's hidden

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/codes"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
@@ -38,7 +39,9 @@ type Pages struct {
 	policy  *policy.Service
 	log     *slog.Logger
 	cookies Cookies
-	views   *views
+	// branding holds the tenants' themes (see SetBranding).
+	branding *branding.Service
+	views    *views
 	// confirmFor is how long a confirmation page shows before it moves on.
 	confirmFor time.Duration
 }
@@ -144,6 +147,7 @@ func (p *Pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	v := p.baseView(nil, pr)
 	// An error in a flow in popup mode shows in the app's frame too.
 	v.popupFrom(requestFlow(r))
+	v.brandFrom(requestFlow(r))
 	v.Back = backLink(err)
 	p.render(w, status, "error", v)
 }

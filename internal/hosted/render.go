@@ -69,6 +69,8 @@ type view struct {
 	Assets assetURLs
 	// AppName is the relying party's display name, when the flow is known.
 	AppName string
+	// Brand is the flow's theme: logo, favicon, stylesheet (branding.go).
+	Brand   brandView
 	Problem problem
 	// Token and CSRF are the flow's hidden fields; empty outside a flow.
 	Token, CSRF string
@@ -117,6 +119,7 @@ func (p *Pages) baseView(f *flow, pr problem) view {
 		v.formTargets = redirectOrigins(f.tenant())
 		v.popupFrom(f)
 	}
+	v.brandFrom(f)
 	return v
 }
 

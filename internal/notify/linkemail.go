@@ -18,8 +18,8 @@ var linkHTML = template.Must(template.New("link").Parse(`<!DOCTYPE html>
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;background:#ffffff">
-<p style="margin:0 0 16px">{{if .Tenant}}Use this link to confirm it is you signing in to {{.Tenant}}:{{else}}Use this link to confirm it is you signing in:{{end}}</p>
-<p style="margin:0 0 16px"><a href="{{.Link}}" rel="noreferrer" style="display:inline-block;padding:12px 20px;background:#1a1a1a;color:#ffffff;text-decoration:none;border-radius:6px">Confirm sign-in</a></p>
+` + brandHeader + `<p style="margin:0 0 16px">{{if .Tenant}}Use this link to confirm it is you signing in to {{.Tenant}}:{{else}}Use this link to confirm it is you signing in:{{end}}</p>
+<p style="margin:0 0 16px"><a href="{{.Link}}" rel="noreferrer" style="display:inline-block;padding:12px 20px;background:{{.Brand.Color}};color:#ffffff;text-decoration:none;border-radius:6px">Confirm sign-in</a></p>
 {{if .ValidFor}}<p style="margin:0 0 16px">The link works once and expires in {{.ValidFor}}.</p>
 {{end}}<p style="margin:0;color:#555555;font-size:14px">If you did not ask for this link, you can ignore this email.</p>
 </body>
@@ -29,7 +29,14 @@ var linkHTML = template.Must(template.New("link").Parse(`<!DOCTYPE html>
 // LinkEmail renders the email that carries a sign-in link, naming the
 // tenant. The caller sets To.
 func LinkEmail(tenantName, link string, validFor time.Duration) Message {
-	tenant := strings.TrimSpace(oneLine(tenantName))
+	return BrandedLinkEmail(Brand{Name: tenantName}, link, validFor)
+}
+
+// BrandedLinkEmail is LinkEmail in the app's brand: its logo and name at
+// the top, its colour on the button.
+func BrandedLinkEmail(b Brand, link string, validFor time.Duration) Message {
+	brand := b.data()
+	tenant := brand.Name
 	expiry := durationText(validFor)
 
 	subject := "Your sign-in link"
@@ -48,7 +55,10 @@ func LinkEmail(tenantName, link string, validFor time.Duration) Message {
 
 	var html bytes.Buffer
 	// The template is fixed and its data are strings, so it cannot fail.
-	_ = linkHTML.Execute(&html, struct{ Subject, Tenant, Link, ValidFor string }{subject, tenant, link, expiry})
+	_ = linkHTML.Execute(&html, struct {
+		Subject, Tenant, Link, ValidFor string
+		Brand                           brandData
+	}{subject, tenant, link, expiry, brand})
 
 	return Message{Subject: subject, Text: text.String(), HTML: html.String()}
 }

@@ -18,8 +18,8 @@ var codeHTML = template.Must(template.New("code").Parse(`<!DOCTYPE html>
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;background:#ffffff">
-<p style="margin:0 0 16px">{{if .Tenant}}Your {{.Tenant}} verification code is:{{else}}Your verification code is:{{end}}</p>
-<p style="margin:0 0 16px;font-size:32px;font-weight:600;letter-spacing:6px;font-family:ui-monospace,Menlo,Consolas,monospace">{{.Code}}</p>
+` + brandHeader + `<p style="margin:0 0 16px">{{if .Tenant}}Your {{.Tenant}} verification code is:{{else}}Your verification code is:{{end}}</p>
+<p style="margin:0 0 16px;font-size:32px;font-weight:600;letter-spacing:6px;font-family:ui-monospace,Menlo,Consolas,monospace;color:{{.Brand.Color}}">{{.Code}}</p>
 {{if .ValidFor}}<p style="margin:0 0 16px">It expires in {{.ValidFor}}.</p>
 {{end}}<p style="margin:0;color:#555555;font-size:14px">If you did not ask for this code, you can ignore this email.</p>
 </body>
@@ -30,7 +30,14 @@ var codeHTML = template.Must(template.New("code").Parse(`<!DOCTYPE html>
 // both parts name the tenant (the app the user is signing in to) and the
 // code, and say how long it stays valid. The caller sets To.
 func CodeEmail(tenantName, code string, validFor time.Duration) Message {
-	tenant := strings.TrimSpace(oneLine(tenantName))
+	return BrandedCodeEmail(Brand{Name: tenantName}, code, validFor)
+}
+
+// BrandedCodeEmail is CodeEmail in the app's brand: its logo and name at
+// the top, its colour on the code.
+func BrandedCodeEmail(b Brand, code string, validFor time.Duration) Message {
+	brand := b.data()
+	tenant := brand.Name
 	expiry := durationText(validFor)
 
 	subject := "Your verification code is " + code
@@ -49,7 +56,10 @@ func CodeEmail(tenantName, code string, validFor time.Duration) Message {
 
 	var html bytes.Buffer
 	// The template is fixed and its data are strings, so it cannot fail.
-	_ = codeHTML.Execute(&html, struct{ Subject, Tenant, Code, ValidFor string }{subject, tenant, code, expiry})
+	_ = codeHTML.Execute(&html, struct {
+		Subject, Tenant, Code, ValidFor string
+		Brand                           brandData
+	}{subject, tenant, code, expiry, brand})
 
 	return Message{Subject: subject, Text: text.String(), HTML: html.String()}
 }

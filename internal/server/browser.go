@@ -7,6 +7,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
+	"github.com/uplift-dev/uplift/internal/managementapi"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 )
 
@@ -129,12 +130,23 @@ func limitBodies(limit func(*http.Request) int64, next http.Handler) http.Handle
 	})
 }
 
-// apiBodyLimit is the largest body of a JSON API request.
-func apiBodyLimit(*http.Request) int64 { return jsonapi.MaxBody }
+// apiBodyLimit is the largest body of a JSON API request: jsonapi.MaxBody,
+// except for the theme, which carries images.
+func apiBodyLimit(r *http.Request) int64 {
+	if r.URL.Path == "/v1/management/theme" {
+		return managementapi.MaxThemeBody
+	}
+	return jsonapi.MaxBody
+}
 
 // browserBodyLimit is the largest body a browser may post: the JSON
-// APIs' limit, except for console forms (see console.MaxFormBody).
+// APIs' limit, except for console forms (see console.MaxFormBody) and
+// the console's uploads (console.MaxUploadBody).
 func browserBodyLimit(r *http.Request) int64 {
+	if strings.HasPrefix(r.URL.Path, "/console/") &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return console.MaxUploadBody
+	}
 	if strings.HasPrefix(r.URL.Path, "/console/") &&
 		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		return console.MaxFormBody

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/hosted"
@@ -169,6 +170,9 @@ func (s *Server) apiRoutes() *http.ServeMux {
 	mux.Handle("GET /v1/management/experiments/{experimentId}", manage(exps.Get))
 	mux.Handle("POST /v1/management/experiments/{experimentId}/stop", manage(exps.Stop))
 	mux.Handle("POST /v1/management/experiments/{experimentId}/promote", manage(exps.Promote))
+	theme := managementapi.NewTheme(s.branding)
+	mux.Handle("GET /v1/management/theme", manage(theme.Get))
+	mux.Handle("PATCH /v1/management/theme", manage(theme.Update))
 
 	// Anything else under /v1 answers in JSON: 404, or 405 where the path
 	// has routes for other methods (notrouted.go). Outside the Client API
@@ -201,6 +205,13 @@ func (s *Server) browserRoutes() *browserMux {
 	login := b.surface(ui.CSRF)
 	pages, steps := login.limited(ipPages), login.limited(ipJSON)
 	login.Handle("GET "+hosted.AssetPrefix+"{name}", http.HandlerFunc(ui.Asset))
+	// Tenants' themes (stylesheet, logo, favicon), served from the
+	// database, and Uplift's own favicon.
+	brand := login.limited(ipPages)
+	brand.Handle("GET "+branding.PathPrefix+"{tenantId}/theme.css", http.HandlerFunc(ui.BrandStylesheet))
+	brand.Handle("GET "+branding.PathPrefix+"{tenantId}/logo", http.HandlerFunc(ui.BrandLogo))
+	brand.Handle("GET "+branding.PathPrefix+"{tenantId}/favicon", http.HandlerFunc(ui.BrandFavicon))
+	login.Handle("GET "+hosted.DefaultFaviconPath, http.HandlerFunc(ui.DefaultFavicon))
 	pages.Handle("GET /login", ui.Page(ui.Login))
 	pages.Handle("GET /login/methods", ui.Page(ui.Methods))
 	pages.Handle("POST /login/passkey", ui.Page(ui.PasskeyWithoutScript))
@@ -287,6 +298,8 @@ func (s *Server) browserRoutes() *browserMux {
 	signedIn.Handle("GET /console/keys", con.Page(con.Keys))
 	signedIn.Handle("POST /console/keys", con.Page(con.CreateKey))
 	signedIn.Handle("POST /console/keys/{keyId}/revoke", con.Page(con.RevokeKey))
+	signedIn.Handle("GET /console/branding", con.Page(con.Branding))
+	signedIn.Handle("POST /console/branding", con.Page(con.SaveBranding))
 	signedIn.Handle("GET /console/webhooks", con.Page(con.Webhooks))
 	signedIn.Handle("POST /console/webhooks", con.Page(con.SaveWebhooks))
 	signedIn.Handle("POST /console/webhooks/deliveries/{id}/resend", con.Page(con.ResendWebhook))

@@ -13,6 +13,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/app"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/clientapi"
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/experiments"
@@ -38,6 +39,7 @@ type Server struct {
 	sessions      *sessions.Service
 	experiments   *experiments.Service
 	webhooks      *webhooks.Service
+	branding      *branding.Service
 	log           *slog.Logger
 	serverAPI     *serverapi.API
 	managementAPI *managementapi.API
@@ -110,6 +112,9 @@ func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	s.hosted = hosted.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log, s.publicURL, s.confirmFor)
 	s.console = console.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Admin, a.Prompt, a.Experiments, log)
 	s.console.SetWebhooks(a.Webhooks)
+	s.hosted.SetBranding(a.Branding)
+	s.console.SetBranding(a.Branding)
+	s.branding = a.Branding
 	s.analytics = managementapi.NewAnalytics(a.Prompt)
 	s.limits = newLimiters(s.rateLimits, svc.Now)
 	return s

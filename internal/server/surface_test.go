@@ -20,6 +20,7 @@ import (
 
 	"github.com/uplift-dev/uplift/client"
 	"github.com/uplift-dev/uplift/internal/apitest"
+	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/console"
 	"github.com/uplift-dev/uplift/internal/demo"
 	"github.com/uplift-dev/uplift/internal/hosted"
@@ -100,7 +101,8 @@ func readRoutes(t testing.TB) []route {
 	if err != nil {
 		t.Fatal(err)
 	}
-	consts := map[string]string{"hosted.AssetPrefix": hosted.AssetPrefix, "console.AssetPrefix": console.AssetPrefix}
+	consts := map[string]string{"hosted.AssetPrefix": hosted.AssetPrefix, "console.AssetPrefix": console.AssetPrefix,
+		"branding.PathPrefix": branding.PathPrefix, "hosted.DefaultFaviconPath": hosted.DefaultFaviconPath}
 	funcs := funcDecl.FindAllStringSubmatchIndex(string(src), -1)
 	var out []route
 	for _, m := range handleCall.FindAllStringSubmatchIndex(string(src), -1) {

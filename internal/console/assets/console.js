@@ -1,5 +1,7 @@
-// Uplift console: the passkey ceremonies of sign-in and invitations, and
-// the rule condition builder. Every other page works without script.
+// Uplift console: the passkey ceremonies of sign-in and invitations, the
+// rule condition builder, the menu button of the top bar on a phone and
+// the branding page's colour picker. Every other page works without
+// script.
 
 const statusBox = document.querySelector("[data-status]");
 
@@ -444,4 +446,39 @@ if (periodForm) {
       window.location.assign(url);
     }
   });
+}
+
+// The top bar's menu button, shown on a phone only (console.css): it
+// shows and hides the navigation, says which in aria-expanded, and
+// Escape closes the menu and returns to the button. Without script the
+// navigation stays open.
+const topBar = document.querySelector(".top");
+const menuButton = topBar && topBar.querySelector(".menu-toggle");
+if (menuButton) {
+  const setOpen = (open) => {
+    topBar.classList.toggle("open", open);
+    menuButton.setAttribute("aria-expanded", String(open));
+  };
+  menuButton.hidden = false;
+  topBar.classList.add("has-menu");
+  menuButton.addEventListener("click", () => setOpen(menuButton.getAttribute("aria-expanded") !== "true"));
+  topBar.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && topBar.classList.contains("open")) {
+      setOpen(false);
+      menuButton.focus();
+    }
+  });
+}
+
+// A colour picker beside a colour's text field (data-color-for names it):
+// each follows the other; the text field is what the form sends.
+for (const picker of document.querySelectorAll("input[type=color][data-color-for]")) {
+  const field = document.getElementById(picker.dataset.colorFor);
+  if (!field) continue;
+  const hex = /^#[0-9a-fA-F]{6}$/;
+  const sync = () => { if (hex.test(field.value.trim())) picker.value = field.value.trim().toLowerCase(); };
+  sync();
+  picker.hidden = false;
+  picker.addEventListener("input", () => { field.value = picker.value; });
+  field.addEventListener("input", sync);
 }
