@@ -269,7 +269,8 @@ func TestComponentCreatesPasskey(t *testing.T) {
 	if kinds[model.UpliftEvaluated] != 1 || kinds[model.UpliftShown] != 1 || kinds[model.UpliftAccepted] != 1 {
 		t.Errorf("uplift events = %v", kinds)
 	}
-	d.find("button", "Close")
+	d.find("heading", "Passkey created")
+	d.find("button", "Continue")
 	d.checkNoViolations(pe)
 
 	// The next time, the component renders nothing and says why.
@@ -415,9 +416,10 @@ func TestComponentAccessibility(t *testing.T) {
 		}
 	}
 
-	// Keyboard: Tab moves through the three buttons in order.
+	// Keyboard: Tab moves through the disclosure and the three buttons
+	// in order.
 	var reached []string
-	for range 4 {
+	for range 5 {
 		if err := chromedp.Do(d.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +435,7 @@ func TestComponentAccessibility(t *testing.T) {
 			reached = append(reached, s)
 		}
 	}
-	want := []string{"Create passkey", "Not now", "Don't ask again"}
+	want := []string{"What's a passkey?", "Create passkey", "Not now", "Don't ask again"}
 	if !slices.Equal(reached, want) {
 		t.Errorf("Tab reaches %q, want %q", reached, want)
 	}

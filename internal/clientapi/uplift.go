@@ -84,9 +84,12 @@ func (a *API) UpliftDecision(w http.ResponseWriter, r *http.Request, c tenancy.C
 	}
 	a.log.InfoContext(r.Context(), "uplift decision", "tenant", c.Tenant.ID, "action", act.Code, "surface", surface,
 		"show", dec.Show, "reason", dec.Reason)
+	cp, err := a.promptCopy(r.Context(), a.promptLang(r, c, in.Locale, act), c.Tenant, act, deviceID, dec.Copy, dec.Show)
+	if err != nil {
+		return err
+	}
 	out := decisionResponse{Show: dec.Show, Reason: dec.Reason, Variant: dec.Variant, DeviceID: deviceID,
-		AllowOptOut: c.Tenant.Passkey.EnrollmentPromptAllowOptOut,
-		Copy:        promptCopy(promptLanguage(r, in.Locale, act.Locale), dec.Copy, c.Tenant.Passkey.EnrollmentPromptAllowOptOut)}
+		AllowOptOut: c.Tenant.Passkey.EnrollmentPromptAllowOptOut, Copy: cp}
 	if dec.Reason == uplift.ReasonFrequencyNotElapsed {
 		out.NextEligibleAt = jsonapi.Time(dec.NextEligibleAt)
 	}

@@ -93,6 +93,9 @@ func testUpliftDecisionAndAcceptance(t *testing.T, h *harness) {
 		cp["create"] != "Create passkey" || cp["dismiss"] != "Not now" || cp["optOut"] != nil || cp["language"] != "en" {
 		t.Errorf("copy = %v", cp)
 	}
+	if cp["later"] != "If you choose Not now, we'll ask again the next time you sign in." || cp["continue"] != "Continue" {
+		t.Errorf("copy = %v; want when Not now brings the prompt back, and the way on", cp)
+	}
 	if _, ok := dec.body["nextEligibleAt"]; ok || dec.body["allowOptOut"] != false {
 		t.Errorf("decision = %s; want no nextEligibleAt and no opt-out", dec.raw)
 	}
@@ -144,8 +147,9 @@ func testUpliftDismissalAndFrequency(t *testing.T, h *harness) {
 	body := map[string]any{"deviceId": "tablet", "capabilities": platformCaps}
 
 	dec := h.must(h.decide(tok, body), 200)
-	if dec.body["show"] != true || dec.body["allowOptOut"] != true || dec.body["copy"].(map[string]any)["optOut"] != "Don't ask again" {
-		t.Fatalf("decision = %s; want the prompt with Don't ask again", dec.raw)
+	if dec.body["show"] != true || dec.body["allowOptOut"] != true || dec.body["copy"].(map[string]any)["optOut"] != "Don't ask again" ||
+		dec.body["copy"].(map[string]any)["later"] != "If you choose Not now, we'll ask again in 1 day." {
+		t.Fatalf("decision = %s; want the prompt with Don't ask again, and Not now for a day", dec.raw)
 	}
 	h.must(h.promptEvent(tok, map[string]any{"event": "shown", "deviceId": "tablet"}), 204)
 	h.must(h.promptEvent(tok, map[string]any{"event": "dismissed", "deviceId": "tablet"}), 204)
@@ -374,5 +378,35 @@ func TestUpliftCORS(t *testing.T) {
 	}
 	if r := h.decide(tok, nil, "Origin", "https://evil.example"); r.status != 403 || r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("decision from another origin: %d, Access-Control-Allow-Origin %q", r.status, r.header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+// TestUpliftCopyLanguage: the prompt's words come in the language the
+// request asks for, else the action's locale, else the browser's; the
+// tenant's own heading is shown as written.
+func TestUpliftCopyLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.passkeyConfig(map[string]any{"recoveryMethods": []string{}})
+	tok := h.track("ada", "signIn", map[string]any{"scope": "add:authenticators", "locale": "fr"})
+	copyOf := func(r reply) map[string]any { cp, _ := h.must(r, 200).body["copy"].(map[string]any); return cp }
+
+	fr := copyOf(h.decide(tok, map[string]any{"capabilities": platformCaps}, "Accept-Language", "de"))
+	if fr["language"] != "fr" || fr["heading"] != "Créez une clé d’accès" || fr["create"] != "Créer une clé d’accès" || fr["dismiss"] != "Plus tard" {
+		t.Errorf("track's locale fr: %v", fr)
+	}
+	ja := copyOf(h.decide(tok, map[string]any{"locale": "ja"}, "Accept-Language", "de"))
+	if ja["language"] != "ja" {
+		t.Errorf("asked for ja: %v", ja)
+	}
+	plain := h.track("bob", "signIn", map[string]any{"scope": "add:authenticators"})
+	de := copyOf(h.decide(plain, nil, "Accept-Language", "de-CH, en;q=0.5"))
+	if de["language"] != "de" || de["create"] != "Passkey erstellen" {
+		t.Errorf("Accept-Language de-CH: %v", de)
+	}
+
+	h.passkeyConfig(map[string]any{"enrollmentPromptHeading": "Skip the codes"})
+	own := copyOf(h.decide(tok, nil))
+	if own["heading"] != "Skip the codes" || own["body"] != fr["body"] {
+		t.Errorf("the tenant's own heading: %v", own)
 	}
 }

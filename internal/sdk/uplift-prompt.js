@@ -11,18 +11,20 @@
 // Attributes: base-url and token (required: Uplift's URL and a token from
 // track), device-id (default: the token's device, else the browser SDK's
 // anonymous id, else one kept in this origin's storage), locale (default:
-// the action's, else the browser's), heading-level (1 to 6, default 2),
+// the action's, then the user's, then the browser's), heading-level (1 to 6, default 2),
 // theme (light or dark; default: the system's).
 //
 // Events (bubbling, composed): uplift:accepted (detail: userAuthenticatorId,
 // userId), uplift:dismissed (detail: reason, "not_now", "cancelled" or
 // "opted_out"), uplift:hidden (detail: reason, the decision's reason code or
 // "error", "passkey_on_device", "failed"; with cause where one is known).
+// Its text comes with the decision, in the user's language.
 //
 // Styling: the custom properties --uplift-font-family, --uplift-background,
 // --uplift-foreground, --uplift-muted, --uplift-border, --uplift-accent,
 // --uplift-accent-foreground, --uplift-focus, --uplift-radius, and the
-// parts prompt, heading, body, actions, button, primary, secondary, status.
+// parts prompt, heading, body, details, summary, actions, button, primary,
+// secondary, later, status.
 
 const CSS = `
 :host {
@@ -76,8 +78,13 @@ const CSS = `
 [part~="secondary"] { background: transparent; color: var(--_accent); }
 [part~="button"]:disabled { opacity: .6; cursor: progress; }
 [part~="button"]:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
-[part~="status"] { margin: .75rem 0 0; color: var(--_muted); }
-[part~="status"]:empty { display: none; }
+[part~="details"] { margin: 0 0 1rem; }
+[part~="summary"] { cursor: pointer; color: var(--_accent); font-weight: 600; padding-block: .5rem; }
+[part~="summary"]:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+[part~="details"] p { margin: .25rem 0 0; }
+[part~="later"], [part~="status"] { margin: .75rem 0 0; color: var(--_muted); font-size: .95em; }
+[part~="status"] { color: var(--_fg); }
+[part~="later"]:empty, [part~="status"]:empty { display: none; }
 @media (prefers-reduced-motion: no-preference) { [part~="button"] { transition: background-color .15s; } }
 `;
 
@@ -297,17 +304,24 @@ export class UpliftPasskeyPrompt extends HTMLElement {
     this.copy = copy;
     const level = Math.min(6, Math.max(1, parseInt(this.getAttribute("heading-level"), 10) || 2));
     const section = this.el("section", "prompt");
-    const heading = this.el("h" + level, "heading", copy.heading);
-    heading.id = "uplift-heading";
-    section.setAttribute("aria-labelledby", heading.id);
+    this.heading = this.el("h" + level, "heading", copy.heading);
+    this.heading.id = "uplift-heading";
+    section.setAttribute("aria-labelledby", this.heading.id);
     section.lang = copy.language || "";
+    section.dir = copy.dir || "auto";
+    this.body = this.el("p", "body", copy.body);
+    const details = this.el("details", "details");
+    details.append(this.el("summary", "summary", copy.whatIs), this.el("p", "", copy.whatIsBody));
+    this.later = this.el("p", "later", copy.later);
+    this.later.id = "uplift-later";
+    const notNow = this.button(copy.dismiss, "secondary", () => this.dismiss("not_now"));
+    if (copy.later) notNow.setAttribute("aria-describedby", this.later.id);
     this.actions = this.el("div", "actions");
-    this.actions.append(this.button(copy.create, "primary", () => this.create()),
-      this.button(copy.dismiss, "secondary", () => this.dismiss("not_now")));
+    this.actions.append(this.button(copy.create, "primary", () => this.create()), notNow);
     if (copy.optOut) this.actions.append(this.button(copy.optOut, "secondary", () => this.dismiss("opted_out")));
     this.status = this.el("p", "status");
     this.status.setAttribute("role", "status");
-    section.append(heading, this.el("p", "body", copy.body), this.actions, this.status);
+    section.append(this.heading, this.body, details, this.actions, this.later, this.status);
     this.shadowRoot.replaceChildren(section);
   }
 
@@ -324,7 +338,7 @@ export class UpliftPasskeyPrompt extends HTMLElement {
       await this.report(reason === "opted_out" ? "opted_out" : "dismissed");
     } catch (err) {
       this.busy(false);
-      this.status.textContent = this.copy.failed;
+      this.status.textContent = this.copy.requestFailed;
       return;
     }
     this.shadowRoot.replaceChildren();
@@ -362,7 +376,9 @@ export class UpliftPasskeyPrompt extends HTMLElement {
     } catch (err) {
       return this.fail(err.code);
     }
-    this.end(this.copy.created);
+    this.heading.textContent = this.copy.created;
+    this.body.remove();
+    this.end(this.copy.createdBody);
     this.fire("accepted", {userAuthenticatorId: added.userAuthenticatorId, userId: added.userId});
   }
 
@@ -374,17 +390,18 @@ export class UpliftPasskeyPrompt extends HTMLElement {
     this.end(this.copy.failed, () => this.hide("failed", cause));
   }
 
-  // end replaces the buttons with a message and a Close button, which
-  // takes the focus the pressed button had.
-  end(message, onClose) {
+  // end replaces the buttons with a message and a Continue button, which
+  // takes the focus the pressed button had and ends the prompt.
+  end(message, onContinue) {
     this.status.textContent = message;
-    const close = this.button(this.copy.close, "secondary", () => {
-      if (onClose) return onClose();
+    this.later.textContent = "";
+    const next = this.button(this.copy.continue, "secondary", () => {
+      if (onContinue) return onContinue();
       this.shadowRoot.replaceChildren();
       this.hidden = true;
     });
-    this.actions.replaceChildren(close);
-    close.focus();
+    this.actions.replaceChildren(next);
+    next.focus();
   }
 }
 
