@@ -6,8 +6,8 @@ import "time"
 // rows of one period; docs/analytics.md defines every figure.
 
 // UpliftEventGroup counts a tenant's uplift events that share a kind, a
-// reason, a platform, an action, an experiment variant and the user agent
-// of the device they happened on.
+// reason, a platform, an action, an experiment variant and the browser of
+// the device they happened on.
 type UpliftEventGroup struct {
 	Kind UpliftEventKind
 	// Reason is the decision's reason code on evaluated events, else empty.
@@ -19,10 +19,10 @@ type UpliftEventGroup struct {
 	// Variant is the id of the prompt experiment's variant, empty outside
 	// experiments.
 	Variant string
-	// UserAgent is the device's last reported user agent, empty when the
-	// device is not known.
-	UserAgent string
-	Count     int
+	// Browser is the browser of the device's user agent when the event
+	// was recorded, empty when the device or its browser was not known.
+	Browser string
+	Count   int
 }
 
 // PromptAttemptCount counts the uplift events of one kind that happened
@@ -80,16 +80,17 @@ type Fallbacks struct {
 	// least one such sign-in made with another method than a passkey or
 	// a security key.
 	PasskeyUsers, FallbackUsers int
-	// Devices counts those fallback sign-ins by the user agent and method
-	// of the action, and whether one of the user's passkeys is known on
-	// the device.
+	// Devices counts those fallback sign-ins by the operating system and
+	// browser of the device (its user agent, else the action's), the
+	// method, and whether one of the user's passkeys was known on the
+	// device.
 	Devices []FallbackDevice
 }
 
-// FallbackDevice counts the fallback sign-ins of one user agent, method
-// and passkey presence.
+// FallbackDevice counts the fallback sign-ins of one operating system and
+// browser (empty when not known), method and passkey presence.
 type FallbackDevice struct {
-	UserAgent       string
+	OS, Browser     string
 	Method          VerificationMethod
 	PasskeyOnDevice bool
 	SignIns         int

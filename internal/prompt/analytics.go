@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/providers"
 	"github.com/uplift-dev/uplift/internal/uplift"
@@ -330,7 +329,6 @@ func (s *Service) breakdowns(ctx context.Context, tenantID string, p Period, gro
 	for _, l := range labels {
 		variantName[l.ID] = l.Experiment + ": " + l.Label
 	}
-	browsers := map[string]string{} // user agent → browser name
 	rows := map[[2]string]*BreakdownRow{}
 	row := func(dim, value string) *BreakdownRow {
 		if value == "" {
@@ -343,16 +341,11 @@ func (s *Service) breakdowns(ctx context.Context, tenantID string, p Period, gro
 		return rows[k]
 	}
 	for _, g := range groups {
-		browser, ok := browsers[g.UserAgent]
-		if !ok {
-			browser = devices.ParseUserAgent(g.UserAgent).BrowserName
-			browsers[g.UserAgent] = browser
-		}
 		variant, ok := variantName[g.Variant]
 		if !ok {
 			variant = g.Variant
 		}
-		for _, r := range []*BreakdownRow{row(DimensionOS, g.Platform), row(DimensionBrowser, browser),
+		for _, r := range []*BreakdownRow{row(DimensionOS, g.Platform), row(DimensionBrowser, g.Browser),
 			row(DimensionAction, g.ActionCode), row(DimensionVariant, variant)} {
 			switch g.Kind {
 			case model.UpliftEvaluated:
@@ -446,8 +439,7 @@ func (s *Service) fallbacks(ctx context.Context, tenantID string, p Period) (Fal
 	}
 	rows := map[key]int{}
 	for _, d := range f.Devices {
-		ua := devices.ParseUserAgent(d.UserAgent)
-		rows[key{cmp.Or(ua.OSName, unknownValue), cmp.Or(ua.BrowserName, unknownValue), d.Method, d.PasskeyOnDevice}] += d.SignIns
+		rows[key{cmp.Or(d.OS, unknownValue), cmp.Or(d.Browser, unknownValue), d.Method, d.PasskeyOnDevice}] += d.SignIns
 	}
 	for k, n := range rows {
 		r.Devices = append(r.Devices, FallbackRow{OS: k.os, Browser: k.browser, Method: k.method, PasskeyOnDevice: k.held, SignIns: n})

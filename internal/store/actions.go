@@ -138,15 +138,20 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 	for _, st := range append(slices.Clip(na.Earlier), a.State) {
 		first = append(first, string(st))
 	}
-	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`, first_states, first_states_at)
+	facts, err := q.factsOf(ctx, a)
+	if err != nil {
+		return a, false, err
+	}
+	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`, first_states, first_states_at,
+			`+countedColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-			$23, $24)
+			$23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
-		a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
-		micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
-		jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
-		a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)),
-		string(a.StateSource), strings.Join(first, ","), micros(a.StateUpdatedAt))
+		append([]any{a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
+			micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
+			jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
+			a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)),
+			string(a.StateSource), strings.Join(first, ","), micros(a.StateUpdatedAt)}, facts.args()...)...)
 	if err != nil {
 		return a, false, classify(err, "action")
 	}
@@ -154,6 +159,9 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 		stored, err := scanAction(q.w.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions
 			WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey))
 		return stored, false, err
+	}
+	if err := q.countNewAction(ctx, a, facts); err != nil {
+		return a, false, err
 	}
 	if a.DeviceID != "" && !na.DeviceKnown {
 		if _, err := q.w.ExecContext(ctx, `INSERT INTO user_devices (tenant_id, user_id, device_id, first_seen_at)
@@ -239,11 +247,32 @@ func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
 }
 
 func (q Queries) setActionState(ctx context.Context, a model.Action) error {
+	// The analytics count the action by what is stored of it, with its
+	// new state and method.
+	stored := a
+	var created int64
+	old, err := scanCounted(scannerFunc(func(dest ...any) error {
+		return q.w.QueryRowContext(ctx, `SELECT user_id, created_at, device_id, user_agent, verification_method,
+			`+countedColumns+` FROM actions WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey).
+			Scan(append([]any{&stored.UserID, &created, &stored.DeviceID, &stored.UserAgent}, dest...)...)
+	}))
+	if isNoRows(err) {
+		return model.NotFound("action not found")
+	}
+	if err != nil {
+		return fmt.Errorf("set action state: %w", err)
+	}
+	stored.CreatedAt = fromMicros(created)
+	now, err := q.countActionChange(ctx, stored, old)
+	if err != nil {
+		return err
+	}
 	res, err := q.w.ExecContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
-		verification_method = $5, verified_authenticator_id = $6, state_source = $7
+		verification_method = $5, verified_authenticator_id = $6, state_source = $7,
+		(`+countedColumns+`) = ($8, $9, $10, $11, $12, $13, $14, $15)
 		WHERE tenant_id = $1 AND idempotency_key = $2`,
-		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
-		string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource))
+		append([]any{a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
+			string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource)}, now.args()...)...)
 	if err != nil {
 		return fmt.Errorf("set action state: %w", err)
 	}

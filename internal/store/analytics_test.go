@@ -142,15 +142,15 @@ func TestAnalyticsQueries(t *testing.T) {
 		}
 		type g = model.UpliftEventGroup
 		wantGroups := []g{
-			{Kind: model.UpliftAccepted, Platform: "iOS", ActionCode: "payment", Variant: "v1", UserAgent: uaIPhone, Count: 1},
-			{Kind: model.UpliftAccepted, Platform: "macOS", ActionCode: "signIn", UserAgent: uaMac, Count: 1},
-			{Kind: model.UpliftDismissed, Platform: "Windows", ActionCode: "signIn", UserAgent: uaWindows, Count: 1},
-			{Kind: model.UpliftDismissed, Platform: "macOS", ActionCode: "signIn", UserAgent: uaMac, Count: 1},
+			{Kind: model.UpliftAccepted, Platform: "iOS", ActionCode: "payment", Variant: "v1", Browser: "Safari", Count: 1},
+			{Kind: model.UpliftAccepted, Platform: "macOS", ActionCode: "signIn", Browser: "Chrome", Count: 1},
+			{Kind: model.UpliftDismissed, Platform: "Windows", ActionCode: "signIn", Browser: "Firefox", Count: 1},
+			{Kind: model.UpliftDismissed, Platform: "macOS", ActionCode: "signIn", Browser: "Chrome", Count: 1},
 			{Kind: model.UpliftEvaluated, Reason: "device_unsupported", ActionCode: "signIn", Count: 1},
-			{Kind: model.UpliftEvaluated, Reason: "eligible", Platform: "macOS", ActionCode: "signIn", UserAgent: uaMac, Count: 1},
-			{Kind: model.UpliftShown, Platform: "Windows", ActionCode: "signIn", UserAgent: uaWindows, Count: 5},
-			{Kind: model.UpliftShown, Platform: "iOS", ActionCode: "payment", Variant: "v1", UserAgent: uaIPhone, Count: 1},
-			{Kind: model.UpliftShown, Platform: "macOS", ActionCode: "signIn", UserAgent: uaMac, Count: 2},
+			{Kind: model.UpliftEvaluated, Reason: "eligible", Platform: "macOS", ActionCode: "signIn", Browser: "Chrome", Count: 1},
+			{Kind: model.UpliftShown, Platform: "Windows", ActionCode: "signIn", Browser: "Firefox", Count: 5},
+			{Kind: model.UpliftShown, Platform: "iOS", ActionCode: "payment", Variant: "v1", Browser: "Safari", Count: 1},
+			{Kind: model.UpliftShown, Platform: "macOS", ActionCode: "signIn", Browser: "Chrome", Count: 2},
 		}
 		if diff := cmp.Diff(groups, wantGroups); diff != "" {
 			t.Errorf("UpliftEventGroups (-got +want):\n%s", diff)
@@ -216,8 +216,8 @@ func TestAnalyticsQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantFallbacks := model.Fallbacks{PasskeyUsers: 3, FallbackUsers: 2, Devices: []model.FallbackDevice{
-			{UserAgent: uaMac, Method: model.MethodEmailOTP, PasskeyOnDevice: true, SignIns: 1},
-			{UserAgent: uaWindows, Method: model.MethodSMS, PasskeyOnDevice: false, SignIns: 1},
+			{OS: "Windows", Browser: "Firefox", Method: model.MethodSMS, PasskeyOnDevice: false, SignIns: 1},
+			{OS: "macOS", Browser: "Chrome", Method: model.MethodEmailOTP, PasskeyOnDevice: true, SignIns: 1},
 		}}
 		if diff := cmp.Diff(fallbacks, wantFallbacks); diff != "" {
 			t.Errorf("FallbackSignIns (-got +want):\n%s", diff)

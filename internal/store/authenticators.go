@@ -88,6 +88,13 @@ func (q Queries) createAuthenticator(ctx context.Context, a model.Authenticator)
 
 // DeleteAuthenticator removes one of a user's authenticators.
 func (q Queries) DeleteAuthenticator(ctx context.Context, tenantID, userID, id string) error {
+	return q.atomic(ctx, func(q Queries) error { return q.deleteAuthenticator(ctx, tenantID, userID, id) })
+}
+
+func (q Queries) deleteAuthenticator(ctx context.Context, tenantID, userID, id string) error {
+	if err := q.uncountPasskey(ctx, tenantID, userID, id); err != nil {
+		return err
+	}
 	res, err := q.w.ExecContext(ctx, `DELETE FROM authenticators
 		WHERE tenant_id = $1 AND user_id = $2 AND id = $3`, tenantID, userID, id)
 	if err != nil {

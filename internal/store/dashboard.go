@@ -11,11 +11,11 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// The adoption dashboard's queries. Each reads one tenant's rows of one
-// period through the (tenant_id, time) indexes and aggregates in SQL, so
-// the answer is a row per day or per group however many rows the tenant
-// has. Days are UTC days: a stored time in microseconds divided by
-// microsPerDay (integer division on both databases).
+// The adoption dashboard's queries. Each reads one tenant's daily totals
+// of one period (rollups.go), so the answer costs a row per day and group
+// however many rows the tenant has. Days are UTC days: a stored time in
+// microseconds divided by microsPerDay (integer division on both
+// databases); periods are whole days.
 
 // microsPerDay is the length of a UTC day in stored time units.
 const microsPerDay = 86_400_000_000
@@ -35,40 +35,41 @@ func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to ti
 		order = append(order, n)
 		return d
 	}
-	lo, hi := micros(from), micros(to)
+	lo, hi := dayNumber(from), dayNumber(to)
 
-	// Active users: the distinct (day, user) pairs of the period's actions,
-	// each checked against the user's passkeys (an index lookup per pair).
-	rows, err := q.r.QueryContext(ctx, `SELECT d.day, COUNT(*),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = d.user_id
-			AND p.created_at < (d.day + 1) * 86400000000) THEN 1 ELSE 0 END)
-		FROM (SELECT DISTINCT created_at / 86400000000 AS day, user_id FROM actions
-			WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3) d
-		GROUP BY d.day ORDER BY d.day`, tenantID, lo, hi)
+	// Active users, and those with a passkey by the day's end: the
+	// presence totals of each day.
+	rows, err := q.r.QueryContext(ctx, `SELECT day, kind, SUM(n) FROM analytics_presence_days
+		WHERE tenant_id = $1 AND kind IN ('user', 'user_passkey') AND day >= $2 AND day < $3
+		GROUP BY day, kind`, tenantID, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("active users by day: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var n, active, withPasskey int64
-		if err := rows.Scan(&n, &active, &withPasskey); err != nil {
+		var n, count int64
+		var kind string
+		if err := rows.Scan(&n, &kind, &count); err != nil {
 			return nil, fmt.Errorf("active users by day: %w", err)
 		}
+		if count == 0 {
+			continue
+		}
 		d := day(n)
-		d.ActiveUsers, d.ActiveUsersWithPasskey = int(active), int(withPasskey)
+		if kind == presenceUser {
+			d.ActiveUsers = int(count)
+		} else {
+			d.ActiveUsersWithPasskey = int(count)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("active users by day: %w", err)
 	}
 	rows.Close()
 
-	rows, err = q.r.QueryContext(ctx, `SELECT created_at / 86400000000 AS day, COUNT(*),
-		SUM(CASE WHEN verification_method = $4 THEN 1 ELSE 0 END)
-		FROM actions
-		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
-			AND (state = $5 OR verification_method <> '')
-		GROUP BY created_at / 86400000000 ORDER BY day`,
-		tenantID, lo, hi, string(model.MethodPasskey), string(model.StateChallengeSucceeded))
+	rows, err = q.r.QueryContext(ctx, `SELECT day, SUM(n), SUM(CASE WHEN method = $4 THEN n ELSE 0 END)
+		FROM analytics_sign_ins WHERE tenant_id = $1 AND day >= $2 AND day < $3
+		GROUP BY day`, tenantID, lo, hi, string(model.MethodPasskey))
 	if err != nil {
 		return nil, fmt.Errorf("sign-ins by day: %w", err)
 	}
@@ -77,6 +78,9 @@ func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to ti
 		var n, signIns, passkey int64
 		if err := rows.Scan(&n, &signIns, &passkey); err != nil {
 			return nil, fmt.Errorf("sign-ins by day: %w", err)
+		}
+		if signIns == 0 {
+			continue
 		}
 		d := day(n)
 		d.SignIns, d.PasskeySignIns = int(signIns), int(passkey)
@@ -95,9 +99,9 @@ func (q Queries) AdoptionByDay(ctx context.Context, tenantID string, from, to ti
 // UpliftEventCounts counts the tenant's uplift events from from up to
 // (not including) to, by kind, reason and platform, sorted by those.
 func (q Queries) UpliftEventCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.UpliftEventCount, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT kind, reason, platform, COUNT(*) FROM uplift_events
-		WHERE tenant_id = $1 AND at >= $2 AND at < $3
-		GROUP BY kind, reason, platform`, tenantID, micros(from), micros(to))
+	rows, err := q.r.QueryContext(ctx, `SELECT kind, reason, platform, SUM(n) FROM analytics_events
+		WHERE tenant_id = $1 AND day >= $2 AND day < $3
+		GROUP BY kind, reason, platform HAVING SUM(n) <> 0`, tenantID, dayNumber(from), dayNumber(to))
 	if err != nil {
 		return nil, fmt.Errorf("count uplift events: %w", err)
 	}

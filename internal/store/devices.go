@@ -53,14 +53,23 @@ func (q Queries) SetDeviceCapabilities(ctx context.Context, tenantID, id string,
 // LinkDevicePasskey records that a passkey is known on a device in the way
 // dp.Relation says, keeping the first time and moving the last.
 func (q Queries) LinkDevicePasskey(ctx context.Context, dp model.DevicePasskey) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO device_passkeys (tenant_id, device_id, authenticator_id, relation, first_at, last_at)
+	return q.atomic(ctx, func(q Queries) error { return q.linkDevicePasskey(ctx, dp) })
+}
+
+func (q Queries) linkDevicePasskey(ctx context.Context, dp model.DevicePasskey) error {
+	var first int64
+	err := q.w.QueryRowContext(ctx, `INSERT INTO device_passkeys (tenant_id, device_id, authenticator_id, relation, first_at, last_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (tenant_id, device_id, authenticator_id, relation) DO UPDATE SET last_at = excluded.last_at`,
-		dp.TenantID, dp.DeviceID, dp.AuthenticatorID, string(dp.Relation), micros(dp.LastAt))
+		ON CONFLICT (tenant_id, device_id, authenticator_id, relation) DO UPDATE SET last_at = excluded.last_at
+		RETURNING first_at`,
+		dp.TenantID, dp.DeviceID, dp.AuthenticatorID, string(dp.Relation), micros(dp.LastAt)).Scan(&first)
 	if err != nil {
 		return fmt.Errorf("link device passkey: %w", err)
 	}
-	return nil
+	if first != micros(dp.LastAt) {
+		return nil // known there before: the analytics have it
+	}
+	return q.countPasskeyKnown(ctx, dp.TenantID, dp.DeviceID, dp.AuthenticatorID, dp.LastAt)
 }
 
 // DevicePasskeys lists how passkeys are known on a device, oldest first.

@@ -90,7 +90,13 @@ func (q Queries) createCredential(ctx context.Context, table, other string, a mo
 		if err := q.createAuthenticator(ctx, a); err != nil {
 			return err
 		}
-		return q.insertCredential(ctx, table, a, p)
+		if err := q.insertCredential(ctx, table, a, p); err != nil {
+			return err
+		}
+		if table != "passkeys" {
+			return nil
+		}
+		return q.countPasskeyCreated(ctx, a, p)
 	})
 }
 

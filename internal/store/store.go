@@ -205,10 +205,11 @@ const migrationLock int64 = 0x75706c6966743a6d
 const migrationLockWait = 15 * 60
 
 // Migrate applies every pending migration of the store's dialect and
-// returns how many it applied. Instances starting at once on the same
-// database take turns: on PostgreSQL the first holds an advisory lock
-// while it migrates and the others wait for it (up to 15 minutes), then
-// find nothing left to do. On SQLite, whose write transactions already
+// returns how many it applied; then it builds the analytics totals from
+// the stored rows when a migration asked for it (BackfillAnalytics).
+// Instances starting at once on the same database take turns: on
+// PostgreSQL the first holds an advisory lock while it migrates and the
+// others wait for it (up to 15 minutes), then find nothing left to do. On SQLite, whose write transactions already
 // queue, an instance whose migration fails because another applied it
 // first starts over from the database's new version.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
@@ -236,7 +237,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		res, err := p.Up(ctx)
 		applied += len(res)
 		if err == nil {
-			return applied, nil
+			return applied, s.backfillAnalyticsIfAsked(ctx)
 		}
 		var partial *goose.PartialError
 		if errors.As(err, &partial) && partial.Failed != nil && attempt < len(p.ListSources()) {

@@ -15,14 +15,25 @@ const upliftEventColumns = `id, tenant_id, user_id, device_id, idempotency_key, 
 // RecordUpliftEvent stores one uplift event; one without a surface was
 // shown by the hosted pages.
 func (q Queries) RecordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	return q.atomic(ctx, func(q Queries) error { return q.recordUpliftEvent(ctx, e) })
+}
+
+// recordUpliftEvent stores the event with what the analytics count it by
+// (its device's browser, its prompt attempt) and adds it to their totals.
+func (q Queries) recordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
+	browser, attempt, err := q.eventFacts(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`, browser, attempt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		e.ID, e.TenantID, e.UserID, e.DeviceID, e.IdempotencyKey, e.ActionCode, string(e.Kind),
-		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant, string(cmp.Or(e.Surface, model.SurfaceHosted)))
+		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant, string(cmp.Or(e.Surface, model.SurfaceHosted)),
+		browser, attempt)
 	if err != nil {
 		return classify(err, "uplift event")
 	}
-	return nil
+	return q.countEvent(ctx, e, browser, attempt)
 }
 
 // LastUpliftEvent returns when the user last had an event of the given kind
@@ -69,14 +80,16 @@ func scanUpliftEvents(rows *sql.Rows) ([]model.UpliftEvent, error) {
 // MarkDeviceHoldsPasskey records that the device's authenticator refused
 // a registration because it already holds one of the user's passkeys.
 func (q Queries) MarkDeviceHoldsPasskey(ctx context.Context, tenantID, deviceID, userID string, at time.Time) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO device_held_passkeys (tenant_id, device_id, user_id, reported_at)
-		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (tenant_id, device_id, user_id) DO UPDATE SET reported_at = excluded.reported_at`,
-		tenantID, deviceID, userID, micros(at))
-	if err != nil {
-		return classify(err, "device passkey report")
-	}
-	return nil
+	return q.atomic(ctx, func(q Queries) error {
+		_, err := q.w.ExecContext(ctx, `INSERT INTO device_held_passkeys (tenant_id, device_id, user_id, reported_at)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (tenant_id, device_id, user_id) DO UPDATE SET reported_at = excluded.reported_at`,
+			tenantID, deviceID, userID, micros(at))
+		if err != nil {
+			return classify(err, "device passkey report")
+		}
+		return q.markKnownDays(ctx, tenantID, userID, deviceID, dayNumber(at))
+	})
 }
 
 // PasskeyOnDevice reports whether one of the user's passkeys is known on

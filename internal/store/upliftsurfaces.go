@@ -43,12 +43,13 @@ func (q Queries) UnansweredPromptSurface(ctx context.Context, tenantID, userID, 
 }
 
 // UpliftSurfaceCounts counts the tenant's uplift events from from up to
-// (not including) to by surface, kind and, for evaluated events, reason:
-// the funnel of each place the prompt is shown.
+// (not including) to, midnights UTC, by surface, kind and, for evaluated
+// events, reason: the funnel of each place the prompt is shown. It reads
+// the daily totals (rollups.go).
 func (q Queries) UpliftSurfaceCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.SurfaceEventCount, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT surface, kind, reason, COUNT(*) FROM uplift_events
-		WHERE tenant_id = $1 AND at >= $2 AND at < $3
-		GROUP BY surface, kind, reason`, tenantID, micros(from), micros(to))
+	rows, err := q.r.QueryContext(ctx, `SELECT surface, kind, reason, SUM(n) FROM analytics_events
+		WHERE tenant_id = $1 AND day >= $2 AND day < $3
+		GROUP BY surface, kind, reason HAVING SUM(n) <> 0`, tenantID, dayNumber(from), dayNumber(to))
 	if err != nil {
 		return nil, fmt.Errorf("uplift events by surface: %w", err)
 	}

@@ -114,6 +114,13 @@ func (q Queries) UpdateUser(ctx context.Context, u model.User) error {
 
 // DeleteUser removes a user with everything that belongs to them.
 func (q Queries) DeleteUser(ctx context.Context, tenantID, userID string) error {
+	return q.atomic(ctx, func(q Queries) error { return q.deleteUser(ctx, tenantID, userID) })
+}
+
+func (q Queries) deleteUser(ctx context.Context, tenantID, userID string) error {
+	if err := q.uncountUser(ctx, tenantID, userID); err != nil {
+		return err
+	}
 	res, err := q.w.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)

@@ -1,0 +1,654 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/model"
+)
+
+// The analytics' daily totals (migration 00023), kept in the transaction
+// of every write that changes them, so that a report reads days ×
+// dimensions rows instead of the raw ones:
+//
+//   - analytics_events: uplift events by day and every dimension the
+//     funnel, the breakdowns and the attempts split them by;
+//   - analytics_sign_ins: sign-ins by day and method, with what the
+//     fallbacks, the savings and the passkey breakdowns need;
+//   - analytics_passkeys: passkeys created by day, provider and kind;
+//   - analytics_presence and analytics_presence_days: the days each user
+//     and each (user, device) pair was present, for distinct counts over
+//     any period (see presenceGapCap).
+//
+// What a row counts as is decided when it is written and stored on it
+// (uplift_events.browser and .attempt, actions.counted_key), so that
+// RebuildAnalytics can recount every total from the raw rows.
+
+// presenceGapCap caps a presence day's gap: the days since the subject's
+// previous day of that kind, or this when there is none as recent. A
+// period of at most maxPresencePeriod days counts the subjects present on
+// one of its days d whose gap exceeds d - first day; every gap of this
+// cap or more does.
+const presenceGapCap = 400
+
+// maxPresencePeriod is the longest period the presence totals answer.
+const maxPresencePeriod = presenceGapCap - 1
+
+// Presence kinds.
+const (
+	presenceUser          = "user"
+	presenceUserPasskey   = "user_passkey"
+	presenceDevice        = "device"
+	presenceDevicePasskey = "device_passkey"
+	presencePasskeyUser   = "passkey_user"
+	presenceFallbackUser  = "fallback_user"
+)
+
+// dayNumber is the UTC day of t in days since 1970-01-01.
+func dayNumber(t time.Time) int64 { return micros(t) / microsPerDay }
+
+// dayEnd is the first instant (in micros) after day.
+func dayEnd(day int64) int64 { return (day + 1) * microsPerDay }
+
+// capGap is a gap of days, capped.
+func capGap(days int64) int64 { return min(days, presenceGapCap) }
+
+// presenceMark adds delta to one subject's day of one kind.
+type presenceMark struct {
+	kind, userID, deviceID string
+	day, delta             int64
+}
+
+// markPresence adds each mark to its subject's day in one statement, and
+// for each day that became present or absent keeps the gaps and the day
+// totals.
+func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) error {
+	marks = mergeMarks(marks)
+	if len(marks) == 0 {
+		return nil
+	}
+	args := []any{tenantID}
+	rows := make([]string, len(marks))
+	for i, m := range marks {
+		k := len(args)
+		args = append(args, m.kind, m.userID, m.deviceID, m.day, m.delta)
+		rows[i] = fmt.Sprintf(`($1, $%[1]d, $%[2]d, $%[3]d, $%[4]d,
+			COALESCE((SELECT CASE WHEN $%[4]d - MAX(p.day) >= %[6]d THEN %[6]d ELSE $%[4]d - MAX(p.day) END
+				FROM analytics_presence p WHERE p.tenant_id = $1 AND p.kind = $%[1]d AND p.user_id = $%[2]d
+				AND p.device_id = $%[3]d AND p.day < $%[4]d), %[6]d), $%[5]d)`, k+1, k+2, k+3, k+4, k+5, presenceGapCap)
+	}
+	res, err := q.w.QueryContext(ctx, `INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)
+		VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (tenant_id, kind, user_id, device_id, day) DO UPDATE SET n = analytics_presence.n + excluded.n
+		RETURNING kind, user_id, device_id, day, gap, n`, args...)
+	if err != nil {
+		return fmt.Errorf("analytics presence: %w", err)
+	}
+	type changed struct {
+		presenceMark
+		gap     int64
+		present bool
+	}
+	var changes []changed
+	for res.Next() {
+		var c changed
+		var n int64
+		if err := res.Scan(&c.kind, &c.userID, &c.deviceID, &c.day, &c.gap, &n); err != nil {
+			res.Close()
+			return fmt.Errorf("analytics presence: %w", err)
+		}
+		for _, m := range marks {
+			if m.kind == c.kind && m.userID == c.userID && m.deviceID == c.deviceID && m.day == c.day {
+				c.delta = m.delta
+			}
+		}
+		switch {
+		case c.delta > 0 && n == c.delta: // a day that was absent
+			c.present = true
+			changes = append(changes, c)
+		case c.delta < 0 && n <= 0: // a day no longer present
+			changes = append(changes, c)
+		}
+	}
+	if err := res.Err(); err != nil {
+		res.Close()
+		return fmt.Errorf("analytics presence: %w", err)
+	}
+	res.Close()
+	for _, c := range changes {
+		if err := q.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeMarks sums the marks of the same subject's day, leaving out those
+// that sum to nothing: one statement may change a row only once.
+func mergeMarks(marks []presenceMark) []presenceMark {
+	var out []presenceMark
+next:
+	for _, m := range marks {
+		for i, o := range out {
+			if o.kind == m.kind && o.userID == m.userID && o.deviceID == m.deviceID && o.day == m.day {
+				out[i].delta += m.delta
+				continue next
+			}
+		}
+		out = append(out, m)
+	}
+	return slices.DeleteFunc(out, func(m presenceMark) bool { return m.delta == 0 })
+}
+
+// presenceChanged keeps the day totals after m's day became present (with
+// gap) or absent, and the gap of the subject's next day.
+func (q Queries) presenceChanged(ctx context.Context, tenantID string, m presenceMark, gap int64, present bool) error {
+	delta := int64(1)
+	if !present {
+		delta = -1
+		if _, err := q.w.ExecContext(ctx, `DELETE FROM analytics_presence WHERE tenant_id = $1 AND kind = $2
+			AND user_id = $3 AND device_id = $4 AND day = $5`, tenantID, m.kind, m.userID, m.deviceID, m.day); err != nil {
+			return fmt.Errorf("analytics presence: %w", err)
+		}
+	}
+	adds := []presenceDay{{m.kind, m.day, gap, delta}}
+	var nextDay, nextGap int64
+	err := q.w.QueryRowContext(ctx, `SELECT day, gap FROM analytics_presence WHERE tenant_id = $1 AND kind = $2
+		AND user_id = $3 AND device_id = $4 AND day > $5 ORDER BY day LIMIT 1`,
+		tenantID, m.kind, m.userID, m.deviceID, m.day).Scan(&nextDay, &nextGap)
+	switch {
+	case err == nil:
+		// The next day's previous day is now this one, or this one's
+		// previous day.
+		newGap := capGap(nextDay - m.day)
+		if !present {
+			newGap = capGap(nextDay - m.day + gap)
+		}
+		if newGap != nextGap {
+			if _, err := q.w.ExecContext(ctx, `UPDATE analytics_presence SET gap = $6 WHERE tenant_id = $1 AND kind = $2
+				AND user_id = $3 AND device_id = $4 AND day = $5`, tenantID, m.kind, m.userID, m.deviceID, nextDay, newGap); err != nil {
+				return fmt.Errorf("analytics presence: %w", err)
+			}
+			adds = append(adds, presenceDay{m.kind, nextDay, nextGap, -1}, presenceDay{m.kind, nextDay, newGap, 1})
+		}
+	case !isNoRows(err):
+		return fmt.Errorf("analytics presence: %w", err)
+	}
+	return q.addPresenceDays(ctx, tenantID, adds...)
+}
+
+// presenceDay adds n to the subjects of one kind present on day with gap.
+type presenceDay struct {
+	kind        string
+	day, gap, n int64
+}
+
+func (q Queries) addPresenceDays(ctx context.Context, tenantID string, adds ...presenceDay) error {
+	args := []any{tenantID}
+	rows := make([]string, len(adds))
+	for i, a := range adds {
+		k := len(args)
+		args = append(args, a.kind, a.day, a.gap, a.n)
+		rows[i] = fmt.Sprintf("($1, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4)
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_presence_days (tenant_id, kind, day, gap, n)
+		VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (tenant_id, kind, day, gap) DO UPDATE SET n = analytics_presence_days.n + excluded.n`, args...)
+	if err != nil {
+		return fmt.Errorf("analytics presence days: %w", err)
+	}
+	return nil
+}
+
+// presentCount counts the subjects of kind present on at least one day
+// from from up to (not including) to.
+func (q Queries) presentCount(ctx context.Context, tenantID, kind string, from, to time.Time) (int, error) {
+	first, end := dayNumber(from), dayNumber(to)
+	if end-first > maxPresencePeriod {
+		return 0, model.Invalid("the period must be at most %d days", maxPresencePeriod)
+	}
+	var n int64
+	err := q.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM analytics_presence_days
+		WHERE tenant_id = $1 AND kind = $2 AND day >= $3 AND day < $4 AND gap > day - $3`,
+		tenantID, kind, first, end).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("present %s: %w", kind, err)
+	}
+	return int(n), nil
+}
+
+// signInKey is how a sign-in counts in analytics_sign_ins.
+type signInKey struct {
+	Method        string
+	PasskeyBefore bool
+	Saved         string
+	AAGUID        string
+	PasskeyKind   int
+	OS, Browser   string
+	Held          bool
+}
+
+// Passkey kinds of a sign-in.
+const (
+	passkeyKindNone   = 0
+	passkeyKindBound  = 1
+	passkeyKindSynced = 2
+)
+
+// countedColumns are the columns of actions that hold how the action was
+// counted when last written (its method is verification_method).
+const countedColumns = `counted, counted_passkey_before, counted_saved, counted_aaguid, counted_passkey_kind,
+	counted_os, counted_browser, counted_held`
+
+// counted is how an action counts: as a sign-in of key, or (signIn
+// false) not at all.
+type counted struct {
+	signIn bool
+	key    signInKey
+}
+
+// args are the values of countedColumns.
+func (c counted) args() []any {
+	if !c.signIn {
+		return []any{0, 0, "", "", 0, "", "", 0}
+	}
+	k := c.key
+	return []any{1, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held)}
+}
+
+// scanCounted reads countedColumns after the action's verification_method.
+func scanCounted(row scanner) (counted, error) {
+	var c counted
+	var on, before, held int64
+	var kind int64
+	err := row.Scan(&c.key.Method, &on, &before, &c.key.Saved, &c.key.AAGUID, &kind, &c.key.OS, &c.key.Browser, &held)
+	c.signIn, c.key.PasskeyBefore, c.key.Held, c.key.PasskeyKind = on == 1, before == 1, held == 1, int(kind)
+	if !c.signIn {
+		c.key = signInKey{}
+	}
+	return c, err
+}
+
+// fallback reports whether the sign-in was made without a passkey by a
+// user who had one.
+func (k signInKey) fallback() bool {
+	return k.PasskeyBefore && k.Method != "" && k.Method != string(model.MethodPasskey) &&
+		k.Method != string(model.MethodSecurityKey)
+}
+
+// isSignIn reports whether an action counts as a sign-in: its challenge
+// succeeded, or a challenge verified it before a later change.
+func isSignIn(a model.Action) bool {
+	return a.State == model.StateChallengeSucceeded || a.VerificationMethod != ""
+}
+
+// actionFacts is what the analytics record of an action as it is written:
+// its sign-in key (when it is one), and whether the user had a passkey by
+// the end of the action's day and one of them was known on its device.
+type actionFacts struct {
+	counted
+	userPasskey, devicePK bool
+}
+
+// factsOf reads what the analytics count a as, in one query.
+func (q Queries) factsOf(ctx context.Context, a model.Action) (actionFacts, error) {
+	f := actionFacts{counted: counted{signIn: isSignIn(a)}}
+	method := string(a.VerificationMethod)
+	created := micros(a.CreatedAt)
+	end := dayEnd(dayNumber(a.CreatedAt))
+	has := func(cond string) string {
+		return `EXISTS (SELECT 1 FROM authenticators x WHERE x.tenant_id = $1 AND x.user_id = $2 AND ` + cond + `)`
+	}
+	const email = `x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK')`
+	var aaguid []byte
+	var kind int64
+	var saved, ua string
+	var before, userPK, devicePK bool
+	err := q.w.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $3),
+		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4),
+		$5 <> '' AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
+				WHERE dp.tenant_id = $1 AND dp.device_id = $5 AND pa.tenant_id = $1 AND pa.user_id = $2 AND dp.first_at < $4)
+			OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1 AND h.device_id = $5 AND h.user_id = $2
+				AND h.reported_at < $4
+				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4))),
+		(SELECT p.aaguid FROM passkeys p WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1),
+		COALESCE((SELECT CASE WHEN p.backup_eligible THEN 2 ELSE 1 END FROM passkeys p
+			WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1), 0),
+		CASE WHEN $6 <> 'PASSKEY' THEN ''
+			WHEN `+has(`x.is_default AND x.method = 'SMS'`)+` THEN 'sms'
+			WHEN `+has(`x.is_default AND `+email)+` THEN 'email'
+			WHEN `+has(`x.method = 'SMS'`)+` THEN 'sms'
+			WHEN `+has(email)+` THEN 'email'
+			ELSE '' END,
+		CASE WHEN $6 IN ('', 'PASSKEY', 'SECURITY_KEY') THEN ''
+			ELSE COALESCE((SELECT d.user_agent FROM devices d WHERE d.tenant_id = $1 AND d.id = $5), '') END`,
+		a.TenantID, a.UserID, created, end, a.DeviceID, method, a.VerifiedAuthenticatorID).
+		Scan(&before, &userPK, &devicePK, &aaguid, &kind, &saved, &ua)
+	if err != nil {
+		return f, fmt.Errorf("analytics of action: %w", err)
+	}
+	f.userPasskey, f.devicePK = userPK, devicePK
+	if !f.signIn {
+		return f, nil
+	}
+	f.key = signInKey{Method: method, PasskeyBefore: before, Saved: saved, AAGUID: aaguidText(aaguid), PasskeyKind: int(kind)}
+	if kind == passkeyKindNone {
+		f.key.AAGUID = ""
+	}
+	if f.key.fallback() {
+		if ua == "" {
+			ua = a.UserAgent
+		}
+		parsed := devices.ParseUserAgent(ua)
+		f.key.OS, f.key.Browser = parsed.OSName, parsed.BrowserName
+		f.key.Held = devicePK
+	}
+	return f, nil
+}
+
+// signInMarks are the presence marks a counted sign-in of key adds (sign
+// +1) or takes back (sign -1).
+func signInMarks(a model.Action, key signInKey, sign int64) []presenceMark {
+	var out []presenceMark
+	day := dayNumber(a.CreatedAt)
+	if key.PasskeyBefore {
+		out = append(out, presenceMark{presencePasskeyUser, a.UserID, "", day, sign})
+	}
+	if key.fallback() {
+		out = append(out, presenceMark{presenceFallbackUser, a.UserID, "", day, sign})
+	}
+	return out
+}
+
+// addSignIn adds n to the sign-ins of key on day.
+func (q Queries) addSignIn(ctx context.Context, tenantID string, day int64, k signInKey, n int64) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before, saved, aaguid,
+			passkey_kind, os, browser, held, n)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser, held)
+		DO UPDATE SET n = analytics_sign_ins.n + excluded.n`,
+		tenantID, day, k.Method, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held), n)
+	if err != nil {
+		return fmt.Errorf("analytics sign-ins: %w", err)
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// countNewAction adds a stored action to the totals: its user (and pair)
+// present on its day, and its sign-in with facts f.
+func (q Queries) countNewAction(ctx context.Context, a model.Action, f actionFacts) error {
+	day := dayNumber(a.CreatedAt)
+	marks := []presenceMark{{presenceUser, a.UserID, "", day, 1}}
+	if f.userPasskey {
+		marks = append(marks, presenceMark{presenceUserPasskey, a.UserID, "", day, 1})
+	}
+	if a.DeviceID != "" {
+		marks = append(marks, presenceMark{presenceDevice, a.UserID, a.DeviceID, day, 1})
+		if f.devicePK {
+			marks = append(marks, presenceMark{presenceDevicePasskey, a.UserID, a.DeviceID, day, 1})
+		}
+	}
+	if f.signIn {
+		marks = append(marks, signInMarks(a, f.key, 1)...)
+		if err := q.addSignIn(ctx, a.TenantID, day, f.key, 1); err != nil {
+			return err
+		}
+	}
+	return q.markPresence(ctx, a.TenantID, marks...)
+}
+
+// countActionChange moves an action's sign-in from how it was counted
+// (old) to what it counts as now; a is the action as stored, with its new
+// state and method. It returns how to store it as counted.
+func (q Queries) countActionChange(ctx context.Context, a model.Action, old counted) (counted, error) {
+	var now counted
+	if isSignIn(a) {
+		f, err := q.factsOf(ctx, a)
+		if err != nil {
+			return old, err
+		}
+		now = f.counted
+	}
+	if now == old {
+		return old, nil
+	}
+	day := dayNumber(a.CreatedAt)
+	var marks []presenceMark
+	if old.signIn {
+		if err := q.addSignIn(ctx, a.TenantID, day, old.key, -1); err != nil {
+			return old, err
+		}
+		marks = append(marks, signInMarks(a, old.key, -1)...)
+	}
+	if now.signIn {
+		if err := q.addSignIn(ctx, a.TenantID, day, now.key, 1); err != nil {
+			return old, err
+		}
+		marks = append(marks, signInMarks(a, now.key, 1)...)
+	}
+	return now, q.markPresence(ctx, a.TenantID, marks...)
+}
+
+// countPasskeyCreated adds a new passkey to the totals: created on its
+// day, and its user (and the user's devices active that day where it is
+// known) with a passkey from that day.
+func (q Queries) countPasskeyCreated(ctx context.Context, a model.Authenticator, p model.Passkey) error {
+	if err := q.addPasskeyCreated(ctx, a.TenantID, p, 1); err != nil {
+		return err
+	}
+	// Devices that reported holding one of the user's passkeys count from
+	// the day the user has one.
+	return q.markKnownDays(ctx, a.TenantID, a.UserID, "", dayNumber(p.CreatedAt))
+}
+
+// markKnownDays marks, on day, the user (when present that day) as having
+// a passkey and each of the user's devices present that day (only
+// deviceID when given) on which one of the user's passkeys is known by
+// the day's end, unless already marked.
+func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID string, day int64) error {
+	end := dayEnd(day)
+	rows, err := q.w.QueryContext(ctx, `SELECT p.kind, p.device_id FROM analytics_presence p
+		WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.day = $3
+			AND ((p.kind = 'user' AND $4 = '' AND EXISTS (SELECT 1 FROM passkeys k
+					WHERE k.tenant_id = $1 AND k.user_id = $2 AND k.created_at < $5))
+				OR (p.kind = 'device' AND ($4 = '' OR p.device_id = $4)
+					AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
+							WHERE dp.tenant_id = $1 AND dp.device_id = p.device_id AND pa.tenant_id = $1
+							AND pa.user_id = $2 AND dp.first_at < $5)
+						OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1
+							AND h.device_id = p.device_id AND h.user_id = $2 AND h.reported_at < $5
+							AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = $1 AND k.user_id = $2
+								AND k.created_at < $5)))))
+			AND NOT EXISTS (SELECT 1 FROM analytics_presence m WHERE m.tenant_id = $1 AND m.user_id = $2
+				AND m.device_id = p.device_id AND m.day = $3
+				AND m.kind = CASE p.kind WHEN 'user' THEN 'user_passkey' ELSE 'device_passkey' END)`,
+		tenantID, userID, day, deviceID, end)
+	if err != nil {
+		return fmt.Errorf("analytics known passkeys: %w", err)
+	}
+	var marks []presenceMark
+	for rows.Next() {
+		var kind, device string
+		if err := rows.Scan(&kind, &device); err != nil {
+			rows.Close()
+			return fmt.Errorf("analytics known passkeys: %w", err)
+		}
+		k := presenceUserPasskey
+		if kind == presenceDevice {
+			k = presenceDevicePasskey
+		}
+		marks = append(marks, presenceMark{k, userID, device, day, 1})
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return fmt.Errorf("analytics known passkeys: %w", err)
+	}
+	rows.Close()
+	return q.markPresence(ctx, tenantID, marks...)
+}
+
+// countPasskeyKnown marks the device's day, when the user of the passkey
+// authenticatorID was present on it, as one with the passkey known there.
+func (q Queries) countPasskeyKnown(ctx context.Context, tenantID, deviceID, authenticatorID string, at time.Time) error {
+	var userID string
+	err := q.w.QueryRowContext(ctx, `SELECT user_id FROM passkeys WHERE tenant_id = $1 AND authenticator_id = $2`,
+		tenantID, authenticatorID).Scan(&userID)
+	if isNoRows(err) {
+		return nil // a security key, or a passkey deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("analytics known passkey: %w", err)
+	}
+	return q.markKnownDays(ctx, tenantID, userID, deviceID, dayNumber(at))
+}
+
+// eventFacts reads what an uplift event is counted by that the event does
+// not carry: its device's browser and its prompt attempt.
+func (q Queries) eventFacts(ctx context.Context, e model.UpliftEvent) (browser string, attempt int, err error) {
+	var ua string
+	var shown int64
+	err = q.w.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT user_agent FROM devices WHERE tenant_id = $1 AND id = $3), ''),
+		CASE WHEN $5 IN ('shown', 'accepted', 'dismissed', 'opted_out', 'failed') THEN
+			(SELECT COUNT(*) FROM (SELECT 1 FROM uplift_events s WHERE s.tenant_id = $1 AND s.user_id = $2
+				AND s.device_id = $3 AND s.kind = 'shown' AND s.at <= $4 LIMIT $6) x)
+		ELSE 0 END`,
+		e.TenantID, e.UserID, e.DeviceID, micros(e.At), string(e.Kind), model.MaxPromptAttempt).Scan(&ua, &shown)
+	if err != nil {
+		return "", 0, fmt.Errorf("analytics of uplift event: %w", err)
+	}
+	switch e.Kind {
+	case model.UpliftShown:
+		attempt = min(int(shown)+1, model.MaxPromptAttempt)
+	case model.UpliftAccepted, model.UpliftDismissed, model.UpliftOptedOut, model.UpliftFailed:
+		attempt = max(int(shown), 1)
+	}
+	if ua != "" {
+		browser = devices.ParseUserAgent(ua).BrowserName
+	}
+	return browser, attempt, nil
+}
+
+// countEvent adds a stored uplift event to the totals.
+func (q Queries) countEvent(ctx context.Context, e model.UpliftEvent, browser string, attempt int) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_events (tenant_id, day, kind, reason, platform, browser,
+			action_code, variant, attempt, surface, n)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)
+		ON CONFLICT (tenant_id, day, kind, reason, platform, browser, action_code, variant, attempt, surface)
+		DO UPDATE SET n = analytics_events.n + 1`,
+		e.TenantID, dayNumber(e.At), string(e.Kind), e.Reason, e.Platform, browser, e.ActionCode, e.Variant, attempt,
+		string(eventSurface(e)))
+	if err != nil {
+		return fmt.Errorf("analytics events: %w", err)
+	}
+	return nil
+}
+
+// eventSurface is where the event's prompt was shown; the hosted pages
+// when it does not say.
+func eventSurface(e model.UpliftEvent) model.PromptSurface {
+	return cmp.Or(e.Surface, model.SurfaceHosted)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// scannerFunc is a scanner made of a function.
+type scannerFunc func(dest ...any) error
+
+func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
+
+// uncountUser takes a user's rows, about to be deleted with the user, out
+// of the totals: a deleted user counts nowhere.
+func (q Queries) uncountUser(ctx context.Context, tenantID, userID string) error {
+	const day = `/ 86400000000`
+	err := q.exec(ctx, "uncount deleted user", []any{tenantID, userID}, `INSERT INTO analytics_events (tenant_id, day, kind, reason, platform,
+			browser, action_code, variant, attempt, surface, n)
+		SELECT tenant_id, at `+day+`, kind, reason, platform, browser, action_code, variant, attempt, surface, -COUNT(*)
+		FROM uplift_events WHERE tenant_id = $1 AND user_id = $2
+		GROUP BY tenant_id, at `+day+`, kind, reason, platform, browser, action_code, variant, attempt, surface
+		ON CONFLICT (tenant_id, day, kind, reason, platform, browser, action_code, variant, attempt, surface)
+		DO UPDATE SET n = analytics_events.n + excluded.n`,
+		`INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os,
+			browser, held, n)
+		SELECT tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved,
+			counted_aaguid, counted_passkey_kind, counted_os, counted_browser, counted_held, -COUNT(*)
+		FROM actions WHERE tenant_id = $1 AND user_id = $2 AND counted = 1
+		GROUP BY tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved,
+			counted_aaguid, counted_passkey_kind, counted_os, counted_browser, counted_held
+		ON CONFLICT (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser, held)
+		DO UPDATE SET n = analytics_sign_ins.n + excluded.n`,
+		`INSERT INTO analytics_presence_days (tenant_id, kind, day, gap, n)
+		SELECT tenant_id, kind, day, gap, -COUNT(*) FROM analytics_presence WHERE tenant_id = $1 AND user_id = $2
+		GROUP BY tenant_id, kind, day, gap
+		ON CONFLICT (tenant_id, kind, day, gap) DO UPDATE SET n = analytics_presence_days.n + excluded.n`)
+	if err != nil {
+		return err
+	}
+	rows, err := q.w.QueryContext(ctx, `SELECT aaguid, backup_eligible, created_at FROM passkeys
+		WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("uncount deleted user: %w", err)
+	}
+	var passkeys []model.Passkey
+	for rows.Next() {
+		var p model.Passkey
+		var created int64
+		if err := rows.Scan(&p.AAGUID, &p.Flags.BackupEligible, &created); err != nil {
+			rows.Close()
+			return fmt.Errorf("uncount deleted user: %w", err)
+		}
+		p.CreatedAt = fromMicros(created)
+		passkeys = append(passkeys, p)
+	}
+	rows.Close()
+	for _, p := range passkeys {
+		if err := q.addPasskeyCreated(ctx, tenantID, p, -1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addPasskeyCreated adds n to the passkeys created of p's day and kind.
+func (q Queries) addPasskeyCreated(ctx context.Context, tenantID string, p model.Passkey, n int64) error {
+	if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_passkeys (tenant_id, day, aaguid, synced, n)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, day, aaguid, synced) DO UPDATE SET n = analytics_passkeys.n + excluded.n`,
+		tenantID, dayNumber(p.CreatedAt), aaguidText(p.AAGUID), btoi(p.Flags.BackupEligible), n); err != nil {
+		return fmt.Errorf("analytics passkeys: %w", err)
+	}
+	return nil
+}
+
+// uncountPasskey takes a passkey about to be deleted out of the passkeys
+// created; any other authenticator changes nothing.
+func (q Queries) uncountPasskey(ctx context.Context, tenantID, userID, authenticatorID string) error {
+	var p model.Passkey
+	var created int64
+	err := q.w.QueryRowContext(ctx, `SELECT aaguid, backup_eligible, created_at FROM passkeys
+		WHERE tenant_id = $1 AND user_id = $2 AND authenticator_id = $3`, tenantID, userID, authenticatorID).
+		Scan(&p.AAGUID, &p.Flags.BackupEligible, &created)
+	if isNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("uncount deleted passkey: %w", err)
+	}
+	p.CreatedAt = fromMicros(created)
+	return q.addPasskeyCreated(ctx, tenantID, p, -1)
+}
