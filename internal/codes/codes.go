@@ -198,15 +198,15 @@ func (s *Service) deliver(ctx context.Context, t model.Tenant, ch model.CodeChal
 	}
 	switch ch.Method {
 	case model.MethodEmailOTP:
-		msg := notify.BrandedCodeEmail(s.brand(ctx, t), code, otp.Lifetime)
+		msg := notify.BrandedCodeEmail(s.language(ctx, t, ch), s.brand(ctx, t), code, otp.Lifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
 	case model.MethodSMS:
-		msg := notify.CodeSMS(t.Name, code, otp.Lifetime)
+		msg := notify.LocalCodeSMS(s.language(ctx, t, ch), t.Name, code, otp.Lifetime)
 		msg.To = ch.PhoneNumber
 		err = s.sms.SendSMS(ctx, msg)
 	case model.MethodEmailMagicLink:
-		msg := notify.BrandedLinkEmail(s.brand(ctx, t), s.linkURL(ch, code), LinkLifetime)
+		msg := notify.BrandedLinkEmail(s.language(ctx, t, ch), s.brand(ctx, t), s.linkURL(ch, code), LinkLifetime)
 		msg.To = ch.Email
 		err = s.email.SendEmail(ctx, msg)
 	default:

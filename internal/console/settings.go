@@ -9,6 +9,7 @@ import (
 
 	"github.com/uplift-dev/uplift/internal/admin"
 	"github.com/uplift-dev/uplift/internal/experiments"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/policy"
 )
@@ -124,6 +125,9 @@ type settingsForm struct {
 	// PromptHeading and PromptExplanation are the prompt's copy; empty
 	// shows the built-in text.
 	PromptHeading, PromptExplanation string
+	// DefaultLocale is the hosted pages' and messages' language when
+	// nothing else names one; empty is English.
+	DefaultLocale string
 }
 
 // settingsView is what settings.html shows.
@@ -133,6 +137,8 @@ type settingsView struct {
 	Recovery  []checkOption
 	UV        []selectOption
 	Problems  fieldErrors
+	// Languages are the default languages to choose from.
+	Languages []selectOption
 }
 
 func settingsFromTenant(t model.Tenant) settingsForm {
@@ -143,6 +149,7 @@ func settingsFromTenant(t model.Tenant) settingsForm {
 		RelatedOrigins: strings.Join(t.Passkey.RelatedOrigins, "\n"),
 		Rollout:        t.Passkey.EnrollmentPromptRolloutPercent, Backoff: t.Passkey.EnrollmentPromptBackoff,
 		MaxDismissals: t.Passkey.EnrollmentPromptMaxDismissals, AllowOptOut: t.Passkey.EnrollmentPromptAllowOptOut,
+		DefaultLocale: t.Passkey.DefaultLocale,
 	}
 }
 
@@ -153,7 +160,7 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 		Prompt: r.PostFormValue("prompt") != "", Recovery: postedMethods(r, "recovery"),
 		RPID: strings.TrimSpace(r.PostFormValue("rpId")), RPName: r.PostFormValue("rpName"),
 		Origins: r.PostFormValue("origins"), UV: model.UserVerification(r.PostFormValue("uv")),
-		RelatedOrigins: r.PostFormValue("relatedOrigins"),
+		RelatedOrigins: r.PostFormValue("relatedOrigins"), DefaultLocale: r.PostFormValue("defaultLocale"),
 		Backoff:        r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
 	}
 	p := fieldErrors{}
@@ -195,7 +202,7 @@ func (f settingsForm) settings() policy.PasskeySettings {
 		RecoveryMethods: slices.Clone(f.Recovery), UserVerification: f.UV,
 		EnrollmentPromptRolloutPercent: f.Rollout, EnrollmentPromptBackoff: f.Backoff,
 		EnrollmentPromptMaxDismissals: f.MaxDismissals, EnrollmentPromptAllowOptOut: f.AllowOptOut,
-		RelatedOrigins: lines(f.RelatedOrigins),
+		RelatedOrigins: lines(f.RelatedOrigins), DefaultLocale: f.DefaultLocale,
 	}}
 }
 
@@ -280,6 +287,7 @@ func settingsProblems(in policy.PasskeySettings) fieldErrors {
 			ps.Passkey.EnrollmentPromptMaxDismissals = in.Passkey.EnrollmentPromptMaxDismissals
 		}},
 		{"rpName", func(ps *policy.PasskeySettings) { ps.RPName = in.RPName }},
+		{"defaultLocale", func(ps *policy.PasskeySettings) { ps.Passkey.DefaultLocale = in.Passkey.DefaultLocale }},
 		{"relatedOrigins", func(ps *policy.PasskeySettings) {
 			ps.Passkey.RelatedOrigins = slices.Clone(in.Passkey.RelatedOrigins)
 		}},
@@ -314,6 +322,7 @@ func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, s *Sess
 	for _, uv := range userVerificationLabels {
 		v.UV = append(v.UV, selectOption{Value: string(uv.value), Label: uv.label, Selected: uv.value == f.UV})
 	}
+	v.Languages = languageOptions(f.DefaultLocale)
 	view := View{Title: "Settings", Section: "settings", Data: v}
 	if len(p) > 0 {
 		view.Error = notSavedText
@@ -322,4 +331,25 @@ func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, s *Sess
 		}
 	}
 	c.render(w, r, status, "settings", s, view)
+}
+
+// languageOptions lists the languages the hosted pages speak, each by
+// its own name, the tenant's current choice (English when none) selected.
+func languageOptions(current string) []selectOption {
+	if current == "" {
+		current = i18n.English
+	}
+	var out []selectOption
+	for _, tag := range i18n.Languages() {
+		l, _ := i18n.Get(tag)
+		value := tag
+		if tag == i18n.English {
+			value = ""
+		}
+		out = append(out, selectOption{Value: value, Label: l.Name(), Selected: tag == current})
+	}
+	if !i18n.Supported(current) {
+		out = append(out, selectOption{Value: current, Label: current + " (not available)", Selected: true})
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/tenancy"
 	"github.com/uplift-dev/uplift/internal/token"
@@ -26,6 +27,10 @@ type flow struct {
 	popup bool
 	// theme is the tenant's branding (see branding.go).
 	theme model.Theme
+	// lang is the language the flow's pages and messages speak, once
+	// langSet (see language.go).
+	lang    i18n.Lang
+	langSet bool
 }
 
 func (f *flow) tenant() model.Tenant  { return f.caller.Tenant }
@@ -55,6 +60,7 @@ func (p *Pages) openFlow(w http.ResponseWriter, r *http.Request, raw string) (*f
 	f := &flow{caller: c, raw: raw, deviceID: p.cookies.DeviceID(w, r), popup: inPopup(r),
 		theme: p.themeOf(r.Context(), c.Tenant.ID)}
 	f.csrf = CSRFField(p.cookies.CSRFSecret(w, r), f.csrfScope())
+	f.lang, f.langSet = p.flowLang(r, c), true
 	noteFlow(r, f)
 	if err := p.touchDevice(r.Context(), f, r.UserAgent()); err != nil {
 		return nil, err

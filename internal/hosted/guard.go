@@ -89,8 +89,14 @@ func (p *Pages) resumePosted(r *http.Request) (*flow, error) {
 	if !ok {
 		return nil, errCookies
 	}
-	return &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf, popup: inPopup(r),
-		theme: p.themeOf(r.Context(), c.Tenant.ID)}, nil
+	f := &flow{caller: c, raw: raw, deviceID: deviceID, csrf: csrf, popup: inPopup(r),
+		theme: p.themeOf(r.Context(), c.Tenant.ID)}
+	if isForm(r) {
+		// A form's answer is a page, or a step that sends a code: both
+		// speak the flow's language. The script's JSON steps need none.
+		f.lang, f.langSet = p.flowLang(r, c), true
+	}
+	return f, nil
 }
 
 // postedFields reads a post's token and CSRF field: a form's hidden

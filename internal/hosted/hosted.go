@@ -21,6 +21,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/branding"
 	"github.com/uplift-dev/uplift/internal/codes"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -139,16 +140,22 @@ func (p *Pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		p.log.DebugContext(r.Context(), "hosted page refused", "method", r.Method, "route", jsonapi.Route(r), "status", status, "err", err)
 	}
-	pr := explain(body.Error)
-	if body.Error == jsonapi.TextErrorCode {
-		// Which field, and what is wrong with it (never its value).
+	l := requestLang(r)
+	pr := explain(l, body.Error)
+	if body.Error == jsonapi.TextErrorCode && l.Tag() == i18n.English {
+		// Which field, and what is wrong with it (never its value); the
+		// description is English, so only an English page quotes it.
 		pr.Detail = "The " + body.ErrorDescription + ". Go back to the app and start again."
 	}
 	v := p.baseView(nil, pr)
+	v.L = l
 	// An error in a flow in popup mode shows in the app's frame too.
 	v.popupFrom(requestFlow(r))
 	v.brandFrom(requestFlow(r))
 	v.Back = backLink(err)
+	if v.Back == "" && !v.Popup {
+		v.Back = p.appLink(r)
+	}
 	p.render(w, status, "error", v)
 }
 
@@ -169,38 +176,25 @@ func backLink(err error) string {
 	return ""
 }
 
-// explain turns an error code into sentences for the person in front of
-// the page.
-func explain(code string) problem {
-	switch code {
-	case "expired_token":
-		return problem{"This sign-in link has expired", "Go back to the app and start signing in again."}
-	case "invalid_token", "token_not_set", "not_found":
-		return problem{"This sign-in link doesn't work", "It may be incomplete or already used. Go back to the app and start signing in again."}
-	case "csrf":
-		return problem{"Please start again", "This page was open for too long, or the request didn't come from it. Go back to the app and start signing in again."}
-	case "cookies_required":
-		return problem{"Cookies are turned off", "Signing in needs cookies for this site. Turn them on, then go back to the app and start again."}
-	case "too_many_requests":
-		return problem{"Please wait a moment", "You've asked for several codes in a short time. Wait a minute, then try again."}
-	case "too_many_attempts":
-		return problem{"Too many wrong codes", "For your security, this sign-in has stopped. Go back to the app and start again."}
-	case "action_closed":
-		return problem{"This sign-in can't continue", "Go back to the app to see what to do next."}
-	case jsonapi.TextErrorCode:
-		return problem{"This page was sent text it can't use", "Go back to the app and start again."}
-	case "method_not_offered":
-		return problem{"This sign-in method isn't available here", "Go back and choose one of the methods the page offers."}
-	case "no_method":
-		return problem{"There's no way to sign in here yet", "Your account has no sign-in method this page can use. Contact the app's support team."}
-	case "sign_in_refused":
-		return problem{"The sign-in was refused", "The app did not accept this sign-in. Go back to the app, or contact its support team if you think this is wrong."}
-	case "webhook_unavailable":
-		return problem{"The sign-in couldn't be confirmed", "The app didn't answer in time. Go back to the app and try again in a moment."}
-	case "internal_error", "unavailable":
-		return problem{"Something went wrong on our side", "Please try again in a moment."}
+// explained are the error codes with words of their own in the
+// catalogues (error.<code>.title and .detail).
+var explained = map[string]string{
+	"expired_token": "expired_token", "invalid_token": "invalid_token", "token_not_set": "invalid_token",
+	"not_found": "invalid_token", "csrf": "csrf", "cookies_required": "cookies_required",
+	"too_many_requests": "too_many_requests", "too_many_attempts": "too_many_attempts",
+	"action_closed": "action_closed", jsonapi.TextErrorCode: "invalid_text",
+	"method_not_offered": "method_not_offered", "no_method": "no_method", "sign_in_refused": "sign_in_refused",
+	"webhook_unavailable": "webhook_unavailable", "internal_error": "internal", "unavailable": "internal",
+}
+
+// explain turns an error code into sentences, in l, for the person in
+// front of the page.
+func explain(l i18n.Lang, code string) problem {
+	key, ok := explained[code]
+	if !ok {
+		key = "other"
 	}
-	return problem{"This sign-in can't continue", "Go back to the app and start signing in again."}
+	return problem{l.T("error." + key + ".title"), l.T("error." + key + ".detail")}
 }
 
 // problem is what an error page says: a heading and a sentence.

@@ -28,6 +28,10 @@ type passkeyConfigJSON struct {
 	EnrollmentPromptBackoff        bool `json:"enrollmentPromptBackoff"`
 	EnrollmentPromptMaxDismissals  int  `json:"enrollmentPromptMaxDismissals"`
 	EnrollmentPromptAllowOptOut    bool `json:"enrollmentPromptAllowOptOut"`
+	// DefaultLocale is the language of the hosted pages and messages
+	// when neither the action, the user nor the browser names one Uplift
+	// speaks ("" is English).
+	DefaultLocale string `json:"defaultLocale"`
 	// The prompt's copy when no experiment runs; "" shows the built-in text.
 	EnrollmentPromptHeading     string `json:"enrollmentPromptHeading"`
 	EnrollmentPromptExplanation string `json:"enrollmentPromptExplanation"`
@@ -44,6 +48,7 @@ func toPasskeyConfigJSON(t model.Tenant, cp model.PromptCopy) passkeyConfigJSON 
 		EnrollmentPromptBackoff:        t.Passkey.EnrollmentPromptBackoff,
 		EnrollmentPromptMaxDismissals:  t.Passkey.EnrollmentPromptMaxDismissals,
 		EnrollmentPromptAllowOptOut:    t.Passkey.EnrollmentPromptAllowOptOut,
+		DefaultLocale:                  t.Passkey.DefaultLocale,
 		EnrollmentPromptHeading:        cp.Heading,
 		EnrollmentPromptExplanation:    cp.Explanation,
 	}
@@ -64,6 +69,9 @@ type passkeyConfigInput struct {
 	EnrollmentPromptBackoff        optional[*bool] `json:"enrollmentPromptBackoff"`
 	EnrollmentPromptMaxDismissals  optional[*int]  `json:"enrollmentPromptMaxDismissals"`
 	EnrollmentPromptAllowOptOut    optional[*bool] `json:"enrollmentPromptAllowOptOut"`
+	// DefaultLocale is a language tag of i18n.Languages; "" or null is
+	// English.
+	DefaultLocale optional[*string] `json:"defaultLocale" text:"35"`
 	// The prompt's copy; "" or null puts the built-in text back.
 	EnrollmentPromptHeading     optional[string] `json:"enrollmentPromptHeading" text:"100"`
 	EnrollmentPromptExplanation optional[string] `json:"enrollmentPromptExplanation" text:"300"`
@@ -123,6 +131,7 @@ func (a *API) UpdatePasskeyConfig(w http.ResponseWriter, r *http.Request, t mode
 		applyOrDefault(in.EnrollmentPromptBackoff, &ps.Passkey.EnrollmentPromptBackoff, def.EnrollmentPromptBackoff)
 		applyOrDefault(in.EnrollmentPromptMaxDismissals, &ps.Passkey.EnrollmentPromptMaxDismissals, def.EnrollmentPromptMaxDismissals)
 		applyOrDefault(in.EnrollmentPromptAllowOptOut, &ps.Passkey.EnrollmentPromptAllowOptOut, def.EnrollmentPromptAllowOptOut)
+		applyOrDefault(in.DefaultLocale, &ps.Passkey.DefaultLocale, def.DefaultLocale)
 	})
 	if err != nil {
 		return err

@@ -156,6 +156,10 @@ type PasskeyConfig struct {
 	// sign in with its passkeys (WebAuthn Related Origin Requests), served
 	// at /.well-known/webauthn on the relying party's host.
 	RelatedOrigins []string
+	// DefaultLocale is the language of the hosted pages and messages of
+	// a user whose action, account and browser name none Uplift speaks
+	// (package i18n); "" is English.
+	DefaultLocale string
 }
 
 // DefaultPasskeyConfig is the configuration a new tenant starts with.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/ids"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/rules"
@@ -359,6 +360,10 @@ func checkPasskeySettings(ps *PasskeySettings) error {
 			return err
 		}
 		ps.Origins[i] = norm
+	}
+	if l := ps.Passkey.DefaultLocale; l != "" && !i18n.Supported(l) {
+		return model.Invalid("defaultLocale must be one of %s, or empty for English",
+			strings.Join(i18n.Languages(), ", "))
 	}
 	related, err := tenancy.CheckRelatedOrigins(ps.Passkey.RelatedOrigins)
 	if err != nil {

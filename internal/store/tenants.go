@@ -11,7 +11,7 @@ import (
 const tenantColumns = `id, name, rp_id, rp_name, origins, redirect_prefixes, token_key,
 	disable_enrollment_prompt, enrollment_prompt_interval, recovery_methods, user_verification, created_at,
 	enrollment_prompt_rollout_percent, enrollment_prompt_backoff, enrollment_prompt_max_dismissals,
-	enrollment_prompt_allow_opt_out, related_origins`
+	enrollment_prompt_allow_opt_out, related_origins, default_locale`
 
 func scanTenant(row scanner) (model.Tenant, error) {
 	var t model.Tenant
@@ -20,7 +20,8 @@ func scanTenant(row scanner) (model.Tenant, error) {
 	err := row.Scan(&t.ID, &t.Name, &t.RPID, &t.RPName, &origins, &prefixes, &t.TokenKey,
 		&t.Passkey.DisableEnrollmentPrompt, &t.Passkey.EnrollmentPromptInterval, &recovery, &uv, &created,
 		&t.Passkey.EnrollmentPromptRolloutPercent, &t.Passkey.EnrollmentPromptBackoff,
-		&t.Passkey.EnrollmentPromptMaxDismissals, &t.Passkey.EnrollmentPromptAllowOptOut, &related)
+		&t.Passkey.EnrollmentPromptMaxDismissals, &t.Passkey.EnrollmentPromptAllowOptOut, &related,
+		&t.Passkey.DefaultLocale)
 	if err != nil {
 		return t, err
 	}
@@ -44,13 +45,13 @@ func scanTenant(row scanner) (model.Tenant, error) {
 // CreateTenant stores a new tenant.
 func (q Queries) CreateTenant(ctx context.Context, t model.Tenant) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)), t.TokenKey,
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
 		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification), micros(t.CreatedAt),
 		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
 		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut,
-		jsonText(nonNil(t.Passkey.RelatedOrigins)))
+		jsonText(nonNil(t.Passkey.RelatedOrigins)), t.Passkey.DefaultLocale)
 	if err != nil {
 		return classify(err, "tenant")
 	}
@@ -65,14 +66,14 @@ func (q Queries) UpdateTenant(ctx context.Context, t model.Tenant) error {
 		enrollment_prompt_interval = $8, recovery_methods = $9, user_verification = $10,
 		enrollment_prompt_rollout_percent = $11, enrollment_prompt_backoff = $12,
 		enrollment_prompt_max_dismissals = $13, enrollment_prompt_allow_opt_out = $14,
-		related_origins = $15
+		related_origins = $15, default_locale = $16
 		WHERE id = $1`,
 		t.ID, t.Name, t.RPID, t.RPName, jsonText(nonNil(t.Origins)), jsonText(nonNil(t.RedirectPrefixes)),
 		t.Passkey.DisableEnrollmentPrompt, t.Passkey.EnrollmentPromptInterval,
 		jsonText(nonNil(t.Passkey.RecoveryMethods)), string(t.Passkey.UserVerification),
 		t.Passkey.EnrollmentPromptRolloutPercent, t.Passkey.EnrollmentPromptBackoff,
 		t.Passkey.EnrollmentPromptMaxDismissals, t.Passkey.EnrollmentPromptAllowOptOut,
-		jsonText(nonNil(t.Passkey.RelatedOrigins)))
+		jsonText(nonNil(t.Passkey.RelatedOrigins)), t.Passkey.DefaultLocale)
 	if err != nil {
 		return fmt.Errorf("update tenant: %w", err)
 	}
