@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -67,6 +68,10 @@ func assetURL(name string) string {
 // needs.
 type view struct {
 	Assets assetURLs
+	// L is the language the page speaks (see language.go).
+	L i18n.Lang
+	// ScriptText is the script's messages in L (scriptText).
+	ScriptText map[string]any
 	// AppName is the relying party's display name, when the flow is known.
 	AppName string
 	// Brand is the flow's theme: logo, favicon, stylesheet (branding.go).
@@ -88,6 +93,13 @@ type view struct {
 	OfferOptOut bool
 	// Explanation is the uplift prompt's text under its heading.
 	Explanation string
+	// Later says under the prompt when "Not now" brings it back.
+	Later string
+	// Wait is how many seconds must pass before a new code may be asked
+	// for, counted down on the page; WaitMethod is the method whose
+	// button it holds back on the challenge page.
+	Wait       int
+	WaitMethod model.VerificationMethod
 	// Saved names the provider of the passkey just made, when known.
 	Saved *providerView
 	// Settings is the Passkeys page (settings.go).
@@ -114,6 +126,7 @@ type view struct {
 func (p *Pages) baseView(f *flow, pr problem) view {
 	v := view{Assets: p.views.assets, Problem: pr}
 	if f != nil {
+		v.L = f.lang
 		v.AppName = f.tenant().RPName
 		v.Token, v.CSRF = f.raw, f.csrf
 		v.formTargets = redirectOrigins(f.tenant())
@@ -142,9 +155,10 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
 	if !ok {
 		panic("hosted: no page " + name)
 	}
+	v.ScriptText = scriptText(v.L)
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		p.log.Error("render hosted page", "page", name, "err", err)
-		http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
+		http.Error(w, v.L.T("error.internal.title")+". "+v.L.T("error.internal.detail"), http.StatusInternalServerError)
 		return
 	}
 	pageHeaders(w, v.formTargets, v.frameAncestors)
@@ -192,9 +206,10 @@ func control(v view, m model.VerificationMethod, primary bool) methodControl {
 // codeView is the code entry page.
 type codeView struct {
 	Method model.VerificationMethod
-	// Destination is the masked address or number the code went to; empty
-	// for an authenticator app.
-	Destination string
+	// Email is the masked address an email code went to; PhoneEnding the
+	// last digits of the number a text went to. Both are empty for an
+	// authenticator app.
+	Email, PhoneEnding string
 	// Resend offers a new code (not for an authenticator app).
 	Resend bool
 	// Others offers "Use another method".
