@@ -58,3 +58,27 @@ func (s *Store) AnalyticsTotals(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ForgetAnalytics makes the database look as it did before migration
+// 00023 had counted anything: no totals, no counted columns, and the
+// backfill asked for.
+func (s *Store) ForgetAnalytics(ctx context.Context) error {
+	return s.InTx(ctx, func(q Queries) error {
+		return q.exec(ctx, "forget analytics", nil,
+			`DELETE FROM analytics_events`, `DELETE FROM analytics_sign_ins`, `DELETE FROM analytics_passkeys`,
+			`DELETE FROM analytics_presence_days`, `DELETE FROM analytics_presence`,
+			`UPDATE uplift_events SET browser = '', attempt = 0`,
+			`UPDATE actions SET counted = 0, counted_passkey_before = 0, counted_saved = '', counted_aaguid = '',
+				counted_passkey_kind = 0, counted_os = '', counted_browser = '', counted_held = 0`,
+			`INSERT INTO analytics_rebuild (id) VALUES (1)`)
+	})
+}
+
+// ForgetAnalyticsTotalsOnly deletes the totals without asking for a
+// backfill.
+func (s *Store) ForgetAnalyticsTotalsOnly(ctx context.Context) error {
+	return s.InTx(ctx, func(q Queries) error {
+		return q.exec(ctx, "forget analytics", nil, `DELETE FROM analytics_events`, `DELETE FROM analytics_sign_ins`,
+			`DELETE FROM analytics_passkeys`, `DELETE FROM analytics_presence_days`, `DELETE FROM analytics_presence`)
+	})
+}
