@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/devices"
@@ -31,26 +29,6 @@ import (
 // (uplift_events.browser and .attempt, actions.counted_key), so that
 // RebuildAnalytics can recount every total from the raw rows.
 
-// presenceGapCap caps a presence day's gap: the days since the subject's
-// previous day of that kind, or this when there is none as recent. A
-// period of at most maxPresencePeriod days counts the subjects present on
-// one of its days d whose gap exceeds d - first day; every gap of this
-// cap or more does.
-const presenceGapCap = 400
-
-// maxPresencePeriod is the longest period the presence totals answer.
-const maxPresencePeriod = presenceGapCap - 1
-
-// Presence kinds.
-const (
-	presenceUser          = "user"
-	presenceUserPasskey   = "user_passkey"
-	presenceDevice        = "device"
-	presenceDevicePasskey = "device_passkey"
-	presencePasskeyUser   = "passkey_user"
-	presenceFallbackUser  = "fallback_user"
-)
-
 // dayNumber is the UTC day of t in days since 1970-01-01.
 func dayNumber(t time.Time) int64 { return micros(t) / microsPerDay }
 
@@ -59,170 +37,6 @@ func dayEnd(day int64) int64 { return (day + 1) * microsPerDay }
 
 // capGap is a gap of days, capped.
 func capGap(days int64) int64 { return min(days, presenceGapCap) }
-
-// presenceMark adds delta to one subject's day of one kind.
-type presenceMark struct {
-	kind, userID, deviceID string
-	day, delta             int64
-}
-
-// markPresence adds each mark to its subject's day in one statement, and
-// for each day that became present or absent keeps the gaps and the day
-// totals.
-func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) error {
-	marks = mergeMarks(marks)
-	if len(marks) == 0 {
-		return nil
-	}
-	args := []any{tenantID}
-	rows := make([]string, len(marks))
-	for i, m := range marks {
-		k := len(args)
-		args = append(args, m.kind, m.userID, m.deviceID, m.day, m.delta)
-		rows[i] = fmt.Sprintf(`($1, $%[1]d, $%[2]d, $%[3]d, $%[4]d,
-			COALESCE((SELECT CASE WHEN $%[4]d - MAX(p.day) >= %[6]d THEN %[6]d ELSE $%[4]d - MAX(p.day) END
-				FROM analytics_presence p WHERE p.tenant_id = $1 AND p.kind = $%[1]d AND p.user_id = $%[2]d
-				AND p.device_id = $%[3]d AND p.day < $%[4]d), %[6]d), $%[5]d)`, k+1, k+2, k+3, k+4, k+5, presenceGapCap)
-	}
-	res, err := q.w.QueryContext(ctx, `INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)
-		VALUES `+strings.Join(rows, ", ")+`
-		ON CONFLICT (tenant_id, kind, user_id, device_id, day) DO UPDATE SET n = analytics_presence.n + excluded.n
-		RETURNING kind, user_id, device_id, day, gap, n`, args...)
-	if err != nil {
-		return fmt.Errorf("analytics presence: %w", err)
-	}
-	type changed struct {
-		presenceMark
-		gap     int64
-		present bool
-	}
-	var changes []changed
-	for res.Next() {
-		var c changed
-		var n int64
-		if err := res.Scan(&c.kind, &c.userID, &c.deviceID, &c.day, &c.gap, &n); err != nil {
-			res.Close()
-			return fmt.Errorf("analytics presence: %w", err)
-		}
-		for _, m := range marks {
-			if m.kind == c.kind && m.userID == c.userID && m.deviceID == c.deviceID && m.day == c.day {
-				c.delta = m.delta
-			}
-		}
-		switch {
-		case c.delta > 0 && n == c.delta: // a day that was absent
-			c.present = true
-			changes = append(changes, c)
-		case c.delta < 0 && n <= 0: // a day no longer present
-			changes = append(changes, c)
-		}
-	}
-	if err := res.Err(); err != nil {
-		res.Close()
-		return fmt.Errorf("analytics presence: %w", err)
-	}
-	res.Close()
-	for _, c := range changes {
-		if err := q.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// mergeMarks sums the marks of the same subject's day, leaving out those
-// that sum to nothing: one statement may change a row only once.
-func mergeMarks(marks []presenceMark) []presenceMark {
-	var out []presenceMark
-next:
-	for _, m := range marks {
-		for i, o := range out {
-			if o.kind == m.kind && o.userID == m.userID && o.deviceID == m.deviceID && o.day == m.day {
-				out[i].delta += m.delta
-				continue next
-			}
-		}
-		out = append(out, m)
-	}
-	return slices.DeleteFunc(out, func(m presenceMark) bool { return m.delta == 0 })
-}
-
-// presenceChanged keeps the day totals after m's day became present (with
-// gap) or absent, and the gap of the subject's next day.
-func (q Queries) presenceChanged(ctx context.Context, tenantID string, m presenceMark, gap int64, present bool) error {
-	delta := int64(1)
-	if !present {
-		delta = -1
-		if _, err := q.w.ExecContext(ctx, `DELETE FROM analytics_presence WHERE tenant_id = $1 AND kind = $2
-			AND user_id = $3 AND device_id = $4 AND day = $5`, tenantID, m.kind, m.userID, m.deviceID, m.day); err != nil {
-			return fmt.Errorf("analytics presence: %w", err)
-		}
-	}
-	adds := []presenceDay{{m.kind, m.day, gap, delta}}
-	var nextDay, nextGap int64
-	err := q.w.QueryRowContext(ctx, `SELECT day, gap FROM analytics_presence WHERE tenant_id = $1 AND kind = $2
-		AND user_id = $3 AND device_id = $4 AND day > $5 ORDER BY day LIMIT 1`,
-		tenantID, m.kind, m.userID, m.deviceID, m.day).Scan(&nextDay, &nextGap)
-	switch {
-	case err == nil:
-		// The next day's previous day is now this one, or this one's
-		// previous day.
-		newGap := capGap(nextDay - m.day)
-		if !present {
-			newGap = capGap(nextDay - m.day + gap)
-		}
-		if newGap != nextGap {
-			if _, err := q.w.ExecContext(ctx, `UPDATE analytics_presence SET gap = $6 WHERE tenant_id = $1 AND kind = $2
-				AND user_id = $3 AND device_id = $4 AND day = $5`, tenantID, m.kind, m.userID, m.deviceID, nextDay, newGap); err != nil {
-				return fmt.Errorf("analytics presence: %w", err)
-			}
-			adds = append(adds, presenceDay{m.kind, nextDay, nextGap, -1}, presenceDay{m.kind, nextDay, newGap, 1})
-		}
-	case !isNoRows(err):
-		return fmt.Errorf("analytics presence: %w", err)
-	}
-	return q.addPresenceDays(ctx, tenantID, adds...)
-}
-
-// presenceDay adds n to the subjects of one kind present on day with gap.
-type presenceDay struct {
-	kind        string
-	day, gap, n int64
-}
-
-func (q Queries) addPresenceDays(ctx context.Context, tenantID string, adds ...presenceDay) error {
-	args := []any{tenantID}
-	rows := make([]string, len(adds))
-	for i, a := range adds {
-		k := len(args)
-		args = append(args, a.kind, a.day, a.gap, a.n)
-		rows[i] = fmt.Sprintf("($1, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4)
-	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_presence_days (tenant_id, kind, day, gap, n)
-		VALUES `+strings.Join(rows, ", ")+`
-		ON CONFLICT (tenant_id, kind, day, gap) DO UPDATE SET n = analytics_presence_days.n + excluded.n`, args...)
-	if err != nil {
-		return fmt.Errorf("analytics presence days: %w", err)
-	}
-	return nil
-}
-
-// presentCount counts the subjects of kind present on at least one day
-// from from up to (not including) to.
-func (q Queries) presentCount(ctx context.Context, tenantID, kind string, from, to time.Time) (int, error) {
-	first, end := dayNumber(from), dayNumber(to)
-	if end-first > maxPresencePeriod {
-		return 0, model.Invalid("the period must be at most %d days", maxPresencePeriod)
-	}
-	var n int64
-	err := q.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM analytics_presence_days
-		WHERE tenant_id = $1 AND kind = $2 AND day >= $3 AND day < $4 AND gap > day - $3`,
-		tenantID, kind, first, end).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("present %s: %w", kind, err)
-	}
-	return int(n), nil
-}
 
 // signInKey is how a sign-in counts in analytics_sign_ins.
 type signInKey struct {
@@ -454,52 +268,6 @@ func (q Queries) countPasskeyCreated(ctx context.Context, a model.Authenticator,
 	// Devices that reported holding one of the user's passkeys count from
 	// the day the user has one.
 	return q.markKnownDays(ctx, a.TenantID, a.UserID, "", dayNumber(p.CreatedAt))
-}
-
-// markKnownDays marks, on day, the user (when present that day) as having
-// a passkey and each of the user's devices present that day (only
-// deviceID when given) on which one of the user's passkeys is known by
-// the day's end, unless already marked.
-func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID string, day int64) error {
-	end := dayEnd(day)
-	rows, err := q.w.QueryContext(ctx, `SELECT p.kind, p.device_id FROM analytics_presence p
-		WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.day = $3
-			AND ((p.kind = 'user' AND $4 = '' AND EXISTS (SELECT 1 FROM passkeys k
-					WHERE k.tenant_id = $1 AND k.user_id = $2 AND k.created_at < $5))
-				OR (p.kind = 'device' AND ($4 = '' OR p.device_id = $4)
-					AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
-							WHERE dp.tenant_id = $1 AND dp.device_id = p.device_id AND pa.tenant_id = $1
-							AND pa.user_id = $2 AND dp.first_at < $5)
-						OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1
-							AND h.device_id = p.device_id AND h.user_id = $2 AND h.reported_at < $5
-							AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = $1 AND k.user_id = $2
-								AND k.created_at < $5)))))
-			AND NOT EXISTS (SELECT 1 FROM analytics_presence m WHERE m.tenant_id = $1 AND m.user_id = $2
-				AND m.device_id = p.device_id AND m.day = $3
-				AND m.kind = CASE p.kind WHEN 'user' THEN 'user_passkey' ELSE 'device_passkey' END)`,
-		tenantID, userID, day, deviceID, end)
-	if err != nil {
-		return fmt.Errorf("analytics known passkeys: %w", err)
-	}
-	var marks []presenceMark
-	for rows.Next() {
-		var kind, device string
-		if err := rows.Scan(&kind, &device); err != nil {
-			rows.Close()
-			return fmt.Errorf("analytics known passkeys: %w", err)
-		}
-		k := presenceUserPasskey
-		if kind == presenceDevice {
-			k = presenceDevicePasskey
-		}
-		marks = append(marks, presenceMark{k, userID, device, day, 1})
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return fmt.Errorf("analytics known passkeys: %w", err)
-	}
-	rows.Close()
-	return q.markPresence(ctx, tenantID, marks...)
 }
 
 // countPasskeyKnown marks the device's day, when the user of the passkey
