@@ -26,8 +26,8 @@ import (
 //     any period (see presenceGapCap).
 //
 // What a row counts as is decided when it is written and stored on it
-// (uplift_events.browser and .attempt, actions.counted_key), so that
-// RebuildAnalytics can recount every total from the raw rows.
+// (uplift_events.browser and .attempt, the actions' counted columns), so
+// that RecountAnalytics can recount every total from the raw rows.
 
 // dayNumber is the UTC day of t in days since 1970-01-01.
 func dayNumber(t time.Time) int64 { return micros(t) / microsPerDay }
