@@ -410,3 +410,48 @@ func TestUpliftCopyLanguage(t *testing.T) {
 		t.Errorf("the tenant's own heading: %v", own)
 	}
 }
+
+// TestUpliftExperiment: while an experiment on the prompt's copy runs,
+// an app's prompt shows the user's variant, and its showing and
+// acceptance count for that variant; the guardrail (returning to the app
+// after the hosted prompt) counts no prompt the app showed itself.
+func TestUpliftExperiment(t *testing.T) {
+	h := newHarness(t)
+	h.passkeyConfig(map[string]any{"recoveryMethods": []string{}})
+	exp := h.must(h.do("POST", "/v1/management/experiments", h.secretAuth(), map[string]any{
+		"name": "Copy", "variants": []map[string]any{
+			{"heading": "Sign in faster", "explanation": "Use your face or fingerprint.", "weight": 1},
+			{"heading": "Skip the codes", "explanation": "No more codes to type.", "weight": 1}}}), 201)
+	id := exp.str("experimentId")
+
+	tok := h.track("ada", "signIn", map[string]any{"scope": "add:authenticators", "deviceId": "laptop"})
+	dec := h.must(h.decide(tok, map[string]any{"capabilities": platformCaps, "surface": "component"}), 200)
+	variant := dec.str("variant")
+	var heading string
+	for _, v := range exp.body["variants"].([]any) {
+		if v := v.(map[string]any); v["variantId"] == variant {
+			heading, _ = v["heading"].(string)
+		}
+	}
+	if heading == "" || dec.body["copy"].(map[string]any)["heading"] != heading {
+		t.Fatalf("decision = %s; want the copy of one of the experiment's variants", dec.raw)
+	}
+	h.clock.Advance(time.Second)
+	h.must(h.promptEvent(tok, map[string]any{"event": "shown", "surface": "component"}), 204)
+	h.clock.Advance(time.Second)
+	h.must(h.registerOn(tok, "laptop", newPasskeyDevice(defaultDevice)), 200)
+
+	res := h.must(h.do("GET", "/v1/management/experiments/"+id, h.secretAuth(), nil), 200)
+	for _, v := range res.body["variants"].([]any) {
+		v := v.(map[string]any)
+		want := map[string]float64{"shown": 0, "accepted": 0, "promptsShown": 0, "promptsReturned": 0}
+		if v["variantId"] == variant {
+			want["shown"], want["accepted"] = 1, 1
+		}
+		for k, n := range want {
+			if v[k] != n {
+				t.Errorf("variant %v: %s = %v, want %v", v["label"], k, v[k], n)
+			}
+		}
+	}
+}

@@ -87,7 +87,8 @@ type VariantCounts struct {
 	// UsersShown and UsersAccepted count users: shown the prompt at least
 	// once, and who created a passkey from it at least once.
 	UsersShown, UsersAccepted int
-	// PromptsShown counts actions in which the prompt was shown, and
-	// PromptsReturned those of them after which the user reached the app.
+	// PromptsShown counts actions in which the hosted pages showed the
+	// prompt, and PromptsReturned those of them after which the user
+	// reached the app.
 	PromptsShown, PromptsReturned int
 }

@@ -140,14 +140,15 @@ func (q Queries) SetPromptCopy(ctx context.Context, tenantID string, c model.Pro
 }
 
 // ExperimentCounts counts, for each variant of the experiment that has
-// any event, the users shown the prompt and who accepted it, and the
-// actions with the prompt shown and those after which the user reached
-// the app.
+// any event, the users shown the prompt and who accepted it, wherever it
+// was shown, and the actions with the prompt shown by the hosted pages
+// and those after which the user reached the app (a prompt an app shows
+// itself never takes the user away from it).
 func (q Queries) ExperimentCounts(ctx context.Context, tenantID, experimentID string) ([]model.VariantCounts, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT variant,
 		COUNT(DISTINCT CASE WHEN kind = 'shown' THEN user_id END),
 		COUNT(DISTINCT CASE WHEN kind = 'accepted' THEN user_id END),
-		COUNT(DISTINCT CASE WHEN kind = 'shown' THEN idempotency_key END),
+		COUNT(DISTINCT CASE WHEN kind = 'shown' AND surface = 'hosted' THEN idempotency_key END),
 		COUNT(DISTINCT CASE WHEN kind = 'returned' THEN idempotency_key END)
 		FROM uplift_events WHERE tenant_id = $1 AND variant <> '' AND variant IN
 			(SELECT id FROM uplift_experiment_variants WHERE experiment_id = $2)
