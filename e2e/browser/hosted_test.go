@@ -265,8 +265,9 @@ func TestHostedScenario8RoamingPasskeyThenLocal(t *testing.T) {
 
 // Scenario 9: the platform authenticator already holds the user's passkey,
 // but the server does not know it is on this device: the registration
-// fails with InvalidStateError, no error is shown, the device is marked,
-// and the prompt does not come back.
+// fails with InvalidStateError, the page says no passkey was made as the
+// device already has one and offers to continue (no error), the device
+// is marked, and the prompt does not come back.
 func TestHostedScenario9AuthenticatorAlreadyHoldsPasskey(t *testing.T) {
 	e := newHostedEnv(t)
 	email := e.emailUser("ada")
@@ -278,6 +279,8 @@ func TestHostedScenario9AuthenticatorAlreadyHoldsPasskey(t *testing.T) {
 	}
 	e.checkReason("9 (before)", "ada", "signIn", d, "eligible")
 	d.press("button", "Create passkey")
+	d.waitForText("No passkey was made: this device already has one of your passkeys.")
+	d.press("link", "Continue")
 	e.validateRedirect(d.waitForApp(), "EMAIL_OTP")
 	if n := len(e.passkeys("ada")); n != 1 {
 		t.Errorf("%d passkeys stored, want still 1", n)
@@ -295,7 +298,8 @@ func TestHostedScenario9AuthenticatorAlreadyHoldsPasskey(t *testing.T) {
 
 // Cancelling the system's passkey dialog counts as "Not now" (SPEC §4):
 // here the authenticator refuses to verify the user, which the page sees
-// as the same NotAllowedError.
+// as the same NotAllowedError. The page says no passkey was made and
+// offers to continue.
 func TestHostedCancelledDialogIsADismissal(t *testing.T) {
 	e := newHostedEnv(t)
 	email := e.emailUser("ada")
@@ -309,6 +313,8 @@ func TestHostedCancelledDialogIsADismissal(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.press("button", "Create passkey")
+	d.waitForText("No passkey was made")
+	d.press("link", "Continue")
 	e.validateRedirect(d.waitForApp(), "EMAIL_OTP")
 	kinds := e.eventKinds("ada", d.deviceID())
 	if kinds[model.UpliftDismissed] != 1 || kinds[model.UpliftFailed] != 0 || len(e.passkeys("ada")) != 0 {
