@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/uplift-dev/uplift/internal/app"
@@ -272,7 +274,11 @@ func TestConsoleBrandingForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.fill("Brand colour", "#0b6e4f")
-	if err := chromedp.Do(a.ctx, chromedp.SetUploadFiles(chromedp.ID("logo"), []string{path})); err != nil {
+	input, err := chromedp.Call(a.ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: `document.getElementById("logo")`})
+	if err != nil || input.Result == nil {
+		t.Fatalf("the logo's file input: %v", err)
+	}
+	if _, err := chromedp.Call(a.ctx, dom.SetFileInputFiles, dom.SetFileInputFilesParams{Files: []string{path}, ObjectID: input.Result.ObjectID}); err != nil {
 		t.Fatal(err)
 	}
 	a.press("button", "Save branding")
