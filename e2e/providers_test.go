@@ -66,11 +66,18 @@ func (s *server) registerPasskey(userID string, aaguid uuid.UUID) map[string]any
 	if status != http.StatusOK || json.Unmarshal(body, &tracked) != nil {
 		s.t.Fatalf("track = %d %s", status, body)
 	}
+	return s.registerPasskeyIn(tracked.Token, userID, aaguid)
+}
+
+// registerPasskeyIn registers a passkey of aaguid for userID in the
+// action of a track token and returns its webauthnCredential.
+func (s *server) registerPasskeyIn(token, userID string, aaguid uuid.UUID) map[string]any {
+	s.t.Helper()
 	var opts struct {
 		ChallengeID string          `json:"challengeId"`
 		Options     json.RawMessage `json:"options"`
 	}
-	s.bearer(tracked.Token, "/client/user-authenticators/passkey/registration-options",
+	s.bearer(token, "/client/user-authenticators/passkey/registration-options",
 		map[string]any{"username": userID}, &opts)
 	o, err := virtualwebauthn.ParseAttestationOptions(string(opts.Options))
 	if err != nil {
@@ -86,7 +93,7 @@ func (s *server) registerPasskey(userID string, aaguid uuid.UUID) map[string]any
 			WebauthnCredential map[string]any `json:"webauthnCredential"`
 		} `json:"userAuthenticator"`
 	}
-	s.bearer(tracked.Token, "/client/user-authenticators/passkey",
+	s.bearer(token, "/client/user-authenticators/passkey",
 		map[string]any{"challengeId": opts.ChallengeID, "registrationCredential": json.RawMessage(attestation)}, &added)
 	return added.UserAuthenticator.WebauthnCredential
 }

@@ -388,6 +388,22 @@ func TestWebhooks(t *testing.T) {
 	if d := accepted(log, "passkey_prompt.failed")[0].Event.Data; d["reason"] != "NotAllowedError" {
 		t.Errorf("passkey_prompt.failed reason = %q, want NotAllowedError", d["reason"])
 	}
+	// passkey_prompt.accepted: the app, having signed gina in itself,
+	// shows its prompt on her phone and she creates the passkey.
+	out = srv.mustCall(http.StatusOK, "POST", "/users/gina/actions/addPasskey", map[string]any{
+		"deviceId": "gina-phone", "scope": "add:authenticators"})
+	ginaToken, _ := out["token"].(string)
+	if st, out := srv.client(ginaToken, "/client/uplift/events", map[string]any{"event": "shown", "surface": "api"}); st != http.StatusNoContent {
+		t.Fatalf("gina's prompt shown = %d %v", st, out)
+	}
+	srv.registerPasskeyIn(ginaToken, "gina", uuid.MustParse("fbfc3007-154e-4ecc-8c0b-6e020557d7bd"))
+	log = rc.WaitFor(10*time.Second, "passkey_prompt.accepted", func(l []receiverEntry) bool {
+		return len(accepted(l, "passkey_prompt.accepted")) == 1
+	})
+	if d := accepted(log, "passkey_prompt.accepted")[0].Event.Data; d["userId"] != "gina" || d["actionCode"] != "addPasskey" ||
+		d["deviceId"] != "gina-phone" || d["idempotencyKey"] == "" || d["occurredAt"] == "" {
+		t.Errorf("passkey_prompt.accepted data = %v", d)
+	}
 
 	// sms.created likewise.
 	token, _ = srv.track("dave", "signUp")
