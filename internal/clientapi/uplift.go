@@ -119,8 +119,9 @@ const ExistsCause = "InvalidStateError"
 // passkey dialog cancelled), opted_out ("Don't ask again", where the
 // tenant offers it) and failed with its cause are recorded as the hosted
 // pages record them; accepted is recorded by the passkey's registration.
-// It answers 204 once the event is stored, so a dismissal holds for the
-// next decision.
+// shown must follow a decision that said to show the prompt, and each
+// answer a prompt shown (409 otherwise). It answers 204 once the event is
+// stored, so a dismissal holds for the next decision.
 func (a *API) UpliftEvent(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller) error {
 	var in eventRequest
 	if err := jsonapi.Decode(r, &in); err != nil {
@@ -146,6 +147,9 @@ func (a *API) UpliftEvent(w http.ResponseWriter, r *http.Request, c tenancy.Clie
 	default:
 		return model.Invalid("event must be shown, dismissed, opted_out or failed")
 	}
+	if in.Event == model.UpliftOptedOut && !c.Tenant.Passkey.EnrollmentPromptAllowOptOut {
+		return model.Invalid("the passkey configuration does not offer Don't ask again (enrollmentPromptAllowOptOut)")
+	}
 	act, deviceID, err := a.promptAction(r, c, in.DeviceID)
 	if err != nil {
 		return err
@@ -153,7 +157,7 @@ func (a *API) UpliftEvent(w http.ResponseWriter, r *http.Request, c tenancy.Clie
 	if in.Event == model.UpliftFailed && in.Cause == ExistsCause {
 		err = a.prompt.MarkDeviceHoldsPasskey(r.Context(), c.Tenant, act.UserID, deviceID)
 	} else {
-		err = a.prompt.RecordUpliftOn(r.Context(), c.Tenant, act, deviceID, surface, in.Event, in.Cause)
+		err = a.prompt.RecordAppOutcome(r.Context(), c.Tenant, act, deviceID, surface, in.Event, in.Cause)
 	}
 	if err != nil {
 		return err

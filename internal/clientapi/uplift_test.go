@@ -353,6 +353,7 @@ func TestUpliftTenantIsolation(t *testing.T) {
 	if dec.body["show"] != true {
 		t.Errorf("B's ada on the shared device: %s; want the prompt (A's passkey is not B's)", dec.raw)
 	}
+	b.must(b.promptEvent(tokB, map[string]any{"event": "shown"}), 204)
 	b.must(b.promptEvent(tokB, map[string]any{"event": "dismissed"}), 204)
 	if got := a.promptEvents("ada", "shared"); strings.Contains(strings.Join(got, " "), "dismissed") {
 		t.Errorf("A's events hold B's dismissal: %v", got)
@@ -453,5 +454,41 @@ func TestUpliftExperiment(t *testing.T) {
 				t.Errorf("variant %v: %s = %v, want %v", v["label"], k, v[k], n)
 			}
 		}
+	}
+}
+
+// TestUpliftEventsFollowTheDecision: a prompt is reported shown only
+// after a decision to show it, once per decision, and answered once per
+// showing; anything else is a 409 that records nothing.
+func TestUpliftEventsFollowTheDecision(t *testing.T) {
+	h := newHarness(t)
+	h.passkeyConfig(map[string]any{"recoveryMethods": []string{}, "enrollmentPromptAllowOptOut": true})
+	tok := h.track("ada", "signIn", map[string]any{"scope": "add:authenticators", "deviceId": "tablet"})
+	conflict := func(body map[string]any, code string) {
+		t.Helper()
+		if r := h.promptEvent(tok, body); r.status != 409 || r.str("error") != code {
+			t.Errorf("%v: %d %s, want 409 %s", body, r.status, r.raw, code)
+		}
+	}
+	conflict(map[string]any{"event": "shown"}, "prompt_not_eligible")
+	conflict(map[string]any{"event": "dismissed"}, "prompt_not_shown")
+
+	// A decision that says no allows no prompt either.
+	h.must(h.decide(tok, nil), 200) // nothing reported yet: device_unsupported
+	conflict(map[string]any{"event": "shown"}, "prompt_not_eligible")
+
+	h.must(h.decide(tok, map[string]any{"capabilities": platformCaps}), 200)
+	h.must(h.promptEvent(tok, map[string]any{"event": "shown"}), 204)
+	conflict(map[string]any{"event": "shown"}, "prompt_not_eligible")
+	h.must(h.promptEvent(tok, map[string]any{"event": "failed", "cause": "NotReadableError"}), 204)
+	for _, ev := range []string{"dismissed", "opted_out"} {
+		conflict(map[string]any{"event": ev}, "prompt_not_shown")
+	}
+	// Another device of the same action has its own prompts.
+	conflict(map[string]any{"event": "dismissed", "deviceId": "phone"}, "prompt_not_shown")
+
+	want := []string{"evaluated/api/device_unsupported", "evaluated/api/eligible", "shown/api", "failed/api"}
+	if got := h.promptEvents("ada", "tablet"); len(got) != len(want) {
+		t.Errorf("events = %v, want %v (in any order of equal times)", got, want)
 	}
 }

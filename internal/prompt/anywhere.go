@@ -40,6 +40,36 @@ func (s *Service) DecideForApp(ctx context.Context, t model.Tenant, a model.Acti
 	return AppDecision{Decision: dec, Variant: variant, Copy: cp}, nil
 }
 
+// RecordAppOutcome records what became of a prompt an app showed on
+// surface, as the hosted pages record theirs: shown once for each
+// decision in the action that said to show it on the device; dismissed,
+// opted_out or failed once for each prompt shown there. Anything else is
+// a conflict, so that a client that reports twice, or reports a prompt
+// no decision allowed, cannot bend the frequency or the funnel.
+func (s *Service) RecordAppOutcome(ctx context.Context, t model.Tenant, a model.Action, deviceID string,
+	surface model.PromptSurface, kind model.UpliftEventKind, cause string) error {
+	if kind == model.UpliftShown {
+		eligible, shown, err := s.store.PromptShowings(ctx, t.ID, a.UserID, deviceID, a.IdempotencyKey)
+		if err != nil {
+			return err
+		}
+		if shown >= eligible {
+			return model.Errorf(model.ErrConflict, "prompt_not_eligible",
+				"no decision in this action said to show the prompt on this device since it was last shown: ask for a decision first")
+		}
+	} else {
+		open, err := s.store.UnansweredPromptSurface(ctx, t.ID, a.UserID, deviceID, a.IdempotencyKey)
+		if err != nil {
+			return err
+		}
+		if open == "" {
+			return model.Errorf(model.ErrConflict, "prompt_not_shown",
+				"no prompt shown in this action on this device waits for an answer: report shown first, and each answer once")
+		}
+	}
+	return s.RecordUpliftOn(ctx, t, a, deviceID, surface, kind, cause)
+}
+
 // RecordAcceptedAfterPrompt records a passkey registered on the device
 // during the action as the prompt's acceptance, when the prompt was shown
 // there by an app (the component or the app's own UI) and not answered

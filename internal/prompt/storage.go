@@ -24,6 +24,7 @@ type Queries interface {
 	UpliftDismissals(ctx context.Context, tenantID, userID, deviceID string) (int, time.Time, error)
 	// Where shown (anywhere.go, surfaces.go) and the diagnosis's events.
 	UnansweredPromptSurface(ctx context.Context, tenantID, userID, deviceID, idempotencyKey string) (model.PromptSurface, error)
+	PromptShowings(ctx context.Context, tenantID, userID, deviceID, idempotencyKey string) (eligible, shown int, err error)
 	UpliftSurfaceCounts(ctx context.Context, tenantID string, from, to time.Time) ([]model.SurfaceEventCount, error)
 	DeviceUpliftEvents(ctx context.Context, tenantID, userID, deviceID string, limit int) ([]model.UpliftEvent, error)
 	UpliftOptOut(ctx context.Context, tenantID, userID string) (time.Time, error)

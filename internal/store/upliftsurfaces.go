@@ -83,3 +83,17 @@ func (q Queries) DeviceUpliftEvents(ctx context.Context, tenantID, userID, devic
 	}
 	return scanUpliftEvents(rows)
 }
+
+// PromptShowings counts, for the user's action on the device, the
+// decisions that said to show the prompt and the prompts shown, wherever.
+func (q Queries) PromptShowings(ctx context.Context, tenantID, userID, deviceID, idempotencyKey string) (eligible, shown int, err error) {
+	err = q.r.QueryRowContext(ctx, `SELECT
+		COUNT(CASE WHEN kind = 'evaluated' AND reason = 'eligible' THEN 1 END), COUNT(CASE WHEN kind = 'shown' THEN 1 END)
+		FROM uplift_events
+		WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3 AND idempotency_key = $4 AND kind IN ('evaluated', 'shown')`,
+		tenantID, userID, deviceID, idempotencyKey).Scan(&eligible, &shown)
+	if err != nil {
+		return 0, 0, fmt.Errorf("prompt showings: %w", err)
+	}
+	return eligible, shown, nil
+}
