@@ -150,3 +150,29 @@ func TestRegisteredClaimsChecked(t *testing.T) {
 		})
 	}
 }
+
+// ParseExpired names an expired token's tenant and action when its key
+// signed it, and refuses any other.
+func TestParseExpired(t *testing.T) {
+	c := token.Claims{TenantID: "tenant-a", UserID: "alice", ActionCode: "signIn", IdempotencyKey: "k1", IssuedAt: t0}
+	raw, err := token.Issue(keyA, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := token.Parse(raw, t0.Add(time.Hour), keys); err == nil {
+		t.Fatal("Parse accepts the expired token")
+	}
+	got, err := token.ParseExpired(raw, keys)
+	if err != nil || got.TenantID != "tenant-a" || got.IdempotencyKey != "k1" || got.UserID != "alice" {
+		t.Errorf("ParseExpired = %+v, %v", got, err)
+	}
+	forged, err := token.Issue(keyB, c) // tenant A's claims under another key
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]string{"forged": forged, "garbage": "not-a-token", "truncated": raw[:len(raw)-4]} {
+		if _, err := token.ParseExpired(bad, keys); err == nil {
+			t.Errorf("ParseExpired accepts a %s token", name)
+		}
+	}
+}
