@@ -2,6 +2,7 @@ package hosted
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -15,6 +16,10 @@ type challengeView struct {
 	Choosing bool
 	// Email and Phone are the masked destinations of codes.
 	Email, Phone string
+	// Autofill offers the user's passkeys in an identifier field
+	// (conditional mediation): the user has a passkey, wherever it is;
+	// the browser lists it only if this device can use it.
+	Autofill bool
 }
 
 // Login serves GET /login?token=...: the url that track returns. It shows
@@ -95,7 +100,8 @@ func (p *Pages) challengePage(w http.ResponseWriter, r *http.Request, choosing b
 		v.Error = l.Join(l.T("challenge.busy"), l.TryAgainIn(wait))
 	}
 	v.Challenge = challengeView{Primary: mc.Primary, Others: mc.Others, Choosing: choosing,
-		Email: maskEmail(mc.Email), Phone: maskPhone(mc.Phone)}
+		Email: maskEmail(mc.Email), Phone: maskPhone(mc.Phone),
+		Autofill: mc.Primary == model.MethodPasskey || slices.Contains(mc.Others, model.MethodPasskey)}
 	if choosing {
 		v.Problem.Title = l.T("page.title.choose")
 		v.Challenge.Others = append([]model.VerificationMethod{mc.Primary}, mc.Others...)

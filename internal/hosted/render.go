@@ -36,7 +36,7 @@ type views struct {
 // a new binary's files are never served from an old cache.
 type assetURLs struct{ CSS, JS string }
 
-var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error", "close", "passkeys"}
+var pageNames = []string{"challenge", "code", "enroll", "prompt", "created", "signedin", "error", "close", "passkeys", "passkeysentry"}
 
 func mustParseViews() *views {
 	v := &views{pages: map[string]*template.Template{}, assets: assetURLs{

@@ -55,6 +55,9 @@ type settingsSignal struct {
 	Accepted string
 	// Unknown is the credential id of the passkey just removed.
 	Unknown string
+	// Name and DisplayName are the user's current names, for
+	// signalCurrentUserDetails.
+	Name, DisplayName string
 }
 
 // passkeyRow is one passkey on the Passkeys page.
@@ -90,7 +93,12 @@ var settingsNotices = map[string]string{
 
 // Passkeys serves GET /login/passkeys?token=...: the Passkeys page. A
 // flow whose user has not proved who they are yet goes to the challenge.
+// Without a token, ?tenant=... is the page password managers are sent
+// to (see passkeysEntry).
 func (p *Pages) Passkeys(w http.ResponseWriter, r *http.Request) error {
+	if q := r.URL.Query(); q.Get("token") == "" && q.Has("tenant") {
+		return p.passkeysEntry(w, r, q.Get("tenant"))
+	}
 	f, err := p.openFlow(w, r, r.URL.Query().Get("token"))
 	if err != nil {
 		return err
@@ -304,8 +312,13 @@ func (p *Pages) settingsPage(ctx context.Context, f *flow, a model.Action) (view
 	handle, err := p.keys.UserHandle(ctx, t.ID, a.UserID)
 	switch {
 	case err == nil:
+		u, err := p.svc.User(ctx, t.ID, a.UserID)
+		if err != nil {
+			return view{}, err
+		}
 		s.Signal = &settingsSignal{RPID: t.RPID, UserID: base64.RawURLEncoding.EncodeToString(handle),
 			Accepted: strings.Join(accepted, " ")}
+		s.Signal.Name, s.Signal.DisplayName = passkeys.CredentialNames(u)
 	case !errors.Is(err, model.ErrNotFound):
 		return view{}, err
 	}

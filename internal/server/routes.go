@@ -242,6 +242,13 @@ func (s *Server) browserRoutes() *browserMux {
 	// The web component apps embed (an ES module, public and read-only).
 	b.surface(readOnly).Handle("GET /sdk/{name}", sdk.Handler())
 
+	// The relying party's well-known files (Related Origin Requests,
+	// Passkey Endpoints), for the tenant whose relying party id is the
+	// Host: public, read-only, limited per client address.
+	wellKnown := b.surface(readOnly).limited(ipJSON)
+	wellKnown.Handle("GET /.well-known/webauthn", jsonapi.Adapt(s.log, ui.WellKnownWebAuthn))
+	wellKnown.Handle("GET /.well-known/passkey-endpoints", jsonapi.Adapt(s.log, ui.PasskeyEndpoints))
+
 	// The page an email link opens: the form it shows (and submits by
 	// itself) is bound by its CSRF field to the link's challenge, since
 	// the browser opening it need not be in any flow.

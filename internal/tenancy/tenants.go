@@ -269,6 +269,10 @@ func (s *Service) Tenants(ctx context.Context) ([]model.Tenant, error) {
 	return s.store.Tenants(ctx)
 }
 
+// PublicURL is where users reach Uplift, the base of the hosted pages'
+// addresses.
+func (s *Service) PublicURL() string { return strings.TrimSuffix(s.publicURL, "/") }
+
 // TenantsByRPID lists the tenants whose relying party id is rpID, oldest
 // first: what /.well-known/webauthn and /.well-known/passkey-endpoints
 // on that host answer for.

@@ -173,10 +173,19 @@ for (const form of document.querySelectorAll("form[data-await-capabilities]")) {
   });
 }
 
+// signalAccepted tells the credential manager which of the user's
+// passkeys the server accepts, and the user's current names, so a
+// renamed user shows under the new name.
 async function signalAccepted(signal) {
   const pkc = window.PublicKeyCredential;
-  if (!signal || !pkc || typeof pkc.signalAllAcceptedCredentials !== "function") return;
-  await settled(() => pkc.signalAllAcceptedCredentials(signal));
+  if (!signal || !pkc) return;
+  const {rpId, userId, allAcceptedCredentialIds, name, displayName} = signal;
+  if (typeof pkc.signalAllAcceptedCredentials === "function") {
+    await settled(() => pkc.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}));
+  }
+  if (name && typeof pkc.signalCurrentUserDetails === "function") {
+    await settled(() => pkc.signalCurrentUserDetails({rpId, userId, name, displayName: displayName || name}));
+  }
 }
 
 async function signalUnknown(rpId, credentialId) {
@@ -185,29 +194,102 @@ async function signalUnknown(rpId, credentialId) {
   await settled(() => pkc.signalUnknownCredential({rpId, credentialId}));
 }
 
-async function passkeySignIn(form) {
-  busy(form, true);
-  let rpId, credentialId;
+// finishSignIn verifies a passkey the browser returned, from the button
+// or from autofill alike, and goes on to the next page; a passkey the
+// server no longer has is signalled so the credential manager forgets it.
+async function finishSignIn(form, opts, cred) {
   try {
-    await capabilitiesReported;
-    const opts = await post("/login/passkey/options", {});
-    const publicKey = requestOptions(opts.options);
-    rpId = opts.options.rpId;
-    const cred = await navigator.credentials.get({publicKey, signal: ceremonySignal()});
-    credentialId = cred.id;
     const res = await post("/login/passkey/verify", {challengeId: opts.challengeId, credential: credentialJSON(cred)});
     await signalAccepted(res.signal);
     window.location.assign(res.next);
+    return true;
   } catch (err) {
-    busy(form, false);
-    if (err.code === "unknown_credential") {
-      await signalUnknown(rpId, credentialId);
-      say("This passkey has been removed from your account. Use another method to sign in.", true);
-    } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
-      say("Passkey sign-in was cancelled or timed out. Try again, or use another method.", true);
-    } else {
-      say("We couldn't sign you in with that passkey. Try again, or use another method.", true);
-    }
+    await signInFailed(form, err, opts.options.rpId, cred.id);
+    return false;
+  }
+}
+
+async function signInFailed(form, err, rpId, credentialId) {
+  busy(form, false);
+  if (err.code === "unknown_credential") {
+    if (credentialId) await signalUnknown(rpId, credentialId);
+    say("This passkey has been removed from your account. Use another method to sign in.", true);
+  } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
+    say("Passkey sign-in was cancelled or timed out. Try again, or use another method.", true);
+  } else {
+    say("We couldn't sign you in with that passkey. Try again, or use another method.", true);
+  }
+}
+
+async function passkeySignIn(form) {
+  busy(form, true);
+  stopAutofill();
+  buttonSignIn = true;
+  try {
+    await capabilitiesReported;
+    const opts = await post("/login/passkey/options", {});
+    const cred = await navigator.credentials.get({publicKey: requestOptions(opts.options), signal: ceremonySignal()});
+    if (await finishSignIn(form, opts, cred)) return;
+  } catch (err) {
+    await signInFailed(form, err);
+  }
+  buttonSignIn = false;
+  startAutofill();
+}
+
+// Passkey autofill: where the browser offers passkeys in the identifier
+// field's suggestions (conditional mediation), a request for the flow's
+// user waits there from the start. Its options list no credentials, as
+// autofill offers every passkey of the relying party, but the server
+// accepts only the flow's user's; choosing one signs in through the
+// same verification as the button. The button aborts the request before
+// its own. The request is made again before its challenge expires, so a
+// page left open keeps working.
+const autofillBox = document.querySelector("[data-passkey-autofill]");
+let autofill = null; // the AbortController of the waiting request
+let autofillRenewal = 0;
+let buttonSignIn = false; // the button's sign-in is under way
+
+function stopAutofill() {
+  clearTimeout(autofillRenewal);
+  if (autofill) autofill.abort();
+  autofill = null;
+}
+
+async function conditionalMediation() {
+  const pkc = window.PublicKeyCredential;
+  if (!pkc || typeof pkc.isConditionalMediationAvailable !== "function") return false;
+  return Boolean(await settled(() => pkc.isConditionalMediationAvailable()));
+}
+
+async function startAutofill() {
+  if (!autofillBox || buttonSignIn || !(await conditionalMediation()) || buttonSignIn) return;
+  stopAutofill();
+  const controller = new AbortController();
+  autofill = controller;
+  autofillBox.hidden = false;
+  let opts, cred;
+  try {
+    await capabilitiesReported;
+    opts = await post("/login/passkey/options", {conditional: true});
+    if (controller.signal.aborted) return;
+    const renewIn = Math.max(60000, (opts.options.timeout || 300000) - 30000);
+    autofillRenewal = setTimeout(() => { if (autofill === controller) startAutofill(); }, renewIn);
+    cred = await navigator.credentials.get({publicKey: requestOptions(opts.options), mediation: "conditional",
+      signal: controller.signal});
+  } catch {
+    if (autofill === controller) stopAutofill(); // the button stays
+    return; // or the button, or a renewal, took over
+  }
+  if (autofill !== controller) return;
+  autofill = null;
+  clearTimeout(autofillRenewal);
+  const form = signInForm || autofillBox; // the button, if this page shows it, waits meanwhile
+  busy(form, true);
+  if (!(await finishSignIn(form, opts, cred))) {
+    // The passkey chosen was refused: autofill offers again once the
+    // person goes back to the field, rather than at once.
+    autofillBox.querySelector("input").addEventListener("focus", () => startAutofill(), {once: true});
   }
 }
 
@@ -268,6 +350,7 @@ if (signInForm && window.PublicKeyCredential) {
     passkeySignIn(signInForm);
   });
 }
+if (autofillBox && window.PublicKeyCredential) startAutofill();
 
 const promptForm = document.querySelector("form[data-uplift-prompt]");
 if (promptForm && window.PublicKeyCredential) {
@@ -290,10 +373,11 @@ if (autoContinue && nextLink) {
 // passkeys the server accepts, and forgets the one just removed.
 const settingsSignal = document.querySelector("[data-signal-accepted]");
 if (settingsSignal) {
-  const {signalRp: rpId, signalUser: userId, signalAccepted: accepted, signalUnknown: removed} = settingsSignal.dataset;
+  const {signalRp: rpId, signalUser: userId, signalAccepted: accepted, signalUnknown: removed,
+    signalName: name, signalDisplayName: displayName} = settingsSignal.dataset;
   (async () => {
     if (removed) await signalUnknown(rpId, removed);
-    await signalAccepted({rpId, userId, allAcceptedCredentialIds: accepted.split(" ").filter(Boolean)});
+    await signalAccepted({rpId, userId, allAcceptedCredentialIds: accepted.split(" ").filter(Boolean), name, displayName});
   })();
 }
 
