@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/actions"
 	"github.com/uplift-dev/uplift/internal/devices"
+	"github.com/uplift-dev/uplift/internal/i18n"
 	"github.com/uplift-dev/uplift/internal/jsonapi"
 	"github.com/uplift-dev/uplift/internal/model"
 	"github.com/uplift-dev/uplift/internal/passkeys"
@@ -69,6 +71,9 @@ type passkeyRow struct {
 	// device".
 	CreatedWhere, UsedWhere string
 	Created, LastUsed       timeView
+	// CreatedText and UsedText say where and when, in the page's
+	// language, each time in a <time> element.
+	CreatedText, UsedText template.HTML
 }
 
 // timeView is a moment as the page shows it.
@@ -76,19 +81,25 @@ type timeView struct {
 	Text, ISO string
 }
 
-func showTime(t time.Time) timeView {
+func showTime(l i18n.Lang, t time.Time) timeView {
 	if t.IsZero() {
 		return timeView{}
 	}
-	return timeView{Text: t.UTC().Format("2 Jan 2006, 15:04 UTC"), ISO: t.UTC().Format(time.RFC3339)}
+	return timeView{Text: l.DateTime(t), ISO: t.UTC().Format(time.RFC3339)}
+}
+
+// HTML is the moment as a <time> element.
+func (tv timeView) HTML() template.HTML {
+	return template.HTML(`<time datetime="` + template.HTMLEscapeString(tv.ISO) + `">` +
+		template.HTMLEscapeString(tv.Text) + `</time>`)
 }
 
 // settingsNotices are the confirmations a step hands the page after it
-// (the query names one; no text travels in the URL).
+// (the query names one; no text travels in the URL), by message id.
 var settingsNotices = map[string]string{
-	"renamed": "Passkey renamed.",
-	"removed": "Passkey removed.",
-	"added":   "Passkey added. You can now sign in with it on this device.",
+	"renamed": "passkeys.renamed",
+	"removed": "passkeys.removed",
+	"added":   "passkeys.added",
 }
 
 // Passkeys serves GET /login/passkeys?token=...: the Passkeys page. A
@@ -114,7 +125,9 @@ func (p *Pages) Passkeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.Notice = settingsNotices[r.URL.Query().Get("done")]
+	if id, ok := settingsNotices[r.URL.Query().Get("done")]; ok {
+		v.Notice = f.lang.T(id)
+	}
 	if v.Settings.Signal != nil {
 		v.Settings.Signal.Unknown = forgotten(r.URL.Query().Get("forget"), v.Settings.Signal.Accepted)
 	}
@@ -154,7 +167,7 @@ func (p *Pages) RenamePasskey(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
-		v.Error = renameProblem(err)
+		v.Error = renameProblem(f.lang, err)
 		v.Settings.EditID, v.Settings.EditName = id, name
 		p.render(w, http.StatusBadRequest, "passkeys", v)
 		return nil
@@ -165,13 +178,17 @@ func (p *Pages) RenamePasskey(w http.ResponseWriter, r *http.Request) error {
 	return p.backToSettings(w, r, f, "renamed", "")
 }
 
-// renameProblem says in a sentence why a name was refused.
-func renameProblem(err error) string {
+// renameProblem says in a sentence, in l, why a name was refused: empty,
+// too long, or holding characters a name cannot have.
+func renameProblem(l i18n.Lang, err error) string {
 	var me *model.Error
-	if errors.As(err, &me) && strings.HasPrefix(me.Description, "name ") {
-		return "The name " + strings.TrimPrefix(me.Description, "name ") + ". Choose another name."
+	switch {
+	case errors.As(err, &me) && me.Description == "name is empty":
+		return l.T("passkeys.nameEmpty")
+	case errors.As(err, &me) && strings.HasPrefix(me.Description, "name is longer"):
+		return l.T("passkeys.nameLong", "Max", passkeys.MaxPasskeyName)
 	}
-	return "That name can't be used. Choose another name."
+	return l.T("passkeys.nameBad")
 }
 
 // RemovePasskey serves POST /login/passkeys/remove (field id). Removing
@@ -187,7 +204,7 @@ func (p *Pages) RemovePasskey(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
-		v.Error = "You can't remove this passkey: it's your only way to sign in. Add another way to sign in first."
+		v.Error = f.lang.T("passkeys.removeLast")
 		p.render(w, http.StatusConflict, "passkeys", v)
 		return nil
 	}
@@ -208,7 +225,7 @@ func (p *Pages) AddPasskeyWithoutScript(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	v.Error = "Adding a passkey needs JavaScript. Turn it on and try again."
+	v.Error = f.lang.T("passkeys.needsScript")
 	p.render(w, http.StatusOK, "passkeys", v)
 	return nil
 }
@@ -298,7 +315,7 @@ func (p *Pages) settingsPage(ctx context.Context, f *flow, a model.Action) (view
 	if err != nil {
 		return view{}, err
 	}
-	v := p.baseView(f, problem{Title: "Passkeys"})
+	v := p.baseView(f, problem{Title: f.lang.T("page.title.passkeys")})
 	s := settingsView{CanAdd: dec.Show, Done: "/login/finish?" + f.query(), MaxName: passkeys.MaxPasskeyName}
 	uses, err := p.keys.LastUses(ctx, t.ID, a.UserID)
 	if err != nil {
@@ -330,19 +347,32 @@ func (p *Pages) settingsPage(ctx context.Context, f *flow, a model.Action) (view
 // one, where and when it was created and last used.
 func rowOf(f *flow, pv passkeys.PasskeyView, use model.PasskeyUse) passkeyRow {
 	pk := pv.Passkey
-	row := passkeyRow{ID: pk.AuthenticatorID, Name: pk.Name, Created: showTime(pk.CreatedAt),
+	l := f.lang
+	row := passkeyRow{ID: pk.AuthenticatorID, Name: pk.Name, Created: showTime(l, pk.CreatedAt),
 		CreatedWhere: where(f, pk.DeviceID, pk.ParsedUserAgent)}
 	if row.Name == "" {
-		row.Name = "Passkey"
+		row.Name = l.T("passkeys.defaultName")
 	}
 	if pv.Provider != nil {
 		row.Provider = &providerView{Name: pv.Provider.Name, Icon: providers.IconURL(pv.Provider.SVGIconLight)}
 	}
 	if !pk.LastVerifiedAt.Equal(pk.CreatedAt) {
-		row.LastUsed = showTime(pk.LastVerifiedAt)
+		row.LastUsed = showTime(l, pk.LastVerifiedAt)
 		if use.DeviceID != "" || use.UserAgent != "" {
 			row.UsedWhere = where(f, use.DeviceID, devices.ParseUserAgent(use.UserAgent))
 		}
+	}
+	row.CreatedText = l.HTML("passkeys.created", "When", row.Created.HTML())
+	if row.CreatedWhere != "" {
+		row.CreatedText = l.HTML("passkeys.createdOn", "Where", row.CreatedWhere, "When", row.Created.HTML())
+	}
+	switch {
+	case row.LastUsed.Text == "":
+		row.UsedText = l.HTML("passkeys.notUsed")
+	case row.UsedWhere != "":
+		row.UsedText = l.HTML("passkeys.lastUsedOn", "Where", row.UsedWhere, "When", row.LastUsed.HTML())
+	default:
+		row.UsedText = l.HTML("passkeys.lastUsed", "When", row.LastUsed.HTML())
 	}
 	return row
 }
@@ -351,7 +381,7 @@ func rowOf(f *flow, pv passkeys.PasskeyView, use model.PasskeyUse) passkeyRow {
 // browser in front of it, else its browser and system, when known.
 func where(f *flow, deviceID string, ua model.UserAgent) string {
 	if deviceID != "" && deviceID == f.deviceID {
-		return "this device"
+		return f.lang.T("passkeys.thisDevice")
 	}
 	if ua.BrowserName == "" && ua.OSName == "" {
 		return "" // nothing known about it

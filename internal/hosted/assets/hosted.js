@@ -5,6 +5,22 @@
 
 const main = document.querySelector("main[data-token]");
 const statusBox = document.querySelector("[data-status]");
+
+// The page's words, in its language: the server writes them into a JSON
+// block (see layout.html), so this script holds no text of its own.
+const text = (() => {
+  const block = document.getElementById("uplift-text");
+  try {
+    return block ? JSON.parse(block.textContent) : {};
+  } catch {
+    return {};
+  }
+})();
+
+// t returns the message key names in the page's language.
+function t(key) {
+  return typeof text[key] === "string" ? text[key] : key;
+}
 let pending = null; // the AbortController of the ceremony in progress
 
 // Popup mode: the browser SDK launched the flow in a frame of the app's
@@ -45,12 +61,18 @@ if (popup && closeBox) {
   tellApp(JSON.stringify({event: "AUTHSIGNAL_CLOSE_POPUP", token: closeBox.dataset.popupClose}));
 }
 
-// say shows a message in the page's live region.
+// say puts a message in the page's live region (role=status), which
+// screen readers read out when it changes; "" empties it.
 function say(message, isError) {
   if (!statusBox) return;
   statusBox.textContent = message;
   statusBox.classList.toggle("error", Boolean(isError));
-  statusBox.hidden = false;
+}
+
+// waiting says that the device is asking the person (its fingerprint,
+// face or screen lock), for as long as a WebAuthn call is pending.
+function waiting() {
+  say(t("waiting"));
 }
 
 // post sends a JSON step of the flow with its token and CSRF field.
@@ -63,7 +85,7 @@ async function post(path, body) {
   });
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
-    const err = new Error(data.errorDescription || "The request failed.");
+    const err = new Error(t("requestFailed"));
     err.code = data.error;
     err.next = data.next;
     throw err;
@@ -213,12 +235,14 @@ async function signInFailed(form, err, rpId, credentialId) {
   busy(form, false);
   if (err.code === "unknown_credential") {
     if (credentialId) await signalUnknown(rpId, credentialId);
-    say("This passkey has been removed from your account. Use another method to sign in.", true);
+    say(t("signInRemoved"), true);
   } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
-    say("Passkey sign-in was cancelled or timed out. Try again, or use another method.", true);
+    say(t("signInCancelled"), true);
   } else {
-    say("We couldn't sign you in with that passkey. Try again, or use another method.", true);
+    say(t("signInFailed"), true);
   }
+  const button = form.querySelector("button");
+  if (button) button.focus();
 }
 
 async function passkeySignIn(form) {
@@ -228,6 +252,7 @@ async function passkeySignIn(form) {
   try {
     await capabilitiesReported;
     const opts = await post("/login/passkey/options", {});
+    waiting();
     const cred = await navigator.credentials.get({publicKey: requestOptions(opts.options), signal: ceremonySignal()});
     if (await finishSignIn(form, opts, cred)) return;
   } catch (err) {
@@ -302,16 +327,33 @@ function promptOutcome(err) {
   return "failed";
 }
 
-function gentleFailure(form, next) {
-  form.hidden = true;
-  say("We couldn't create a passkey this time. You can keep signing in as before and try again another time.");
+// continueLink shows the prompt's way on to the app, pointing at next
+// when the server gave one, and returns it.
+function continueLink(next) {
   const more = document.querySelector("[data-continue]");
-  if (more) {
-    const link = more.querySelector("a");
-    if (next) link.href = next;
-    more.hidden = false;
-    link.focus();
+  if (!more) return null;
+  const link = more.querySelector("a");
+  if (next) link.href = next;
+  more.hidden = false;
+  return link;
+}
+
+// noPasskey says that no passkey was made. After a refusal (cancelled or
+// timed out) the person may try again or continue; otherwise only
+// continue. Either way the prompt never returns to the app without a
+// word.
+function noPasskey(form, message, next, canRetry, isError = true) {
+  say(message, isError);
+  const link = continueLink(next);
+  if (canRetry) {
+    busy(form, false);
+    for (const b of form.querySelectorAll("button[name=choice]:not([value=create])")) b.hidden = true;
+    const create = form.querySelector("button[value=create]");
+    if (create) create.focus();
+    return;
   }
+  form.hidden = true;
+  if (link) link.focus();
 }
 
 async function createPasskey(form) {
@@ -320,26 +362,27 @@ async function createPasskey(form) {
   try {
     opts = await post("/login/passkey/register/options", {});
   } catch (err) {
-    return gentleFailure(form, err.next);
+    return noPasskey(form, t("createFailed"), err.next, false);
   }
   let cred;
   try {
+    waiting();
     cred = await navigator.credentials.create({publicKey: creationOptions(opts.options), signal: ceremonySignal()});
   } catch (err) {
     const outcome = promptOutcome(err);
+    const message = {dismissed: t("createCancelled"), exists: t("createExists")}[outcome] || t("createFailed");
     try {
       const res = await post("/login/prompt/result", {outcome, cause: String(err.name || "")});
-      if (outcome === "failed") return gentleFailure(form, res.next);
-      return window.location.assign(res.next);
+      return noPasskey(form, message, res.next, outcome === "dismissed", outcome !== "exists");
     } catch (reportErr) {
-      return gentleFailure(form, reportErr.next);
+      return noPasskey(form, message, reportErr.next, false);
     }
   }
   try {
     const res = await post("/login/passkey/register", {challengeId: opts.challengeId, credential: credentialJSON(cred)});
     window.location.assign(res.next);
   } catch (err) {
-    gentleFailure(form, err.next);
+    noPasskey(form, t("createFailed"), err.next, false);
   }
 }
 
@@ -386,18 +429,21 @@ async function addPasskey(form) {
   busy(form, true);
   try {
     const opts = await post("/login/passkeys/add/options", {});
+    waiting();
     const cred = await navigator.credentials.create({publicKey: creationOptions(opts.options), signal: ceremonySignal()});
     const res = await post("/login/passkeys/add/verify", {challengeId: opts.challengeId, credential: credentialJSON(cred)});
     window.location.assign(res.next);
   } catch (err) {
     busy(form, false);
     if (err.name === "InvalidStateError") {
-      say("This device already holds one of your passkeys.", true);
+      say(t("addExists"), true);
     } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
-      say("Adding a passkey was cancelled or timed out. You can try again.", true);
+      say(t("addCancelled"), true);
     } else {
-      say("We couldn't add a passkey this time. You can try again later.", true);
+      say(t("addFailed"), true);
     }
+    const button = form.querySelector("button");
+    if (button) button.focus();
   }
 }
 
@@ -407,4 +453,55 @@ if (addForm && window.PublicKeyCredential) {
     event.preventDefault();
     addPasskey(addForm);
   });
+}
+
+// A countdown ("You can ask for a new code in 30 seconds.") counts down
+// each second, in the page's language and plural forms. The controls it
+// holds back (data-after-countdown) say they are unavailable until it
+// reaches 0, then work and the live region says so. The server still
+// refuses a code asked for too soon; without this script the controls
+// simply work.
+const countdown = document.querySelector("[data-countdown]");
+if (countdown) {
+  const held = [...document.querySelectorAll("[data-after-countdown]")];
+  const forms = text.resendIn || {};
+  const rules = new Intl.PluralRules(document.documentElement.lang || "en");
+  let left = Math.max(0, Math.ceil(Number(countdown.dataset.countdown) || 0));
+  const hold = (on) => {
+    for (const control of held) {
+      if (on) control.setAttribute("aria-disabled", "true");
+      else control.removeAttribute("aria-disabled");
+    }
+  };
+  for (const control of held) {
+    control.addEventListener("click", (event) => {
+      if (control.getAttribute("aria-disabled") === "true") event.preventDefault();
+    });
+  }
+  const show = () => {
+    const form = forms[rules.select(left)] || forms.other;
+    if (form) countdown.textContent = form.replace("{n}", String(left));
+  };
+  if (left > 0) {
+    hold(true);
+    show();
+    const started = Date.now();
+    const total = left;
+    const timer = setInterval(() => {
+      left = Math.max(0, total - Math.floor((Date.now() - started) / 1000));
+      if (left > 0) return show();
+      clearInterval(timer);
+      hold(false);
+      countdown.textContent = t("resendNow");
+      say(t("resendNow"));
+    }, 250);
+  }
+}
+
+// An error page outside any flow offers to go back where the person came
+// from, when there is somewhere to go back to.
+const historyBack = document.querySelector("[data-history-back]");
+if (historyBack && window.history.length > 1) {
+  historyBack.hidden = false;
+  historyBack.addEventListener("click", () => window.history.back());
 }
