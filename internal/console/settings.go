@@ -161,7 +161,7 @@ func readSettingsForm(r *http.Request) (settingsForm, fieldErrors) {
 		RPID: strings.TrimSpace(r.PostFormValue("rpId")), RPName: r.PostFormValue("rpName"),
 		Origins: r.PostFormValue("origins"), UV: model.UserVerification(r.PostFormValue("uv")),
 		RelatedOrigins: r.PostFormValue("relatedOrigins"), DefaultLocale: r.PostFormValue("defaultLocale"),
-		Backoff:        r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
+		Backoff: r.PostFormValue("backoff") != "", AllowOptOut: r.PostFormValue("allowOptOut") != "",
 	}
 	p := fieldErrors{}
 	n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("interval")), 10, 64)

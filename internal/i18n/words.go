@@ -11,7 +11,7 @@ import (
 // the device or after the device refused.
 type PromptCopy struct {
 	// Lang and Dir are the lang and dir attributes the text needs.
-	Lang, Dir string
+	Lang, Dir            string
 	Heading, Explanation string
 	// Create, NotNow and OptOut label the prompt's buttons.
 	Create, NotNow, OptOut string

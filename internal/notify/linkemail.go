@@ -20,7 +20,7 @@ var linkHTML = template.Must(template.New("link").Parse(`<!DOCTYPE html>
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;background:#ffffff">
-`+brandHeader+`<p style="margin:0 0 16px">{{.Intro}}</p>
+` + brandHeader + `<p style="margin:0 0 16px">{{.Intro}}</p>
 <p style="margin:0 0 16px"><a href="{{.Link}}" rel="noreferrer" style="display:inline-block;padding:12px 20px;background:{{.Brand.Color}};color:#ffffff;text-decoration:none;border-radius:6px">{{.Button}}</a></p>
 {{if .Expiry}}<p style="margin:0 0 16px">{{.Expiry}}</p>
 {{end}}<p style="margin:0;color:#555555;font-size:14px">{{.Ignore}}</p>

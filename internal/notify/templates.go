@@ -19,7 +19,7 @@ var codeHTML = template.Must(template.New("code").Parse(`<!DOCTYPE html>
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:24px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;background:#ffffff">
-`+brandHeader+`<p style="margin:0 0 16px">{{.Intro}}</p>
+` + brandHeader + `<p style="margin:0 0 16px">{{.Intro}}</p>
 <p style="margin:0 0 16px;font-size:32px;font-weight:600;letter-spacing:6px;font-family:ui-monospace,Menlo,Consolas,monospace;color:{{.Brand.Color}}" dir="ltr">{{.Code}}</p>
 {{if .Expiry}}<p style="margin:0 0 16px">{{.Expiry}}</p>
 {{end}}<p style="margin:0;color:#555555;font-size:14px">{{.Ignore}}</p>
