@@ -198,6 +198,15 @@ func TestBrandingOnHostedPagesAndEmail(t *testing.T) {
 	if darkBrand != branding.DarkVariant("#0b6e4f") || branding.Contrast(darkBrand, branding.DarkSurface) < 4.5 {
 		t.Errorf("--brand-dark = %q, want %s", darkBrand, branding.DarkVariant("#0b6e4f"))
 	}
+	// The pages' dark theme takes it for the buttons, on a background it
+	// keeps AA against.
+	// (The button's colour changes with a short transition.)
+	waitTrue(t, d, `getComputedStyle([...document.querySelectorAll("button.primary, .button.primary")].find(b => b.offsetParent)).backgroundColor === "`+rgb(darkBrand)+`"`,
+		"the dark brand colour on the main button")
+	card := evalIn[string](d, `getComputedStyle(document.querySelector(".card")).backgroundColor`)
+	if r := branding.Contrast(darkBrand, hexOf(card)); r < 4.5 {
+		t.Errorf("in dark mode the brand colour has a contrast of %.2f with the card (%s)", r, card)
+	}
 	setScheme(t, d.ctx, "light")
 
 	// The email, as the SMTP server received it.
@@ -295,4 +304,18 @@ func TestConsoleBrandingForm(t *testing.T) {
 	if got := evalIn[string](d, `document.querySelector(".app").textContent`); got != "Acme Bank" {
 		t.Errorf("the page names %q", got)
 	}
+}
+
+// rgb writes #rrggbb as getComputedStyle does, rgb(r, g, b).
+func rgb(hex string) string {
+	var r, g, b int
+	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
+	return fmt.Sprintf("rgb(%d, %d, %d)", r, g, b)
+}
+
+// hexOf turns getComputedStyle's rgb(r, g, b) into #rrggbb.
+func hexOf(css string) string {
+	var r, g, b int
+	fmt.Sscanf(css, "rgb(%d, %d, %d)", &r, &g, &b)
+	return fmt.Sprintf("#%02x%02x%02x", r, g, b)
 }
