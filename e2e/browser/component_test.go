@@ -448,3 +448,38 @@ func TestComponentAccessibility(t *testing.T) {
 		t.Errorf("diagnosis on another device = %v, want the opt-out", dg)
 	}
 }
+
+// TestComponentNotAuthenticated: a token tracked without the
+// add:authenticators scope, for a user who has a way in and has not
+// completed the action's challenge, gets no prompt: the component
+// renders nothing, fires uplift:hidden with not_authenticated, and
+// nothing is recorded.
+func TestComponentNotAuthenticated(t *testing.T) {
+	e := startComponentEnv(t)
+	e.emailUser("eve")
+	d := e.newDevice(platform)
+	pe := watchErrors(d)
+	tok := e.serverAPI("POST", "/v1/users/eve/actions/signIn", map[string]any{"deviceId": "eve-laptop"})["token"].(string)
+	d.open(e.app + "/?" + url.Values{"api": {e.api}, "token": {tok}}.Encode())
+	evs := d.componentEvents(1)
+	if evs[0].Type != "uplift:hidden" || evs[0].Detail["reason"] != "not_authenticated" {
+		t.Errorf("events = %+v, want uplift:hidden not_authenticated", evs)
+	}
+	if s := d.promptText(); s != "" {
+		t.Errorf("the component renders %q", s)
+	}
+	if kinds := e.eventKinds("eve", "eve-laptop"); len(kinds) != 0 {
+		t.Errorf("uplift events = %v, want none", kinds)
+	}
+	// The 403 is the answer the component expects, which the browser
+	// reports as a failed resource load; nothing else may go wrong.
+	var other []string
+	for _, s := range pe.errors() {
+		if !strings.Contains(s, "403") {
+			other = append(other, s)
+		}
+	}
+	if len(other) > 0 {
+		t.Errorf("page errors: %v", other)
+	}
+}

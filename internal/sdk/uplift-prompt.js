@@ -258,7 +258,9 @@ export class UpliftPasskeyPrompt extends HTMLElement {
       if (locale) body.locale = locale;
       decision = await this.post("/v1/client/uplift/decision", body);
     } catch (err) {
-      if (run === this.run) this.hide(err.code === "not_authenticated" ? "not_authenticated" : "error", err.code);
+      if (run !== this.run) return;
+      if (err.code === "not_authenticated") return this.hide("not_authenticated");
+      this.hide("error", err.code);
       return;
     }
     if (run !== this.run) return;
