@@ -209,6 +209,15 @@ func TestBrandingOnHostedPagesAndEmail(t *testing.T) {
 	}
 	setScheme(t, d.ctx, "light")
 
+	// The branded page passes axe in light and dark mode, 360 and 1280
+	// pixels wide (screenshots branded-challenge-*.png).
+	requireFiles(t, axePath)
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemeCheck{pageCheck{t: t, d: d, axe: string(axe), dir: artifactsDir(t)}}.check("branded-challenge")
+
 	// The email, as the SMTP server received it.
 	d.press("button", "Email me a code")
 	d.find("textbox", "Verification code")

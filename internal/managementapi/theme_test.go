@@ -95,6 +95,15 @@ func TestTheme(t *testing.T) {
 		!strings.Contains(css.Body.String(), "--brand: #0b6e4f;") || !strings.Contains(css.Body.String(), "--brand-dark: "+dark["primaryColor"].(string)) {
 		t.Errorf("theme.css: %d %s", css.Code, css.Body)
 	}
+	// Another tenant's key changes that tenant's theme only.
+	e.Do(otherKey, "PATCH", base+"/theme", map[string]any{"name": "Evil", "logo": nil, "favicon": nil, "primaryColor": "#000000"}).MustOK(t)
+	if mine := e.Do(key, "GET", base+"/theme", nil).MustOK(t); string(mine.Body) != string(up.Body) {
+		t.Errorf("another tenant's PATCH changed this theme: %s", mine.Body)
+	}
+	if o := e.Do(otherKey, "GET", base+"/theme", nil).MustOK(t); o.Str("name") != "Evil" || o.Str("logoUrl") != "" {
+		t.Errorf("the other tenant's theme: %s", o.Body)
+	}
+	e.Do(otherKey, "PATCH", base+"/theme", []byte(`{"name":null,"primaryColor":null}`)).MustOK(t)
 	// Nothing of it shows for another tenant, whose favicon is Uplift's.
 	if o := e.Do(otherKey, "GET", base+"/theme", nil).MustOK(t); o.Str("name") != "" || o.Str("logoUrl") != "" {
 		t.Errorf("another tenant sees %s", o.Body)
