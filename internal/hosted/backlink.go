@@ -48,10 +48,7 @@ func (p *Pages) appLink(r *http.Request) string {
 	if target := p.actionTarget(ctx, t, claims); target != "" {
 		return target
 	}
-	if len(t.Origins) > 0 && strings.HasPrefix(t.Origins[0], "http") {
-		return t.Origins[0] + "/"
-	}
-	return ""
+	return p.tenantHome(ctx, t.ID)
 }
 
 // actionTarget is the redirect URL of the claims' action, when it still
@@ -69,4 +66,18 @@ func (p *Pages) actionTarget(ctx context.Context, t model.Tenant, c token.Claims
 		return ""
 	}
 	return target
+}
+
+// tenantHome is the first expected origin of the tenant with id, the way
+// back to its app from a page outside any flow (the email link's); "" for
+// an id that names no tenant.
+func (p *Pages) tenantHome(ctx context.Context, id string) string {
+	if !model.ValidUUID(id) {
+		return ""
+	}
+	t, err := p.tenancy.Tenant(ctx, id)
+	if err != nil || len(t.Origins) == 0 || !strings.HasPrefix(t.Origins[0], "http") {
+		return ""
+	}
+	return t.Origins[0] + "/"
 }

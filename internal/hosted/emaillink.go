@@ -36,6 +36,8 @@ type emailLinkView struct {
 	Alert bool
 	// Form, when set, is the form that opens the link.
 	Form *emailLinkForm
+	// Back is the way to the app of the link's tenant, after a problem.
+	Back string
 }
 
 // emailLinkForm carries a link's fields to the post that opens it.
@@ -74,7 +76,9 @@ func (p *Pages) EmailLink(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	form := &emailLinkForm{Action: codes.LinkPath, Tenant: q.Get("t"), Challenge: q.Get("c"), Secret: q.Get("s")}
 	if form.Tenant == "" || form.Challenge == "" || form.Secret == "" {
-		p.renderEmailLink(w, http.StatusBadRequest, linkWords(r, "link.incomplete", true))
+		v := linkWords(r, "link.incomplete", true)
+		v.Back = p.tenantHome(r.Context(), form.Tenant)
+		p.renderEmailLink(w, http.StatusBadRequest, v)
 		return nil
 	}
 	form.CSRF = CSRFField(p.cookies.CSRFSecret(w, r), EmailLinkScope(form.Challenge))
@@ -101,6 +105,7 @@ func (p *Pages) OpenEmailLink(w http.ResponseWriter, r *http.Request) error {
 		}
 		v := linkWords(r, words, true)
 		v.AppName = opened.TenantName
+		v.Back = p.tenantHome(r.Context(), r.PostFormValue("t"))
 		p.log.DebugContext(r.Context(), "email link refused", "reason", body.Error)
 		p.renderEmailLink(w, status, v)
 		return nil

@@ -16,7 +16,13 @@ func TestEmailLinkPageInTheBrowsersLanguage(t *testing.T) {
 		t.Errorf("the link's page: status %d: %s", open.StatusCode, open.body)
 	}
 	cut := e.browser().getIn("/login/email-link?t=a", "en")
-	if cut.StatusCode != http.StatusBadRequest || !cut.has("This link is not valid") || !cut.has("The link is incomplete.") {
-		t.Errorf("a link cut short: status %d: %s", cut.StatusCode, cut.body)
+	if cut.StatusCode != http.StatusBadRequest || !cut.has("This link is not valid") || !cut.has("The link is incomplete.") ||
+		cut.has("Return to the app") {
+		t.Errorf("a link cut short, naming no tenant: status %d: %s", cut.StatusCode, cut.body)
+	}
+	// A link cut short that still names its tenant leads back to its app.
+	home := e.browser().getIn("/login/email-link?t="+e.tenant.ID, "en")
+	if len(e.tenant.Origins) == 0 || !home.has(`<a class="button secondary" href="`+e.tenant.Origins[0]+`/">Return to the app</a>`) {
+		t.Errorf("a link cut short, naming its tenant (origins %v): %s", e.tenant.Origins, home.body)
 	}
 }
