@@ -365,11 +365,25 @@ func TestWebhooks(t *testing.T) {
 
 	// passkey_prompt.*: an app that draws its own prompt reports what
 	// became of it; each outcome goes to the prompt events URL.
-	for _, ev := range []map[string]any{{"event": "shown"}, {"event": "dismissed"}, {"event": "shown"},
-		{"event": "failed", "cause": "NotAllowedError"}} {
-		ev["deviceId"], ev["surface"] = "carol-laptop", "api"
-		if st, out := srv.client(carolToken, "/client/uplift/events", ev); st != http.StatusNoContent {
-			t.Fatalf("uplift event %v = %d %v", ev, st, out)
+	// It asks for the decision first, as the Client API wants.
+	platformCaps := map[string]any{"publicKeyCredential": true, "isUserVerifyingPlatformAuthenticatorAvailable": true}
+	for _, step := range []struct {
+		device string
+		events []map[string]any
+	}{
+		{"carol-laptop", []map[string]any{{"event": "shown"}, {"event": "failed", "cause": "NotAllowedError"}}},
+		{"carol-tablet", []map[string]any{{"event": "shown"}, {"event": "dismissed"}}},
+	} {
+		st, dec := srv.client(carolToken, "/client/uplift/decision", map[string]any{"deviceId": step.device,
+			"capabilities": platformCaps, "surface": "api"})
+		if st != http.StatusOK || dec["show"] != true {
+			t.Fatalf("decision on %s = %d %v", step.device, st, dec)
+		}
+		for _, ev := range step.events {
+			ev["deviceId"], ev["surface"] = step.device, "api"
+			if st, out := srv.client(carolToken, "/client/uplift/events", ev); st != http.StatusNoContent {
+				t.Fatalf("uplift event %v = %d %v", ev, st, out)
+			}
 		}
 	}
 	log = rc.WaitFor(10*time.Second, "passkey_prompt events", func(l []receiverEntry) bool {
@@ -380,7 +394,8 @@ func TestWebhooks(t *testing.T) {
 		for _, e := range accepted(log, typ) {
 			d := e.Event.Data
 			if e.Event.TenantID != srv.TenantID || !strings.Contains(e.URL, "/hook/prompt") || d["userId"] != "carol" ||
-				d["actionCode"] != "signUp" || d["idempotencyKey"] == "" || d["deviceId"] != "carol-laptop" || d["occurredAt"] == "" {
+				d["actionCode"] != "signUp" || d["idempotencyKey"] == "" || !strings.HasPrefix(d["deviceId"], "carol-") ||
+				d["occurredAt"] == "" {
 				t.Errorf("%s = %+v", typ, e.Event)
 			}
 		}
@@ -390,9 +405,14 @@ func TestWebhooks(t *testing.T) {
 	}
 	// passkey_prompt.accepted: the app, having signed gina in itself,
 	// shows its prompt on her phone and she creates the passkey.
+	srv.mustCall(http.StatusOK, "POST", "/users/gina/authenticators",
+		map[string]any{"verificationMethod": "EMAIL_OTP", "email": "gina@example.com"})
 	out = srv.mustCall(http.StatusOK, "POST", "/users/gina/actions/addPasskey", map[string]any{
 		"deviceId": "gina-phone", "scope": "add:authenticators"})
 	ginaToken, _ := out["token"].(string)
+	if st, dec := srv.client(ginaToken, "/client/uplift/decision", map[string]any{"capabilities": platformCaps, "surface": "api"}); st != http.StatusOK || dec["show"] != true {
+		t.Fatalf("gina's decision = %d %v", st, dec)
+	}
 	if st, out := srv.client(ginaToken, "/client/uplift/events", map[string]any{"event": "shown", "surface": "api"}); st != http.StatusNoContent {
 		t.Fatalf("gina's prompt shown = %d %v", st, out)
 	}
