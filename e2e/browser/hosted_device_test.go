@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -23,6 +24,9 @@ type device struct {
 	ctx context.Context
 	// platform is its platform authenticator, if it has one.
 	platform webauthn.AuthenticatorID
+	// noAutofill is the script that hides passkey autofill (see
+	// newDevice); offerAutofill removes it.
+	noAutofill page.ScriptIdentifier
 }
 
 // newDevice starts a browser with a fresh profile and the virtual
@@ -34,6 +38,7 @@ func (e *hostedEnv) newDevice(transports ...webauthn.AuthenticatorTransport) *de
 	e.t.Helper()
 	d := &device{e: e, t: e.t, ctx: newBrowser(e.t)}
 	d.open(e.api + "/healthz")
+	d.hideAutofill()
 	for _, tr := range transports {
 		id := addVirtualAuthenticator(e.t, d.ctx, tr)
 		if tr == webauthn.AuthenticatorTransportInternal {

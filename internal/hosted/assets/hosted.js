@@ -303,7 +303,10 @@ async function startAutofill() {
     cred = await navigator.credentials.get({publicKey: requestOptions(opts.options), mediation: "conditional",
       signal: controller.signal});
   } catch {
-    if (autofill === controller) stopAutofill(); // the button stays
+    if (autofill === controller) { // no autofill here: the button stays
+      stopAutofill();
+      autofillBox.hidden = true;
+    }
     return; // or the button, or a renewal, took over
   }
   if (autofill !== controller) return;
