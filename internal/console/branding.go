@@ -87,8 +87,15 @@ func swatch(bg, ink string) template.URL {
 // and the files must be chosen again.
 func (c *Console) SaveBranding(w http.ResponseWriter, r *http.Request, s *Session) error {
 	f := brandingForm{Name: strings.TrimSpace(r.PostFormValue("name")), PrimaryColor: strings.TrimSpace(r.PostFormValue("primaryColor"))}
-	ch := branding.Change{Name: &f.Name, PrimaryColor: &f.PrimaryColor,
-		RemoveLogo: r.PostFormValue("removeLogo") == "on", RemoveFavicon: r.PostFormValue("removeFavicon") == "on"}
+	ch := branding.Change{RemoveLogo: r.PostFormValue("removeLogo") == "on", RemoveFavicon: r.PostFormValue("removeFavicon") == "on"}
+	// The page's form always sends both fields; a post without one
+	// leaves it as it is.
+	if _, ok := r.PostForm["name"]; ok {
+		ch.Name = &f.Name
+	}
+	if _, ok := r.PostForm["primaryColor"]; ok {
+		ch.PrimaryColor = &f.PrimaryColor
+	}
 	problems := fieldErrors{}
 	chosen := false
 	for _, img := range []struct {

@@ -125,4 +125,12 @@ func TestBrandingPage(t *testing.T) {
 	if th.Logo.Set() || !th.Favicon.Set() || th.Name != "Acme Bank" || th.PrimaryColor != "#0b6e4f" {
 		t.Errorf("after removing the logo: %+v", th)
 	}
+	// A post without the text fields leaves them as they are.
+	if r := h.postUpload("/console/branding", s, map[string]string{"removeFavicon": "on"}); r.status != 303 {
+		t.Fatalf("remove the favicon = %d: %s", r.status, r.body)
+	}
+	th, _ = h.env.App.Branding.Theme(t.Context(), h.tenant.ID)
+	if th.Favicon.Set() || th.Name != "Acme Bank" || th.PrimaryColor != "#0b6e4f" {
+		t.Errorf("after removing the favicon alone: %+v", th)
+	}
 }
