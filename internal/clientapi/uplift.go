@@ -71,7 +71,7 @@ func (a *API) UpliftDecision(w http.ResponseWriter, r *http.Request, c tenancy.C
 			return err
 		}
 	}
-	act, deviceID, err := a.promptAction(r, c, in.DeviceID)
+	act, deviceID, err := a.promptAction(w, r, c, in.DeviceID)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (a *API) UpliftEvent(w http.ResponseWriter, r *http.Request, c tenancy.Clie
 	if in.Event == model.UpliftOptedOut && !c.Tenant.Passkey.EnrollmentPromptAllowOptOut {
 		return model.Invalid("the passkey configuration does not offer Don't ask again (enrollmentPromptAllowOptOut)")
 	}
-	act, deviceID, err := a.promptAction(r, c, in.DeviceID)
+	act, deviceID, err := a.promptAction(w, r, c, in.DeviceID)
 	if err != nil {
 		return err
 	}
@@ -181,8 +181,10 @@ func clientSurface(s model.PromptSurface) (model.PromptSurface, error) {
 // token's. A browser's request must come from one of the tenant's
 // origins, and the user must have proven who they are in the action
 // (its challenge succeeded) or the app must vouch for it (scope
-// add:authenticators).
-func (a *API) promptAction(r *http.Request, c tenancy.ClientCaller, requestedDevice string) (model.Action, string, error) {
+// add:authenticators). A page refused for its origin may read why when
+// some tenant expects that origin, so that a token of the wrong tenant
+// reads as such, not as a network error.
+func (a *API) promptAction(w http.ResponseWriter, r *http.Request, c tenancy.ClientCaller, requestedDevice string) (model.Action, string, error) {
 	claims, err := c.RequireToken()
 	if err != nil {
 		return model.Action{}, "", err
@@ -190,6 +192,7 @@ func (a *API) promptAction(r *http.Request, c tenancy.ClientCaller, requestedDev
 	if raw := r.Header.Get("Origin"); raw != "" {
 		origin, ok := normalOrigin(raw)
 		if !ok || !slices.Contains(c.Tenant.Origins, origin) {
+			a.allowKnownOrigin(w, r)
 			return model.Action{}, "", model.Errorf(model.ErrForbidden, "origin_not_allowed",
 				"this token's tenant does not list the page's origin among its expected origins")
 		}

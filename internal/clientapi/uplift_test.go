@@ -380,6 +380,17 @@ func TestUpliftCORS(t *testing.T) {
 	if r := h.decide(tok, nil, "Origin", "https://evil.example"); r.status != 403 || r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("decision from another origin: %d, Access-Control-Allow-Origin %q", r.status, r.header.Get("Access-Control-Allow-Origin"))
 	}
+	// Another tenant's page with this tenant's token reads why it is
+	// refused: its origin is one a tenant expects.
+	other := "http://localhost:4000"
+	if _, _, err := h.app.Tenancy.CreateTenant(context.Background(), tenancy.NewTenant{Name: "Other", RPID: "localhost",
+		Origins: []string{other}}); err != nil {
+		t.Fatal(err)
+	}
+	r = h.decide(tok, nil, "Origin", other)
+	if r.status != 403 || r.str("error") != "origin_not_allowed" || r.header.Get("Access-Control-Allow-Origin") != other {
+		t.Errorf("decision from another tenant's page: %d %s, Access-Control-Allow-Origin %q", r.status, r.raw, r.header.Get("Access-Control-Allow-Origin"))
+	}
 }
 
 // TestUpliftCopyLanguage: the prompt's words come in the language the
