@@ -383,10 +383,17 @@ func where(f *flow, deviceID string, ua model.UserAgent) string {
 	if deviceID != "" && deviceID == f.deviceID {
 		return f.lang.T("passkeys.thisDevice")
 	}
-	if ua.BrowserName == "" && ua.OSName == "" {
-		return "" // nothing known about it
+	browser := ua.BrowserName
+	if browser == "Headless Chrome" { // as devices.PasskeyName names it
+		browser = "Chrome"
 	}
-	return devices.PasskeyName(ua)
+	switch {
+	case browser != "" && ua.OSName != "":
+		return f.lang.T("passkeys.browserOn", "Browser", browser, "System", ua.OSName)
+	case browser != "":
+		return browser
+	}
+	return ua.OSName // "" when nothing is known about it
 }
 
 // backToSettings redirects a form post back to the Passkeys page with a
