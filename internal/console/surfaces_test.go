@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -30,7 +31,7 @@ func TestWhereShown(t *testing.T) {
 		{model.SurfaceHosted, model.UpliftShown}, {model.SurfaceComponent, model.UpliftShown},
 		{model.SurfaceComponent, model.UpliftDismissed}, {model.SurfaceAPI, model.UpliftShown},
 	} {
-		h.env.Clock.Advance(1e9)
+		h.env.Clock.Advance(time.Second)
 		if err := h.env.App.Prompt.RecordUpliftOn(ctx, tn, a, "laptop", ev.surface, ev.kind, ""); err != nil {
 			t.Fatal(err)
 		}
