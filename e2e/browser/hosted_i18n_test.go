@@ -358,7 +358,25 @@ func TestHostedPagesLightDarkAndRightToLeft(t *testing.T) {
 			d.find("heading", w.passkeys)
 			c.check("passkeys")
 
+			// Without a redirect URL the flow ends on a page of its own.
+			alone := e.serverAPI("POST", "/v1/users/"+user+"/actions/signIn", map[string]any{"locale": locale})["url"].(string)
+			d.open(alone)
+			d.press("button", map[string]string{"en": "Sign in with passkey", "es": "Iniciar sesión con llave de acceso",
+				"ja": "パスキーでログイン", "ar-XB": rtlWord("Sign in with passkey")}[locale])
+			d.find("heading", map[string]string{"en": "You're signed in", "es": "Has iniciado sesión",
+				"ja": "ログインしました", "ar-XB": rtlWord("You're signed in")}[locale])
+			c.check("signed-in")
+
 			d.speak(locale)
+			d.open(e.api + "/login/passkeys?tenant=" + e.tenant.ID)
+			d.find("heading", w.passkeys)
+			c.check("passkeys-entry")
+
+			d.open(e.api + "/login/email-link?t=" + e.tenant.ID)
+			d.find("heading", map[string]string{"en": "This link is not valid", "es": "Este enlace no es válido",
+				"ja": "このリンクは無効です", "ar-XB": rtlWord("This link is not valid")}[locale])
+			c.check("email-link")
+
 			d.open(e.api + "/login?token=not-a-token")
 			d.find("heading", map[string]string{"en": "This sign-in link doesn't work", "es": "Este enlace de inicio de sesión no funciona",
 				"ja": "このログインリンクは使用できません", "ar-XB": rtlWord("This sign-in link doesn't work")}[locale])
@@ -545,4 +563,16 @@ func TestHostedWaitsAndFailuresInWords(t *testing.T) {
 	c.find("heading", "This sign-in link doesn't work")
 	c.press("button", "Go back")
 	c.waitForURL(expired)
+
+	// Adding a passkey on the Passkeys page waits in words too.
+	c.withoutAutofill()
+	c.open(e.trackSignIn("bob", "manage", map[string]any{"redirectToSettings": true}))
+	c.signInWithMailedCode(mail, bob, "Email me a code", "Verification code", "Verify")
+	c.find("heading", "Passkeys")
+	c.listen()
+	c.press("button", "Add a passkey")
+	c.waitForText("Passkey added.")
+	if said := c.said(); !sayingOf(said, "Waiting for your device…") {
+		t.Errorf("adding a passkey: the live region said %q, not that it waits for the device", said)
+	}
 }
