@@ -66,12 +66,14 @@ var scriptMessages = map[string]string{
 }
 
 // scriptText is what the pages' script says, in l: its messages, and
-// the countdown's plural forms by CLDR category.
+// the countdown's plural forms by CLDR category (seconds, and minutes
+// for a wait over two minutes, as Lang.ResendIn says it).
 func scriptText(l i18n.Lang) map[string]any {
 	out := make(map[string]any, len(scriptMessages)+1)
 	for key, id := range scriptMessages {
 		out[key] = l.T(id)
 	}
 	out["resendIn"] = l.Forms("code.resendIn")
+	out["resendInMinutes"] = l.Forms("code.resendInMinutes")
 	return out
 }

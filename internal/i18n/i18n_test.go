@@ -241,6 +241,9 @@ func TestDurations(t *testing.T) {
 		{en.Expiry("email.expires", 90*time.Second), "It expires in 90 seconds."},
 		{en.Expiry("email.expires", 0), ""},
 		{en.Join("One.", "", "Two."), "One. Two."},
+		{en.ResendIn(120), "You can ask for a new code in 120 seconds."},
+		{en.ResendIn(121), "You can ask for a new code in 3 minutes."},
+		{en.ResendIn(3540), "You can ask for a new code in 59 minutes."},
 		{Choose("ja").Join("一。", "二。"), "一。二。"},
 	}
 	for _, tt := range tests {

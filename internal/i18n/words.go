@@ -103,6 +103,15 @@ func (l Lang) Expiry(prefix string, d time.Duration) string {
 	return l.N(prefix+".seconds", ceil(d, time.Second))
 }
 
+// ResendIn says when a new code may be asked for: in seconds up to two
+// minutes, else in whole minutes, rounded up.
+func (l Lang) ResendIn(seconds int) string {
+	if seconds > 120 {
+		return l.N("code.resendInMinutes", (seconds+59)/60)
+	}
+	return l.N("code.resendIn", seconds)
+}
+
 // DateTime writes t (in UTC) the way the language writes a date and time.
 func (l Lang) DateTime(t time.Time) string {
 	return t.UTC().Format(l.T("format.dateTime"))

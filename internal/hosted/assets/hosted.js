@@ -467,7 +467,6 @@ if (addForm && window.PublicKeyCredential) {
 const countdown = document.querySelector("[data-countdown]");
 if (countdown) {
   const held = [...document.querySelectorAll("[data-after-countdown]")];
-  const forms = text.resendIn || {};
   const rules = new Intl.PluralRules(document.documentElement.lang || "en");
   let left = Math.max(0, Math.ceil(Number(countdown.dataset.countdown) || 0));
   const hold = (on) => {
@@ -481,9 +480,13 @@ if (countdown) {
       if (control.getAttribute("aria-disabled") === "true") event.preventDefault();
     });
   }
+  // Seconds up to two minutes, else whole minutes, as the server says it.
   const show = () => {
-    const form = forms[rules.select(left)] || forms.other;
-    if (form) countdown.textContent = form.replace("{n}", String(left));
+    const minutes = left > 120;
+    const n = minutes ? Math.ceil(left / 60) : left;
+    const forms = (minutes ? text.resendInMinutes : text.resendIn) || {};
+    const form = forms[rules.select(n)] || forms.other;
+    if (form) countdown.textContent = form.replace("{n}", String(n));
   };
   if (left > 0) {
     hold(true);
