@@ -138,7 +138,7 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 	for _, st := range append(slices.Clip(na.Earlier), a.State) {
 		first = append(first, string(st))
 	}
-	facts, err := q.factsOf(ctx, a)
+	facts, err := q.countOf(ctx, a)
 	if err != nil {
 		return a, false, err
 	}

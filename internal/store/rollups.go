@@ -103,36 +103,22 @@ func isSignIn(a model.Action) bool {
 	return a.State == model.StateChallengeSucceeded || a.VerificationMethod != ""
 }
 
-// actionFacts is what the analytics record of an action as it is written:
-// its sign-in key (when it is one), and whether the user had a passkey by
-// the end of the action's day and one of them was known on its device.
-type actionFacts struct {
-	counted
-	userPasskey, devicePK bool
-}
-
-// factsOf reads what the analytics count a as, in one query.
-func (q Queries) factsOf(ctx context.Context, a model.Action) (actionFacts, error) {
-	f := actionFacts{counted: counted{signIn: isSignIn(a)}}
+// factsOf reads, in one query, what the analytics count a, a sign-in,
+// as.
+func (q Queries) factsOf(ctx context.Context, a model.Action) (counted, error) {
 	method := string(a.VerificationMethod)
-	created := micros(a.CreatedAt)
 	end := dayEnd(dayNumber(a.CreatedAt))
 	has := func(cond string) string {
 		return `EXISTS (SELECT 1 FROM authenticators x WHERE x.tenant_id = $1 AND x.user_id = $2 AND ` + cond + `)`
 	}
 	const email = `x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK')`
+	const codeMethod = `$6 NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
 	var aaguid []byte
 	var kind int64
 	var saved, ua string
-	var before, userPK, devicePK bool
+	var before, held bool
 	err := q.w.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $3),
-		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4),
-		$5 <> '' AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
-				WHERE dp.tenant_id = $1 AND dp.device_id = $5 AND pa.tenant_id = $1 AND pa.user_id = $2 AND dp.first_at < $4)
-			OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1 AND h.device_id = $5 AND h.user_id = $2
-				AND h.reported_at < $4
-				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4))),
 		(SELECT p.aaguid FROM passkeys p WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1),
 		COALESCE((SELECT CASE WHEN p.backup_eligible THEN 2 ELSE 1 END FROM passkeys p
 			WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1), 0),
@@ -142,30 +128,40 @@ func (q Queries) factsOf(ctx context.Context, a model.Action) (actionFacts, erro
 			WHEN `+has(`x.method = 'SMS'`)+` THEN 'sms'
 			WHEN `+has(email)+` THEN 'email'
 			ELSE '' END,
-		CASE WHEN $6 IN ('', 'PASSKEY', 'SECURITY_KEY') THEN ''
-			ELSE COALESCE((SELECT d.user_agent FROM devices d WHERE d.tenant_id = $1 AND d.id = $5), '') END`,
-		a.TenantID, a.UserID, created, end, a.DeviceID, method, a.VerifiedAuthenticatorID).
-		Scan(&before, &userPK, &devicePK, &aaguid, &kind, &saved, &ua)
+		CASE WHEN `+codeMethod+` THEN COALESCE((SELECT d.user_agent FROM devices d WHERE d.tenant_id = $1 AND d.id = $5), '')
+			ELSE '' END,
+		`+codeMethod+` AND $5 <> '' AND (
+			EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
+				WHERE dp.tenant_id = $1 AND dp.device_id = $5 AND pa.tenant_id = $1 AND pa.user_id = $2 AND dp.first_at < $4)
+			OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1 AND h.device_id = $5 AND h.user_id = $2
+				AND h.reported_at < $4
+				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4)))`,
+		a.TenantID, a.UserID, micros(a.CreatedAt), end, a.DeviceID, method, a.VerifiedAuthenticatorID).
+		Scan(&before, &aaguid, &kind, &saved, &ua, &held)
 	if err != nil {
-		return f, fmt.Errorf("analytics of action: %w", err)
+		return counted{}, fmt.Errorf("analytics of action: %w", err)
 	}
-	f.userPasskey, f.devicePK = userPK, devicePK
-	if !f.signIn {
-		return f, nil
+	k := signInKey{Method: method, PasskeyBefore: before, Saved: saved, PasskeyKind: int(kind)}
+	if kind != passkeyKindNone {
+		k.AAGUID = aaguidText(aaguid)
 	}
-	f.key = signInKey{Method: method, PasskeyBefore: before, Saved: saved, AAGUID: aaguidText(aaguid), PasskeyKind: int(kind)}
-	if kind == passkeyKindNone {
-		f.key.AAGUID = ""
-	}
-	if f.key.fallback() {
+	if k.fallback() {
 		if ua == "" {
 			ua = a.UserAgent
 		}
 		parsed := devices.ParseUserAgent(ua)
-		f.key.OS, f.key.Browser = parsed.OSName, parsed.BrowserName
-		f.key.Held = devicePK
+		k.OS, k.Browser, k.Held = parsed.OSName, parsed.BrowserName, held
 	}
-	return f, nil
+	return counted{signIn: true, key: k}, nil
+}
+
+// countOf is how a stored action counts: as a sign-in (factsOf) or not
+// at all.
+func (q Queries) countOf(ctx context.Context, a model.Action) (counted, error) {
+	if !isSignIn(a) {
+		return counted{}, nil
+	}
+	return q.factsOf(ctx, a)
 }
 
 // signInMarks are the presence marks a counted sign-in of key adds (sign
@@ -203,40 +199,42 @@ func btoi(b bool) int {
 	return 0
 }
 
-// countNewAction adds a stored action to the totals: its user (and pair)
-// present on its day, and its sign-in with facts f.
-func (q Queries) countNewAction(ctx context.Context, a model.Action, f actionFacts) error {
+// countNewAction adds a stored action, counted as c, to the totals: its
+// user (and pair) present on its day, and its sign-in. The first action
+// of a user or pair on a day also marks the day as one with a passkey, or
+// a passkey known on the device, when it is (later passkeys and links
+// mark it when they come: countPasskeyCreated, countPasskeyKnown).
+func (q Queries) countNewAction(ctx context.Context, a model.Action, c counted) error {
 	day := dayNumber(a.CreatedAt)
 	marks := []presenceMark{{presenceUser, a.UserID, "", day, 1}}
-	if f.userPasskey {
-		marks = append(marks, presenceMark{presenceUserPasskey, a.UserID, "", day, 1})
-	}
 	if a.DeviceID != "" {
 		marks = append(marks, presenceMark{presenceDevice, a.UserID, a.DeviceID, day, 1})
-		if f.devicePK {
-			marks = append(marks, presenceMark{presenceDevicePasskey, a.UserID, a.DeviceID, day, 1})
-		}
 	}
-	if f.signIn {
-		marks = append(marks, signInMarks(a, f.key, 1)...)
-		if err := q.addSignIn(ctx, a.TenantID, day, f.key, 1); err != nil {
+	if c.signIn {
+		marks = append(marks, signInMarks(a, c.key, 1)...)
+		if err := q.addSignIn(ctx, a.TenantID, day, c.key, 1); err != nil {
 			return err
 		}
 	}
-	return q.markPresence(ctx, a.TenantID, marks...)
+	fresh, err := q.markPresence(ctx, a.TenantID, marks...)
+	if err != nil {
+		return err
+	}
+	for _, m := range fresh {
+		if m.kind == presenceUser || m.kind == presenceDevice {
+			return q.markKnownDays(ctx, a.TenantID, a.UserID, "", day)
+		}
+	}
+	return nil
 }
 
 // countActionChange moves an action's sign-in from how it was counted
 // (old) to what it counts as now; a is the action as stored, with its new
 // state and method. It returns how to store it as counted.
 func (q Queries) countActionChange(ctx context.Context, a model.Action, old counted) (counted, error) {
-	var now counted
-	if isSignIn(a) {
-		f, err := q.factsOf(ctx, a)
-		if err != nil {
-			return old, err
-		}
-		now = f.counted
+	now, err := q.countOf(ctx, a)
+	if err != nil {
+		return old, err
 	}
 	if now == old {
 		return old, nil
@@ -255,7 +253,8 @@ func (q Queries) countActionChange(ctx context.Context, a model.Action, old coun
 		}
 		marks = append(marks, signInMarks(a, now.key, 1)...)
 	}
-	return now, q.markPresence(ctx, a.TenantID, marks...)
+	_, err = q.markPresence(ctx, a.TenantID, marks...)
+	return now, err
 }
 
 // countPasskeyCreated adds a new passkey to the totals: created on its

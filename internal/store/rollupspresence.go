@@ -47,11 +47,11 @@ type presenceMark struct {
 
 // markPresence adds each mark to its subject's day in one statement, and
 // for each day that became present or absent keeps the gaps and the day
-// totals.
-func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) error {
+// totals. It returns the marks whose day became present.
+func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) ([]presenceMark, error) {
 	marks = mergeMarks(marks)
 	if len(marks) == 0 {
-		return nil
+		return nil, nil
 	}
 	args := []any{tenantID}
 	rows := make([]string, len(marks))
@@ -68,7 +68,7 @@ func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...pre
 		ON CONFLICT (tenant_id, kind, user_id, device_id, day) DO UPDATE SET n = analytics_presence.n + excluded.n
 		RETURNING kind, user_id, device_id, day, gap, n`, args...)
 	if err != nil {
-		return fmt.Errorf("analytics presence: %w", err)
+		return nil, fmt.Errorf("analytics presence: %w", err)
 	}
 	type changed struct {
 		presenceMark
@@ -81,7 +81,7 @@ func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...pre
 		var n int64
 		if err := res.Scan(&c.kind, &c.userID, &c.deviceID, &c.day, &c.gap, &n); err != nil {
 			res.Close()
-			return fmt.Errorf("analytics presence: %w", err)
+			return nil, fmt.Errorf("analytics presence: %w", err)
 		}
 		for _, m := range marks {
 			if m.kind == c.kind && m.userID == c.userID && m.deviceID == c.deviceID && m.day == c.day {
@@ -98,15 +98,19 @@ func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...pre
 	}
 	if err := res.Err(); err != nil {
 		res.Close()
-		return fmt.Errorf("analytics presence: %w", err)
+		return nil, fmt.Errorf("analytics presence: %w", err)
 	}
 	res.Close()
+	var fresh []presenceMark
 	for _, c := range changes {
 		if err := q.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
-			return err
+			return nil, err
+		}
+		if c.present {
+			fresh = append(fresh, c.presenceMark)
 		}
 	}
-	return nil
+	return fresh, nil
 }
 
 // mergeMarks sums the marks of the same subject's day, leaving out those
@@ -246,5 +250,6 @@ func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID s
 		return fmt.Errorf("analytics known passkeys: %w", err)
 	}
 	rows.Close()
-	return q.markPresence(ctx, tenantID, marks...)
+	_, err = q.markPresence(ctx, tenantID, marks...)
+	return err
 }
