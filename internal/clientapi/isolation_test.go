@@ -130,11 +130,14 @@ func testTenantIsolation(t *testing.T, a *harness) {
 			return a.do("POST", "/v1/client/verify/passkey", a.tenantAuth(), map[string]any{
 				"challengeId": signInB.str("challengeId"), "authenticationCredential": dB.assert(t, signInB.body["options"])})
 		}, 400, "invalid_challenge"},
+		// Refused, but not as unknown_credential, which would have the
+		// browser forget a passkey B still accepts: both tenants' relying
+		// party id is localhost, so the browser offers B's passkey to A.
 		{"sign in to A with B's passkey", func() reply {
 			o := a.signInOptions("signIn")
 			return a.do("POST", "/v1/client/verify/passkey", a.tenantAuth(), map[string]any{
 				"challengeId": o.str("challengeId"), "authenticationCredential": dB.assert(t, o.body["options"])})
-		}, 400, "unknown_credential"},
+		}, 403, "invalid_credential"},
 		{"add a passkey on B's registration challenge with A's token", func() reply {
 			return a.do("POST", "/v1/client/user-authenticators/passkey", bearer(tokA), map[string]any{
 				"challengeId": regB.str("challengeId"), "registrationCredential": newPasskeyDevice(defaultDevice).attest(t, regB.body["options"])})

@@ -21,7 +21,7 @@ import (
 // create or manage a passkey (W3C Passkey Endpoints). The tenants are
 // found by the request's Host; an operator whose relying party id is the
 // app's own domain proxies both paths from there to Uplift, keeping the
-// Host (docs/configuration.md). Both are public: limited per client
+// Host (docs/passkey-standards.md). Both are public: limited per client
 // address, and cacheable, as they change only with the configuration.
 
 // wellKnownMaxAge is how long browsers and proxies may keep an answer.

@@ -215,7 +215,8 @@ func (s *Service) checkAssertion(ctx context.Context, t model.Tenant, ch model.P
 	deviceID string) (ceremony.Login, *model.SigningUser, error) {
 	p, cu, signer, err := s.signingUser(ctx, t.ID, ch, a.CredentialID(), deviceID)
 	if errors.Is(err, model.ErrNotFound) {
-		return ceremony.Login{}, nil, s.notRegisteredAs(ctx, t.ID, a.CredentialID(), model.MethodPasskey)
+		return ceremony.Login{}, nil, s.unknownHere(ctx, t, a.CredentialID(),
+			s.notRegisteredAs(ctx, t.ID, a.CredentialID(), model.MethodPasskey))
 	}
 	if err != nil {
 		return ceremony.Login{}, nil, err

@@ -260,7 +260,8 @@ func (s *Service) verifySecurityKey(ctx context.Context, t model.Tenant, claims 
 	a ceremony.Assertion, in VerifySecurityKeyInput) (VerifyPasskeyResult, error) {
 	key, err := s.store.SecurityKeyByCredentialID(ctx, t.ID, a.CredentialID())
 	if errors.Is(err, model.ErrNotFound) {
-		return VerifyPasskeyResult{}, s.notRegisteredAs(ctx, t.ID, a.CredentialID(), model.MethodSecurityKey)
+		return VerifyPasskeyResult{}, s.unknownHere(ctx, t, a.CredentialID(),
+			s.notRegisteredAs(ctx, t.ID, a.CredentialID(), model.MethodSecurityKey))
 	}
 	if err != nil {
 		return VerifyPasskeyResult{}, err

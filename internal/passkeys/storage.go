@@ -22,6 +22,7 @@ type Queries interface {
 	LinkDevicePasskey(ctx context.Context, dp model.DevicePasskey) error
 	LockUser(ctx context.Context, tenantID, userID string) error
 	PasskeyByCredentialID(ctx context.Context, tenantID string, credentialID []byte) (model.Passkey, error)
+	CredentialOnRelyingParty(ctx context.Context, rpID, exceptTenantID string, credentialID []byte) (bool, error)
 	PasskeyChallenge(ctx context.Context, tenantID, id string, now time.Time) (model.PasskeyChallenge, error)
 	PasskeyOnDevice(ctx context.Context, tenantID, userID, deviceID string) (bool, error)
 	PasskeyUses(ctx context.Context, tenantID, userID string) ([]model.PasskeyUse, error)

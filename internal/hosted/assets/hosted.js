@@ -303,11 +303,14 @@ async function startAutofill() {
     cred = await navigator.credentials.get({publicKey: requestOptions(opts.options), mediation: "conditional",
       signal: controller.signal});
   } catch {
-    if (autofill === controller) { // no autofill here: the button stays
+    // Unless the button or a renewal took over, the request failed (a
+    // previous page's may still have been pending): it starts again when
+    // the person goes to the field. The button stays either way.
+    if (autofill === controller) {
       stopAutofill();
-      autofillBox.hidden = true;
+      retryAutofillOnFocus();
     }
-    return; // or the button, or a renewal, took over
+    return;
   }
   if (autofill !== controller) return;
   autofill = null;
@@ -317,8 +320,12 @@ async function startAutofill() {
   if (!(await finishSignIn(form, opts, cred))) {
     // The passkey chosen was refused: autofill offers again once the
     // person goes back to the field, rather than at once.
-    autofillBox.querySelector("input").addEventListener("focus", () => startAutofill(), {once: true});
+    retryAutofillOnFocus();
   }
+}
+
+function retryAutofillOnFocus() {
+  autofillBox.querySelector("input").addEventListener("focus", () => startAutofill(), {once: true});
 }
 
 // promptOutcome names how the system's passkey dialog ended without a
