@@ -19,6 +19,7 @@ func TestTenantRoundTrip(t *testing.T) {
 		EnrollmentPromptInterval: 7776000,
 		RecoveryMethods:          []model.VerificationMethod{model.MethodSMS, model.MethodAuthenticatorApp, model.MethodEmailOTP},
 		UserVerification:         model.UVPreferred,
+		DefaultLocale:            "ja",
 	}
 	full.TokenKey = []byte{0x00, 0x01, 0xfe, 0xff, 0x00, 0x27, 0x5c, 0x22}
 
@@ -78,6 +79,7 @@ func TestUpdateTenant(t *testing.T) {
 				EnrollmentPromptInterval: 2592000,
 				RecoveryMethods:          []model.VerificationMethod{model.MethodAuthenticatorApp},
 				UserVerification:         model.UVDiscouraged,
+				DefaultLocale:            "fr",
 			},
 			CreatedAt: at(99),
 		}
