@@ -159,6 +159,13 @@ func TestPasskeyEndpoints(t *testing.T) {
 		!strings.Contains(w.Body.String(), `href="https://shop.example"`) {
 		t.Errorf("the Passkeys page without a flow: %d %s, want the page leading to the app", w.Code, w.Body)
 	}
+	r := httptest.NewRequest("GET", "/login/passkeys?tenant="+shop.ID, nil)
+	r.Header.Set("Accept-Language", "fr-CA,fr;q=0.9")
+	fr := httptest.NewRecorder()
+	e.Handler.ServeHTTP(fr, r)
+	if fr.Code != http.StatusOK || !strings.Contains(fr.Body.String(), "Vos clés d’accès pour shop.example") {
+		t.Errorf("the Passkeys page without a flow in French: %d %s", fr.Code, fr.Body)
+	}
 	for _, bad := range []string{"not-a-tenant", "00000000-0000-4000-8000-000000000000"} {
 		if w := getHost(e, "/login/passkeys?tenant="+bad, "localhost:8080"); w.Code != http.StatusNotFound {
 			t.Errorf("the Passkeys page for tenant %q: %d, want 404", bad, w.Code)
