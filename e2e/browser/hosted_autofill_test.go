@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,9 @@ func TestHostedPasskeyAutofill(t *testing.T) {
 	other.open(hosted)
 	if got := other.attribute("textbox", autofillField, "autocomplete"); got != "username webauthn" {
 		t.Errorf("the identifier field's autocomplete is %q, want \"username webauthn\"", got)
+	}
+	if axe, err := os.ReadFile(axePath); err == nil { // the field passes the pages' checks too
+		pageCheck{t: t, d: other, axe: string(axe), dir: artifactsDir(t)}.check("challenge-autofill")
 	}
 	other.press("link", "Use another method")
 	other.find("button", "Sign in with passkey") // the button stays for browsers without autofill
