@@ -19,6 +19,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,9 @@ type relatedEnv struct {
 	*hostedEnv
 	login string // https://login.example.net:PORT
 	flags []chromedp.ExecAllocatorOption
+	// fetched counts the browser's requests of /.well-known/webauthn
+	// with Host example.com, on the TLS listener.
+	fetched *atomic.Int64
 }
 
 func newRelatedEnv(t *testing.T) *relatedEnv {
@@ -112,7 +116,13 @@ func newRelatedEnv(t *testing.T) *relatedEnv {
 	h := server.New(uplift, log, server.WithPublicURL(login)).Handler()
 	serve(t, apiLn, h)
 	cert, spki := testCertificate(t, rpHost, loginHost)
-	srv := httptest.NewUnstartedServer(h)
+	fetched := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/.well-known/webauthn" && r.Host == rpHost {
+			fetched.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	srv.Listener.Close()
 	srv.Listener = tlsLn
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -126,7 +136,7 @@ func newRelatedEnv(t *testing.T) *relatedEnv {
 	serve(t, appLn, cb)
 	e := &hostedEnv{env: &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, clock: clock},
 		st: st, svc: uplift.Actions, admin: uplift.Admin, inbox: inbox}
-	return &relatedEnv{hostedEnv: e, login: login, flags: []chromedp.ExecAllocatorOption{
+	return &relatedEnv{hostedEnv: e, login: login, fetched: fetched, flags: []chromedp.ExecAllocatorOption{
 		chromedp.Flag("host-resolver-rules", fmt.Sprintf("MAP %s:443 127.0.0.1:%d,MAP %s 127.0.0.1", rpHost, port, loginHost)),
 		chromedp.Flag("ignore-certificate-errors-spki-list", spki),
 	}}
@@ -193,6 +203,8 @@ func TestHostedRelatedOriginSignIn(t *testing.T) {
 	d.press("link", "Use another method")
 	d.press("button", "Sign in with passkey")
 	d.waitForText("couldn't sign you in")
+	before := e.fetched.Load()
+	t.Logf("the browser fetched https://%s/.well-known/webauthn %d times before relatedOrigins (404)", rpHost, before)
 
 	e.setPasskeyConfig(map[string]any{"relatedOrigins": []string{e.login}})
 	status, ctype, doc := e.wellKnown(rpHost)
@@ -209,6 +221,11 @@ func TestHostedRelatedOriginSignIn(t *testing.T) {
 	}
 	d.press("button", "Sign in with passkey")
 	e.validateRedirect(d.waitForApp(), "PASSKEY")
+	if after := e.fetched.Load(); after == before {
+		t.Errorf("the browser did not fetch https://%s/.well-known/webauthn for the related-origin sign-in", rpHost)
+	} else {
+		t.Logf("fetched %d more times for the sign-in on %s", after-before, loginHost)
+	}
 
 	// Passkey autofill on the related origin too.
 	d.offerAutofill()
