@@ -196,8 +196,9 @@ func TestHostedPagesInTheUsersLanguage(t *testing.T) {
 }
 
 // pageShots audits and photographs hosted pages: axe-core in light and
-// dark (no serious or critical violation), and screenshots 360 and 1280
-// pixels wide in both, written as artifacts named by locale and page.
+// dark (no serious or critical violation), screenshots 360 and 1280
+// pixels wide in both, written as artifacts named by locale and page,
+// and every control reached by the Tab key.
 type pageShots struct {
 	t      *testing.T
 	d      *device
@@ -243,6 +244,7 @@ func (c pageShots) check(name string) {
 		}
 	}
 	c.d.scheme("light")
+	pageCheck{t: c.t, d: c.d}.keyboard(c.locale + " " + name)
 }
 
 // axeFinding is an axe-core violation with where it was found.
