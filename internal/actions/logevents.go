@@ -25,6 +25,26 @@ var outcomes = map[model.ActionState]string{
 	model.StateChallengeSucceeded: "CHALLENGE",
 }
 
+// actionLog is the record of action.log_created (Authsignal's fields;
+// the optional ones are left out when empty).
+type actionLog struct {
+	TenantID           string                     `json:"tenantId"`
+	UserID             string                     `json:"userId"`
+	ActionCode         string                     `json:"actionCode"`
+	IdempotencyKey     string                     `json:"idempotencyKey"`
+	CreatedAt          string                     `json:"createdAt"`
+	UpdatedAt          string                     `json:"updatedAt"`
+	State              model.ActionState          `json:"state"`
+	StateUpdatedAt     string                     `json:"stateUpdatedAt"`
+	Outcome            string                     `json:"outcome"`
+	VerificationMethod model.VerificationMethod   `json:"verificationMethod,omitempty"`
+	AllowedMethods     []model.VerificationMethod `json:"allowedVerificationMethods,omitempty"`
+	PriorityRuleID     string                     `json:"priorityRuleId,omitempty"`
+	IPAddress          string                     `json:"ipAddress,omitempty"`
+	DeviceID           string                     `json:"deviceId,omitempty"`
+	Custom             map[string]any             `json:"custom,omitempty"`
+}
+
 // logAction writes action.log_created for a, which has just reached its
 // state, through q in the transaction that stored it, when the state is
 // final and the tenant has a log events URL. tracked is the state track
@@ -34,30 +54,12 @@ func (s *Service) logAction(ctx context.Context, q Queries, a model.Action, trac
 		return nil
 	}
 	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-	record := map[string]any{
-		"tenantId": a.TenantID, "userId": a.UserID, "actionCode": a.Code, "idempotencyKey": a.IdempotencyKey,
-		"createdAt": at(a.CreatedAt), "updatedAt": at(a.StateUpdatedAt), "state": string(a.State),
-		"stateUpdatedAt": at(a.StateUpdatedAt), "outcome": outcomes[tracked],
-	}
-	if a.VerificationMethod != "" {
-		record["verificationMethod"] = string(a.VerificationMethod)
-	}
-	if len(a.AllowedMethods) > 0 {
-		record["allowedVerificationMethods"] = a.AllowedMethods
-	}
-	if a.PriorityRuleID != "" {
-		record["priorityRuleId"] = a.PriorityRuleID
-	}
-	if a.IPAddress != "" {
-		record["ipAddress"] = a.IPAddress
-	}
-	if a.DeviceID != "" {
-		record["deviceId"] = a.DeviceID
-	}
-	if len(a.Custom) > 0 {
-		record["custom"] = a.Custom
-	}
-	return webhooks.Enqueue(ctx, q, s.Source, a.TenantID, model.StreamLog, webhooks.ActionLogCreated, a.UserID, record)
+	return webhooks.Enqueue(ctx, q, s.Source, a.TenantID, model.StreamLog, webhooks.ActionLogCreated, a.UserID, actionLog{
+		TenantID: a.TenantID, UserID: a.UserID, ActionCode: a.Code, IdempotencyKey: a.IdempotencyKey,
+		CreatedAt: at(a.CreatedAt), UpdatedAt: at(a.StateUpdatedAt), State: a.State, StateUpdatedAt: at(a.StateUpdatedAt),
+		Outcome: outcomes[tracked], VerificationMethod: a.VerificationMethod, AllowedMethods: a.AllowedMethods,
+		PriorityRuleID: a.PriorityRuleID, IPAddress: a.IPAddress, DeviceID: a.DeviceID, Custom: a.Custom,
+	})
 }
 
 // trackedState is the state track answered for a stored action, from its

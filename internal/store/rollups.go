@@ -108,26 +108,22 @@ func isSignIn(a model.Action) bool {
 func (q Queries) factsOf(ctx context.Context, a model.Action) (counted, error) {
 	method := string(a.VerificationMethod)
 	end := dayEnd(dayNumber(a.CreatedAt))
-	has := func(cond string) string {
-		return `EXISTS (SELECT 1 FROM authenticators x WHERE x.tenant_id = $1 AND x.user_id = $2 AND ` + cond + `)`
-	}
-	const email = `x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK')`
 	const codeMethod = `$6 NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
 	var aaguid []byte
-	var kind int64
-	var saved, ua string
+	var kind, saved int64
+	var ua string
 	var before, held bool
+	// saved ranks the user's methods as SavedMessages' rules read them: 4
+	// a default SMS, 3 a default email, 2 an SMS, 1 an email.
 	err := q.w.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $3),
-		(SELECT p.aaguid FROM passkeys p WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1),
-		COALESCE((SELECT CASE WHEN p.backup_eligible THEN 2 ELSE 1 END FROM passkeys p
-			WHERE $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1), 0),
-		CASE WHEN $6 <> 'PASSKEY' THEN ''
-			WHEN `+has(`x.is_default AND x.method = 'SMS'`)+` THEN 'sms'
-			WHEN `+has(`x.is_default AND `+email)+` THEN 'email'
-			WHEN `+has(`x.method = 'SMS'`)+` THEN 'sms'
-			WHEN `+has(email)+` THEN 'email'
-			ELSE '' END,
+		p.aaguid, CASE WHEN p.authenticator_id IS NULL THEN 0 WHEN p.backup_eligible THEN 2 ELSE 1 END,
+		CASE WHEN $6 <> 'PASSKEY' THEN 0 ELSE COALESCE((SELECT MAX(CASE
+				WHEN x.method = 'SMS' AND x.is_default THEN 4
+				WHEN x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK') AND x.is_default THEN 3
+				WHEN x.method = 'SMS' THEN 2
+				WHEN x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK') THEN 1 ELSE 0 END)
+			FROM authenticators x WHERE x.tenant_id = $1 AND x.user_id = $2), 0) END,
 		CASE WHEN `+codeMethod+` THEN COALESCE((SELECT d.user_agent FROM devices d WHERE d.tenant_id = $1 AND d.id = $5), '')
 			ELSE '' END,
 		`+codeMethod+` AND $5 <> '' AND (
@@ -135,13 +131,15 @@ func (q Queries) factsOf(ctx context.Context, a model.Action) (counted, error) {
 				WHERE dp.tenant_id = $1 AND dp.device_id = $5 AND pa.tenant_id = $1 AND pa.user_id = $2 AND dp.first_at < $4)
 			OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1 AND h.device_id = $5 AND h.user_id = $2
 				AND h.reported_at < $4
-				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4)))`,
+				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4)))
+		FROM (SELECT 1 AS one) o
+		LEFT JOIN passkeys p ON $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1`,
 		a.TenantID, a.UserID, micros(a.CreatedAt), end, a.DeviceID, method, a.VerifiedAuthenticatorID).
 		Scan(&before, &aaguid, &kind, &saved, &ua, &held)
 	if err != nil {
 		return counted{}, fmt.Errorf("analytics of action: %w", err)
 	}
-	k := signInKey{Method: method, PasskeyBefore: before, Saved: saved, PasskeyKind: int(kind)}
+	k := signInKey{Method: method, PasskeyBefore: before, Saved: savedMessages[saved], PasskeyKind: int(kind)}
 	if kind != passkeyKindNone {
 		k.AAGUID = aaguidText(aaguid)
 	}
@@ -154,6 +152,10 @@ func (q Queries) factsOf(ctx context.Context, a model.Action) (counted, error) {
 	}
 	return counted{signIn: true, key: k}, nil
 }
+
+// savedMessages names the message a passkey sign-in saved, by the rank
+// factsOf gives the user's methods.
+var savedMessages = map[int64]string{4: "sms", 3: "email", 2: "sms", 1: "email"}
 
 // countOf is how a stored action counts: as a sign-in (factsOf) or not
 // at all.

@@ -66,6 +66,7 @@ func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...pre
 	res, err := q.w.QueryContext(ctx, `INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)
 		VALUES `+strings.Join(rows, ", ")+`
 		ON CONFLICT (tenant_id, kind, user_id, device_id, day) DO UPDATE SET n = analytics_presence.n + excluded.n
+			WHERE analytics_presence.kind IN ('passkey_user', 'fallback_user')
 		RETURNING kind, user_id, device_id, day, gap, n`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("analytics presence: %w", err)
