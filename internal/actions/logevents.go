@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -52,6 +53,18 @@ type actionLog struct {
 func (s *Service) logAction(ctx context.Context, q Queries, a model.Action, tracked model.ActionState) error {
 	if !finalStates[a.State] {
 		return nil
+	}
+	// The tenant's log events URL rides on the cached configuration of the
+	// action's code: without one, nothing is written. A code without a
+	// configuration lets the outbox decide.
+	if s.webhooks != nil {
+		cfg, err := s.tenancy.ActionConfig(ctx, a.TenantID, a.Code)
+		if err == nil && cfg.LogEventsURL == "" {
+			return nil
+		}
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return err
+		}
 	}
 	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 	return webhooks.Enqueue(ctx, q, s.Source, a.TenantID, model.StreamLog, webhooks.ActionLogCreated, a.UserID, actionLog{

@@ -229,10 +229,14 @@ type ActionConfig struct {
 	// before an action of this code becomes CHALLENGE_SUCCEEDED; empty
 	// when there is none.
 	VerificationWebhookURL string
-	RedirectURL            string
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	LastActionCreatedAt    time.Time
+	// LogEventsURL is the tenant's log events webhook (action.log_created),
+	// read with the configuration so that a sign-in that reaches a final
+	// state asks nothing more when there is none; empty when none.
+	LogEventsURL        string
+	RedirectURL         string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	LastActionCreatedAt time.Time
 	// RulesVersion changes whenever the action's rules or the tenant's
 	// value lists change.
 	RulesVersion int64

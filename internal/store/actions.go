@@ -16,16 +16,18 @@ const actionConfigColumns = `tenant_id, code, default_outcome, verification_meth
 	prompt_to_enroll, redirect_url, created_at, updated_at, last_action_created_at, rules_version,
 	disable_prompt_to_enroll`
 
-// actionConfigRead is what scanActionConfig reads: the written columns
-// and the action.verify webhook, which only SetActionVerificationURL writes.
-const actionConfigRead = actionConfigColumns + `, verification_webhook_url`
+// actionConfigRead is what scanActionConfig reads (FROM action_configs):
+// the written columns, the action.verify webhook, which only
+// SetActionVerificationURL writes, and the tenant's log events URL.
+const actionConfigRead = actionConfigColumns + `, verification_webhook_url,
+	COALESCE((SELECT w.log_events_url FROM webhook_settings w WHERE w.tenant_id = action_configs.tenant_id), '')`
 
 func scanActionConfig(row scanner) (model.ActionConfig, error) {
 	var c model.ActionConfig
 	var outcome, methods, defMethod, prompt string
 	var created, updated, last int64
 	err := row.Scan(&c.TenantID, &c.Code, &outcome, &methods, &defMethod, &prompt, &c.RedirectURL,
-		&created, &updated, &last, &c.RulesVersion, &c.DisablePromptToEnroll, &c.VerificationWebhookURL)
+		&created, &updated, &last, &c.RulesVersion, &c.DisablePromptToEnroll, &c.VerificationWebhookURL, &c.LogEventsURL)
 	if err != nil {
 		return c, err
 	}

@@ -59,6 +59,10 @@ func (s *Service) UpdateSettings(ctx context.Context, tenantID string, c Setting
 		out = cur
 		return q.PutWebhookSettings(ctx, cur)
 	})
+	if err == nil {
+		// The log events URL rides on the cached action configurations.
+		s.forget(tenantID)
+	}
 	return out, err
 }
 
