@@ -214,21 +214,26 @@ func (q Queries) presentCount(ctx context.Context, tenantID, kind string, from, 
 // the day's end, unless already marked.
 func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID string, day int64) error {
 	end := dayEnd(day)
+	// Each branch names its kind, so that both look the presence rows up
+	// by their primary key (tenant, kind, user, device, day) rather than
+	// read all of the tenant's.
 	rows, err := q.w.QueryContext(ctx, `SELECT p.kind, p.device_id FROM analytics_presence p
-		WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.day = $3
-			AND ((p.kind = 'user' AND $4 = '' AND EXISTS (SELECT 1 FROM passkeys k
-					WHERE k.tenant_id = $1 AND k.user_id = $2 AND k.created_at < $5))
-				OR (p.kind = 'device' AND ($4 = '' OR p.device_id = $4)
-					AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
-							WHERE dp.tenant_id = $1 AND dp.device_id = p.device_id AND pa.tenant_id = $1
-							AND pa.user_id = $2 AND dp.first_at < $5)
-						OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1
-							AND h.device_id = p.device_id AND h.user_id = $2 AND h.reported_at < $5
-							AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = $1 AND k.user_id = $2
-								AND k.created_at < $5)))))
-			AND NOT EXISTS (SELECT 1 FROM analytics_presence m WHERE m.tenant_id = $1 AND m.user_id = $2
-				AND m.device_id = p.device_id AND m.day = $3
-				AND m.kind = CASE p.kind WHEN 'user' THEN 'user_passkey' ELSE 'device_passkey' END)`,
+		WHERE p.tenant_id = $1 AND p.kind = 'user' AND p.user_id = $2 AND p.device_id = '' AND p.day = $3 AND $4 = ''
+			AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = $1 AND k.user_id = $2 AND k.created_at < $5)
+			AND NOT EXISTS (SELECT 1 FROM analytics_presence m WHERE m.tenant_id = $1 AND m.kind = 'user_passkey'
+				AND m.user_id = $2 AND m.device_id = '' AND m.day = $3)
+		UNION ALL
+		SELECT p.kind, p.device_id FROM analytics_presence p
+		WHERE p.tenant_id = $1 AND p.kind = 'device' AND p.user_id = $2 AND ($4 = '' OR p.device_id = $4) AND p.day = $3
+			AND (EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
+					WHERE dp.tenant_id = $1 AND dp.device_id = p.device_id AND pa.tenant_id = $1
+					AND pa.user_id = $2 AND dp.first_at < $5)
+				OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1
+					AND h.device_id = p.device_id AND h.user_id = $2 AND h.reported_at < $5
+					AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = $1 AND k.user_id = $2
+						AND k.created_at < $5)))
+			AND NOT EXISTS (SELECT 1 FROM analytics_presence m WHERE m.tenant_id = $1 AND m.kind = 'device_passkey'
+				AND m.user_id = $2 AND m.device_id = p.device_id AND m.day = $3)`,
 		tenantID, userID, day, deviceID, end)
 	if err != nil {
 		return fmt.Errorf("analytics known passkeys: %w", err)
