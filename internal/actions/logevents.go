@@ -58,7 +58,7 @@ func (s *Service) logAction(ctx context.Context, q Queries, a model.Action, trac
 	// action's code: without one, nothing is written. A code without a
 	// configuration lets the outbox decide.
 	if s.webhooks != nil {
-		cfg, err := s.tenancy.ActionConfig(ctx, a.TenantID, a.Code)
+		cfg, err := s.tenancy.ActionConfigIn(ctx, q.ActionConfig, a.TenantID, a.Code)
 		if err == nil && cfg.LogEventsURL == "" {
 			return nil
 		}

@@ -71,7 +71,7 @@ func (s *Service) completeAction(ctx context.Context, q Queries, tenantID, key s
 	}
 	// The app's action.verify webhook, when the action has one, must have
 	// approved this completion first (see VerifyCompletion).
-	if need, err := s.needsVerification(ctx, a); err != nil || need {
+	if need, err := s.needsVerification(ctx, q, a); err != nil || need {
 		if err == nil {
 			err = errSignInRefused
 		}

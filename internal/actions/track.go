@@ -243,7 +243,7 @@ func (s *Service) WriteTrack(ctx context.Context, q Queries, p *TrackPlan) (mode
 	}
 	if p.action.State == model.StateChallengeSucceeded {
 		// Completed on creation: action.verify must have approved it.
-		if need, err := s.needsVerification(ctx, p.action); err != nil {
+		if need, err := s.needsVerification(ctx, q, p.action); err != nil {
 			return model.Action{}, false, err
 		} else if need {
 			return model.Action{}, false, errSignInRefused

@@ -80,13 +80,20 @@ func (s *Service) verifyAction(ctx context.Context, a model.Action, method model
 }
 
 // needsVerification reports an action whose configuration has an
-// action.verify webhook that ctx carries no approval of.
-func (s *Service) needsVerification(ctx context.Context, a model.Action) (bool, error) {
+// action.verify webhook that ctx carries no approval of. It runs inside
+// the transaction of q, and reads through q.
+func (s *Service) needsVerification(ctx context.Context, q Queries, a model.Action) (bool, error) {
 	if approved, _ := ctx.Value(approvedKey{}).(map[string]bool); approved[a.TenantID+"/"+a.IdempotencyKey] {
 		return false, nil
 	}
-	url, err := s.verificationURL(ctx, a.TenantID, a.Code)
-	return url != "", err
+	if s.webhooks == nil {
+		return false, nil
+	}
+	cfg, err := s.tenancy.ActionConfigIn(ctx, q.ActionConfig, a.TenantID, a.Code)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	return cfg.VerificationWebhookURL != "", err
 }
 
 // verificationURL is the action.verify webhook of the tenant's action

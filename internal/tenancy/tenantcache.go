@@ -164,6 +164,20 @@ func (s *Service) ActionConfig(ctx context.Context, tenantID, code string) (mode
 	return c, nil
 }
 
+// ActionConfigIn is ActionConfig for code inside a transaction: on a miss
+// it reads through read, the transaction's own queries, and keeps nothing
+// of what it read (the transaction may yet roll back). Reading through
+// the store instead would take a second connection while the transaction
+// holds one; with every connection of the pool held by a transaction
+// waiting for another, none would ever come.
+func (s *Service) ActionConfigIn(ctx context.Context, read func(ctx context.Context, tenantID, code string) (model.ActionConfig, error),
+	tenantID, code string) (model.ActionConfig, error) {
+	if c, ok, _ := cacheGet(s.cache, s.cache.configs, configKey{tenantID, code}, s.Clock()); ok {
+		return c, nil
+	}
+	return read(ctx, tenantID, code)
+}
+
 // ForgetTenant makes this instance read a tenant, its keys and its
 // actions' configurations from the database again on their next use.
 // Every change to them (rules and value lists included) made through the
