@@ -347,23 +347,7 @@ func (s *Service) breakdowns(ctx context.Context, tenantID string, p Period, gro
 		}
 		for _, r := range []*BreakdownRow{row(DimensionOS, g.Platform), row(DimensionBrowser, g.Browser),
 			row(DimensionAction, g.ActionCode), row(DimensionVariant, variant)} {
-			switch g.Kind {
-			case model.UpliftEvaluated:
-				r.Evaluated += g.Count
-				if uplift.Reason(g.Reason) == uplift.ReasonEligible {
-					r.Eligible += g.Count
-				}
-			case model.UpliftShown:
-				r.Shown += g.Count
-			case model.UpliftAccepted:
-				r.Accepted += g.Count
-			case model.UpliftDismissed:
-				r.Dismissed += g.Count
-			case model.UpliftOptedOut:
-				r.OptedOut += g.Count
-			case model.UpliftFailed:
-				r.Failed += g.Count
-			}
+			r.add(g.Kind, g.Reason, g.Count)
 		}
 	}
 	passkeys, err := s.store.PasskeyGroups(ctx, tenantID, p.From, p.end())
@@ -473,4 +457,26 @@ func (s *Service) savings(ctx context.Context, tenantID string, p Period) (Savin
 		TextMessageCost: int64(saved.TextMessages) * prices.TextMessage, EmailCost: int64(saved.Emails) * prices.Email}
 	sv.Total = sv.TextMessageCost + sv.EmailCost
 	return sv, nil
+}
+
+// add counts n uplift events of kind (and, for an evaluation, reason)
+// in the row's funnel.
+func (r *BreakdownRow) add(kind model.UpliftEventKind, reason string, n int) {
+	switch kind {
+	case model.UpliftEvaluated:
+		r.Evaluated += n
+		if uplift.Reason(reason) == uplift.ReasonEligible {
+			r.Eligible += n
+		}
+	case model.UpliftShown:
+		r.Shown += n
+	case model.UpliftAccepted:
+		r.Accepted += n
+	case model.UpliftDismissed:
+		r.Dismissed += n
+	case model.UpliftOptedOut:
+		r.OptedOut += n
+	case model.UpliftFailed:
+		r.Failed += n
+	}
 }

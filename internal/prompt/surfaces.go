@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/uplift-dev/uplift/internal/model"
-	"github.com/uplift-dev/uplift/internal/uplift"
 )
 
 // DimensionSurface splits the funnel by where the prompt was shown: the
@@ -36,23 +35,7 @@ func (s *Service) surfaceRows(ctx context.Context, tenantID string, p Period) ([
 			r = &BreakdownRow{Dimension: DimensionSurface, Value: name}
 			rows[c.Surface] = r
 		}
-		switch c.Kind {
-		case model.UpliftEvaluated:
-			r.Evaluated += c.Count
-			if uplift.Reason(c.Reason) == uplift.ReasonEligible {
-				r.Eligible += c.Count
-			}
-		case model.UpliftShown:
-			r.Shown += c.Count
-		case model.UpliftAccepted:
-			r.Accepted += c.Count
-		case model.UpliftDismissed:
-			r.Dismissed += c.Count
-		case model.UpliftOptedOut:
-			r.OptedOut += c.Count
-		case model.UpliftFailed:
-			r.Failed += c.Count
-		}
+		r.add(c.Kind, c.Reason, c.Count)
 	}
 	out := make([]BreakdownRow, 0, len(rows))
 	for _, r := range rows {
