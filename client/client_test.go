@@ -468,6 +468,20 @@ func TestUserIDEscaping(t *testing.T) {
 	}
 }
 
+// A user the tenant never had has no authenticators and no actions, as
+// Authsignal answers, rather than an error.
+func TestUnknownUserHasEmptyLists(t *testing.T) {
+	ts := newTestServer(t)
+	auths, err := ts.c.GetAuthenticators(t.Context(), "nobody")
+	if err != nil || len(auths) != 0 {
+		t.Errorf("GetAuthenticators of an unknown user = %v, %v; want an empty list", auths, err)
+	}
+	actions, err := ts.c.QueryActions(t.Context(), "nobody", client.QueryActionsRequest{})
+	if err != nil || len(actions) != 0 {
+		t.Errorf("QueryActions of an unknown user = %v, %v; want an empty list", actions, err)
+	}
+}
+
 func TestServerErrors(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.c
@@ -485,13 +499,6 @@ func TestServerErrors(t *testing.T) {
 		wantStatus int
 		wantCode   string
 	}{
-		{name: "authenticators of unknown user", wantStatus: 404, wantCode: "not_found",
-			call: func(c *client.Client) error { _, err := c.GetAuthenticators(t.Context(), "nobody"); return err }},
-		{name: "actions of unknown user", wantStatus: 404, wantCode: "not_found",
-			call: func(c *client.Client) error {
-				_, err := c.QueryActions(t.Context(), "nobody", client.QueryActionsRequest{})
-				return err
-			}},
 		{name: "unknown action", wantStatus: 404, wantCode: "not_found",
 			call: func(c *client.Client) error { _, err := c.GetAction(t.Context(), "dave", "signIn", "nope"); return err }},
 		{name: "action of another code", wantStatus: 404, wantCode: "not_found",
