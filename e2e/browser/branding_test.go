@@ -10,7 +10,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,50 +23,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/uplift-dev/uplift/internal/app"
 	"github.com/uplift-dev/uplift/internal/branding"
-	"github.com/uplift-dev/uplift/internal/notify/notifytest"
-	"github.com/uplift-dev/uplift/internal/server"
-	"github.com/uplift-dev/uplift/internal/store"
 	"github.com/uplift-dev/uplift/internal/tenancy"
-	"github.com/uplift-dev/uplift/internal/testclock"
 )
-
-// startBrandedEnv is startHostedEnv with the emails sent over SMTP to a
-// test server, as `uplift serve` sends them, instead of the inbox.
-func startBrandedEnv(t *testing.T) (*hostedEnv, *notifytest.SMTPServer) {
-	t.Helper()
-	requireBrowser(t)
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "uplift.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	apiLn, apiURL := listen(t)
-	appLn, appURL := listen(t)
-	mail, sender := startMail(t)
-	clock := testclock.New(time.Now().UTC())
-	log := slog.New(slog.DiscardHandler)
-	uplift := app.New(app.Options{Store: st, Log: log, PublicURL: apiURL, Now: clock.Now, Email: sender})
-	tn, secret, err := uplift.Tenancy.CreateTenant(ctx, tenancy.NewTenant{Name: "Branding test", RPName: "Example app",
-		RPID: "localhost", Origins: []string{apiURL}, RedirectPrefixes: []string{appURL + "/"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve(t, apiLn, server.New(uplift, log, server.WithPublicURL(apiURL)).Handler())
-	appMux := http.NewServeMux()
-	appMux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><html lang="en"><title>App</title><h1>Back in the app</h1></html>`)
-	})
-	serve(t, appLn, appMux)
-	return &hostedEnv{env: &env{t: t, api: apiURL, app: appURL, tenant: tn, secret: secret, clock: clock, uplift: uplift},
-		st: st, svc: uplift.Actions, admin: uplift.Admin}, mail
-}
 
 // logoPNG is a 160×40 logo in two colours.
 func logoPNG(t *testing.T) []byte {
@@ -133,7 +91,7 @@ func setScheme(t *testing.T, ctx context.Context, scheme string) {
 // the adapted colour. A colour failing contrast is refused with the
 // reason, and another tenant's key changes nothing of this tenant's.
 func TestBrandingOnHostedPagesAndEmail(t *testing.T) {
-	e, mail := startBrandedEnv(t)
+	e, mail := startMailEnv(t)
 	logo := logoPNG(t)
 	status, theme := e.patchTheme(e.secret, map[string]any{"name": "Acme Bank", "primaryColor": "#0b6e4f",
 		"logo": map[string]any{"contentType": "image/png", "data": base64.StdEncoding.EncodeToString(logo)}})
@@ -274,7 +232,7 @@ func waitTrue(t *testing.T, d *device, cond, what string) {
 // the reason next to the field; a logo uploaded through the form shows on
 // the page and then on the hosted pages.
 func TestConsoleBrandingForm(t *testing.T) {
-	e, _ := startBrandedEnv(t)
+	e, _ := startMailEnv(t)
 	a := e.newAdmin("Ada Admin")
 	a.visit("/console/branding", "Branding")
 	a.fill("Display name", "Acme Bank")
