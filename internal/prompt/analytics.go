@@ -160,10 +160,15 @@ type Savings struct {
 }
 
 // Analytics returns the tenant's reports over the period; only those
-// named are filled. The reports' queries are independent reads, so they
-// run side by side on the store's readers.
+// named are filled. It first counts the tenant's writes still waiting for
+// the folder, so that the reports include everything written before the
+// call. The reports' queries are independent reads, so they run side by
+// side on the store's readers.
 func (s *Service) Analytics(ctx context.Context, tenantID string, p Period, reports ...Report) (Analytics, error) {
 	a := Analytics{Period: p, Dashboard: Dashboard{From: p.From, To: p.To}}
+	if _, err := s.store.FoldAnalytics(ctx, tenantID); err != nil {
+		return a, err
+	}
 	from, end := p.From, p.end()
 	var parts []func() error
 	if slices.Contains(reports, ReportFunnel) || slices.Contains(reports, ReportBreakdowns) {
@@ -480,3 +485,15 @@ func (r *BreakdownRow) add(kind model.UpliftEventKind, reason string, n int) {
 		r.Failed += n
 	}
 }
+
+// FoldAnalytics counts every tenant's writes still waiting to be counted
+// into the analytics' totals; the server calls it every
+// AnalyticsFoldInterval.
+func (s *Service) FoldAnalytics(ctx context.Context) (int, error) {
+	return s.store.FoldAnalytics(ctx, "")
+}
+
+// AnalyticsFoldInterval is how often a running server folds the waiting
+// writes: the totals lag the writes by about this much, except in the
+// reports, which fold their tenant's first.
+const AnalyticsFoldInterval = 2 * time.Second

@@ -49,4 +49,8 @@ type Queries interface {
 type Store interface {
 	Queries
 	InTx(ctx context.Context, fn func(q Queries) error) error
+	// FoldAnalytics counts the writes waiting to be counted into the
+	// analytics' totals, the tenant's (every tenant's when empty), and
+	// returns how many it counted.
+	FoldAnalytics(ctx context.Context, tenantID string) (int, error)
 }

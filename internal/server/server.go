@@ -23,6 +23,7 @@ import (
 	"github.com/uplift-dev/uplift/internal/metrics"
 	"github.com/uplift-dev/uplift/internal/notify"
 	"github.com/uplift-dev/uplift/internal/passkeys"
+	"github.com/uplift-dev/uplift/internal/prompt"
 	"github.com/uplift-dev/uplift/internal/ratelimit"
 	"github.com/uplift-dev/uplift/internal/serverapi"
 	"github.com/uplift-dev/uplift/internal/sessions"
@@ -38,6 +39,7 @@ type Server struct {
 	keys          *passkeys.Service
 	sessions      *sessions.Service
 	experiments   *experiments.Service
+	prompt        *prompt.Service
 	webhooks      *webhooks.Service
 	branding      *branding.Service
 	log           *slog.Logger
@@ -102,7 +104,7 @@ func WithTracer(t *tracing.Tracer) Option { return func(s *Server) { s.tracer = 
 // New returns a server over the services of a.
 func New(a *app.App, log *slog.Logger, opts ...Option) *Server {
 	svc := a.Actions
-	s := &Server{svc: svc, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log)}
+	s := &Server{svc: svc, prompt: a.Prompt, admins: a.Admin, keys: a.Passkeys, sessions: a.Sessions, log: log, serverAPI: serverapi.New(svc, a.Tenancy, a.Policy, a.Codes, a.Passkeys, a.Prompt, log), managementAPI: managementapi.New(svc, a.Tenancy, a.Policy, a.Experiments, log), clientAPI: clientapi.New(svc, a.Tenancy, a.Codes, a.Passkeys, a.Prompt, log)}
 	s.webhooks = a.Webhooks
 	s.managementAPI.SetWebhooks(a.Webhooks)
 	s.experiments = a.Experiments
@@ -142,6 +144,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 	poll := time.NewTicker(webhooks.PollInterval)
 	defer poll.Stop()
 	defer s.webhooks.Start(ctx, poll.C)()
+	fold := time.NewTicker(prompt.AnalyticsFoldInterval)
+	defer fold.Stop()
+	defer s.startFolding(ctx, fold.C)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -140,20 +140,16 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 	for _, st := range append(slices.Clip(na.Earlier), a.State) {
 		first = append(first, string(st))
 	}
-	facts, err := q.countOf(ctx, a)
-	if err != nil {
-		return a, false, err
-	}
 	res, err := q.w.ExecContext(ctx, `INSERT INTO actions (`+actionColumns+`, first_states, first_states_at,
 			`+countedColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-			$23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
+			$23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
 		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
 		append([]any{a.TenantID, a.UserID, a.Code, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
 			micros(a.CreatedAt), micros(a.UpdatedAt), string(a.VerificationMethod), a.VerifiedAuthenticatorID,
 			jsonText(nonNil(a.RuleIDs)), a.PriorityRuleID, a.DeviceID, a.IPAddress, a.UserAgent, a.RedirectURL,
 			a.RedirectToSettings, a.Scope, a.Locale, jsonText(nonNilMap(a.Custom)), jsonText(nonNil(a.AllowedMethods)),
-			string(a.StateSource), strings.Join(first, ","), micros(a.StateUpdatedAt)}, facts.args()...)...)
+			string(a.StateSource), strings.Join(first, ","), micros(a.StateUpdatedAt)}, notCountedArgs()...)...)
 	if err != nil {
 		return a, false, classify(err, "action")
 	}
@@ -162,7 +158,7 @@ func (q Queries) createAction(ctx context.Context, na model.NewAction) (model.Ac
 			WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey))
 		return stored, false, err
 	}
-	if err := q.countNewAction(ctx, a, facts); err != nil {
+	if err := q.pend(ctx, a.TenantID, a.UserID, pendingAction, a.IdempotencyKey, "", 0); err != nil {
 		return a, false, err
 	}
 	if a.DeviceID != "" && !na.DeviceKnown {
@@ -249,37 +245,20 @@ func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
 }
 
 func (q Queries) setActionState(ctx context.Context, a model.Action) error {
-	// The analytics count the action by what is stored of it, with its
-	// new state and method.
-	stored := a
-	var created int64
-	old, err := scanCounted(scannerFunc(func(dest ...any) error {
-		return q.w.QueryRowContext(ctx, `SELECT user_id, created_at, device_id, user_agent, verification_method,
-			`+countedColumns+` FROM actions WHERE tenant_id = $1 AND idempotency_key = $2`, a.TenantID, a.IdempotencyKey).
-			Scan(append([]any{&stored.UserID, &created, &stored.DeviceID, &stored.UserAgent}, dest...)...)
-	}))
+	var userID string
+	err := q.w.QueryRowContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
+		verification_method = $5, verified_authenticator_id = $6, state_source = $7
+		WHERE tenant_id = $1 AND idempotency_key = $2 RETURNING user_id`,
+		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
+		string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource)).Scan(&userID)
 	if isNoRows(err) {
 		return model.NotFound("action not found")
 	}
 	if err != nil {
 		return fmt.Errorf("set action state: %w", err)
 	}
-	stored.CreatedAt = fromMicros(created)
-	now, err := q.countActionChange(ctx, stored, old)
-	if err != nil {
+	if err := q.pend(ctx, a.TenantID, userID, pendingAction, a.IdempotencyKey, "", 0); err != nil {
 		return err
-	}
-	res, err := q.w.ExecContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
-		verification_method = $5, verified_authenticator_id = $6, state_source = $7,
-		(`+countedColumns+`) = ($8, $9, $10, $11, $12, $13, $14, $15)
-		WHERE tenant_id = $1 AND idempotency_key = $2`,
-		append([]any{a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
-			string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource)}, now.args()...)...)
-	if err != nil {
-		return fmt.Errorf("set action state: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return model.NotFound("action not found")
 	}
 	return q.appendState(ctx, a)
 }

@@ -77,6 +77,7 @@ func dashboardFixture(t *testing.T, s *store.Store) {
 	action("globex", "u1", on(0, time.Hour), succeeded, model.MethodPasskey)
 	action("globex", "u1", on(1, time.Hour), succeeded, model.MethodPasskey)
 	action("globex", "u1", on(3, time.Hour), succeeded, model.MethodPasskey)
+	foldAnalytics(t, s)
 }
 
 func TestAdoptionByDay(t *testing.T) {
@@ -160,6 +161,7 @@ func TestUpliftEventCounts(t *testing.T) {
 		event("globex", "u1", model.UpliftEvaluated, "eligible", "macOS", on(1, 0))
 		event("globex", "u1", model.UpliftShown, "", "macOS", on(1, 0))
 
+		foldAnalytics(t, s)
 		got, err := s.UpliftEventCounts(ctx, "acme", on(0, 0), on(5, 0))
 		if err != nil {
 			t.Fatal(err)

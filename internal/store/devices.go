@@ -69,7 +69,7 @@ func (q Queries) linkDevicePasskey(ctx context.Context, dp model.DevicePasskey) 
 	if first != micros(dp.LastAt) {
 		return nil // known there before: the analytics have it
 	}
-	return q.countPasskeyKnown(ctx, dp.TenantID, dp.DeviceID, dp.AuthenticatorID, dp.LastAt)
+	return q.pend(ctx, dp.TenantID, "", pendingKnown, dp.AuthenticatorID, dp.DeviceID, first)
 }
 
 // DevicePasskeys lists how passkeys are known on a device, oldest first.

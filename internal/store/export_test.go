@@ -68,7 +68,7 @@ func (s *Store) ForgetAnalytics(ctx context.Context) error {
 			`DELETE FROM analytics_events`, `DELETE FROM analytics_sign_ins`, `DELETE FROM analytics_passkeys`,
 			`DELETE FROM analytics_presence_days`, `DELETE FROM analytics_presence`,
 			`UPDATE uplift_events SET browser = '', attempt = 0`,
-			`UPDATE actions SET counted = 0, counted_passkey_before = 0, counted_saved = '', counted_aaguid = '',
+			`UPDATE actions SET counted = 0, counted_method = '', counted_passkey_before = 0, counted_saved = '', counted_aaguid = '',
 				counted_passkey_kind = 0, counted_os = '', counted_browser = '', counted_held = 0`,
 			`INSERT INTO analytics_rebuild (id) VALUES (1)`)
 	})

@@ -96,7 +96,7 @@ func (q Queries) createCredential(ctx context.Context, table, other string, a mo
 		if table != "passkeys" {
 			return nil
 		}
-		return q.countPasskeyCreated(ctx, a, p)
+		return q.pend(ctx, a.TenantID, a.UserID, pendingPasskey, a.ID, "", 0)
 	})
 }
 

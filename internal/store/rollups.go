@@ -12,9 +12,8 @@ import (
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
-// The analytics' daily totals (migration 00023), kept in the transaction
-// of every write that changes them, so that a report reads days ×
-// dimensions rows instead of the raw ones:
+// The analytics' daily totals (migration 00023), so that a report reads
+// days × dimensions rows instead of the raw ones:
 //
 //   - analytics_events: uplift events by day and every dimension the
 //     funnel, the breakdowns and the attempts split them by;
@@ -25,9 +24,10 @@ import (
 //     and each (user, device) pair was present, for distinct counts over
 //     any period (see presenceGapCap).
 //
-// What a row counts as is decided when it is written and stored on it
-// (uplift_events.browser and .attempt, the actions' counted columns), so
-// that RecountAnalytics can recount every total from the raw rows.
+// The writes leave them to a folder (rollupsfold.go). What a row counts
+// as is decided when it is folded and stored on it (uplift_events.browser
+// and .attempt, the actions' counted columns), so that RecountAnalytics
+// can recount every total from the raw rows.
 
 // dayNumber is the UTC day of t in days since 1970-01-01.
 func dayNumber(t time.Time) int64 { return micros(t) / microsPerDay }
@@ -57,9 +57,9 @@ const (
 )
 
 // countedColumns are the columns of actions that hold how the action was
-// counted when last written (its method is verification_method).
-const countedColumns = `counted, counted_passkey_before, counted_saved, counted_aaguid, counted_passkey_kind,
-	counted_os, counted_browser, counted_held`
+// counted when last folded.
+const countedColumns = `counted, counted_method, counted_passkey_before, counted_saved, counted_aaguid,
+	counted_passkey_kind, counted_os, counted_browser, counted_held`
 
 // counted is how an action counts: as a sign-in of key, or (signIn
 // false) not at all.
@@ -68,21 +68,26 @@ type counted struct {
 	key    signInKey
 }
 
+// notCountedArgs are the values of countedColumns of an action not
+// counted yet.
+func notCountedArgs() []any { return []any{notCounted, "", 0, "", "", 0, "", "", 0} }
+
 // args are the values of countedColumns.
 func (c counted) args() []any {
 	if !c.signIn {
-		return []any{0, 0, "", "", 0, "", "", 0}
+		return []any{0, "", 0, "", "", 0, "", "", 0}
 	}
 	k := c.key
-	return []any{1, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held)}
+	return []any{1, k.Method, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held)}
 }
 
-// scanCounted reads countedColumns after the action's verification_method.
+// scanCounted reads countedColumns; an action not counted yet counts as
+// nothing.
 func scanCounted(row scanner) (counted, error) {
 	var c counted
 	var on, before, held int64
 	var kind int64
-	err := row.Scan(&c.key.Method, &on, &before, &c.key.Saved, &c.key.AAGUID, &kind, &c.key.OS, &c.key.Browser, &held)
+	err := row.Scan(&on, &c.key.Method, &before, &c.key.Saved, &c.key.AAGUID, &kind, &c.key.OS, &c.key.Browser, &held)
 	c.signIn, c.key.PasskeyBefore, c.key.Held, c.key.PasskeyKind = on == 1, before == 1, held == 1, int(kind)
 	if !c.signIn {
 		c.key = signInKey{}
@@ -180,16 +185,109 @@ func signInMarks(a model.Action, key signInKey, sign int64) []presenceMark {
 	return out
 }
 
-// addSignIn adds n to the sign-ins of key on day.
-func (q Queries) addSignIn(ctx context.Context, tenantID string, day int64, k signInKey, n int64) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before, saved, aaguid,
-			passkey_kind, os, browser, held, n)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser, held)
-		DO UPDATE SET n = analytics_sign_ins.n + excluded.n`,
-		tenantID, day, k.Method, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held), n)
-	if err != nil {
-		return fmt.Errorf("analytics sign-ins: %w", err)
+// totals gathers changes to the daily totals, so that each is written
+// once however many rows changed it.
+type totals struct {
+	signIns      map[signInTotal]int64
+	events       map[eventTotal]int64
+	passkeys     map[passkeyTotal]int64
+	presenceDays map[presenceDayTotal]int64
+}
+
+type signInTotal struct {
+	tenantID string
+	day      int64
+	key      signInKey
+}
+
+type eventTotal struct {
+	tenantID, kind, reason, platform, browser, actionCode, variant, surface string
+	day                                                                     int64
+	attempt                                                                 int
+}
+
+type passkeyTotal struct {
+	tenantID, aaguid string
+	day              int64
+	synced           bool
+}
+
+type presenceDayTotal struct {
+	tenantID, kind string
+	day, gap       int64
+}
+
+func newTotals() totals {
+	return totals{signIns: map[signInTotal]int64{}, events: map[eventTotal]int64{}, passkeys: map[passkeyTotal]int64{},
+		presenceDays: map[presenceDayTotal]int64{}}
+}
+
+func (t totals) signIn(tenantID string, day int64, k signInKey, n int64) {
+	t.signIns[signInTotal{tenantID, day, k}] += n
+}
+
+func (t totals) event(e model.UpliftEvent, browser string, attempt int, n int64) {
+	t.events[eventTotal{tenantID: e.TenantID, kind: string(e.Kind), reason: e.Reason, platform: e.Platform,
+		browser: browser, actionCode: e.ActionCode, variant: e.Variant, surface: string(eventSurface(e)),
+		day: dayNumber(e.At), attempt: attempt}] += n
+}
+
+func (t totals) passkey(tenantID string, p model.Passkey, n int64) {
+	t.passkeys[passkeyTotal{tenantID, aaguidText(p.AAGUID), dayNumber(p.CreatedAt), p.Flags.BackupEligible}] += n
+}
+
+func (t totals) presenceDay(tenantID, kind string, day, gap, n int64) {
+	t.presenceDays[presenceDayTotal{tenantID, kind, day, gap}] += n
+}
+
+// write adds the gathered changes to the totals.
+func (t totals) write(ctx context.Context, q Queries) error {
+	for k, n := range t.signIns {
+		if n == 0 {
+			continue
+		}
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before,
+				saved, aaguid, passkey_kind, os, browser, held, n)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser, held)
+			DO UPDATE SET n = analytics_sign_ins.n + excluded.n`,
+			k.tenantID, k.day, k.key.Method, btoi(k.key.PasskeyBefore), k.key.Saved, k.key.AAGUID, k.key.PasskeyKind,
+			k.key.OS, k.key.Browser, btoi(k.key.Held), n); err != nil {
+			return fmt.Errorf("analytics sign-ins: %w", err)
+		}
+	}
+	for k, n := range t.events {
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_events (tenant_id, day, kind, reason, platform,
+				browser, action_code, variant, attempt, surface, n)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (tenant_id, day, kind, reason, platform, browser, action_code, variant, attempt, surface)
+			DO UPDATE SET n = analytics_events.n + excluded.n`,
+			k.tenantID, k.day, k.kind, k.reason, k.platform, k.browser, k.actionCode, k.variant, k.attempt, k.surface,
+			n); err != nil {
+			return fmt.Errorf("analytics events: %w", err)
+		}
+	}
+	for k, n := range t.passkeys {
+		if n == 0 {
+			continue
+		}
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_passkeys (tenant_id, day, aaguid, synced, n)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, day, aaguid, synced) DO UPDATE SET n = analytics_passkeys.n + excluded.n`,
+			k.tenantID, k.day, k.aaguid, btoi(k.synced), n); err != nil {
+			return fmt.Errorf("analytics passkeys: %w", err)
+		}
+	}
+	for k, n := range t.presenceDays {
+		if n == 0 {
+			continue
+		}
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_presence_days (tenant_id, kind, day, gap, n)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, kind, day, gap) DO UPDATE SET n = analytics_presence_days.n + excluded.n`,
+			k.tenantID, k.kind, k.day, k.gap, n); err != nil {
+			return fmt.Errorf("analytics presence days: %w", err)
+		}
 	}
 	return nil
 }
@@ -201,93 +299,10 @@ func btoi(b bool) int {
 	return 0
 }
 
-// countNewAction adds a stored action, counted as c, to the totals: its
-// user (and pair) present on its day, and its sign-in. The first action
-// of a user or pair on a day also marks the day as one with a passkey, or
-// a passkey known on the device, when it is (later passkeys and links
-// mark it when they come: countPasskeyCreated, countPasskeyKnown).
-func (q Queries) countNewAction(ctx context.Context, a model.Action, c counted) error {
-	day := dayNumber(a.CreatedAt)
-	marks := []presenceMark{{presenceUser, a.UserID, "", day, 1}}
-	if a.DeviceID != "" {
-		marks = append(marks, presenceMark{presenceDevice, a.UserID, a.DeviceID, day, 1})
-	}
-	if c.signIn {
-		marks = append(marks, signInMarks(a, c.key, 1)...)
-		if err := q.addSignIn(ctx, a.TenantID, day, c.key, 1); err != nil {
-			return err
-		}
-	}
-	fresh, err := q.markPresence(ctx, a.TenantID, marks...)
-	if err != nil {
-		return err
-	}
-	for _, m := range fresh {
-		if m.kind == presenceUser || m.kind == presenceDevice {
-			return q.markKnownDays(ctx, a.TenantID, a.UserID, "", day)
-		}
-	}
-	return nil
-}
-
-// countActionChange moves an action's sign-in from how it was counted
-// (old) to what it counts as now; a is the action as stored, with its new
-// state and method. It returns how to store it as counted.
-func (q Queries) countActionChange(ctx context.Context, a model.Action, old counted) (counted, error) {
-	now, err := q.countOf(ctx, a)
-	if err != nil {
-		return old, err
-	}
-	if now == old {
-		return old, nil
-	}
-	day := dayNumber(a.CreatedAt)
-	var marks []presenceMark
-	if old.signIn {
-		if err := q.addSignIn(ctx, a.TenantID, day, old.key, -1); err != nil {
-			return old, err
-		}
-		marks = append(marks, signInMarks(a, old.key, -1)...)
-	}
-	if now.signIn {
-		if err := q.addSignIn(ctx, a.TenantID, day, now.key, 1); err != nil {
-			return old, err
-		}
-		marks = append(marks, signInMarks(a, now.key, 1)...)
-	}
-	_, err = q.markPresence(ctx, a.TenantID, marks...)
-	return now, err
-}
-
-// countPasskeyCreated adds a new passkey to the totals: created on its
-// day, and its user (and the user's devices active that day where it is
-// known) with a passkey from that day.
-func (q Queries) countPasskeyCreated(ctx context.Context, a model.Authenticator, p model.Passkey) error {
-	if err := q.addPasskeyCreated(ctx, a.TenantID, p, 1); err != nil {
-		return err
-	}
-	// Devices that reported holding one of the user's passkeys count from
-	// the day the user has one.
-	return q.markKnownDays(ctx, a.TenantID, a.UserID, "", dayNumber(p.CreatedAt))
-}
-
-// countPasskeyKnown marks the device's day, when the user of the passkey
-// authenticatorID was present on it, as one with the passkey known there.
-func (q Queries) countPasskeyKnown(ctx context.Context, tenantID, deviceID, authenticatorID string, at time.Time) error {
-	var userID string
-	err := q.w.QueryRowContext(ctx, `SELECT user_id FROM passkeys WHERE tenant_id = $1 AND authenticator_id = $2`,
-		tenantID, authenticatorID).Scan(&userID)
-	if isNoRows(err) {
-		return nil // a security key, or a passkey deleted meanwhile
-	}
-	if err != nil {
-		return fmt.Errorf("analytics known passkey: %w", err)
-	}
-	return q.markKnownDays(ctx, tenantID, userID, deviceID, dayNumber(at))
-}
-
-// eventFacts reads what an uplift event is counted by that the event does
-// not carry: its device's browser and its prompt attempt.
+// eventFacts reads what a stored uplift event is counted by that the
+// event does not carry: its device's browser and its prompt attempt (how
+// many times the prompt had been shown on the device by then, this
+// showing included).
 func (q Queries) eventFacts(ctx context.Context, e model.UpliftEvent) (browser string, attempt int, err error) {
 	var ua string
 	var shown int64
@@ -302,30 +317,13 @@ func (q Queries) eventFacts(ctx context.Context, e model.UpliftEvent) (browser s
 		return "", 0, fmt.Errorf("analytics of uplift event: %w", err)
 	}
 	switch e.Kind {
-	case model.UpliftShown:
-		attempt = min(int(shown)+1, model.MaxPromptAttempt)
-	case model.UpliftAccepted, model.UpliftDismissed, model.UpliftOptedOut, model.UpliftFailed:
+	case model.UpliftShown, model.UpliftAccepted, model.UpliftDismissed, model.UpliftOptedOut, model.UpliftFailed:
 		attempt = max(int(shown), 1)
 	}
 	if ua != "" {
 		browser = devices.ParseUserAgent(ua).BrowserName
 	}
 	return browser, attempt, nil
-}
-
-// countEvent adds a stored uplift event to the totals.
-func (q Queries) countEvent(ctx context.Context, e model.UpliftEvent, browser string, attempt int) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_events (tenant_id, day, kind, reason, platform, browser,
-			action_code, variant, attempt, surface, n)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)
-		ON CONFLICT (tenant_id, day, kind, reason, platform, browser, action_code, variant, attempt, surface)
-		DO UPDATE SET n = analytics_events.n + 1`,
-		e.TenantID, dayNumber(e.At), string(e.Kind), e.Reason, e.Platform, browser, e.ActionCode, e.Variant, attempt,
-		string(eventSurface(e)))
-	if err != nil {
-		return fmt.Errorf("analytics events: %w", err)
-	}
-	return nil
 }
 
 // eventSurface is where the event's prompt was shown; the hosted pages
@@ -344,6 +342,9 @@ func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
 // uncountUser takes a user's rows, about to be deleted with the user, out
 // of the totals: a deleted user counts nowhere.
 func (q Queries) uncountUser(ctx context.Context, tenantID, userID string) error {
+	if err := q.foldUser(ctx, tenantID, userID); err != nil {
+		return err
+	}
 	const day = `/ 86400000000`
 	err := q.exec(ctx, "uncount deleted user", []any{tenantID, userID}, `INSERT INTO analytics_events (tenant_id, day, kind, reason, platform,
 			browser, action_code, variant, attempt, surface, n)
@@ -354,10 +355,10 @@ func (q Queries) uncountUser(ctx context.Context, tenantID, userID string) error
 		DO UPDATE SET n = analytics_events.n + excluded.n`,
 		`INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os,
 			browser, held, n)
-		SELECT tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved,
+		SELECT tenant_id, created_at `+day+`, counted_method, counted_passkey_before, counted_saved,
 			counted_aaguid, counted_passkey_kind, counted_os, counted_browser, counted_held, -COUNT(*)
 		FROM actions WHERE tenant_id = $1 AND user_id = $2 AND counted = 1
-		GROUP BY tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved,
+		GROUP BY tenant_id, created_at `+day+`, counted_method, counted_passkey_before, counted_saved,
 			counted_aaguid, counted_passkey_kind, counted_os, counted_browser, counted_held
 		ON CONFLICT (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser, held)
 		DO UPDATE SET n = analytics_sign_ins.n + excluded.n`,
@@ -373,7 +374,7 @@ func (q Queries) uncountUser(ctx context.Context, tenantID, userID string) error
 	if err != nil {
 		return fmt.Errorf("uncount deleted user: %w", err)
 	}
-	var passkeys []model.Passkey
+	t := newTotals()
 	for rows.Next() {
 		var p model.Passkey
 		var created int64
@@ -382,31 +383,22 @@ func (q Queries) uncountUser(ctx context.Context, tenantID, userID string) error
 			return fmt.Errorf("uncount deleted user: %w", err)
 		}
 		p.CreatedAt = fromMicros(created)
-		passkeys = append(passkeys, p)
+		t.passkey(tenantID, p, -1)
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return fmt.Errorf("uncount deleted user: %w", err)
 	}
 	rows.Close()
-	for _, p := range passkeys {
-		if err := q.addPasskeyCreated(ctx, tenantID, p, -1); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// addPasskeyCreated adds n to the passkeys created of p's day and kind.
-func (q Queries) addPasskeyCreated(ctx context.Context, tenantID string, p model.Passkey, n int64) error {
-	if _, err := q.w.ExecContext(ctx, `INSERT INTO analytics_passkeys (tenant_id, day, aaguid, synced, n)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (tenant_id, day, aaguid, synced) DO UPDATE SET n = analytics_passkeys.n + excluded.n`,
-		tenantID, dayNumber(p.CreatedAt), aaguidText(p.AAGUID), btoi(p.Flags.BackupEligible), n); err != nil {
-		return fmt.Errorf("analytics passkeys: %w", err)
-	}
-	return nil
+	return t.write(ctx, q)
 }
 
 // uncountPasskey takes a passkey about to be deleted out of the passkeys
 // created; any other authenticator changes nothing.
 func (q Queries) uncountPasskey(ctx context.Context, tenantID, userID, authenticatorID string) error {
+	if err := q.foldUser(ctx, tenantID, userID); err != nil {
+		return err
+	}
 	var p model.Passkey
 	var created int64
 	err := q.w.QueryRowContext(ctx, `SELECT aaguid, backup_eligible, created_at FROM passkeys
@@ -419,5 +411,7 @@ func (q Queries) uncountPasskey(ctx context.Context, tenantID, userID, authentic
 		return fmt.Errorf("uncount deleted passkey: %w", err)
 	}
 	p.CreatedAt = fromMicros(created)
-	return q.addPasskeyCreated(ctx, tenantID, p, -1)
+	t := newTotals()
+	t.passkey(tenantID, p, -1)
+	return t.write(ctx, q)
 }

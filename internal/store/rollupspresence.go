@@ -45,14 +45,26 @@ type presenceMark struct {
 	day, delta             int64
 }
 
-// markPresence adds each mark to its subject's day in one statement, and
-// for each day that became present or absent keeps the gaps and the day
-// totals. It returns the marks whose day became present.
-func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) ([]presenceMark, error) {
+// markPresence adds each mark to its subject's day, a statement for many,
+// and for each day that became present or absent keeps the gaps and
+// gathers the day totals. It returns the marks whose day became present.
+func (f *fold) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) ([]presenceMark, error) {
 	marks = mergeMarks(marks)
-	if len(marks) == 0 {
-		return nil, nil
+	var fresh []presenceMark
+	for len(marks) > 0 {
+		n := min(len(marks), 1000) // within one statement's parameters
+		some, err := f.markSome(ctx, tenantID, marks[:n])
+		if err != nil {
+			return nil, err
+		}
+		fresh, marks = append(fresh, some...), marks[n:]
 	}
+	return fresh, nil
+}
+
+// markSome is markPresence of marks of distinct days.
+func (f *fold) markSome(ctx context.Context, tenantID string, marks []presenceMark) ([]presenceMark, error) {
+	q := f.q
 	args := []any{tenantID}
 	rows := make([]string, len(marks))
 	for i, m := range marks {
@@ -104,7 +116,7 @@ func (q Queries) markPresence(ctx context.Context, tenantID string, marks ...pre
 	res.Close()
 	var fresh []presenceMark
 	for _, c := range changes {
-		if err := q.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
+		if err := f.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
 			return nil, err
 		}
 		if c.present {
@@ -133,7 +145,8 @@ next:
 
 // presenceChanged keeps the day totals after m's day became present (with
 // gap) or absent, and the gap of the subject's next day.
-func (q Queries) presenceChanged(ctx context.Context, tenantID string, m presenceMark, gap int64, present bool) error {
+func (f *fold) presenceChanged(ctx context.Context, tenantID string, m presenceMark, gap int64, present bool) error {
+	q := f.q
 	delta := int64(1)
 	if !present {
 		delta = -1
@@ -142,7 +155,7 @@ func (q Queries) presenceChanged(ctx context.Context, tenantID string, m presenc
 			return fmt.Errorf("analytics presence: %w", err)
 		}
 	}
-	adds := []presenceDay{{m.kind, m.day, gap, delta}}
+	f.totals.presenceDay(tenantID, m.kind, m.day, gap, delta)
 	var nextDay, nextGap int64
 	err := q.w.QueryRowContext(ctx, `SELECT day, gap FROM analytics_presence WHERE tenant_id = $1 AND kind = $2
 		AND user_id = $3 AND device_id = $4 AND day > $5 ORDER BY day LIMIT 1`,
@@ -160,33 +173,11 @@ func (q Queries) presenceChanged(ctx context.Context, tenantID string, m presenc
 				AND user_id = $3 AND device_id = $4 AND day = $5`, tenantID, m.kind, m.userID, m.deviceID, nextDay, newGap); err != nil {
 				return fmt.Errorf("analytics presence: %w", err)
 			}
-			adds = append(adds, presenceDay{m.kind, nextDay, nextGap, -1}, presenceDay{m.kind, nextDay, newGap, 1})
+			f.totals.presenceDay(tenantID, m.kind, nextDay, nextGap, -1)
+			f.totals.presenceDay(tenantID, m.kind, nextDay, newGap, 1)
 		}
 	case !isNoRows(err):
 		return fmt.Errorf("analytics presence: %w", err)
-	}
-	return q.addPresenceDays(ctx, tenantID, adds...)
-}
-
-// presenceDay adds n to the subjects of one kind present on day with gap.
-type presenceDay struct {
-	kind        string
-	day, gap, n int64
-}
-
-func (q Queries) addPresenceDays(ctx context.Context, tenantID string, adds ...presenceDay) error {
-	args := []any{tenantID}
-	rows := make([]string, len(adds))
-	for i, a := range adds {
-		k := len(args)
-		args = append(args, a.kind, a.day, a.gap, a.n)
-		rows[i] = fmt.Sprintf("($1, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4)
-	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO analytics_presence_days (tenant_id, kind, day, gap, n)
-		VALUES `+strings.Join(rows, ", ")+`
-		ON CONFLICT (tenant_id, kind, day, gap) DO UPDATE SET n = analytics_presence_days.n + excluded.n`, args...)
-	if err != nil {
-		return fmt.Errorf("analytics presence days: %w", err)
 	}
 	return nil
 }
@@ -212,7 +203,8 @@ func (q Queries) presentCount(ctx context.Context, tenantID, kind string, from, 
 // a passkey and each of the user's devices present that day (only
 // deviceID when given) on which one of the user's passkeys is known by
 // the day's end, unless already marked.
-func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID string, day int64) error {
+func (f *fold) markKnownDays(ctx context.Context, tenantID, userID, deviceID string, day int64) error {
+	q := f.q
 	end := dayEnd(day)
 	// Each branch names its kind, so that both look the presence rows up
 	// by their primary key (tenant, kind, user, device, day) rather than
@@ -256,6 +248,6 @@ func (q Queries) markKnownDays(ctx context.Context, tenantID, userID, deviceID s
 		return fmt.Errorf("analytics known passkeys: %w", err)
 	}
 	rows.Close()
-	_, err = q.markPresence(ctx, tenantID, marks...)
+	_, err = f.markPresence(ctx, tenantID, marks...)
 	return err
 }

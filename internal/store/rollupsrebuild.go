@@ -13,25 +13,33 @@ import (
 // BackfillAnalytics works out, for every stored uplift event and action,
 // what the analytics count it as (the event's browser and attempt, the
 // action's sign-in columns), as of the rows stored now, then recounts the
-// totals from them (RecountAnalytics). Migration 00023 asks for it once,
-// so that an upgraded database shows its history; it runs in one
-// transaction and takes a few seconds per million rows.
+// totals from them (RecountAnalytics); nothing is left pending. Migration
+// 00023 asks for it once, so that an upgraded database shows its history;
+// it runs in one transaction and takes a few seconds per million rows.
 func (s *Store) BackfillAnalytics(ctx context.Context) error {
-	return s.InTx(ctx, func(q Queries) error {
-		if err := q.backfillEvents(ctx); err != nil {
-			return err
-		}
-		if err := q.backfillActions(ctx); err != nil {
-			return err
-		}
-		return q.recountAnalytics(ctx)
-	})
+	return s.InTx(ctx, func(q Queries) error { return q.backfillAnalytics(ctx) })
 }
 
-// RecountAnalytics replaces every analytics total with a count of the raw
-// rows, as each was counted when written: what the totals kept on write
-// must equal.
+func (q Queries) backfillAnalytics(ctx context.Context) error {
+	if err := q.backfillEvents(ctx); err != nil {
+		return err
+	}
+	if err := q.backfillActions(ctx); err != nil {
+		return err
+	}
+	if err := q.exec(ctx, "analytics backfill", nil, `DELETE FROM analytics_pending`); err != nil {
+		return err
+	}
+	return q.recountAnalytics(ctx)
+}
+
+// RecountAnalytics folds what is pending, then replaces every analytics
+// total with a count of the raw rows, as each was counted when folded:
+// what the folded totals must equal.
 func (s *Store) RecountAnalytics(ctx context.Context) error {
+	if _, err := s.FoldAnalytics(ctx, ""); err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(q Queries) error { return q.recountAnalytics(ctx) })
 }
 
@@ -54,13 +62,7 @@ func (s *Store) backfillAnalyticsIfAsked(ctx context.Context) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if err := q.backfillEvents(ctx); err != nil {
-			return err
-		}
-		if err := q.backfillActions(ctx); err != nil {
-			return err
-		}
-		return q.recountAnalytics(ctx)
+		return q.backfillAnalytics(ctx)
 	})
 }
 
@@ -148,7 +150,7 @@ func (q Queries) backfillEvents(ctx context.Context) error {
 // fallbackAction is the condition that an action (alias a) counted as a
 // sign-in is a fallback.
 const fallbackAction = `a.counted = 1 AND a.counted_passkey_before = 1
-	AND a.verification_method NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
+	AND a.counted_method NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
 
 // fallbackUserAgent is the user agent a fallback is counted by: the
 // device's, else the action's.
@@ -163,9 +165,10 @@ func (q Queries) backfillActions(ctx context.Context) error {
 	}
 	const email = `x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK')`
 	err := q.exec(ctx, "backfill counted actions", nil,
-		`UPDATE actions SET counted = 0, counted_passkey_before = 0, counted_saved = '', counted_aaguid = '',
+		`UPDATE actions SET counted = 0, counted_method = '', counted_passkey_before = 0, counted_saved = '', counted_aaguid = '',
 			counted_passkey_kind = 0, counted_os = '', counted_browser = '', counted_held = 0`,
-		`UPDATE actions SET counted = 1 WHERE state = 'CHALLENGE_SUCCEEDED' OR verification_method <> ''`,
+		`UPDATE actions SET counted = 1, counted_method = verification_method
+			WHERE state = 'CHALLENGE_SUCCEEDED' OR verification_method <> ''`,
 		`UPDATE actions SET counted_passkey_before = 1 WHERE counted = 1 AND EXISTS (SELECT 1 FROM passkeys p
 			WHERE p.tenant_id = actions.tenant_id AND p.user_id = actions.user_id AND p.created_at < actions.created_at)`,
 		`UPDATE actions SET counted_passkey_kind = COALESCE((SELECT CASE WHEN p.backup_eligible THEN 2 ELSE 1 END
@@ -258,10 +261,10 @@ func (q Queries) recountAnalytics(ctx context.Context) error {
 		GROUP BY tenant_id, at `+day+`, kind, reason, platform, browser, action_code, variant, attempt, surface`,
 		`INSERT INTO analytics_sign_ins (tenant_id, day, method, passkey_before, saved, aaguid, passkey_kind, os, browser,
 			held, n)
-		SELECT tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved, counted_aaguid,
+		SELECT tenant_id, created_at `+day+`, counted_method, counted_passkey_before, counted_saved, counted_aaguid,
 			counted_passkey_kind, counted_os, counted_browser, counted_held, COUNT(*)
 		FROM actions WHERE counted = 1
-		GROUP BY tenant_id, created_at `+day+`, verification_method, counted_passkey_before, counted_saved,
+		GROUP BY tenant_id, created_at `+day+`, counted_method, counted_passkey_before, counted_saved,
 			counted_aaguid, counted_passkey_kind, counted_os, counted_browser, counted_held`,
 		// Presence: each subject's days, then their gaps, then the totals.
 		`INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)

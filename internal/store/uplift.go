@@ -18,22 +18,16 @@ func (q Queries) RecordUpliftEvent(ctx context.Context, e model.UpliftEvent) err
 	return q.atomic(ctx, func(q Queries) error { return q.recordUpliftEvent(ctx, e) })
 }
 
-// recordUpliftEvent stores the event with what the analytics count it by
-// (its device's browser, its prompt attempt) and adds it to their totals.
+// recordUpliftEvent stores the event for the analytics to count.
 func (q Queries) recordUpliftEvent(ctx context.Context, e model.UpliftEvent) error {
-	browser, attempt, err := q.eventFacts(ctx, e)
-	if err != nil {
-		return err
-	}
-	_, err = q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`, browser, attempt)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO uplift_events (`+upliftEventColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		e.ID, e.TenantID, e.UserID, e.DeviceID, e.IdempotencyKey, e.ActionCode, string(e.Kind),
-		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant, string(cmp.Or(e.Surface, model.SurfaceHosted)),
-		browser, attempt)
+		e.Reason, e.Cause, e.Platform, micros(e.At), e.Variant, string(cmp.Or(e.Surface, model.SurfaceHosted)))
 	if err != nil {
 		return classify(err, "uplift event")
 	}
-	return q.countEvent(ctx, e, browser, attempt)
+	return q.pend(ctx, e.TenantID, e.UserID, pendingEvent, e.ID, "", 0)
 }
 
 // LastUpliftEvent returns when the user last had an event of the given kind
@@ -88,7 +82,7 @@ func (q Queries) MarkDeviceHoldsPasskey(ctx context.Context, tenantID, deviceID,
 		if err != nil {
 			return classify(err, "device passkey report")
 		}
-		return q.markKnownDays(ctx, tenantID, userID, deviceID, dayNumber(at))
+		return q.pend(ctx, tenantID, userID, pendingHeld, "", deviceID, micros(at))
 	})
 }
 

@@ -46,6 +46,7 @@ func TestUpliftEventSurfaces(t *testing.T) {
 			t.Errorf("d1's events (-got +want):\n%s", diff)
 		}
 
+		foldAnalytics(t, s)
 		day := at(0).Truncate(24 * time.Hour) // the counts are by UTC day
 		counts, err := s.UpliftSurfaceCounts(ctx, tn.ID, day, day.AddDate(0, 0, 1))
 		if err != nil {
