@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/uplift-dev/uplift/internal/model"
 )
@@ -141,23 +140,20 @@ func (q Queries) foldPending(ctx context.Context, where string, args []any, limi
 	if err := f.finish(ctx); err != nil {
 		return 0, err
 	}
-	// Delete exactly the rows read: on PostgreSQL a row written earlier
-	// may become visible only now.
-	n := len(pending)
-	for len(pending) > 0 {
-		n := min(len(pending), 500)
-		marks := make([]string, n)
-		seqs := make([]any, n)
-		for i, p := range pending[:n] {
-			marks[i], seqs[i] = fmt.Sprintf("$%d", i+1), p.seq
-		}
-		if _, err := q.w.ExecContext(ctx, `DELETE FROM analytics_pending WHERE seq IN (`+strings.Join(marks, ", ")+`)`,
-			seqs...); err != nil {
-			return 0, fmt.Errorf("delete analytics pending: %w", err)
-		}
-		pending = pending[n:]
+	// Delete exactly the rows read (on PostgreSQL a row written earlier
+	// may become visible only now), their numbers as one JSON array.
+	seqs := make([]int64, len(pending))
+	for i, p := range pending {
+		seqs[i] = p.seq
 	}
-	return n, nil
+	list := `SELECT value FROM json_each($1)`
+	if q.dialect == Postgres {
+		list = `SELECT jsonb_array_elements_text($1::jsonb)::bigint`
+	}
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM analytics_pending WHERE seq IN (`+list+`)`, jsonText(seqs)); err != nil {
+		return 0, fmt.Errorf("delete analytics pending: %w", err)
+	}
+	return len(pending), nil
 }
 
 // fold gathers what a batch of pending rows changes, so that each total

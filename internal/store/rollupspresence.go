@@ -1,10 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uplift-dev/uplift/internal/model"
@@ -45,41 +45,46 @@ type presenceMark struct {
 	day, delta             int64
 }
 
-// markPresence adds each mark to its subject's day, a statement for many,
-// and for each day that became present or absent keeps the gaps and
-// gathers the day totals. It returns the marks whose day became present.
+// markPresence adds each mark to its subject's day, and for each day that
+// became present or absent keeps the gaps and gathers the day totals. It
+// returns the marks whose day became present. The marks go in one
+// statement as one JSON array, so that its text is the same for any
+// number of them and is prepared once.
 func (f *fold) markPresence(ctx context.Context, tenantID string, marks ...presenceMark) ([]presenceMark, error) {
 	marks = mergeMarks(marks)
-	var fresh []presenceMark
-	for len(marks) > 0 {
-		n := min(len(marks), 1000) // within one statement's parameters
-		some, err := f.markSome(ctx, tenantID, marks[:n])
-		if err != nil {
-			return nil, err
-		}
-		fresh, marks = append(fresh, some...), marks[n:]
+	if len(marks) == 0 {
+		return nil, nil
 	}
-	return fresh, nil
-}
-
-// markSome is markPresence of marks of distinct days.
-func (f *fold) markSome(ctx context.Context, tenantID string, marks []presenceMark) ([]presenceMark, error) {
 	q := f.q
-	args := []any{tenantID}
-	rows := make([]string, len(marks))
-	for i, m := range marks {
-		k := len(args)
-		args = append(args, m.kind, m.userID, m.deviceID, m.day, m.delta)
-		rows[i] = fmt.Sprintf(`($1, $%[1]d, $%[2]d, $%[3]d, $%[4]d,
-			COALESCE((SELECT CASE WHEN $%[4]d - MAX(p.day) >= %[6]d THEN %[6]d ELSE $%[4]d - MAX(p.day) END
-				FROM analytics_presence p WHERE p.tenant_id = $1 AND p.kind = $%[1]d AND p.user_id = $%[2]d
-				AND p.device_id = $%[3]d AND p.day < $%[4]d), %[6]d), $%[5]d)`, k+1, k+2, k+3, k+4, k+5, presenceGapCap)
+	type markJSON struct {
+		Kind     string `json:"kind"`
+		UserID   string `json:"user_id"`
+		DeviceID string `json:"device_id"`
+		Day      int64  `json:"day"`
+		Delta    int64  `json:"delta"`
 	}
-	res, err := q.w.QueryContext(ctx, `INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)
-		VALUES `+strings.Join(rows, ", ")+`
+	list := make([]markJSON, len(marks))
+	delta := make(map[presenceMark]int64, len(marks)) // by the mark with delta 0
+	for i, m := range marks {
+		list[i] = markJSON{m.kind, m.userID, m.deviceID, m.day, m.delta}
+		delta[presenceMark{m.kind, m.userID, m.deviceID, m.day, 0}] = m.delta
+	}
+	table := `SELECT json_extract(value, '$.kind') AS kind, json_extract(value, '$.user_id') AS user_id,
+		json_extract(value, '$.device_id') AS device_id, json_extract(value, '$.day') AS day,
+		json_extract(value, '$.delta') AS delta FROM json_each($2)`
+	if q.dialect == Postgres {
+		table = `SELECT * FROM jsonb_to_recordset($2::jsonb)
+			AS x(kind text, user_id text, device_id text, day bigint, delta bigint)`
+	}
+	res, err := q.w.QueryContext(ctx, fmt.Sprintf(`INSERT INTO analytics_presence (tenant_id, kind, user_id, device_id, day, gap, n)
+		SELECT $1, m.kind, m.user_id, m.device_id, m.day,
+			COALESCE((SELECT CASE WHEN m.day - MAX(p.day) >= %[1]d THEN %[1]d ELSE m.day - MAX(p.day) END
+				FROM analytics_presence p WHERE p.tenant_id = $1 AND p.kind = m.kind AND p.user_id = m.user_id
+				AND p.device_id = m.device_id AND p.day < m.day), %[1]d), m.delta
+		FROM (%[2]s) m WHERE TRUE
 		ON CONFLICT (tenant_id, kind, user_id, device_id, day) DO UPDATE SET n = analytics_presence.n + excluded.n
 			WHERE analytics_presence.kind IN ('passkey_user', 'fallback_user')
-		RETURNING kind, user_id, device_id, day, gap, n`, args...)
+		RETURNING kind, user_id, device_id, day, gap, n`, presenceGapCap, table), tenantID, jsonText(list))
 	if err != nil {
 		return nil, fmt.Errorf("analytics presence: %w", err)
 	}
@@ -96,11 +101,7 @@ func (f *fold) markSome(ctx context.Context, tenantID string, marks []presenceMa
 			res.Close()
 			return nil, fmt.Errorf("analytics presence: %w", err)
 		}
-		for _, m := range marks {
-			if m.kind == c.kind && m.userID == c.userID && m.deviceID == c.deviceID && m.day == c.day {
-				c.delta = m.delta
-			}
-		}
+		c.delta = delta[c.presenceMark]
 		switch {
 		case c.delta > 0 && n == c.delta: // a day that was absent
 			c.present = true
@@ -114,6 +115,10 @@ func (f *fold) markSome(ctx context.Context, tenantID string, marks []presenceMa
 		return nil, fmt.Errorf("analytics presence: %w", err)
 	}
 	res.Close()
+	// Latest day first: each change then finds the subject's next day as
+	// the later changes left it, and an earlier day's change sets that
+	// day's gap afresh.
+	slices.SortFunc(changes, func(a, b changed) int { return cmp.Compare(b.day, a.day) })
 	var fresh []presenceMark
 	for _, c := range changes {
 		if err := f.presenceChanged(ctx, tenantID, c.presenceMark, c.gap, c.present); err != nil {
