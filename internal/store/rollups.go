@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/uplift-dev/uplift/internal/devices"
 	"github.com/uplift-dev/uplift/internal/model"
 )
 
@@ -81,20 +80,6 @@ func (c counted) args() []any {
 	return []any{1, k.Method, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held)}
 }
 
-// scanCounted reads countedColumns; an action not counted yet counts as
-// nothing.
-func scanCounted(row scanner) (counted, error) {
-	var c counted
-	var on, before, held int64
-	var kind int64
-	err := row.Scan(&on, &c.key.Method, &before, &c.key.Saved, &c.key.AAGUID, &kind, &c.key.OS, &c.key.Browser, &held)
-	c.signIn, c.key.PasskeyBefore, c.key.Held, c.key.PasskeyKind = on == 1, before == 1, held == 1, int(kind)
-	if !c.signIn {
-		c.key = signInKey{}
-	}
-	return c, err
-}
-
 // fallback reports whether the sign-in was made without a passkey by a
 // user who had one.
 func (k signInKey) fallback() bool {
@@ -102,74 +87,9 @@ func (k signInKey) fallback() bool {
 		k.Method != string(model.MethodSecurityKey)
 }
 
-// isSignIn reports whether an action counts as a sign-in: its challenge
-// succeeded, or a challenge verified it before a later change.
-func isSignIn(a model.Action) bool {
-	return a.State == model.StateChallengeSucceeded || a.VerificationMethod != ""
-}
-
-// factsOf reads, in one query, what the analytics count a, a sign-in,
-// as.
-func (q Queries) factsOf(ctx context.Context, a model.Action) (counted, error) {
-	method := string(a.VerificationMethod)
-	end := dayEnd(dayNumber(a.CreatedAt))
-	const codeMethod = `$6 NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
-	var aaguid []byte
-	var kind, saved int64
-	var ua string
-	var before, held bool
-	// saved ranks the user's methods as SavedMessages' rules read them: 4
-	// a default SMS, 3 a default email, 2 an SMS, 1 an email.
-	err := q.w.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $3),
-		p.aaguid, CASE WHEN p.authenticator_id IS NULL THEN 0 WHEN p.backup_eligible THEN 2 ELSE 1 END,
-		CASE WHEN $6 <> 'PASSKEY' THEN 0 ELSE COALESCE((SELECT MAX(CASE
-				WHEN x.method = 'SMS' AND x.is_default THEN 4
-				WHEN x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK') AND x.is_default THEN 3
-				WHEN x.method = 'SMS' THEN 2
-				WHEN x.method IN ('EMAIL_OTP', 'EMAIL_MAGIC_LINK') THEN 1 ELSE 0 END)
-			FROM authenticators x WHERE x.tenant_id = $1 AND x.user_id = $2), 0) END,
-		CASE WHEN `+codeMethod+` THEN COALESCE((SELECT d.user_agent FROM devices d WHERE d.tenant_id = $1 AND d.id = $5), '')
-			ELSE '' END,
-		`+codeMethod+` AND $5 <> '' AND (
-			EXISTS (SELECT 1 FROM device_passkeys dp JOIN passkeys pa ON pa.authenticator_id = dp.authenticator_id
-				WHERE dp.tenant_id = $1 AND dp.device_id = $5 AND pa.tenant_id = $1 AND pa.user_id = $2 AND dp.first_at < $4)
-			OR EXISTS (SELECT 1 FROM device_held_passkeys h WHERE h.tenant_id = $1 AND h.device_id = $5 AND h.user_id = $2
-				AND h.reported_at < $4
-				AND EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.created_at < $4)))
-		FROM (SELECT 1 AS one) o
-		LEFT JOIN passkeys p ON $6 = 'PASSKEY' AND p.authenticator_id = $7 AND p.tenant_id = $1`,
-		a.TenantID, a.UserID, micros(a.CreatedAt), end, a.DeviceID, method, a.VerifiedAuthenticatorID).
-		Scan(&before, &aaguid, &kind, &saved, &ua, &held)
-	if err != nil {
-		return counted{}, fmt.Errorf("analytics of action: %w", err)
-	}
-	k := signInKey{Method: method, PasskeyBefore: before, Saved: savedMessages[saved], PasskeyKind: int(kind)}
-	if kind != passkeyKindNone {
-		k.AAGUID = aaguidText(aaguid)
-	}
-	if k.fallback() {
-		if ua == "" {
-			ua = a.UserAgent
-		}
-		parsed := devices.ParseUserAgent(ua)
-		k.OS, k.Browser, k.Held = parsed.OSName, parsed.BrowserName, held
-	}
-	return counted{signIn: true, key: k}, nil
-}
-
 // savedMessages names the message a passkey sign-in saved, by the rank
-// factsOf gives the user's methods.
+// countActions gives the user's methods.
 var savedMessages = map[int64]string{4: "sms", 3: "email", 2: "sms", 1: "email"}
-
-// countOf is how a stored action counts: as a sign-in (factsOf) or not
-// at all.
-func (q Queries) countOf(ctx context.Context, a model.Action) (counted, error) {
-	if !isSignIn(a) {
-		return counted{}, nil
-	}
-	return q.factsOf(ctx, a)
-}
 
 // signInMarks are the presence marks a counted sign-in of key adds (sign
 // +1) or takes back (sign -1).
@@ -299,33 +219,6 @@ func btoi(b bool) int {
 	return 0
 }
 
-// eventFacts reads what a stored uplift event is counted by that the
-// event does not carry: its device's browser and its prompt attempt (how
-// many times the prompt had been shown on the device by then, this
-// showing included).
-func (q Queries) eventFacts(ctx context.Context, e model.UpliftEvent) (browser string, attempt int, err error) {
-	var ua string
-	var shown int64
-	err = q.w.QueryRowContext(ctx, `SELECT
-		COALESCE((SELECT user_agent FROM devices WHERE tenant_id = $1 AND id = $3), ''),
-		CASE WHEN $5 IN ('shown', 'accepted', 'dismissed', 'opted_out', 'failed') THEN
-			(SELECT COUNT(*) FROM (SELECT 1 FROM uplift_events s WHERE s.tenant_id = $1 AND s.user_id = $2
-				AND s.device_id = $3 AND s.kind = 'shown' AND s.at <= $4 LIMIT $6) x)
-		ELSE 0 END`,
-		e.TenantID, e.UserID, e.DeviceID, micros(e.At), string(e.Kind), model.MaxPromptAttempt).Scan(&ua, &shown)
-	if err != nil {
-		return "", 0, fmt.Errorf("analytics of uplift event: %w", err)
-	}
-	switch e.Kind {
-	case model.UpliftShown, model.UpliftAccepted, model.UpliftDismissed, model.UpliftOptedOut, model.UpliftFailed:
-		attempt = max(int(shown), 1)
-	}
-	if ua != "" {
-		browser = devices.ParseUserAgent(ua).BrowserName
-	}
-	return browser, attempt, nil
-}
-
 // eventSurface is where the event's prompt was shown; the hosted pages
 // when it does not say.
 func eventSurface(e model.UpliftEvent) model.PromptSurface {
@@ -333,11 +226,6 @@ func eventSurface(e model.UpliftEvent) model.PromptSurface {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-// scannerFunc is a scanner made of a function.
-type scannerFunc func(dest ...any) error
-
-func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
 
 // uncountUser takes a user's rows, about to be deleted with the user, out
 // of the totals: a deleted user counts nowhere.
