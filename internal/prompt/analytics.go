@@ -496,4 +496,4 @@ func (s *Service) FoldAnalytics(ctx context.Context) (int, error) {
 // AnalyticsFoldInterval is how often a running server folds the waiting
 // writes: the totals lag the writes by about this much, except in the
 // reports, which fold their tenant's first.
-const AnalyticsFoldInterval = 2 * time.Second
+const AnalyticsFoldInterval = time.Second

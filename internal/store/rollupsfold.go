@@ -46,8 +46,16 @@ const (
 // notCounted is the counted column of an action not counted yet.
 const notCounted = -1
 
-// foldBatch is how many pending rows one folding transaction counts.
-const foldBatch = 500
+// foldBatch is how many pending rows one folding transaction counts: on
+// SQLite few, since the transaction holds the single writer that every
+// sign-in waits for; on PostgreSQL many, since each statement of a batch
+// is a round trip whatever the batch's size.
+func foldBatch(d Dialect) int {
+	if d == Postgres {
+		return 500
+	}
+	return 50
+}
 
 // analyticsFoldLock is the PostgreSQL advisory lock key that lets one
 // folder run at a time ("uplift:a" in ASCII).
@@ -73,12 +81,13 @@ func (s *Store) FoldAnalytics(ctx context.Context, tenantID string) (int, error)
 	total := 0
 	for {
 		var n int
+		batch := foldBatch(s.Dialect())
 		err := s.InTx(ctx, func(q Queries) (err error) {
-			n, err = q.foldPending(ctx, where, args, foldBatch)
+			n, err = q.foldPending(ctx, where, args, batch)
 			return err
 		})
 		total += n
-		if err != nil || n < foldBatch {
+		if err != nil || n < batch {
 			return total, err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,9 +134,21 @@ func createPrivate(path string) error {
 const defaultConnectTimeout = "5"
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
-	if u, err := url.Parse(rawURL); err == nil && !u.Query().Has("connect_timeout") {
+	n := 4 * runtime.GOMAXPROCS(0)
+	if u, err := url.Parse(rawURL); err == nil {
 		q := u.Query()
-		q.Set("connect_timeout", defaultConnectTimeout)
+		if !q.Has("connect_timeout") {
+			q.Set("connect_timeout", defaultConnectTimeout)
+		}
+		if q.Has("pool_max_conns") {
+			// As pgxpool names it; PostgreSQL itself would refuse it.
+			v, err := strconv.Atoi(q.Get("pool_max_conns"))
+			if err != nil || v < 1 || v > 1000 {
+				return nil, fmt.Errorf("open postgres: pool_max_conns must be a number from 1 to 1000, got %q", q.Get("pool_max_conns"))
+			}
+			n = v
+			q.Del("pool_max_conns")
+		}
 		u.RawQuery = q.Encode()
 		rawURL = u.String()
 	}
@@ -143,7 +156,6 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	n := 4 * runtime.GOMAXPROCS(0)
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
