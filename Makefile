@@ -5,8 +5,8 @@ GO ?= go
 # Fuzzing runs a fixed number of inputs: Go 1.26's fuzzer can fail a run
 # bounded by time with a spurious "context deadline exceeded" when the
 # machine is busy (golang/go#75804).
-FUZZTIME ?= 100000x
-FUZZTIME_ROUTES ?= 20000x
+FUZZTIME ?= 50000x
+FUZZTIME_ROUTES ?= 10000x
 NPM_DIRS := $(wildcard e2e/sdk e2e/browser/js)
 
 # Packages under internal/ that run no goroutines of their own and share
