@@ -246,19 +246,25 @@ func (q Queries) SetActionState(ctx context.Context, a model.Action) error {
 
 func (q Queries) setActionState(ctx context.Context, a model.Action) error {
 	var userID string
+	var wasCounted int
 	err := q.w.QueryRowContext(ctx, `UPDATE actions SET state = $3, state_updated_at = $4, updated_at = $4,
 		verification_method = $5, verified_authenticator_id = $6, state_source = $7
-		WHERE tenant_id = $1 AND idempotency_key = $2 RETURNING user_id`,
+		WHERE tenant_id = $1 AND idempotency_key = $2 RETURNING user_id, counted`,
 		a.TenantID, a.IdempotencyKey, string(a.State), micros(a.StateUpdatedAt),
-		string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource)).Scan(&userID)
+		string(a.VerificationMethod), a.VerifiedAuthenticatorID, string(a.StateSource)).Scan(&userID, &wasCounted)
 	if isNoRows(err) {
 		return model.NotFound("action not found")
 	}
 	if err != nil {
 		return fmt.Errorf("set action state: %w", err)
 	}
-	if err := q.pend(ctx, a.TenantID, userID, pendingAction, a.IdempotencyKey, "", 0); err != nil {
-		return err
+	// An action not counted yet is still pending from its creation: the
+	// folder will count it as it is then (and locks it while it reads it,
+	// so this change is either seen or pends anew).
+	if wasCounted != notCounted {
+		if err := q.pend(ctx, a.TenantID, userID, pendingAction, a.IdempotencyKey, "", 0); err != nil {
+			return err
+		}
 	}
 	return q.appendState(ctx, a)
 }

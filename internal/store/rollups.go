@@ -31,9 +31,6 @@ import (
 // dayNumber is the UTC day of t in days since 1970-01-01.
 func dayNumber(t time.Time) int64 { return micros(t) / microsPerDay }
 
-// dayEnd is the first instant (in micros) after day.
-func dayEnd(day int64) int64 { return (day + 1) * microsPerDay }
-
 // capGap is a gap of days, capped.
 func capGap(days int64) int64 { return min(days, presenceGapCap) }
 
@@ -70,15 +67,6 @@ type counted struct {
 // notCountedArgs are the values of countedColumns of an action not
 // counted yet.
 func notCountedArgs() []any { return []any{notCounted, "", 0, "", "", 0, "", "", 0} }
-
-// args are the values of countedColumns.
-func (c counted) args() []any {
-	if !c.signIn {
-		return []any{0, "", 0, "", "", 0, "", "", 0}
-	}
-	k := c.key
-	return []any{1, k.Method, btoi(k.PasskeyBefore), k.Saved, k.AAGUID, k.PasskeyKind, k.OS, k.Browser, btoi(k.Held)}
-}
 
 // fallback reports whether the sign-in was made without a passkey by a
 // user who had one.

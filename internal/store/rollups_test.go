@@ -291,3 +291,95 @@ func TestAnalyticsBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestAnalyticsFoldBesideWrites folds without pause while writers track
+// actions and change their states at once, as sign-ins do beside the
+// server's folder, then checks the totals against a recount: a state
+// change that lands while its action is being counted must be counted
+// too, whether or not it added a pending row of its own.
+func TestAnalyticsFoldBesideWrites(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		mustCreateTenant(t, s, "acme", at(0))
+		const writers, each = 4, 40
+		for w := range writers {
+			if _, err := s.CreateUserIfMissing(ctx, newUser("acme", fmt.Sprint("u", w), at(0))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := make(chan struct{})
+		folded := make(chan error, 1)
+		go func() {
+			for {
+				select {
+				case <-done:
+					folded <- nil
+					return
+				default:
+				}
+				if _, err := s.FoldAnalytics(ctx, ""); err != nil {
+					folded <- err
+					return
+				}
+			}
+		}()
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				for i := range each {
+					a := newAction("acme", fmt.Sprint("u", w), fmt.Sprintf("k%d-%d", w, i), "signIn", day0.Add(time.Duration(i)*time.Hour))
+					a.DeviceID = fmt.Sprint("d", w)
+					if _, _, err := s.CreateAction(ctx, a); err != nil {
+						errs <- err
+						return
+					}
+					a.State, a.VerificationMethod, a.StateSource = model.StateChallengeSucceeded, model.MethodEmailOTP, model.SourceChallenge
+					if i%3 == 0 {
+						a.VerificationMethod = model.MethodSMS
+					}
+					if err := s.SetActionState(ctx, a); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(done)
+		if err := <-folded; err != nil {
+			t.Fatal(err)
+		}
+		foldAnalytics(t, s)
+		kept, err := s.AnalyticsTotals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecountAnalytics(ctx); err != nil {
+			t.Fatal(err)
+		}
+		recounted, err := s.AnalyticsTotals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(kept, recounted); diff != "" {
+			t.Errorf("totals folded beside the writes differ from a recount (-folded +recounted):\n%s", diff)
+		}
+		methods, err := s.SignInsByMethod(ctx, "acme", day0, day0.AddDate(0, 0, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, m := range methods {
+			total += m.Count
+		}
+		if total != writers*each {
+			t.Errorf("%d sign-ins counted, want %d: %+v", total, writers*each, methods)
+		}
+	})
+}

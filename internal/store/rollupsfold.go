@@ -280,6 +280,15 @@ func (f *fold) countActions(ctx context.Context, actions []subjectJSON) error {
 	q := f.q
 	const codeMethod = `a.verification_method NOT IN ('', 'PASSKEY', 'SECURITY_KEY')`
 	const end = `((a.created_at / 86400000000 + 1) * 86400000000)`
+	// A state change that finds its action not counted yet adds no pending
+	// row (setActionState): on PostgreSQL the actions are locked while
+	// they are read and counted, so that such a change either commits
+	// before they are read or finds them counted and pends anew. (SQLite
+	// runs one writer at a time.)
+	lock := ""
+	if q.dialect == Postgres {
+		lock = ` FOR UPDATE OF a`
+	}
 	rows, err := q.w.QueryContext(ctx, `SELECT a.tenant_id, a.idempotency_key, a.user_id, a.created_at, a.device_id,
 			a.user_agent, a.state, a.verification_method, `+prefixed("a.", countedColumns)+`,
 			EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = a.tenant_id AND p.user_id = a.user_id
@@ -305,7 +314,7 @@ func (f *fold) countActions(ctx context.Context, actions []subjectJSON) error {
 		CROSS JOIN actions a
 		LEFT JOIN passkeys pk ON a.verification_method = 'PASSKEY' AND pk.authenticator_id = a.verified_authenticator_id
 			AND pk.tenant_id = a.tenant_id
-		WHERE a.tenant_id = j.tenant_id AND a.idempotency_key = j.id`, jsonText(actions))
+		WHERE a.tenant_id = j.tenant_id AND a.idempotency_key = j.id`+lock, jsonText(actions))
 	if err != nil {
 		return fmt.Errorf("analytics of actions: %w", err)
 	}
