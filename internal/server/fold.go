@@ -10,23 +10,7 @@ import (
 // stops it and waits for it. Every instance may fold: one folds at a time
 // and the others find nothing left.
 func (s *Server) startFolding(ctx context.Context, tick <-chan time.Time) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			s.foldAnalytics(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return everyTick(ctx, tick, s.foldAnalytics)
 }
 
 // foldAnalytics runs one fold; a failure is logged and the next tick

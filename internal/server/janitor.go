@@ -59,12 +59,18 @@ func (s *Server) PurgeExpired(ctx context.Context) (Purged, error) {
 // startJanitor purges expired ceremonies at once and then at every tick
 // until ctx ends, and returns a function that stops it and waits for it.
 func (s *Server) startJanitor(ctx context.Context, tick <-chan time.Time) (stop func()) {
+	return everyTick(ctx, tick, s.purgeExpired)
+}
+
+// everyTick runs job at once and then at every tick until ctx ends, and
+// returns a function that stops it and waits for it.
+func everyTick(ctx context.Context, tick <-chan time.Time, job func(context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
-			s.purgeExpired(ctx)
+			job(ctx)
 			select {
 			case <-ctx.Done():
 				return

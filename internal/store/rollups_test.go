@@ -203,21 +203,8 @@ func randomAnalyticsWrites(t *testing.T, s *store.Store, seed uint64) {
 		return fmt.Sprintf("%+v", out)
 	}
 	foldAnalytics(t, s)
-	kept, err := s.AnalyticsTotals(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	keptReports := reports()
-	if err := s.RecountAnalytics(ctx); err != nil {
-		t.Fatal(err)
-	}
-	recounted, err := s.AnalyticsTotals(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(kept, recounted); diff != "" {
-		t.Errorf("totals kept on write differ from a recount (-kept +recounted):\n%s", diff)
-	}
+	kept := checkTotalsMatchRecount(t, s)
 	if got := reports(); got != keptReports {
 		t.Errorf("reports after a recount:\n%s\nbefore:\n%s", got, keptReports)
 	}
@@ -356,20 +343,7 @@ func TestAnalyticsFoldBesideWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		foldAnalytics(t, s)
-		kept, err := s.AnalyticsTotals(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecountAnalytics(ctx); err != nil {
-			t.Fatal(err)
-		}
-		recounted, err := s.AnalyticsTotals(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(kept, recounted); diff != "" {
-			t.Errorf("totals folded beside the writes differ from a recount (-folded +recounted):\n%s", diff)
-		}
+		checkTotalsMatchRecount(t, s)
 		methods, err := s.SignInsByMethod(ctx, "acme", day0, day0.AddDate(0, 0, 3))
 		if err != nil {
 			t.Fatal(err)
@@ -382,4 +356,27 @@ func TestAnalyticsFoldBesideWrites(t *testing.T) {
 			t.Errorf("%d sign-ins counted, want %d: %+v", total, writers*each, methods)
 		}
 	})
+}
+
+// checkTotalsMatchRecount recounts every total from the raw rows and
+// fails the test when a total differs from what was folded; it returns
+// the folded totals.
+func checkTotalsMatchRecount(t *testing.T, s *store.Store) []string {
+	t.Helper()
+	ctx := t.Context()
+	folded, err := s.AnalyticsTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecountAnalytics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recounted, err := s.AnalyticsTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(folded, recounted); diff != "" {
+		t.Errorf("folded totals differ from a recount (-folded +recounted):\n%s", diff)
+	}
+	return folded
 }
