@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/webauthn"
@@ -107,16 +106,11 @@ func (d *device) speak(lang string) {
 	}
 }
 
-// scheme makes the page see prefers-color-scheme: light or dark, and
-// reduced motion, so that no colour is caught halfway through a
-// transition.
+// scheme makes the page see prefers-color-scheme: light or dark (see
+// setScheme).
 func (d *device) scheme(s string) {
 	d.t.Helper()
-	if _, err := chromedp.Call(d.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s},
-			{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
-		d.t.Fatal(err)
-	}
+	setScheme(d.t, d.ctx, s)
 }
 
 // signInWithMailedCode asks for an email code with the button named ask,
