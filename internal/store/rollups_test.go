@@ -22,7 +22,7 @@ import (
 func TestAnalyticsTotalsMatchRecount(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, s *store.Store) {
-		for seed := range uint64(12) {
+		for seed := range uint64(8) {
 			t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { randomAnalyticsWrites(t, s, seed) })
 		}
 	})

@@ -13,8 +13,9 @@ import (
 // to analytics_pending in its own transaction and touches no total, so
 // that sign-ins never wait on one another for a row every sign-in of the
 // day shares. FoldAnalytics counts the pending rows into the totals and
-// deletes them, one folder at a time per database; the server folds every
-// few seconds, and the reports fold their tenant's rows before they read.
+// deletes them, one folder at a time per database; every server folds
+// every second (prompt.AnalyticsFoldInterval), and the reports fold their
+// tenant's rows before they read.
 //
 // What a pending row asks:
 //
