@@ -98,6 +98,14 @@ func BenchmarkAnalyticsDashboard(b *testing.B) {
 	}
 	b.Logf("backfilled the analytics totals of %d actions and %d events in %s", benchActions, benchEvents,
 		time.Since(start).Round(time.Millisecond))
+	// The first write after the backfill waits for the checkpoint of its
+	// write-ahead log (hundreds of megabytes); a dashboard folds (writes)
+	// first, so one fold outside the measurement leaves only its cost.
+	start = time.Now()
+	if _, err := e.Store.FoldAnalytics(b.Context(), ""); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("first write after the backfill: %s", time.Since(start).Round(time.Millisecond))
 	for _, days := range []int{30, benchSpanDays} {
 		b.Run(map[int]string{30: "30days", benchSpanDays: "90days"}[days], func(b *testing.B) {
 			p, err := e.App.Prompt.LastDays(days)
