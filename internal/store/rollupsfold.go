@@ -337,7 +337,7 @@ func (f *fold) countActions(ctx context.Context, actions []subjectJSON) error {
 		var a model.Action
 		var created int64
 		var state, method string
-		var was, before, held int64
+		var was int64
 		var old counted
 		var oldBefore, oldHeld, oldKind int64
 		var aaguid []byte
@@ -350,7 +350,6 @@ func (f *fold) countActions(ctx context.Context, actions []subjectJSON) error {
 			rows.Close()
 			return fmt.Errorf("analytics of actions: %w", err)
 		}
-		_, _ = before, held
 		a.CreatedAt, a.State, a.VerificationMethod = fromMicros(created), model.ActionState(state), model.VerificationMethod(method)
 		old.signIn = was == 1
 		old.key.PasskeyBefore, old.key.Held, old.key.PasskeyKind = oldBefore == 1, oldHeld == 1, int(oldKind)
